@@ -1,0 +1,27 @@
+// Bundles the action into one ESM file that the runner executes with node24.
+import commonjs from '@rollup/plugin-commonjs'
+import json from '@rollup/plugin-json'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import typescript from '@rollup/plugin-typescript'
+
+export default {
+  input: 'src/index.ts',
+  output: {
+    file: 'dist/index.js',
+    format: 'es',
+    sourcemap: false,
+    inlineDynamicImports: true
+  },
+  onwarn(warning, warn) {
+    // @actions/* and their dependencies use `this` at module scope and have circular imports;
+    // both are harmless in the bundle and would otherwise drown real warnings.
+    if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
+    warn(warning)
+  },
+  plugins: [
+    typescript({ tsconfig: './tsconfig.build.json', module: 'NodeNext' }),
+    nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
+    commonjs(),
+    json()
+  ]
+}
