@@ -109,6 +109,8 @@ export interface DbtSettings {
   profilesDir?: string
   /** dbt target name, when given. */
   target?: string
+  /** DBT_TARGET_PATH when set (it overrides dbt_project.yml's target-path). */
+  targetPath?: string
   /** The dbt command to run. */
   command: DbtCommand
   /** `--select` values (already split). */

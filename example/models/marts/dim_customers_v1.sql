@@ -1,0 +1,2 @@
+select customer_id, first_name, last_name
+from {{ ref('stg_customers') }}

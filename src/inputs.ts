@@ -1,0 +1,273 @@
+import * as core from '@actions/core'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
+import stringArgv from 'string-argv'
+import { resolveDeferEnvId } from './baseline/dbt-cloud-env-id.js'
+import { InputError } from './errors.js'
+import type {
+  BaselineSettings,
+  BaselineSourceKind,
+  DbtCommand,
+  DeferEnvChoice,
+  IfNoBaseline,
+  Mode,
+  RunContext,
+  Settings
+} from './settings.js'
+
+/** The environment the action reads: process.env unless a test hands in another. */
+export type Env = Record<string, string | undefined>
+
+const MODES: readonly Mode[] = ['build', 'publish', 'cleanup']
+const COMMANDS: readonly DbtCommand[] = ['build', 'run', 'test', 'seed', 'snapshot', 'compile']
+const DEFER_ENVS: readonly DeferEnvChoice[] = ['auto', 'staging', 'production']
+const SOURCES: readonly BaselineSourceKind[] = ['github-artifact', 'actions-cache', 'dbt-cloud', 'url', 'path']
+const NO_BASELINE: readonly IfNoBaseline[] = ['fail', 'build-all']
+const DEPS = ['auto', 'always', 'never'] as const
+
+/** Reads a trimmed input; empty means unset. */
+function text(name: string): string {
+  return core.getInput(name).trim()
+}
+
+function optional(name: string): string | undefined {
+  return text(name) || undefined
+}
+
+/** Parses an input that must be one of a fixed set of words. */
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const value = text(name) || fallback
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(name, value, `Expected one of: ${allowed.join(', ')}.`)
+}
+
+/** Parses a boolean input (YAML 1.2 core schema words), naming the input and value when wrong. */
+function flag(name: string, fallback: boolean): boolean {
+  if (!text(name)) return fallback
+  try {
+    return core.getBooleanInput(name)
+  } catch {
+    throw new InputError(name, text(name), 'Expected true or false.')
+  }
+}
+
+/** Parses a positive whole number input. */
+function positiveInt(name: string, fallback: number): number {
+  const value = text(name)
+  if (!value) return fallback
+  if (!/^[1-9][0-9]*$/.test(value)) throw new InputError(name, value, 'Expected a whole number of 1 or more.')
+  return Number(value)
+}
+
+/** Splits a selection input on spaces and new lines (dbt reads several values as a union). */
+export function splitSelection(value: string): string[] {
+  return value.split(/\s+/).filter((part) => part.length > 0)
+}
+
+/** Splits extra dbt arguments: one or more per line, quotes keeping spaces inside one argument. */
+export function splitArgs(name: string, value: string): string[] {
+  const args: string[] = []
+  for (const line of value.split(/\r?\n/)) {
+    if ((line.match(/"/g) ?? []).length % 2 === 1 || (line.match(/'/g) ?? []).length % 2 === 1) {
+      throw new InputError(name, line.trim(), 'A quote is not closed on this line; close it, or put each argument on its own line.')
+    }
+    args.push(...stringArgv(line.trim()))
+  }
+  return args
+}
+
+/** Resolves a path input against the workspace. */
+function workspacePath(workspace: string, value: string): string {
+  return isAbsolute(value) ? value : resolve(workspace, value)
+}
+
+function readRunContext(env: Env): RunContext {
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  return {
+    repository: env.GITHUB_REPOSITORY ?? '',
+    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    eventPath: env.GITHUB_EVENT_PATH || undefined,
+    runId: env.GITHUB_RUN_ID || undefined,
+    sha: env.GITHUB_SHA || undefined,
+    ref: env.GITHUB_REF || undefined,
+    branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
+    tempDir: env.RUNNER_TEMP || tmpdir(),
+    workspace
+  }
+}
+
+function readProjectDir(workspace: string): string {
+  const value = text('project-dir') || '.'
+  const dir = workspacePath(workspace, value)
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, 'dbt_project.yml'))) {
+    throw new InputError(
+      'project-dir',
+      value,
+      `Expected a directory holding dbt_project.yml, relative to the workspace (${workspace}); check out the repository first (actions/checkout) and point project-dir at the dbt project.`
+    )
+  }
+  return dir
+}
+
+function readProfilesDir(workspace: string): string | undefined {
+  const value = optional('profiles-dir')
+  if (!value) return undefined
+  const dir = workspacePath(workspace, value)
+  if (!existsSync(join(dir, 'profiles.yml'))) {
+    throw new InputError('profiles-dir', value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`)
+  }
+  return dir
+}
+
+function readBaselineSource(): BaselineSourceKind {
+  const value = text('baseline-source')
+  if (!value) return text('state-path') || text('staging-state-path') ? 'path' : 'github-artifact'
+  return oneOf('baseline-source', SOURCES, 'github-artifact')
+}
+
+function readHttpsUrl(name: string): string | undefined {
+  const value = optional(name)
+  if (!value) return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InputError(name, value, 'Expected an absolute https:// URL of a manifest.json.')
+  }
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]'
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new InputError(name, value, 'Expected an https:// URL (plain http is accepted only for a loopback address).')
+  }
+  return value
+}
+
+function readFileIfPresent(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+}
+
+function readDbtCloud(env: Env, projectDir: string): BaselineSettings['dbtCloud'] {
+  const token = optional('dbt-cloud-api-token')
+  if (token) core.setSecret(token)
+  const deferEnv = resolveDeferEnvId({
+    input: optional('defer-env-id'),
+    envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
+    dbtProjectYml: readFileIfPresent(join(projectDir, 'dbt_project.yml')),
+    dbtCloudYml: readFileIfPresent(join(env.HOME || homedir(), '.dbt', 'dbt_cloud.yml'))
+  })
+  const accountId = optional('dbt-cloud-account-id')
+  if (accountId && !/^[0-9]+$/.test(accountId)) {
+    throw new InputError('dbt-cloud-account-id', accountId, 'Expected the numeric account id from your dbt Cloud URL.')
+  }
+  const projectId = optional('dbt-cloud-project-id')
+  if (projectId && !/^[0-9]+$/.test(projectId)) {
+    throw new InputError('dbt-cloud-project-id', projectId, 'Expected the numeric project id from your dbt Cloud URL.')
+  }
+  return {
+    accountId,
+    token,
+    baseUrl: (readHttpsUrl('dbt-cloud-host') ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
+    projectId,
+    deferEnvId: deferEnv.id,
+    deferEnvIdOrigin: deferEnv.origin
+  }
+}
+
+function readBaseline(env: Env, workspace: string, projectDir: string): BaselineSettings {
+  const source = readBaselineSource()
+  const authorization = optional('url-authorization')
+  if (authorization) core.setSecret(authorization)
+  return {
+    source,
+    deferEnv: oneOf('defer-env', DEFER_ENVS, 'auto'),
+    ifNoBaseline: oneOf('if-no-baseline', NO_BASELINE, 'fail'),
+    cacheFetched: flag('cache-baseline', true),
+    path: {
+      production: optional('state-path') && workspacePath(workspace, text('state-path')),
+      staging: optional('staging-state-path') && workspacePath(workspace, text('staging-state-path'))
+    },
+    artifact: {
+      artifactName: text('artifact-name') || 'dbt-manifest',
+      productionWorkflow: optional('production-workflow'),
+      stagingWorkflow: optional('staging-workflow'),
+      branch: optional('baseline-branch'),
+      maxRuns: positiveInt('max-runs-searched', 20)
+    },
+    cache: {
+      keyPrefix: text('cache-key-prefix') || 'dbt-defer-baseline',
+      stagingConfigured: flag('staging-cache', false)
+    },
+    dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
+    url: {
+      production: readHttpsUrl('production-url'),
+      staging: readHttpsUrl('staging-url'),
+      authorization
+    }
+  }
+}
+
+function readPrNumber(): number | undefined {
+  const value = text('pr-number')
+  if (!value) return undefined
+  if (!/^[1-9][0-9]*$/.test(value)) throw new InputError('pr-number', value, 'Expected a pull request number such as 42.')
+  return Number(value)
+}
+
+function readCiSchema(): Settings['ciSchema'] {
+  const envVar = text('ci-schema-env-var') || 'DBT_CI_SCHEMA'
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
+    throw new InputError('ci-schema-env-var', envVar, 'Expected an environment variable name (letters, digits, underscores).')
+  }
+  return { template: text('ci-schema'), envVar, cleanSlate: flag('clean-slate', false) }
+}
+
+/** Reads and validates every input once. The only reader of inputs and the environment. */
+export function getInputs(env: Env = process.env): Settings {
+  const context = readRunContext(env)
+  const mode = oneOf('mode', MODES, 'build')
+  const projectDir = readProjectDir(context.workspace)
+  const token = text('github-token')
+  if (token) core.setSecret(token)
+  return {
+    mode,
+    dbt: {
+      executable: text('dbt-executable') || 'dbt',
+      projectDir,
+      profilesDir: readProfilesDir(context.workspace),
+      target: optional('target'),
+      targetPath: env.DBT_TARGET_PATH || undefined,
+      command: oneOf('command', COMMANDS, 'build'),
+      select: optional('selector') ? [] : splitSelection(core.getInput('select') || 'state:modified'),
+      exclude: splitSelection(core.getInput('exclude')),
+      selector: optional('selector'),
+      defer: flag('defer', true),
+      favorState: flag('favor-state', false),
+      extraArgs: splitArgs('extra-args', core.getInput('extra-args')),
+      deps: oneOf('deps', DEPS, 'auto'),
+      cloneIncremental: flag('clone-incremental', false)
+    },
+    baseline: readBaseline(env, context.workspace, projectDir),
+    ciSchema: readCiSchema(),
+    report: { comment: flag('comment', true), token, prNumber: readPrNumber() },
+    context
+  }
+}
+
+/** The environment handed to dbt: the runner's, as strings. */
+export function processEnvironment(env: Env = process.env): Record<string, string> {
+  const copy: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) copy[key] = value
+  return copy
+}
+
+/** The event payload of the run (GITHUB_EVENT_PATH), or an empty object when there is none. */
+export function readEventPayload(eventPath: string | undefined): Record<string, unknown> {
+  if (!eventPath || !existsSync(eventPath)) return {}
+  try {
+    return JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new InputError('GITHUB_EVENT_PATH', eventPath, `Expected a JSON event payload: ${(error as Error).message}.`)
+  }
+}
