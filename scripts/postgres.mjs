@@ -6,10 +6,10 @@
 // user that the Debian package creates. Run directly for a server to use by hand:
 //   node scripts/postgres.mjs        (prints the PG* variables, stops on Ctrl-C)
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** Set for the tests by the jest global setup: `ready`, or `unavailable` (reason in PG_ERROR_VAR). */
@@ -113,9 +113,19 @@ function freePort() {
   })
 }
 
+/** True when every directory above `dir` lets other users through (the server user must reach it). */
+function traversableByOthers(dir) {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false
+    if (dirname(d) === d) return true
+  }
+}
+
 /** A fresh cluster directory, owned by the server user when we are root. */
 function makeClusterDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'dbt-defer-pg-'))
+  // As root, a TMPDIR under /root would be out of the server user's reach.
+  const parent = isRoot() && !traversableByOthers(tmpdir()) ? '/tmp' : tmpdir()
+  const dir = mkdtempSync(join(parent, 'dbt-defer-pg-'))
   if (isRoot()) {
     chownSync(dir, Number(must('id', ['-u', SERVER_USER])), Number(must('id', ['-g', SERVER_USER])))
   }

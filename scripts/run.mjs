@@ -4,7 +4,8 @@
 // and the pinned dbt virtualenv when they are missing or stale, then hands over to Node 24.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensurePythonEnv } from './python-env.mjs'
@@ -42,6 +43,21 @@ function onNode24(args, env = {}) {
   return sh(node24, args, { env: { ...process.env, ...env } })
 }
 
+/** Fails when dist/index.js differs from a fresh bundle of the sources. */
+function checkDist() {
+  const scratch = mkdtempSync(join(tmpdir(), 'dbt-defer-dist-'))
+  const fresh = join(scratch, 'index.js')
+  const rollup = join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup')
+  const code = sh(node24, [rollup, '-c', 'rollup.config.js', '--file', fresh, '--silent'])
+  if (code !== 0) process.exit(code)
+  const committed = join(root, 'dist', 'index.js')
+  if (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(fresh))) {
+    console.error("dist/index.js is not what the sources bundle to: run 'npm run bundle' and commit dist/.")
+    process.exit(1)
+  }
+  console.log('dist/index.js matches a fresh bundle of the sources.')
+}
+
 const [task, ...rest] = process.argv.slice(2)
 ensureNodeModules()
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js')
@@ -50,6 +66,8 @@ switch (task) {
   case 'bundle':
     process.exit(onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js']))
   case 'test': {
+    // The whole suite (no arguments) first checks that dist/ is what the sources bundle to.
+    if (rest.length === 0) checkDist()
     const python = ensurePythonEnv(root)
     const code = onNode24(['--experimental-vm-modules', jest, '--runInBand=false', ...rest], {
       DBT_DEFER_TEST_VENV: python.venvDir

@@ -31,8 +31,9 @@ async function findBaseline(s: BuildState): Promise<BaselineOutcome> {
     serverUrl: settings.context.serverUrl,
     cache: services.cache,
     log: services.log,
-    tempDir: s.dirs.downloadDir,
-    projectDir: settings.dbt.projectDir
+    tempDir: settings.context.tempDir,
+    projectDir: settings.dbt.projectDir,
+    workspace: settings.context.workspace
   })
   const outcome = await obtainBaseline(settings.baseline, source, {
     stateDir: s.dirs.stateDir,
@@ -132,6 +133,6 @@ export async function build(settings: Settings, services: Services): Promise<voi
   const { exit, artifacts, startedAt } = await runDbt(s, outcome)
   setRunOutputs(services, exit, artifacts)
   await publishReport({ settings, services, dirs, pr, outcome, exit, artifacts, startedAt })
-  await dropSchemaIfAsked(s, outcome, 'after')
+  await dropSchemaIfAsked(s, outcome, 'after', artifacts.manifest ? artifacts.manifestPath : undefined)
   if (exit.exitCode !== 0) throw new DbtFailedError(exit.exitCode, explainExit(exit, settings.dbt.command))
 }

@@ -3,6 +3,7 @@ import { actionsCacheStore, type CacheStore } from './baseline/cache-store.js'
 import { execDbtProcess, type DbtProcess } from './dbt/process.js'
 import { createGitHubClient, type GitHubClient } from './github/octokit.js'
 import { coreLogger, type Logger } from './logger.js'
+import type { Annotation } from './report/annotations.js'
 import type { Settings } from './settings.js'
 
 /** Writes the job summary (GITHUB_STEP_SUMMARY). */
@@ -39,6 +40,8 @@ export interface Services {
   env: Record<string, string>
   /** The event payload of the run. */
   event: Record<string, unknown>
+  /** Adds an error annotation to a file of the repository. */
+  annotate: (annotation: Annotation) => void
 }
 
 /** The services of a real run on a runner. */
@@ -53,6 +56,7 @@ export function realServices(settings: Settings, env: Record<string, string>, ev
     log: coreLogger,
     now: () => new Date(),
     env,
-    event
+    event,
+    annotate: (a) => core.error(a.message, { title: a.title, file: a.file })
   }
 }

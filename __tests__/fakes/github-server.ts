@@ -16,6 +16,8 @@ export interface TokenInfo {
   kind: 'user' | 'installation'
   /** A fork pull request's GITHUB_TOKEN: reads work, writes answer 403. */
   readOnly?: boolean
+  /** Paths (without the API prefix) this token lacks the permission for: they answer 403. */
+  deny?: RegExp
 }
 
 /** One request either server received. */
@@ -153,7 +155,7 @@ export class FakeGitHub {
   private readonly repos = new Map<string, Repo>()
   private readonly workflows = new Map<string, { id: number; file: string; name: string }>()
   private readonly runs: (FakeRun & { repoFull: string })[] = []
-  private readonly artifacts: { json: FakeArtifact; zip: Buffer; repoFull: string }[] = []
+  private readonly artifacts: { json: FakeArtifact; zip: Buffer; repoFull: string; gone: boolean }[] = []
   private readonly issueComments = new Map<string, FakeComment[]>()
   private readonly pulls: (FakePull & { repoFull: string })[] = []
   private readonly issues = new Set<string>()
@@ -252,8 +254,11 @@ export class FakeGitHub {
     return strip(run)
   }
 
-  /** Attaches an artifact (a real zip) to a run. */
-  addArtifact(runId: number, args: { name: string; zip: Buffer; expired?: boolean; createdAt?: string }): FakeArtifact {
+  /**
+   * Attaches an artifact (a real zip) to a run. `expired: 'on-download'` lists it as live but
+   * answers 410 on download, as when it expires between the listing and the download.
+   */
+  addArtifact(runId: number, args: { name: string; zip: Buffer; expired?: boolean | 'on-download'; createdAt?: string }): FakeArtifact {
     const run = this.runs.find(r => r.id === runId)
     if (!run) throw new Error(`fake GitHub: no run ${runId}`)
     const id = this.id()
@@ -266,14 +271,14 @@ export class FakeGitHub {
       size_in_bytes: args.zip.length,
       url: api,
       archive_download_url: `${api}/zip`,
-      expired: args.expired ?? false,
+      expired: args.expired === true,
       created_at: created,
       updated_at: created,
       expires_at: new Date(Date.parse(created) + 90 * 86400_000).toISOString(),
       digest: `sha256:${createHash('sha256').update(args.zip).digest('hex')}`,
       workflow_run: { id: run.id, repository_id: run.repository.id, head_repository_id: run.head_repository.id, head_branch: run.head_branch, head_sha: run.head_sha }
     }
-    this.artifacts.push({ json, zip: args.zip, repoFull: run.repoFull })
+    this.artifacts.push({ json, zip: args.zip, repoFull: run.repoFull, gone: Boolean(args.expired) })
     return { ...json }
   }
 
@@ -376,6 +381,7 @@ export class FakeGitHub {
     const route = this.routes.find(([m, re]) => m === method && re.test(path))
     if (!route) return error(404, 'Not Found')
     if (method !== 'GET' && token.readOnly) return error(403, 'Resource not accessible by integration', `${DOCS}/issues/comments`)
+    if (token.deny?.test(path)) return error(403, 'Resource not accessible by integration')
     let body: Record<string, unknown> = {}
     try {
       body = raw ? JSON.parse(raw) : {}
@@ -432,7 +438,7 @@ export class FakeGitHub {
     const full = this.repo(`${m[1]}/${m[2]}`).full
     const art = this.artifacts.find(a => a.json.id === Number(m[3]) && a.repoFull === full)
     if (!art || m[4] !== 'zip') return error(404, 'Not Found', `${DOCS}/actions/artifacts#download-an-artifact`)
-    if (art.json.expired) return error(410, 'Artifact has expired', `${DOCS}/actions/artifacts#download-an-artifact`)
+    if (art.gone) return error(410, 'Artifact has expired', `${DOCS}/actions/artifacts#download-an-artifact`)
     const path = `/artifacts/${randomBytes(6).toString('hex')}/${art.json.id}.zip`
     const se = String(Date.now() + (this.options.signedUrlTtlMs ?? 60_000))
     return { status: 302, headers: { location: `${this.blobUrl}${path}?se=${se}&sig=${this.sign(path, se)}` } }

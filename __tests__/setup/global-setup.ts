@@ -19,14 +19,14 @@ import {
 /** Where the teardown finds the server (it shares the setup's globals); repeated there. */
 const SERVER_KEY = '__dbtDeferPostgres'
 
-function banner(message: string): string {
+function banner(message: string, ci: boolean): string {
   const rule = '!'.repeat(78)
   return [
     '',
     rule,
     '!! PostgreSQL could NOT be started for the tests.',
     ...message.split('\n').map((line) => `!!   ${line}`),
-    '!! Every PostgreSQL test of this run will FAIL with this message.',
+    ci ? '!! CI=true: the test run FAILS now (CI never runs without PostgreSQL).' : '!! Every PostgreSQL test of this run will FAIL with this message.',
     '!! Fix: install the server (apt-get install postgresql), or set DBT_DEFER_TEST_PG_BIN',
     '!! to a directory holding initdb, pg_ctl, postgres and psql.',
     rule,
@@ -34,20 +34,32 @@ function banner(message: string): string {
   ].join('\n')
 }
 
-export default async function globalSetup(): Promise<void> {
-  let server: PostgresServer
+/**
+ * Starts the server and records the outcome in `env`: the PG* variables and the flag `ready`,
+ * or the flag `unavailable` with the reason (after printing the loud banner). Under CI=true a
+ * server that cannot be had fails the run instead.
+ */
+export async function setupPostgres(
+  env: NodeJS.ProcessEnv,
+  print: (message: string) => void
+): Promise<PostgresServer | undefined> {
   try {
-    server = await startPostgres({ bin: process.env[PG_BIN_VAR] || undefined, log: (m) => console.log(m) })
+    const server = await startPostgres({ bin: env[PG_BIN_VAR] || undefined, log: print })
+    Object.assign(env, postgresEnv(server), { [PG_FLAG_VAR]: 'ready', [PG_BIN_VAR]: server.bin })
+    return server
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    console.error(banner(message))
-    if (process.env.CI === 'true') throw new Error(`CI=true: PostgreSQL is required and could not be started.\n${message}`)
-    process.env[PG_FLAG_VAR] = 'unavailable'
-    process.env[PG_ERROR_VAR] = message
-    return
+    print(banner(message, env.CI === 'true'))
+    if (env.CI === 'true') throw new Error(`CI=true: PostgreSQL is required and could not be started.\n${message}`)
+    Object.assign(env, { [PG_FLAG_VAR]: 'unavailable', [PG_ERROR_VAR]: message })
+    return undefined
   }
+}
+
+export default async function globalSetup(): Promise<void> {
+  const server = await setupPostgres(process.env, (m) => console.error(m))
+  if (!server) return
   ;(globalThis as Record<string, unknown>)[SERVER_KEY] = server
   // A crashed or interrupted run skips the teardown; the exit hook still removes the cluster.
   process.once('exit', () => stopPostgres(server))
-  Object.assign(process.env, postgresEnv(server), { [PG_FLAG_VAR]: 'ready', [PG_BIN_VAR]: server.bin })
 }

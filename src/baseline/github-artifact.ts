@@ -17,7 +17,7 @@ export interface GitHubArtifactSourceDeps {
   client: GitHubClient
   /** owner/repo whose deploy runs are searched (the run's own repository). */
   repository: string
-  /** Web base URL (GITHUB_SERVER_URL), for messages. */
+  /** Web base URL (GITHUB_SERVER_URL), for links in messages. */
   serverUrl: string
   settings: ArtifactSourceSettings
   log: Logger
@@ -86,7 +86,8 @@ async function findBaseline(deps: GitHubArtifactSourceDeps, env: DeferredEnv, de
     }
   }
   if (examined === 0) {
-    searched.push(`workflow ${search.workflow} has no successful run on branch ${branch} of ${deps.repository}`)
+    const page = `${deps.serverUrl}/${deps.repository}/actions/workflows/${encodeURIComponent(search.workflow)}`
+    searched.push(`workflow ${search.workflow} has no successful run on branch ${branch} of ${deps.repository} (${page})`)
   }
   return { searched }
 }

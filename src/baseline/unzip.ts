@@ -33,7 +33,9 @@ export async function extractZip(zipPath: string, destDir: string, opts: { maxBy
   const root = resolve(destDir)
   await mkdir(root, { recursive: true })
   // Names are decoded here rather than by yauzl so that refusals carry this module's messages.
-  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true })
+  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch(error => {
+    throw new Error(`Cannot read ${zipPath} as a zip archive: ${(error as Error).message}`)
+  })
   const budget: Budget = { max: opts.maxBytes ?? DEFAULT_MAX_UNZIPPED_BYTES, declared: 0, inflated: 0 }
   const written: string[] = []
   return new Promise<string[]>((done, fail) => {

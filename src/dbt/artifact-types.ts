@@ -56,6 +56,8 @@ export interface Manifest {
   metadata: ManifestMetadata
   nodes: Record<string, ManifestNode>
   sources: Record<string, ManifestSource>
+  /** Unit tests (dbt 1.8+); their results appear in run_results as `unit_test.*`. */
+  unit_tests?: Record<string, ManifestNode>
   parent_map?: Record<string, string[]>
   child_map?: Record<string, string[]>
   [key: string]: unknown

@@ -30,6 +30,8 @@ export type UnknownReason =
   | 'missing-parent'
   /** A relation name could not be parsed. */
   | 'unparseable-relation'
+  /** The parent is neither ephemeral nor a source, yet has no relation name in the manifest. */
+  | 'no-relation'
   /** The SQL reads the baseline relation but the caller did not say which environment that is. */
   | 'no-deferred-env'
 

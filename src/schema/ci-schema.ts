@@ -14,6 +14,7 @@
  *   and 8 hex characters of a hash of the full name, so two long branch names stay distinct.
  */
 import { createHash } from 'node:crypto'
+import { ActionError } from '../errors.js'
 
 /** Values the placeholders are replaced with. */
 export interface CiSchemaVars {
@@ -26,12 +27,7 @@ export interface CiSchemaVars {
 }
 
 /** A template or its inputs cannot give a schema name. */
-export class CiSchemaError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'CiSchemaError'
-  }
-}
+export class CiSchemaError extends ActionError {}
 
 /** PostgreSQL's limit; other warehouses allow at least as much. */
 export const MAX_SCHEMA_LENGTH = 63

@@ -1,0 +1,30 @@
+import { spawn } from 'node:child_process'
+import type { DbtProcess } from '../../src/dbt/process.js'
+import type { Logger } from '../../src/logger.js'
+import { dbtExecutable } from './paths.js'
+
+/** The action's DbtProcess over the virtualenv's real dbt (tests only; the action uses @actions/exec). */
+export function venvDbt(): DbtProcess {
+  return {
+    run: (args, opts) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(dbtExecutable(), args, { cwd: opts.cwd, env: opts.env })
+        let output = ''
+        child.stdout.on('data', (d) => (output += d))
+        child.stderr.on('data', (d) => (output += d))
+        child.on('error', reject)
+        child.on('close', (code) => resolve({ exitCode: code ?? 1, output }))
+      })
+  }
+}
+
+/** A Logger that keeps its lines, for assertions and for failure messages. */
+export function memoryLog(): Logger & { lines: string[] } {
+  const lines: string[] = []
+  return {
+    lines,
+    info: (m) => lines.push(`info: ${m}`),
+    warning: (m) => lines.push(`warning: ${m}`),
+    debug: (m) => lines.push(`debug: ${m}`)
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * The resolution analysis on real dbt (DuckDB): production is built once, each scenario works
+ * on a copy, runs dbt the way the action would, and checks the classification of every
+ * (node, parent) pair twice: against an explicit expectation, and against the relation
+ * strings read directly from dbt's compiled SQL (plain substring search, not the analyser).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
+import { analyzeRun } from '../src/resolution/analyze.js'
+import type { NodeResolution, RefResolution } from '../src/resolution/types.js'
+import { addRepeatCustomerColumn, ExampleProject, type DbtRun } from './helpers/example-project.js'
+
+const TIMEOUT = 240_000
+const created: ExampleProject[] = []
+let base: ExampleProject
+let prodState: string
+
+beforeAll(async () => {
+  base = ExampleProject.create()
+  created.push(base)
+  prodState = dirname(await base.deploy('prod'))
+}, TIMEOUT)
+
+afterAll(() => {
+  for (const p of created) rmSync(p.root, { recursive: true, force: true })
+})
+
+/** A copy of the deployed project: production built, the CI schema empty. */
+function fresh(): ExampleProject {
+  const p = base.clone()
+  created.push(p)
+  return p
+}
+
+/** dbt against the CI target (schema `ci`). */
+function ci(p: ExampleProject, args: string[]): Promise<DbtRun> {
+  return p.dbt([...args, '--target', 'ci'], { DBT_CI_SCHEMA: 'ci' })
+}
+
+async function ciOk(p: ExampleProject, args: string[]): Promise<DbtRun> {
+  const run = await ci(p, args)
+  if (run.code !== 0) throw new Error(`dbt ${args.join(' ')} failed (${run.code}):\n${run.output}`)
+  return run
+}
+
+function readManifest(path: string): Manifest {
+  return JSON.parse(readFileSync(path, 'utf8')) as Manifest
+}
+
+/** The analysis of the project's last invocation. */
+function analyse(p: ExampleProject, stateDir: string | null, env: 'staging' | 'production' | null): NodeResolution[] {
+  return analyzeRun({
+    manifest: p.artifact<Manifest>('manifest.json'),
+    baseline: stateDir ? readManifest(join(stateDir, 'manifest.json')) : null,
+    runResults: p.artifact<RunResults>('run_results.json'),
+    deferredEnv: env
+  })
+}
+
+/** "node > parent" (and "node > ephemeral > parent") → classification, for every pair. */
+function pairs(nodes: NodeResolution[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  const add = (path: string, refs: RefResolution[]): void => {
+    for (const r of refs) {
+      out[`${path} > ${r.name}`] = r.classification
+      add(`${path} > ${r.name}`, r.children)
+    }
+  }
+  for (const n of nodes) add(n.name, n.refs)
+  return out
+}
+
+function statuses(p: ExampleProject): Record<string, string> {
+  const m = p.artifact<Manifest>('manifest.json')
+  const named = (id: string) => (m.nodes[id]?.version ? `${m.nodes[id].name}.v${m.nodes[id].version}` : (m.nodes[id]?.name ?? id))
+  return Object.fromEntries(p.artifact<RunResults>('run_results.json').results.map((r) => [named(r.unique_id), r.status]))
+}
+
+/** The schema each classification must show in the compiled SQL. */
+const SCHEMA_OF: Record<string, string> = { production: 'prod', staging: 'staging', dev: 'ci', 'this-run': 'ci', source: 'prod_raw' }
+
+/**
+ * Checks every classification against dbt's own output: the compiled SQL (run_results
+ * compiled_code) must contain the relation string of the claimed environment and not that of
+ * the other; this-run parents must have succeeded in the run; unknown refs must come from nodes
+ * dbt did not compile. Returns the disagreements.
+ */
+function disagreements(p: ExampleProject, nodes: NodeResolution[], envSchema: 'prod' | 'staging'): string[] {
+  const rr = p.artifact<RunResults>('run_results.json')
+  const m = p.artifact<Manifest>('manifest.json')
+  const status = new Map(rr.results.map((r) => [r.unique_id, r.status]))
+  const problems: string[] = []
+  const relationIn = (schema: string, id: string): string => {
+    const n = m.nodes[id] ?? m.sources[id]
+    return `"warehouse"."${schema}"."${(n.alias as string | undefined) ?? n.identifier ?? n.name}"`
+  }
+  const check = (node: string, sql: string, r: RefResolution): void => {
+    const where = `${node} > ${r.name} (${r.classification})`
+    if (r.classification === 'unknown') {
+      if (sql.trim() !== '' || r.reason !== 'not-compiled') problems.push(`${where}: unknown although dbt compiled the node`)
+      return
+    }
+    if (r.classification === 'inlined') {
+      if (!sql.includes(`__dbt__cte__${m.nodes[r.uniqueId].alias}`)) problems.push(`${where}: no CTE in the SQL`)
+      r.children.forEach((c) => check(`${node} > ${r.name}`, sql, c))
+      return
+    }
+    const schema = SCHEMA_OF[r.classification]
+    const expected = relationIn(schema, r.uniqueId)
+    if (!sql.includes(expected)) problems.push(`${where}: SQL does not contain ${expected}`)
+    if (r.relation !== expected) problems.push(`${where}: relation ${r.relation} is not ${expected}`)
+    for (const other of r.classification === 'source' ? [] : ['ci', envSchema].filter((s) => s !== schema)) {
+      if (sql.includes(relationIn(other, r.uniqueId))) problems.push(`${where}: SQL also contains the ${other} relation`)
+    }
+    const built = status.get(r.uniqueId) === 'success'
+    if (r.classification === 'this-run' && !built) problems.push(`${where}: parent did not succeed in this run`)
+    if (r.classification === 'dev' && built) problems.push(`${where}: parent was built in this run`)
+  }
+  for (const n of nodes) {
+    const sql = rr.results.find((r) => r.unique_id === n.uniqueId)?.compiled_code ?? ''
+    n.refs.forEach((r) => check(n.name, sql, r))
+  }
+  return problems
+}
+
+const CUSTOMERS_TESTS_THIS_RUN = {
+  'not_null_customers_customer_id > customers': 'this-run',
+  'unique_customers_customer_id > customers': 'this-run'
+}
+
+describe('where refs resolve, on real dbt', () => {
+  it('(1) empty CI schema: every unmodified parent resolves to production', async () => {
+    const p = fresh()
+    addRepeatCustomerColumn(p)
+    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+    const nodes = analyse(p, prodState, 'production')
+    expect(statuses(p)).toEqual({ customers: 'success', not_null_customers_customer_id: 'pass', unique_customers_customer_id: 'pass' })
+    expect(pairs(nodes)).toEqual({
+      'customers > orders': 'production',
+      'customers > stg_customers': 'production',
+      'customers > country_codes': 'production',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(2) a parent already in the CI schema: dev; with --favor-state: production', async () => {
+    const p = fresh()
+    await ciOk(p, ['run', '-s', 'stg_customers'])
+    addRepeatCustomerColumn(p)
+    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+    let nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'customers > orders': 'production',
+      'customers > stg_customers': 'dev',
+      'customers > country_codes': 'production',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+
+    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--favor-state', '--state', prodState])
+    nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'customers > orders': 'production',
+      'customers > stg_customers': 'production',
+      'customers > country_codes': 'production',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(3) two modified models, one refs the other: this-run', async () => {
+    const p = fresh()
+    addRepeatCustomerColumn(p)
+    p.edit('models/marts/orders.sql', (sql) => sql.replace('o.status,', 'o.status,\n    o.order_date is not null as has_date,'))
+    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+    const nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'orders > stg_orders': 'production',
+      'orders > int_order_payments': 'inlined',
+      'orders > int_order_payments > stg_payments': 'production',
+      'customers > orders': 'this-run',
+      'customers > stg_customers': 'production',
+      'customers > country_codes': 'production',
+      'not_null_orders_order_id > orders': 'this-run',
+      'unique_orders_order_id > orders': 'this-run',
+      'assert_order_amounts_non_negative > orders': 'this-run',
+      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'this-run',
+      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'production',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(4) a staging baseline: refs read staging and are labelled staging', async () => {
+    const p = fresh()
+    const stagingState = dirname(await p.deploy('staging'))
+    addRepeatCustomerColumn(p)
+    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', stagingState])
+    const nodes = analyse(p, stagingState, 'staging')
+    expect(pairs(nodes)).toEqual({
+      'customers > orders': 'staging',
+      'customers > stg_customers': 'staging',
+      'customers > country_codes': 'staging',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'staging')).toEqual([])
+    const sql = p.artifact<RunResults>('run_results.json').results.find((r) => r.unique_id === 'model.jaffle_shop.customers')!.compiled_code!
+    expect(sql).toContain('"warehouse"."staging"."orders"')
+    expect(sql).not.toContain('"warehouse"."prod".')
+  }, TIMEOUT)
+
+  it('(5) an ephemeral parent is inlined; its own parent resolves on its own (production, then dev)', async () => {
+    const p = fresh()
+    await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
+    let nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'orders > stg_orders': 'production',
+      'orders > int_order_payments': 'inlined',
+      'orders > int_order_payments > stg_payments': 'production'
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+
+    await ciOk(p, ['run', '-s', 'stg_payments'])
+    await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
+    nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'orders > stg_orders': 'production',
+      'orders > int_order_payments': 'inlined',
+      'orders > int_order_payments > stg_payments': 'dev'
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(6) versioned model parents: v1 pinned and latest v2, deferred or built per version', async () => {
+    const p = fresh()
+    p.edit('models/marts/customer_segments.sql', (sql) => sql.replace("else 'standard' end as segment", "else 'standard' end as segment,\n    1 as segment_version"))
+    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+    let nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'customer_segments > dim_customers.v2': 'production',
+      'customer_segments > dim_customers.v1': 'production',
+      'customer_segments > customers': 'production',
+      'not_null_customer_segments_customer_id > customer_segments': 'this-run'
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+
+    await ciOk(p, ['build', '-s', 'dim_customers.v1', 'customer_segments', '--defer', '--state', prodState])
+    nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'dim_customers.v1 > stg_customers': 'production',
+      'unique_dim_customers_v1_customer_id > dim_customers.v1': 'this-run',
+      'customer_segments > dim_customers.v2': 'production',
+      'customer_segments > dim_customers.v1': 'this-run',
+      'customer_segments > customers': 'production',
+      'not_null_customer_segments_customer_id > customer_segments': 'this-run'
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(7) seed, snapshot and source parents', async () => {
+    const p = fresh()
+    await ciOk(p, ['build', '-s', 'country_codes', 'customers', 'customer_history', 'stg_customers', '--defer', '--state', prodState])
+    let nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'stg_customers > raw_customers': 'source',
+      'customers > orders': 'production',
+      'customers > stg_customers': 'this-run',
+      'customers > country_codes': 'this-run',
+      'customer_history > customers_snapshot': 'production',
+      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'production',
+      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'this-run',
+      'not_null_stg_customers_customer_id > stg_customers': 'this-run',
+      'unique_stg_customers_customer_id > stg_customers': 'this-run',
+      'not_null_country_codes_country_code > country_codes': 'this-run',
+      'unique_country_codes_country_code > country_codes': 'this-run',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+
+    await ciOk(p, ['build', '-s', 'customers_snapshot', 'customer_history', '--defer', '--state', prodState])
+    nodes = analyse(p, prodState, 'production')
+    expect(pairs(nodes)).toEqual({
+      'customers_snapshot > stg_customers': 'dev',
+      'customer_history > customers_snapshot': 'this-run'
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(8) a failed node keeps its evidence; its skipped children are unknown (not compiled)', async () => {
+    const p = fresh()
+    p.edit('models/marts/orders.sql', (sql) => `${sql}\nwhere not_a_function(`)
+    const run = await ci(p, ['build', '-s', 'orders+', '--defer', '--state', prodState])
+    expect(run.code).toBe(1)
+    const nodes = analyse(p, prodState, 'production')
+    const st = statuses(p)
+    expect(st.orders).toBe('error')
+    expect(Object.entries(st).filter(([name]) => name !== 'orders').every(([, s]) => s === 'skipped')).toBe(true)
+    expect(pairs(nodes)).toEqual({
+      'orders > stg_orders': 'production',
+      'orders > int_order_payments': 'inlined',
+      'orders > int_order_payments > stg_payments': 'production',
+      'customers > orders': 'unknown',
+      'customers > stg_customers': 'unknown',
+      'customers > country_codes': 'unknown',
+      'customer_segments > dim_customers.v2': 'unknown',
+      'customer_segments > dim_customers.v1': 'unknown',
+      'customer_segments > customers': 'unknown',
+      'not_null_orders_order_id > orders': 'unknown',
+      'unique_orders_order_id > orders': 'unknown',
+      'assert_order_amounts_non_negative > orders': 'unknown',
+      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'unknown',
+      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'unknown',
+      'not_null_customer_segments_customer_id > customer_segments': 'unknown',
+      'not_null_customers_customer_id > customers': 'unknown',
+      'unique_customers_customer_id > customers': 'unknown'
+    })
+    const customers = nodes.find((n) => n.name === 'customers')!
+    expect(customers.refs.every((r) => r.reason === 'not-compiled' && r.evidence.includes('skipped'))).toBe(true)
+    expect(nodes.find((n) => n.name === 'orders')!.message).toMatch(/syntax error/i)
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(8b) a node that fails while compiling has no SQL: its refs are unknown', async () => {
+    const p = fresh()
+    p.edit('models/marts/customers.sql', (sql) => `${sql}\n{% if execute %}{{ exceptions.raise_compiler_error('stop here') }}{% endif %}`)
+    const run = await ci(p, ['build', '-s', 'customers', '--defer', '--state', prodState])
+    expect(run.code).toBe(1)
+    const nodes = analyse(p, prodState, 'production')
+    const customers = nodes.find((n) => n.name === 'customers')!
+    expect(customers).toMatchObject({ status: 'error', compiled: false })
+    expect(customers.refs.map((r) => [r.name, r.classification, r.reason])).toEqual([
+      ['orders', 'unknown', 'not-compiled'],
+      ['stg_customers', 'unknown', 'not-compiled'],
+      ['country_codes', 'unknown', 'not-compiled']
+    ])
+    expect(customers.refs[0].evidence).toContain('failed before compiling')
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+
+  it('(9) --no-defer: refs read the CI schema; dbt fails while the parents are missing there', async () => {
+    const p = fresh()
+    addRepeatCustomerColumn(p)
+    const failed = await ci(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
+    expect(failed.code).toBe(1)
+    expect(p.artifact<RunResults>('run_results.json').args?.defer).toBe(false)
+    let nodes = analyse(p, prodState, null)
+    expect(statuses(p)).toEqual({ customers: 'error', not_null_customers_customer_id: 'skipped', unique_customers_customer_id: 'skipped' })
+    expect(nodes.find((n) => n.name === 'customers')!.message).toMatch(/does not exist/)
+    expect(pairs(nodes)).toEqual({
+      'customers > orders': 'dev',
+      'customers > stg_customers': 'dev',
+      'customers > country_codes': 'dev',
+      'not_null_customers_customer_id > customers': 'unknown',
+      'unique_customers_customer_id > customers': 'unknown'
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+
+    await ciOk(p, ['build', '-s', '+customers', '--exclude', 'customers'])
+    await ciOk(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
+    nodes = analyse(p, prodState, null)
+    expect(pairs(nodes)).toEqual({
+      'customers > orders': 'dev',
+      'customers > stg_customers': 'dev',
+      'customers > country_codes': 'dev',
+      ...CUSTOMERS_TESTS_THIS_RUN
+    })
+    expect(disagreements(p, nodes, 'prod')).toEqual([])
+  }, TIMEOUT)
+})

@@ -1,0 +1,130 @@
+/**
+ * Getting the baseline for one invocation: choose the one environment, ask the source, apply
+ * the policy when nothing is found, check the manifest, and place it as
+ * `<stateDir>/manifest.json`, the directory dbt gets as `--state`. The state directory belongs
+ * to the action (under the runner's temp directory); nothing is written into the dbt project.
+ */
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { Logger } from '../github/octokit.js'
+import type { BaselineSettings, DeferredEnv } from '../settings.js'
+import type { CacheStore } from './cache-store.js'
+import { chooseEnv } from './choose-env.js'
+import { NoBaselineError, NoStagingBaselineError } from './errors.js'
+import { checkManifestFile } from './manifest-check.js'
+import { isBaseline, type Baseline, type BaselineSource } from './types.js'
+import { displayUrl } from './url-source.js'
+
+/** What obtaining the baseline came to. */
+export type BaselineOutcome =
+  | { kind: 'found'; baseline: Baseline }
+  | { kind: 'none'; env: DeferredEnv; searched: string[]; buildAll: true }
+
+/** What {@link obtainBaseline} needs besides the settings and the source. */
+export interface ObtainArgs {
+  /** The action's own state directory; `manifest.json` is written there and nowhere else. */
+  stateDir: string
+  /** This dbt project (the manifest must belong to it). */
+  project: { name: string }
+  /**
+   * Not read here: the fetched-baseline cache is handed to the remote sources by
+   * createBaselineSource (its `cache` dependency), because only a source learns the newest
+   * run's identity before downloading. Accepted so callers may pass their services as they are.
+   */
+  cache?: CacheStore
+  log: Logger
+}
+
+/**
+ * Finds the baseline of the chosen environment. Throws {@link NoStagingBaselineError} when
+ * staging was chosen and has none (never falls back to production), {@link NoBaselineError}
+ * when production has none and `if-no-baseline` is `fail`; returns `none` for `build-all`.
+ * The fetched-baseline cache is consulted inside the remote sources (see fetched-cache.ts).
+ */
+export async function obtainBaseline(settings: BaselineSettings, source: BaselineSource, args: ObtainArgs): Promise<BaselineOutcome> {
+  const env = await chooseEnv(settings.deferEnv, source)
+  args.log.info(`Deferring to ${env} (${whyEnv(settings, env)}); baseline source: ${source.kind}.`)
+  const finalPath = join(args.stateDir, 'manifest.json')
+  const incoming = join(args.stateDir, '.incoming')
+  // A manifest left by an earlier step of the job must never stand in for this one.
+  await rm(finalPath, { force: true })
+  await rm(incoming, { recursive: true, force: true })
+  await mkdir(incoming, { recursive: true })
+  try {
+    const result = await source.fetch(env, incoming)
+    if (!isBaseline(result)) return nothingFound(settings, env, result.searched, args.log)
+    return { kind: 'found', baseline: await place(result, finalPath, args) }
+  } finally {
+    await rm(incoming, { recursive: true, force: true })
+  }
+}
+
+/** Checks the fetched manifest and moves it to its final place. */
+async function place(found: Baseline, finalPath: string, args: ObtainArgs): Promise<Baseline> {
+  const check = await checkManifestFile(found.manifestPath, { projectName: args.project.name }, found.location)
+  check.notes.forEach((note) => args.log.info(note))
+  if (resolve(found.manifestPath) !== resolve(finalPath)) {
+    await rename(found.manifestPath, finalPath).catch(() => copyFile(found.manifestPath, finalPath))
+  }
+  const baseline = { ...found, manifestPath: finalPath, generatedAt: found.generatedAt ?? check.generatedAt }
+  args.log.info(`Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`)
+  return baseline
+}
+
+function nothingFound(settings: BaselineSettings, env: DeferredEnv, searched: string[], log: Logger): BaselineOutcome {
+  const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)'
+  if (env === 'staging') {
+    throw new NoStagingBaselineError(
+      `No staging baseline was found (${whyEnv(settings, 'staging')}). Searched:${where}\n` +
+        `Run the staging deploy successfully once so it leaves a baseline (${howToPublish(settings, 'staging')}), or set \`defer-env: production\` to defer to production. ` +
+        'The action does not fall back to production by itself: like dbt Cloud, it defers to one environment per run.',
+      env,
+      searched
+    )
+  }
+  if (settings.ifNoBaseline === 'fail') {
+    throw new NoBaselineError(
+      `No production baseline was found. Searched:${where}\nPublish a first baseline: ${howToPublish(settings, 'production')} ` +
+        'Or set `if-no-baseline: build-all` to build everything without defer until a baseline exists.',
+      env,
+      searched
+    )
+  }
+  log.info(`No production baseline was found; if-no-baseline is build-all, so the caller builds everything without defer. Searched:${where}`)
+  return { kind: 'none', env, searched, buildAll: true }
+}
+
+/** Why this environment was chosen, in the user's terms. */
+export function whyEnv(settings: BaselineSettings, env: DeferredEnv): string {
+  if (settings.deferEnv !== 'auto') return `\`defer-env: ${settings.deferEnv}\``
+  if (env === 'production') return '`defer-env: auto` and no staging is configured'
+  const because: Record<BaselineSettings['source'], string> = {
+    'github-artifact': '`staging-workflow` is set',
+    'actions-cache': '`staging-cache` is true',
+    'dbt-cloud': settings.dbtCloud.deferEnvId ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment` : 'the dbt Cloud project has a staging environment',
+    url: '`staging-url` is set',
+    path: '`staging-state-path` is set'
+  }
+  return `\`defer-env: auto\` and ${because[settings.source]}`
+}
+
+/** How a baseline of `env` gets to where the configured source looks. */
+export function howToPublish(settings: BaselineSettings, env: DeferredEnv): string {
+  switch (settings.source) {
+    case 'github-artifact': {
+      const a = settings.artifact
+      const workflow = env === 'staging' ? a.stagingWorkflow : a.productionWorkflow
+      return `the workflow '${workflow ?? '(set `production-workflow`)'}' must succeed on ${a.branch ? `the branch '${a.branch}'` : 'the default branch'} and upload an artifact named '${a.artifactName}' holding dbt's target/manifest.json (actions/upload-artifact).`
+    }
+    case 'actions-cache':
+      return `run this action with \`mode: publish\` in the ${env} deploy job after dbt build, on a branch pull requests can read caches from (the default branch or the base branch); it saves target/manifest.json under keys starting with '${settings.cache.keyPrefix}-'.`
+    case 'dbt-cloud':
+      return `run a deploy job (not a CI job) successfully in the dbt Cloud ${env} environment, with its artifacts saved.`
+    case 'url': {
+      const url = env === 'staging' ? settings.url.staging : settings.url.production
+      return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl(url) : 'the URL'} after each deploy.`
+    }
+    case 'path':
+      return `put the ${env} manifest.json at ${(env === 'staging' ? settings.path.staging : settings.path.production) ?? 'the path'} before this step (e.g. download it in an earlier step).`
+  }
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createBaselineSource, obtainBaseline } from './baseline/index.js'
+import { guardedDrop, prepareCiSchema } from './ci-schema-step.js'
+import { projectArgs } from './dbt/argv.js'
+import type { Manifest } from './dbt/artifact-types.js'
+import { readDbtProject } from './dbt/project.js'
+import { ActionError } from './errors.js'
+import { actionDirs, type ActionDirs } from './paths.js'
+import { locatePullRequest } from './pr-step.js'
+import type { Services } from './services.js'
+import type { Settings } from './settings.js'
+
+function readJson(path: string): Manifest | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Manifest
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The baseline manifest, for the guard: the schemas it lists are never dropped. A missing
+ * baseline does not stop the cleanup (the guard still checks targets, sources and system
+ * schemas), but it is said.
+ */
+async function baselineForGuard(settings: Settings, services: Services, dirs: ActionDirs, projectName: string): Promise<Manifest | null> {
+  try {
+    const source = createBaselineSource(settings.baseline, {
+      github: services.github,
+      repository: settings.context.repository,
+      serverUrl: settings.context.serverUrl,
+      cache: services.cache,
+      log: services.log,
+      tempDir: settings.context.tempDir,
+      projectDir: settings.dbt.projectDir,
+      workspace: settings.context.workspace
+    })
+    const outcome = await obtainBaseline({ ...settings.baseline, ifNoBaseline: 'build-all' }, source, {
+      stateDir: dirs.stateDir,
+      project: { name: projectName },
+      log: services.log
+    })
+    return outcome.kind === 'found' ? readJson(outcome.baseline.manifestPath) : null
+  } catch (error) {
+    services.log.warning(`No baseline manifest for the drop guard (${(error as Error).message}); it still checks targets, sources and system schemas.`)
+    return null
+  }
+}
+
+/** The current project's manifest from `dbt parse` into a scratch directory (its sources' schemas). */
+async function parseProject(settings: Settings, services: Services, dirs: ActionDirs, env: Record<string, string>): Promise<Manifest | null> {
+  const scratch = join(dirs.reportDir, '..', 'parse')
+  const args = ['parse', '--target-path', scratch, '--log-path', scratch, ...projectArgs(settings.dbt)]
+  const exit = await services.dbt.run(args, { cwd: settings.dbt.projectDir, env })
+  if (exit.exitCode !== 0) throw new ActionError(`dbt parse failed (exit ${exit.exitCode}), so the CI schema is not dropped. Last lines:\n${exit.output.slice(-1500)}`)
+  return readJson(join(scratch, 'manifest.json'))
+}
+
+/** The cleanup mode (`pull_request: closed`): drop the PR's CI schema, guarded. */
+export async function cleanup(settings: Settings, services: Services): Promise<void> {
+  const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath)
+  const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir)
+  const pr = await locatePullRequest(settings, services)
+  const schema = prepareCiSchema(settings, services, pr)
+  if (!schema.name) throw new ActionError("mode: cleanup needs a CI schema to drop, but the input 'ci-schema' is empty. Set it to the template the builds use.")
+  const env = { ...services.env, ...schema.env }
+  const baseline = await baselineForGuard(settings, services, dirs, project.name)
+  const manifest = await parseProject(settings, services, dirs, env)
+  await guardedDrop({ settings, services, dirs, schema, env }, baseline, manifest)
+  services.outputs.set('success', true)
+}

@@ -1,0 +1,88 @@
+/**
+ * The resolution analysis: for every result of a dbt invocation, where each of its refs
+ * resolved, read from the compiled SQL (dbt does not record the defer decision anywhere else).
+ */
+import type { ManifestNode, RunResult } from '../dbt/artifact-types.js'
+import { displayName, notCompiledRef, resolveParent, unique, type ResolutionContext } from './classify.js'
+import { scanSql } from './relation-match.js'
+import type { AnalysisInput, NodeResolution, RefResolution } from './types.js'
+
+const TEST_TYPES = new Set(['test', 'unit_test'])
+const BUILT_TYPES = new Set(['model', 'seed', 'snapshot'])
+const BUILT_STATUSES = new Set(['success', 'partial success'])
+/** Commands whose "success" does not mean a relation was created. */
+const NON_BUILDING = new Set(['compile', 'show', 'test', 'list', 'ls', 'parse', 'docs', 'source', 'run-operation'])
+
+/**
+ * Analyses every result of run_results.json: which environment each ref of each node read.
+ * Pure: the artifacts in, one NodeResolution per result out (in run_results order).
+ */
+export function analyzeRun(input: AnalysisInput): NodeResolution[] {
+  const ctx = contextOf(input)
+  return input.runResults.results.map((r) => analyzeResult(ctx, r))
+}
+
+/** Whether a run_results status means the node failed (model error, test failure). */
+export function isFailureStatus(status: string): boolean {
+  return status === 'error' || status === 'fail' || status === 'runtime error'
+}
+
+function contextOf(input: AnalysisInput): ResolutionContext {
+  const args = input.runResults.args ?? {}
+  return {
+    manifest: input.manifest,
+    baseline: input.baseline,
+    deferredEnv: input.deferredEnv,
+    deferOff: args.defer === false,
+    builtThisRun: builtIds(input)
+  }
+}
+
+/** Nodes this invocation created: models, seeds and snapshots that succeeded in a building command. */
+function builtIds(input: AnalysisInput): Set<string> {
+  const which = input.runResults.args?.which
+  if (typeof which === 'string' && NON_BUILDING.has(which)) return new Set()
+  const built = input.runResults.results.filter(
+    (r) => BUILT_STATUSES.has(r.status) && BUILT_TYPES.has(nodeOf(input.manifest, r.unique_id)?.resource_type ?? '')
+  )
+  return new Set(built.map((r) => r.unique_id))
+}
+
+function nodeOf(manifest: AnalysisInput['manifest'], id: string): ManifestNode | undefined {
+  return manifest.nodes?.[id] ?? manifest.unit_tests?.[id]
+}
+
+function analyzeResult(ctx: ResolutionContext, r: RunResult): NodeResolution {
+  const node = nodeOf(ctx.manifest, r.unique_id)
+  const resourceType = node?.resource_type ?? r.unique_id.split('.')[0]
+  return {
+    uniqueId: r.unique_id,
+    name: displayName(node, r.unique_id),
+    resourceType,
+    isTest: TEST_TYPES.has(resourceType),
+    status: r.status,
+    executionTime: typeof r.execution_time === 'number' ? r.execution_time : null,
+    message: r.message ?? null,
+    failures: typeof r.failures === 'number' ? r.failures : null,
+    relation: r.relation_name ?? node?.relation_name ?? null,
+    file: node?.original_file_path ?? null,
+    compiled: hasSql(r),
+    refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, unique(node?.depends_on?.nodes ?? []))
+  }
+}
+
+function hasSql(r: RunResult): boolean {
+  return typeof r.compiled_code === 'string' && r.compiled_code.trim() !== ''
+}
+
+/** Unit tests read fixtures, not relations, so they get no refs. */
+function refsOf(ctx: ResolutionContext, r: RunResult, parents: string[]): RefResolution[] {
+  if (!hasSql(r)) {
+    const why = r.status === 'skipped'
+      ? 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved'
+      : `the node has no compiled SQL (status ${r.status}): it failed before compiling`
+    return parents.map((p) => notCompiledRef(ctx, p, why))
+  }
+  const sql = scanSql(r.compiled_code as string)
+  return parents.map((p) => resolveParent(ctx, sql, p))
+}

@@ -1,0 +1,103 @@
+/**
+ * The schemas of a dbt profile's targets, as far as they can be known without running dbt:
+ * the guard uses them to refuse dropping the schema of any other target (production, staging).
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+
+/** One output (target) of the profile. */
+export interface ProfileTarget {
+  /** The target's name. */
+  name: string
+  /** Its schema (or BigQuery `dataset`) when written literally. */
+  schema?: string
+  /** The raw value when it is Jinja (e.g. `{{ env_var('DBT_CI_SCHEMA') }}`) and so unknown here. */
+  templated?: string
+}
+
+/** The targets of the project's profile, read from profiles.yml. */
+export interface ProfileTargets {
+  /** The profiles.yml read. */
+  path: string
+  /** The profile's name (dbt_project.yml `profile:`). */
+  profile: string
+  /** The profile's `target:` when written literally. */
+  defaultTarget?: string
+  /** Every output of the profile. */
+  targets: ProfileTarget[]
+}
+
+const isTemplated = (value: string): boolean => /\{\{|\{%/.test(value)
+
+function readTarget(name: string, output: unknown): ProfileTarget {
+  const fields = (output ?? {}) as Record<string, unknown>
+  const value = fields.schema ?? fields.dataset
+  if (value === undefined || value === null) return { name }
+  const text = String(value).trim()
+  return isTemplated(text) ? { name, templated: text } : { name, schema: text }
+}
+
+/**
+ * Reads the targets of `profile` from the text of a profiles.yml. Returns null when the file
+ * has no such profile. Pure.
+ */
+export function parseProfileTargets(text: string, profile: string, path: string): ProfileTargets | null {
+  const doc = (parse(text) ?? {}) as Record<string, unknown>
+  const entry = doc[profile] as { target?: unknown; outputs?: Record<string, unknown> } | undefined
+  if (!entry || typeof entry !== 'object') return null
+  const outputs = entry.outputs && typeof entry.outputs === 'object' ? entry.outputs : {}
+  const target = typeof entry.target === 'string' && !isTemplated(entry.target) ? entry.target.trim() : undefined
+  return {
+    path,
+    profile,
+    defaultTarget: target,
+    targets: Object.entries(outputs).map(([name, output]) => readTarget(name, output))
+  }
+}
+
+/** The `profile:` of dbt_project.yml, or undefined when it is missing or templated. */
+export function projectProfileName(projectYaml: string): string | undefined {
+  const doc = (parse(projectYaml) ?? {}) as Record<string, unknown>
+  const name = typeof doc.profile === 'string' ? doc.profile.trim() : ''
+  return name === '' || isTemplated(name) ? undefined : name
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
+/**
+ * Finds and reads the project's profile the way dbt looks it up: `profilesDir` when given,
+ * else the project directory, else `<homeDir>/.dbt`. Returns null (with a debug line) when no
+ * profiles.yml or no such profile is found: the guard then relies on its other rules.
+ */
+export async function loadProfileTargets(args: {
+  projectDir: string
+  profilesDir?: string
+  homeDir: string
+  debug: (message: string) => void
+}): Promise<ProfileTargets | null> {
+  const projectYaml = await readIfExists(join(args.projectDir, 'dbt_project.yml'))
+  const profile = projectYaml === undefined ? undefined : projectProfileName(projectYaml)
+  if (!profile) {
+    args.debug(`No literal 'profile:' in ${join(args.projectDir, 'dbt_project.yml')}: target schemas are not checked.`)
+    return null
+  }
+  const dirs = args.profilesDir ? [args.profilesDir] : [args.projectDir, join(args.homeDir, '.dbt')]
+  for (const dir of dirs) {
+    const path = join(dir, 'profiles.yml')
+    const text = await readIfExists(path)
+    if (text === undefined) continue
+    const targets = parseProfileTargets(text, profile, path)
+    if (targets) return targets
+    args.debug(`${path} has no profile '${profile}'.`)
+  }
+  args.debug(`No profiles.yml with profile '${profile}' in ${dirs.join(', ')}: target schemas are not checked.`)
+  return null
+}
