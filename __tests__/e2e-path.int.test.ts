@@ -83,7 +83,7 @@ describe('slim build deferring to a local production baseline', () => {
     expect(run.summary).toContain('<b>customers</b>')
     expect(run.summary).toContain('**Deferred to:** 🏭 production')
     expect(run.summary).toContain('<code>orders</code> → 🏭 production')
-    expect(readFileSync(run.outputs['summary-path'], 'utf8')).toBe(run.summary)
+    expect(run.summary).toBe(`${readFileSync(run.outputs['summary-path'], 'utf8')}\n`)
 
     const report = JSON.parse(readFileSync(run.outputs['report-path'], 'utf8')) as Report
     const node = report.nodes.find((n) => n.unique_id === 'model.jaffle_shop.customers')

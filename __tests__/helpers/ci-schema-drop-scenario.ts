@@ -85,7 +85,8 @@ export function describeCiSchemaDrop(title: string, setup: () => Promise<{ proje
 
     it('refuses to drop the source schema prod_raw, which keeps its tables', async () => {
       expect((await refusal('prod_raw')).message).toContain("Refusing to drop schema 'prod_raw'")
-      const bySource = await refusal('prod_raw', { baseline: null })
+      // As in cleanup mode: no baseline, no build manifest; dbt parse tells the sources.
+      const bySource = await refusal('prod_raw', { baseline: null, manifest: null })
       expect(bySource.reason).toBe('source-schema')
       expect(bySource.message).toContain("source 'jaffle.raw_customers'")
       expect(await catalog.relations('prod_raw')).toEqual(before.prod_raw)
@@ -101,7 +102,9 @@ export function describeCiSchemaDrop(title: string, setup: () => Promise<{ proje
 
     it('drops the CI schemas through dbt, leaving production and the build artifacts untouched', async () => {
       const manifestBefore = readFileSync(project.path('target/manifest.json'), 'utf8')
-      const lines = await drop(CI_SCHEMA)
+      // As in cleanup mode (no build manifest): dbt parse tells which schemas derive from the CI one.
+      const lines = await drop(CI_SCHEMA, { manifest: null })
+      expect(lines).toContain('info: Parsing the project to learn its sources and the schemas dbt derives from the CI schema.')
       // The test nodes' audit schema comes along: dbt derives it from the CI schema too.
       expect(lines).toContain(`info: Dropped '${CI_SCHEMA}', '${CI_SCHEMA}_dbt_test__audit', '${CI_SCHEMA}_raw'.`)
       const schemas = await catalog.schemas()

@@ -89,6 +89,9 @@ export function sortNodes(nodes: readonly ReportNode[]): ReportNode[] {
   )
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
+const collator = new Intl.Collator('en', { numeric: true })
+
+/** Natural order (m2 before m10), the same on every machine. */
+export function cmp(a: string, b: string): number {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0)
 }

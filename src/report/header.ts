@@ -2,7 +2,7 @@
  * The top of the report: what ran, where it deferred, the baseline, counts and duration.
  */
 import { code, escapeInline, isSafeUrl, link } from './markdown.js'
-import { classificationLabel, CLASSIFICATIONS, formatAge, formatDuration, statusEmoji } from './format.js'
+import { classificationLabel, CLASSIFICATIONS, cmp, formatAge, formatDuration, outcomeRank, statusEmoji } from './format.js'
 import type { Report } from './types.js'
 
 /** The title line: command and overall outcome. */
@@ -46,7 +46,7 @@ export function baselineLine(report: Report): string | null {
 
 /** Counts by status, e.g. "✅ 3 success · ❌ 1 error · ⏭️ 2 skipped". */
 export function countsLine(report: Report): string {
-  const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => outcomeRank(a) - outcomeRank(b) || cmp(a, b))
   const counts = entries.map(([status, n]) => `${statusEmoji(status)} ${n} ${escapeInline(status, 40)}`).join(' · ')
   return `**Results:** ${report.counts.total} nodes${counts ? `: ${counts}` : ''}`
 }

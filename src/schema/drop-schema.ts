@@ -3,6 +3,8 @@
  * a Jinja `adapter.drop_schema`), so it works on every adapter with the user's own connection
  * and quoting rules, and nothing is added to the user's project. The guard runs first.
  */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { projectArgs } from '../dbt/argv.js'
 import type { DbtProcess } from '../dbt/process.js'
@@ -31,7 +33,10 @@ export interface DropCiSchemaArgs {
   schema: string
   /** The deferred environment's manifest, when one was found. */
   baseline: Manifest | null
-  /** This run's manifest, when the build produced one (its sources; custom CI schemas). */
+  /**
+   * This run's manifest (its sources; the custom schemas derived from the CI schema). When null
+   * (cleanup mode), `dbt parse` with the same target and environment produces one first.
+   */
   manifest: Manifest | null
   /** The project's profile targets (loadProfileTargets), when readable. */
   profiles: ProfileTargets | null
@@ -81,18 +86,28 @@ export function dropSchemaInlineSql(schemas: string[]): string {
   return `{% if execute %}${drops}{% endif %}select 1 as dropped`
 }
 
+type Where = Pick<DropCiSchemaArgs, 'projectDir' | 'profilesDir' | 'target' | 'scratchDir'>
+
+/** Flags that keep dbt's own files of the drop out of the project's target/ and logs/. */
+function scratchArgs(args: Where): string[] {
+  return ['--target-path', args.scratchDir, '--log-path', args.scratchDir, ...projectArgs(args)]
+}
+
 /** The argv of the dbt command that drops the schemas. */
-export function dropSchemaArgs(args: Pick<DropCiSchemaArgs, 'projectDir' | 'profilesDir' | 'target' | 'scratchDir'>, schemas: string[]): string[] {
-  return [
-    'compile',
-    '--inline',
-    dropSchemaInlineSql(schemas),
-    '--target-path',
-    args.scratchDir,
-    '--log-path',
-    args.scratchDir,
-    ...projectArgs(args)
-  ]
+export function dropSchemaArgs(args: Where, schemas: string[]): string[] {
+  return ['compile', '--inline', dropSchemaInlineSql(schemas), ...scratchArgs(args)]
+}
+
+/** The manifest given, or one from `dbt parse` (null, with a warning, when parsing fails). */
+async function projectManifest(args: DropCiSchemaArgs): Promise<Manifest | null> {
+  if (args.manifest) return args.manifest
+  args.log.info('Parsing the project to learn its sources and the schemas dbt derives from the CI schema.')
+  const run = await args.dbt.run(['parse', ...scratchArgs(args)], { cwd: args.projectDir, env: args.env })
+  if (run.exitCode !== 0) {
+    args.log.warning(`dbt parse failed (exit code ${run.exitCode}); the guard goes on without this project's sources:\n${run.output}`)
+    return null
+  }
+  return JSON.parse(await readFile(join(args.scratchDir, 'manifest.json'), 'utf8')) as Manifest
 }
 
 /**
@@ -102,13 +117,17 @@ export function dropSchemaArgs(args: Pick<DropCiSchemaArgs, 'projectDir' | 'prof
  * @throws SchemaDropError when dbt fails.
  */
 export async function dropCiSchema(args: DropCiSchemaArgs): Promise<void> {
-  const schemas = ciSchemasToDrop(args.schema, args.manifest)
   const said = new Set<string>() // the guard runs once per schema; say each remark once
   const debug = (m: string): void => {
     if (!said.has(m)) args.log.debug(m)
     said.add(m)
   }
-  for (const schema of schemas) assertSafeToDrop({ ...args, schema, ciTarget: args.target, debug })
+  const guard = (schema: string, manifest: Manifest | null): void =>
+    assertSafeToDrop({ ...args, manifest, schema, ciTarget: args.target, debug })
+  guard(args.schema, args.manifest) // before dbt runs at all
+  const manifest = await projectManifest(args)
+  const schemas = ciSchemasToDrop(args.schema, manifest)
+  for (const schema of schemas) guard(schema, manifest)
   args.log.info(`Dropping CI schema ${schemas.map((s) => `'${s}'`).join(', ')} through dbt.`)
   const result = await args.dbt.run(dropSchemaArgs(args, schemas), { cwd: args.projectDir, env: args.env })
   if (result.exitCode !== 0) throw new SchemaDropError(schemas, result.exitCode, result.output)
