@@ -8,13 +8,13 @@ import type { Report } from '../src/report/types.js'
 import { repoRoot } from './helpers/paths.js'
 import { hugeRun, jaffleRun, NOW, runInfo, type SynthRun } from './helpers/synthetic.js'
 
-// ajv is CommonJS: under ESM its class is the default export's `default`.
-const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module
+// ajv is CommonJS: imported from ESM, its class is the module's `default` property.
+const Ajv2020 = Ajv2020Module.default
 const schema = JSON.parse(readFileSync(join(repoRoot, 'docs', 'report-schema.json'), 'utf8')) as object
 const validate = new Ajv2020({ strict: true, allErrors: true, validateFormats: false }).compile(schema)
 
 function errorsOf(report: unknown): string[] {
-  return validate(report) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)
+  return validate(report) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`)
 }
 
 function reportOf(run: SynthRun, info = runInfo()): Report {

@@ -8,9 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
+import Ajv2020Module from 'ajv/dist/2020.js'
 import { analyzeRun } from '../src/resolution/analyze.js'
+import { buildReport } from '../src/report/build.js'
+import { renderMarkdown } from '../src/report/render.js'
 import type { NodeResolution, RefResolution } from '../src/resolution/types.js'
 import { addRepeatCustomerColumn, ExampleProject, type DbtRun } from './helpers/example-project.js'
+import { repoRoot } from './helpers/paths.js'
+import { runInfo } from './helpers/synthetic.js'
 
 const TIMEOUT = 240_000
 const created: ExampleProject[] = []
@@ -125,6 +130,20 @@ function disagreements(p: ExampleProject, nodes: NodeResolution[], envSchema: 'p
   return problems
 }
 
+// ajv is CommonJS: imported from ESM, its class is the module's `default` property.
+const Ajv2020 = Ajv2020Module.default
+const validateReport = new Ajv2020({ strict: true, allErrors: true, validateFormats: false }).compile(
+  JSON.parse(readFileSync(join(repoRoot, 'docs', 'report-schema.json'), 'utf8')) as object
+)
+
+/** report.json and the comment of the project's last invocation. */
+function reportOf(p: ExampleProject, nodes: NodeResolution[], success: boolean) {
+  const run = runInfo({ success, select: ['state:modified'] })
+  const report = buildReport({ analysis: nodes, runResults: p.artifact<RunResults>('run_results.json'), manifest: p.artifact<Manifest>('manifest.json'), run })
+  const valid = validateReport(JSON.parse(JSON.stringify(report)))
+  return { report, schemaErrors: valid ? [] : validateReport.errors, markdown: renderMarkdown(report, { maxChars: 60_000 }) }
+}
+
 const CUSTOMERS_TESTS_THIS_RUN = {
   'not_null_customers_customer_id > customers': 'this-run',
   'unique_customers_customer_id > customers': 'this-run'
@@ -144,6 +163,11 @@ describe('where refs resolve, on real dbt', () => {
       ...CUSTOMERS_TESTS_THIS_RUN
     })
     expect(disagreements(p, nodes, 'prod')).toEqual([])
+    const { report, schemaErrors, markdown } = reportOf(p, nodes, true)
+    expect(schemaErrors).toEqual([])
+    expect(report.counts).toMatchObject({ total: 3, by_status: { success: 1, pass: 2 }, by_classification: { production: 3, 'this-run': 2 } })
+    expect(markdown).toContain('Refs: <code>orders</code> → 🏭 production · <code>stg_customers</code> → 🏭 production · <code>country_codes</code> → 🏭 production')
+    expect(markdown).toContain('<code>&quot;warehouse&quot;.&quot;prod&quot;.&quot;orders&quot;</code>')
   }, TIMEOUT)
 
   it('(2) a parent already in the CI schema: dev; with --favor-state: production', async () => {
@@ -321,6 +345,10 @@ describe('where refs resolve, on real dbt', () => {
     expect(customers.refs.every((r) => r.reason === 'not-compiled' && r.evidence.includes('skipped'))).toBe(true)
     expect(nodes.find((n) => n.name === 'orders')!.message).toMatch(/syntax error/i)
     expect(disagreements(p, nodes, 'prod')).toEqual([])
+    const { schemaErrors, markdown } = reportOf(p, nodes, false)
+    expect(schemaErrors).toEqual([])
+    expect(markdown).toContain('### ❌ dbt build failed')
+    expect(markdown).toMatch(/<pre>Runtime Error in model orders \(models\/marts\/orders\.sql\)\n[^<]*syntax error/)
   }, TIMEOUT)
 
   it('(8b) a node that fails while compiling has no SQL: its refs are unknown', async () => {

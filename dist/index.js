@@ -96066,13 +96066,25 @@ function actionsCacheStore(log) {
             if (!available())
                 return;
             try {
-                await saveCache(paths, key);
+                // The library logs and swallows every failure but a malformed key, returning -1.
+                if ((await saveCache(paths, key)) === -1)
+                    await explainUnsaved(paths, key, log);
             }
             catch (error) {
                 failed(error, `Saving the actions cache entry ${key}`, log);
             }
         }
     };
+}
+/** Tells an entry that exists already (keys are immutable: fine) from a save that failed. */
+async function explainUnsaved(paths, key, log) {
+    const existing = await restoreCache(paths, key, [], { lookupOnly: true });
+    if (existing === key) {
+        log.info(`The actions cache already holds an entry ${key}; keys are immutable, so it was left as it was.`);
+        return;
+    }
+    log.warning(`The actions cache entry ${key} was not saved (the lines above say why). Pull requests cannot defer to this deploy; ` +
+        'the next successful publish saves a newer entry, or re-run this job once the cache service answers.');
 }
 function failed(error, what, log) {
     if (error instanceof Error && error.name === ValidationError.name) {
@@ -96500,11 +96512,12 @@ function isWordChar(c) {
 }
 /**
  * Escapes multi-line text for a `<pre>` block: line breaks kept, HTML neutralised (so the block
- * cannot be closed from inside). Markdown is not interpreted inside `<pre>`.
+ * cannot be closed from inside). Markdown is not interpreted inside `<pre>`; backticks, brackets
+ * and pipes are encoded anyway, so no renderer could read a link, code span or table there.
  */
 function escapeBlock(text, max = 3000) {
     const clean = truncate(text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''), max);
-    return neutralize(clean).replace(/[&<>]/g, (c) => INLINE_ENTITIES[c]);
+    return neutralize(clean).replace(/[&<>`[\]|]/g, (c) => INLINE_ENTITIES[c]);
 }
 /** Project text as code: `<code>` with escaped content (backticks cannot end it). */
 function code(text, max = 300) {
@@ -96614,8 +96627,10 @@ function isDeferred(r) {
 function sortNodes(nodes) {
     return [...nodes].sort((a, b) => outcomeRank(a.status) - outcomeRank(b.status) || cmp(a.name, b.name) || cmp(a.unique_id, b.unique_id));
 }
+const collator = new Intl.Collator('en', { numeric: true });
+/** Natural order (m2 before m10), the same on every machine. */
 function cmp(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
+    return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
@@ -96815,9 +96830,10 @@ function baselineLine(report) {
 }
 /** Counts by status, e.g. "✅ 3 success · ❌ 1 error · ⏭️ 2 skipped". */
 function countsLine(report) {
-    const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => outcomeRank(a) - outcomeRank(b) || cmp(a, b));
     const counts = entries.map(([status, n]) => `${statusEmoji(status)} ${n} ${escapeInline(status, 40)}`).join(' · ');
-    return `**Results:** ${report.counts.total} nodes${counts ? `: ${counts}` : ''}`;
+    const total = report.counts.total;
+    return `**Results:** ${total} ${total === 1 ? 'node' : 'nodes'}${counts ? `: ${counts}` : ''}`;
 }
 /** Duration and dbt version. */
 function durationLine(report) {
@@ -97061,14 +97077,16 @@ function shortenedNote(opts, dropped) {
  */
 function truncated(p, opts) {
     const max = opts.maxChars;
+    const room = max - reserveFor(opts, p);
+    const failuresHeading = `### Failures (${p.failures.length})`;
     const groups = [
-        { heading: `### Failures (${p.failures.length})`, items: p.failures.map((n) => failureItem(n, 0)), what: 'failures' },
+        { heading: failuresHeading, items: failureItems(p, header(p.report), failuresHeading, room), what: 'failures' },
         { heading: '### Deferred refs', items: deferredItems(p), what: 'nodes with deferred refs' }
     ];
     let out = header(p.report);
     const left = [];
     for (const g of groups) {
-        const r = appendList(out, g.heading, g.items, max - reserveFor(opts, p));
+        const r = appendList(out, g.heading, g.items, room);
         out = r.out;
         if (r.omitted > 0)
             left.push(`${r.omitted} ${g.what}`);
@@ -97076,6 +97094,12 @@ function truncated(p, opts) {
     const end = truncatedNote(opts, left);
     const final = `${out}\n\n${end}`;
     return sizeOf(final) <= max ? final : minimal(p, max);
+}
+/** Failure lines with a short message when they all fit so, else names only (every failure named first). */
+function failureItems(p, head, heading, room) {
+    const withMessages = p.failures.map((n) => failureItem(n, MESSAGE_MAX.test));
+    const fits = sizeOf(`${head}\n\n${heading}\n\n${withMessages.join('\n')}`) <= room;
+    return fits ? withMessages : p.failures.map((n) => failureItem(n, 0));
 }
 /** Room kept for the closing line (its longest form). */
 function reserveFor(opts, p) {
@@ -97440,8 +97464,8 @@ function decide(ctx, node, f) {
     if (f.stateFound) {
         return unknownRef(node.unique_id, node, 'no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`, ctx);
     }
-    const searched = f.state ? `neither ${f.dev} (CI) nor ${f.state} (baseline)` : `${f.dev} (CI) does not`;
-    return unknownRef(node.unique_id, node, 'none-found', `${searched} appear${f.state ? 's' : ''} in the compiled SQL`, ctx);
+    const missing = f.state ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears` : `${f.dev} (CI) does not appear, and the baseline has no such node`;
+    return unknownRef(node.unique_id, node, 'none-found', `${missing} in the compiled SQL`, ctx);
 }
 function devOrThisRun(ctx, node, f) {
     if (ctx.builtThisRun.has(node.unique_id)) {
@@ -97797,6 +97821,11 @@ function assertSafeToDrop(input) {
     checkProfile(input);
 }
 
+/**
+ * Dropping the per-PR CI schema. The drop goes through dbt itself (`dbt compile --inline` with
+ * a Jinja `adapter.drop_schema`), so it works on every adapter with the user's own connection
+ * and quoting rules, and nothing is added to the user's project. The guard runs first.
+ */
 /** dbt ran the drop and failed. */
 class SchemaDropError extends ActionError {
     schemas;
@@ -97834,18 +97863,25 @@ function dropSchemaInlineSql(schemas) {
         .join('');
     return `{% if execute %}${drops}{% endif %}select 1 as dropped`;
 }
+/** Flags that keep dbt's own files of the drop out of the project's target/ and logs/. */
+function scratchArgs(args) {
+    return ['--target-path', args.scratchDir, '--log-path', args.scratchDir, ...projectArgs(args)];
+}
 /** The argv of the dbt command that drops the schemas. */
 function dropSchemaArgs(args, schemas) {
-    return [
-        'compile',
-        '--inline',
-        dropSchemaInlineSql(schemas),
-        '--target-path',
-        args.scratchDir,
-        '--log-path',
-        args.scratchDir,
-        ...projectArgs(args)
-    ];
+    return ['compile', '--inline', dropSchemaInlineSql(schemas), ...scratchArgs(args)];
+}
+/** The manifest given, or one from `dbt parse` (null, with a warning, when parsing fails). */
+async function projectManifest(args) {
+    if (args.manifest)
+        return args.manifest;
+    args.log.info('Parsing the project to learn its sources and the schemas dbt derives from the CI schema.');
+    const run = await args.dbt.run(['parse', ...scratchArgs(args)], { cwd: args.projectDir, env: args.env });
+    if (run.exitCode !== 0) {
+        args.log.warning(`dbt parse failed (exit code ${run.exitCode}); the guard goes on without this project's sources:\n${run.output}`);
+        return null;
+    }
+    return JSON.parse(await readFile(join(args.scratchDir, 'manifest.json'), 'utf8'));
 }
 /**
  * Drops the CI schema (and the custom schemas derived from it in this run's manifest) after
@@ -97854,15 +97890,18 @@ function dropSchemaArgs(args, schemas) {
  * @throws SchemaDropError when dbt fails.
  */
 async function dropCiSchema(args) {
-    const schemas = ciSchemasToDrop(args.schema, args.manifest);
     const said = new Set(); // the guard runs once per schema; say each remark once
     const debug = (m) => {
         if (!said.has(m))
             args.log.debug(m);
         said.add(m);
     };
+    const guard = (schema, manifest) => assertSafeToDrop({ ...args, manifest, schema, ciTarget: args.target, debug });
+    guard(args.schema, args.manifest); // before dbt runs at all
+    const manifest = await projectManifest(args);
+    const schemas = ciSchemasToDrop(args.schema, manifest);
     for (const schema of schemas)
-        assertSafeToDrop({ ...args, schema, ciTarget: args.target, debug });
+        guard(schema, manifest);
     args.log.info(`Dropping CI schema ${schemas.map((s) => `'${s}'`).join(', ')} through dbt.`);
     const result = await args.dbt.run(dropSchemaArgs(args, schemas), { cwd: args.projectDir, env: args.env });
     if (result.exitCode !== 0)

@@ -6,7 +6,7 @@
 // user that the Debian package creates. Run directly for a server to use by hand:
 //   node scripts/postgres.mjs        (prints the PG* variables, stops on Ctrl-C)
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -159,7 +159,7 @@ export async function startPostgres({ bin: explicit, log = console.log } = {}) {
   const dir = makeClusterDir()
   const dataDir = join(dir, 'data')
   try {
-    serverRun(bin, 'initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'])
+    serverRun(bin, 'initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
       configure(dataDir, dir, port)
@@ -167,7 +167,7 @@ export async function startPostgres({ bin: explicit, log = console.log } = {}) {
         serverRun(bin, 'pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dir, 'server.log')])
       } catch (err) {
         // Another process may have taken the port between the probe and the start.
-        if (attempt >= 3) throw err
+        if (attempt >= 3) throw new Error(`${err.message}\nServer log:\n${logTail(join(dir, 'server.log'))}`)
         continue
       }
       const server = { bin, dir, dataDir, host: '127.0.0.1', port, user: 'postgres', database: DATABASE }
@@ -178,6 +178,10 @@ export async function startPostgres({ bin: explicit, log = console.log } = {}) {
     stopPostgres({ bin, dir, dataDir })
     throw err
   }
+}
+
+function logTail(file) {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-20).join('\n') : '(no log written)'
 }
 
 function connArgs(server, database) {

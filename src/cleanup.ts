@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { createBaselineSource, obtainBaseline } from './baseline/index.js'
 import { guardedDrop, prepareCiSchema } from './ci-schema-step.js'
-import { projectArgs } from './dbt/argv.js'
 import type { Manifest } from './dbt/artifact-types.js'
 import { readDbtProject } from './dbt/project.js'
 import { ActionError } from './errors.js'
@@ -48,15 +46,6 @@ async function baselineForGuard(settings: Settings, services: Services, dirs: Ac
   }
 }
 
-/** The current project's manifest from `dbt parse` into a scratch directory (its sources' schemas). */
-async function parseProject(settings: Settings, services: Services, dirs: ActionDirs, env: Record<string, string>): Promise<Manifest | null> {
-  const scratch = join(dirs.reportDir, '..', 'parse')
-  const args = ['parse', '--target-path', scratch, '--log-path', scratch, ...projectArgs(settings.dbt)]
-  const exit = await services.dbt.run(args, { cwd: settings.dbt.projectDir, env })
-  if (exit.exitCode !== 0) throw new ActionError(`dbt parse failed (exit ${exit.exitCode}), so the CI schema is not dropped. Last lines:\n${exit.output.slice(-1500)}`)
-  return readJson(join(scratch, 'manifest.json'))
-}
-
 /** The cleanup mode (`pull_request: closed`): drop the PR's CI schema, guarded. */
 export async function cleanup(settings: Settings, services: Services): Promise<void> {
   const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath)
@@ -66,7 +55,7 @@ export async function cleanup(settings: Settings, services: Services): Promise<v
   if (!schema.name) throw new ActionError("mode: cleanup needs a CI schema to drop, but the input 'ci-schema' is empty. Set it to the template the builds use.")
   const env = { ...services.env, ...schema.env }
   const baseline = await baselineForGuard(settings, services, dirs, project.name)
-  const manifest = await parseProject(settings, services, dirs, env)
-  await guardedDrop({ settings, services, dirs, schema, env }, baseline, manifest)
+  // Without a manifest of this run, the drop parses the project itself (sources' schemas).
+  await guardedDrop({ settings, services, dirs, schema, env }, baseline, null)
   services.outputs.set('success', true)
 }

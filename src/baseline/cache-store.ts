@@ -44,12 +44,26 @@ export function actionsCacheStore(log: Logger): CacheStore {
     async save(paths, key) {
       if (!available()) return
       try {
-        await cache.saveCache(paths, key)
+        // The library logs and swallows every failure but a malformed key, returning -1.
+        if ((await cache.saveCache(paths, key)) === -1) await explainUnsaved(paths, key, log)
       } catch (error) {
         failed(error, `Saving the actions cache entry ${key}`, log)
       }
     }
   }
+}
+
+/** Tells an entry that exists already (keys are immutable: fine) from a save that failed. */
+async function explainUnsaved(paths: string[], key: string, log: Logger): Promise<void> {
+  const existing = await cache.restoreCache(paths, key, [], { lookupOnly: true })
+  if (existing === key) {
+    log.info(`The actions cache already holds an entry ${key}; keys are immutable, so it was left as it was.`)
+    return
+  }
+  log.warning(
+    `The actions cache entry ${key} was not saved (the lines above say why). Pull requests cannot defer to this deploy; ` +
+      'the next successful publish saves a newer entry, or re-run this job once the cache service answers.'
+  )
 }
 
 function failed(error: unknown, what: string, log: Logger): undefined {

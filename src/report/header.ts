@@ -48,7 +48,8 @@ export function baselineLine(report: Report): string | null {
 export function countsLine(report: Report): string {
   const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => outcomeRank(a) - outcomeRank(b) || cmp(a, b))
   const counts = entries.map(([status, n]) => `${statusEmoji(status)} ${n} ${escapeInline(status, 40)}`).join(' · ')
-  return `**Results:** ${report.counts.total} nodes${counts ? `: ${counts}` : ''}`
+  const total = report.counts.total
+  return `**Results:** ${total} ${total === 1 ? 'node' : 'nodes'}${counts ? `: ${counts}` : ''}`
 }
 
 /** Duration and dbt version. */

@@ -67,11 +67,12 @@ function isWordChar(c: string | undefined): boolean {
 
 /**
  * Escapes multi-line text for a `<pre>` block: line breaks kept, HTML neutralised (so the block
- * cannot be closed from inside). Markdown is not interpreted inside `<pre>`.
+ * cannot be closed from inside). Markdown is not interpreted inside `<pre>`; backticks, brackets
+ * and pipes are encoded anyway, so no renderer could read a link, code span or table there.
  */
 export function escapeBlock(text: string, max = 3000): string {
   const clean = truncate(text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''), max)
-  return neutralize(clean).replace(/[&<>]/g, (c) => INLINE_ENTITIES[c])
+  return neutralize(clean).replace(/[&<>`[\]|]/g, (c) => INLINE_ENTITIES[c])
 }
 
 /** Project text as code: `<code>` with escaped content (backticks cannot end it). */

@@ -134,20 +134,29 @@ function shortenedNote(opts: RenderOptions, dropped: string): string {
  */
 function truncated(p: Parts, opts: RenderOptions): string {
   const max = opts.maxChars
+  const room = max - reserveFor(opts, p)
+  const failuresHeading = `### Failures (${p.failures.length})`
   const groups = [
-    { heading: `### Failures (${p.failures.length})`, items: p.failures.map((n) => failureItem(n, 0)), what: 'failures' },
+    { heading: failuresHeading, items: failureItems(p, header(p.report), failuresHeading, room), what: 'failures' },
     { heading: '### Deferred refs', items: deferredItems(p), what: 'nodes with deferred refs' }
   ]
   let out = header(p.report)
   const left: string[] = []
   for (const g of groups) {
-    const r = appendList(out, g.heading, g.items, max - reserveFor(opts, p))
+    const r = appendList(out, g.heading, g.items, room)
     out = r.out
     if (r.omitted > 0) left.push(`${r.omitted} ${g.what}`)
   }
   const end = truncatedNote(opts, left)
   const final = `${out}\n\n${end}`
   return sizeOf(final) <= max ? final : minimal(p, max)
+}
+
+/** Failure lines with a short message when they all fit so, else names only (every failure named first). */
+function failureItems(p: Parts, head: string, heading: string, room: number): string[] {
+  const withMessages = p.failures.map((n) => failureItem(n, MESSAGE_MAX.test))
+  const fits = sizeOf(`${head}\n\n${heading}\n\n${withMessages.join('\n')}`) <= room
+  return fits ? withMessages : p.failures.map((n) => failureItem(n, 0))
 }
 
 /** Room kept for the closing line (its longest form). */

@@ -22,11 +22,6 @@ export function analyzeRun(input: AnalysisInput): NodeResolution[] {
   return input.runResults.results.map((r) => analyzeResult(ctx, r))
 }
 
-/** Whether a run_results status means the node failed (model error, test failure). */
-export function isFailureStatus(status: string): boolean {
-  return status === 'error' || status === 'fail' || status === 'runtime error'
-}
-
 function contextOf(input: AnalysisInput): ResolutionContext {
   const args = input.runResults.args ?? {}
   return {

@@ -129,8 +129,8 @@ function decide(ctx: ResolutionContext, node: Parent, f: Found): RefResolution {
   if (f.stateFound) {
     return unknownRef(node.unique_id, node, 'no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`, ctx)
   }
-  const searched = f.state ? `neither ${f.dev} (CI) nor ${f.state} (baseline)` : `${f.dev} (CI) does not`
-  return unknownRef(node.unique_id, node, 'none-found', `${searched} appear${f.state ? 's' : ''} in the compiled SQL`, ctx)
+  const missing = f.state ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears` : `${f.dev} (CI) does not appear, and the baseline has no such node`
+  return unknownRef(node.unique_id, node, 'none-found', `${missing} in the compiled SQL`, ctx)
 }
 
 function devOrThisRun(ctx: ResolutionContext, node: Parent, f: Found): RefResolution {
