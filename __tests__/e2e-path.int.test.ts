@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunResults } from '../src/dbt/artifact-types.js'
@@ -6,39 +6,10 @@ import type { Report } from '../src/report/types.js'
 import { addRepeatCustomerColumn, ExampleProject } from './helpers/example-project.js'
 import { dbtExecutable } from './helpers/paths.js'
 import { runAction, type ActionRun } from './helpers/run-action.js'
+import { testWarehouses } from './helpers/warehouses.js'
 
-// The bundled action, run as the runner runs it, on real dbt + DuckDB, with the baseline taken
-// from a local path (the `path` source).
-
-let production: ExampleProject
-let baselinePath: string
-
-beforeAll(async () => {
-  production = ExampleProject.create()
-  baselinePath = await production.deploy('prod')
-}, 240_000)
-
-function inputs(project: ExampleProject, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'project-dir': project.dir,
-    'profiles-dir': project.dir,
-    target: 'ci',
-    'state-path': baselinePath,
-    'dbt-executable': dbtExecutable(),
-    comment: 'false',
-    'ci-schema': '',
-    ...extra
-  }
-}
-
-async function act(project: ExampleProject, extra: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    inputs: inputs(project, extra),
-    workspace: project.dir,
-    eventName: 'workflow_dispatch',
-    env: { DBT_DUCKDB_PATH: join(project.dir, 'warehouse.duckdb') }
-  })
-}
+// The bundled action, run as the runner runs it, on real dbt (DuckDB and PostgreSQL), with the
+// baseline taken from a local path (the `path` source).
 
 function results(run: ActionRun): RunResults {
   return JSON.parse(readFileSync(run.outputs['run-results-path'], 'utf8')) as RunResults
@@ -50,7 +21,40 @@ function compiled(r: RunResults, uniqueId: string): string {
   return result.compiled_code
 }
 
-describe('slim build deferring to a local production baseline', () => {
+describe.each(testWarehouses('e2e_path'))('slim build deferring to a local production baseline on %s', (_name, warehouse) => {
+  let production: ExampleProject
+  let baselinePath: string
+  let schemas = 0
+
+  beforeAll(async () => {
+    await warehouse.setUp()
+    production = warehouse.project()
+    baselinePath = await production.deploy('prod')
+  }, 240_000)
+
+  afterAll(() => warehouse.tearDown())
+
+  /** Runs the action on a project copy, each run in a CI schema of its own. */
+  async function act(project: ExampleProject, extra: Record<string, string> = {}): Promise<ActionRun & { ci: string }> {
+    const ci = `dbt_ci_path_${++schemas}`
+    const run = await runAction({
+      inputs: {
+        'project-dir': project.dir,
+        'profiles-dir': project.dir,
+        target: project.warehouse.targets.ci,
+        'state-path': baselinePath,
+        'dbt-executable': dbtExecutable(),
+        comment: 'false',
+        'ci-schema': ci,
+        ...extra
+      },
+      workspace: project.dir,
+      eventName: 'workflow_dispatch',
+      env: warehouse.actionEnv(project)
+    })
+    return { ...run, ci }
+  }
+
   it('builds exactly the edited model and its tests, reading its parents from production', async () => {
     const pr = production.clone()
     addRepeatCustomerColumn(pr)
@@ -66,8 +70,8 @@ describe('slim build deferring to a local production baseline', () => {
     expect(r.results.every((x) => x.status === 'success' || x.status === 'pass')).toBe(true)
     const sql = compiled(r, 'model.jaffle_shop.customers')
     for (const parent of ['orders', 'stg_customers', 'country_codes']) {
-      expect(sql).toContain(`"warehouse"."prod"."${parent}"`)
-      expect(sql).not.toContain(`"warehouse"."ci"."${parent}"`)
+      expect(sql).toContain(warehouse.relation('prod', parent))
+      expect(sql).not.toContain(warehouse.relation(run.ci, parent))
     }
 
     expect(run.outputs.success).toBe('true')
@@ -88,10 +92,12 @@ describe('slim build deferring to a local production baseline', () => {
     const report = JSON.parse(readFileSync(run.outputs['report-path'], 'utf8')) as Report
     const node = report.nodes.find((n) => n.unique_id === 'model.jaffle_shop.customers')
     expect(node?.refs.map((ref) => [ref.name, ref.classification, ref.relation])).toEqual([
-      ['orders', 'production', '"warehouse"."prod"."orders"'],
-      ['stg_customers', 'production', '"warehouse"."prod"."stg_customers"'],
-      ['country_codes', 'production', '"warehouse"."prod"."country_codes"']
+      ['orders', 'production', warehouse.relation('prod', 'orders')],
+      ['stg_customers', 'production', warehouse.relation('prod', 'stg_customers')],
+      ['country_codes', 'production', warehouse.relation('prod', 'country_codes')]
     ])
+    // The customers model really landed in the run's CI schema, and only it.
+    expect(await warehouse.catalog(pr).relations(run.ci)).toEqual(['customers'])
   }, 240_000)
 
   it('with defer: false reads the parents from the CI schema, where they do not exist', async () => {
@@ -103,10 +109,10 @@ describe('slim build deferring to a local production baseline', () => {
     const r = results(run)
     const customers = r.results.find((x) => x.unique_id === 'model.jaffle_shop.customers')
     expect(customers?.status).toBe('error')
-    expect(customers?.message).toMatch(/ci.*(orders|stg_customers|country_codes)|does not exist/i)
+    expect(customers?.message).toMatch(/does not exist/i)
     const sql = compiled(r, 'model.jaffle_shop.customers')
-    expect(sql).toContain('"warehouse"."ci"."orders"')
-    expect(sql).not.toContain('"warehouse"."prod"."orders"')
+    expect(sql).toContain(warehouse.relation(run.ci, 'orders'))
+    expect(sql).not.toContain(warehouse.relation('prod', 'orders'))
     expect(run.outputs.success).toBe('false')
     expect(run.summary).toContain('customers')
     expect(run.log).toContain('::error::dbt build finished with failures (exit 1)')
