@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { RunResults } from '../src/dbt/artifact-types.js'
 import type { Report } from '../src/report/types.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './helpers/example-project.js'
@@ -78,7 +79,7 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
   it('with clean-slate drops a stale CI schema before the build (refs go to production) and drops it after', async () => {
     const pr = production.clone()
     // A stale relation in the PR's schema from an earlier push: without clean-slate dbt would read it.
-    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders'], { DBT_CI_SCHEMA: 'dbt_ci_pr_32' })
+    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders', '--defer', '--state', dirname(baselinePath)], { DBT_CI_SCHEMA: 'dbt_ci_pr_32' })
     const catalog = warehouse.catalog(pr)
     expect(await catalog.relations('dbt_ci_pr_32')).toEqual(['orders'])
     addRepeatCustomerColumn(pr)
@@ -97,7 +98,7 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
 
   it('without clean-slate reads the stale relation from the CI schema, and the report says dev', async () => {
     const pr = production.clone()
-    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders'], { DBT_CI_SCHEMA: 'dbt_ci_pr_33' })
+    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders', '--defer', '--state', dirname(baselinePath)], { DBT_CI_SCHEMA: 'dbt_ci_pr_33' })
     addRepeatCustomerColumn(pr)
     const run = await act(pr, 33, 'synchronize')
     expect(run.code).toBe(0)

@@ -58,12 +58,14 @@ function partsOf(report: Report): Parts {
 
 /** Joins blocks with blank lines; null as soon as they exceed `max`. */
 function assemble(blocks: Iterable<string>, max: number): string | null {
-  let out = ''
+  const out: string[] = []
+  let size = 0
   for (const block of blocks) {
-    out = out === '' ? block : `${out}\n\n${block}`
-    if (sizeOf(out) > max) return null
+    size += sizeOf(block) + (out.length > 0 ? 2 : 0)
+    if (size > max) return null
+    out.push(block)
   }
-  return out
+  return out.join('\n\n')
 }
 
 function* blocksFor(level: Level, p: Parts, opts: RenderOptions): Generator<string> {
@@ -104,7 +106,7 @@ function* testSection(level: Level, p: Parts): Generator<string> {
 
 function* essentials(p: Parts): Generator<string> {
   if (p.failures.length > 0) {
-    yield `### Failures (${p.failures.length})`
+    yield failuresHeading(p)
     yield p.failures.map((n) => failureItem(n, MESSAGE_MAX.essentials)).join('\n')
   }
   const deferred = deferredItems(p)
@@ -114,6 +116,11 @@ function* essentials(p: Parts): Generator<string> {
   }
   const rest = p.report.nodes.length - p.failures.length - deferred.length
   if (rest > 0) yield `<sub>${rest} other nodes ran without failures or deferred refs.</sub>`
+}
+
+function failuresHeading(p: Parts): string {
+  const warned = p.failures.some((n) => outcomeOf(n.status) === 'warned')
+  return `### ${warned ? 'Failures and warnings' : 'Failures'} (${p.failures.length})`
 }
 
 /** Deferred refs of the models, seeds and snapshots that did not fail. */
@@ -135,9 +142,9 @@ function shortenedNote(opts: RenderOptions, dropped: string): string {
 function truncated(p: Parts, opts: RenderOptions): string {
   const max = opts.maxChars
   const room = max - reserveFor(opts, p)
-  const failuresHeading = `### Failures (${p.failures.length})`
+  const heading = failuresHeading(p)
   const groups = [
-    { heading: failuresHeading, items: failureItems(p, header(p.report), failuresHeading, room), what: 'failures' },
+    { heading, items: failureItems(p, header(p.report), heading, room), what: 'failures' },
     { heading: '### Deferred refs', items: deferredItems(p), what: 'nodes with deferred refs' }
   ]
   let out = header(p.report)
@@ -165,14 +172,15 @@ function reserveFor(opts: RenderOptions, p: Parts): number {
 }
 
 function appendList(out: string, heading: string, items: string[], max: number): { out: string; omitted: number } {
-  let added = 0
+  const lines: string[] = []
+  let size = sizeOf(out) + sizeOf(heading) + 4
   for (const item of items) {
-    const next = added === 0 ? `${out}\n\n${heading}\n\n${item}` : `${out}\n${item}`
-    if (sizeOf(next) > max) break
-    out = next
-    added++
+    size += sizeOf(item) + (lines.length > 0 ? 1 : 0)
+    if (size > max) break
+    lines.push(item)
   }
-  return { out, omitted: items.length - added }
+  const text = lines.length > 0 ? `${out}\n\n${heading}\n\n${lines.join('\n')}` : out
+  return { out: text, omitted: items.length - lines.length }
 }
 
 function truncatedNote(opts: RenderOptions, left: string[]): string {

@@ -40,7 +40,7 @@ export function displayName(node: Parent | undefined, id: string): string {
 /** Resolves one parent against the scanned SQL of its consumer. */
 export function resolveParent(ctx: ResolutionContext, sql: ScannedSql, id: string, seen: ReadonlySet<string> = new Set()): RefResolution {
   const node = lookupNode(ctx.manifest, id)
-  if (!node) return unknownRef(id, undefined, 'missing-parent', `${id} is not in the current manifest`)
+  if (!node) return unknownRef(ctx, id, undefined, 'missing-parent', `${id} is not in the current manifest`)
   if (node.resource_type === 'source') return resolveSource(ctx, sql, node)
   if ((node as ManifestNode).config?.materialized === 'ephemeral') return resolveEphemeral(ctx, sql, node as ManifestNode, seen)
   return resolveRelation(ctx, sql, node)
@@ -48,27 +48,28 @@ export function resolveParent(ctx: ResolutionContext, sql: ScannedSql, id: strin
 
 /** A parent of a node that has no compiled SQL: nothing can be said. */
 export function notCompiledRef(ctx: ResolutionContext, id: string, why: string): RefResolution {
-  return unknownRef(id, lookupNode(ctx.manifest, id), 'not-compiled', why, ctx)
+  return unknownRef(ctx, id, lookupNode(ctx.manifest, id), 'not-compiled', why)
 }
 
-function baseRef(id: string, node: Parent | undefined, ctx?: ResolutionContext): Omit<RefResolution, 'classification' | 'evidence' | 'reason'> {
+function baseRef(ctx: ResolutionContext, id: string, node: Parent | undefined): Omit<RefResolution, 'classification' | 'evidence' | 'reason'> {
   return {
     uniqueId: id,
     name: displayName(node, id),
     resourceType: node?.resource_type ?? 'unknown',
     relation: null,
     devRelation: node?.relation_name ?? null,
-    stateRelation: ctx ? (lookupNode(ctx.baseline, id)?.relation_name ?? null) : null,
+    stateRelation: lookupNode(ctx.baseline, id)?.relation_name ?? null,
     children: []
   }
 }
 
-function unknownRef(id: string, node: Parent | undefined, reason: UnknownReason, evidence: string, ctx?: ResolutionContext): RefResolution {
-  return { ...baseRef(id, node, ctx), classification: 'unknown', reason, evidence }
+/** An unknown ref: the reason, and the evidence sentence that explains it. */
+function unknownRef(ctx: ResolutionContext, id: string, node: Parent | undefined, reason: UnknownReason, evidence: string): RefResolution {
+  return { ...baseRef(ctx, id, node), classification: 'unknown', reason, evidence }
 }
 
 function knownRef(ctx: ResolutionContext, node: Parent, classification: Classification, relation: string | null, evidence: string): RefResolution {
-  return { ...baseRef(node.unique_id, node, ctx), classification, relation, evidence, reason: null }
+  return { ...baseRef(ctx, node.unique_id, node), classification, relation, evidence, reason: null }
 }
 
 /** Sources are never deferred: say so, and whether their relation shows in the SQL. */
@@ -86,7 +87,7 @@ function resolveSource(ctx: ResolutionContext, sql: ScannedSql, node: Parent): R
 function resolveEphemeral(ctx: ResolutionContext, sql: ScannedSql, node: ManifestNode, seen: ReadonlySet<string>): RefResolution {
   const cte = `__dbt__cte__${node.alias ?? node.name}`
   if (!containsCte(sql, node.alias ?? node.name)) {
-    return unknownRef(node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`, ctx)
+    return unknownRef(ctx, node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`)
   }
   const inner = new Set(seen).add(node.unique_id)
   const parents = unique(node.depends_on?.nodes ?? []).filter((p) => !inner.has(p))
@@ -98,18 +99,19 @@ function resolveEphemeral(ctx: ResolutionContext, sql: ScannedSql, node: Manifes
 function resolveRelation(ctx: ResolutionContext, sql: ScannedSql, node: Parent): RefResolution {
   const dev = node.relation_name ?? null
   const state = lookupNode(ctx.baseline, node.unique_id)?.relation_name ?? null
-  const id = node.unique_id
-  if (!dev) return unknownRef(id, node, 'no-relation', `${node.name} has no relation name in the current manifest`, ctx)
+  const unknown = (reason: UnknownReason, evidence: string) => unknownRef(ctx, node.unique_id, node, reason, evidence)
+  if (!dev) return unknown('no-relation', `${node.name} has no relation name in the current manifest`)
   const devParts = parseRelationName(dev)
   const stateParts = state === null ? null : parseRelationName(state)
-  if (!devParts) return unknownRef(id, node, 'unparseable-relation', `cannot parse the CI relation name ${dev}`, ctx)
-  if (state !== null && !stateParts) return unknownRef(id, node, 'unparseable-relation', `cannot parse the baseline relation name ${state}`, ctx)
+  if (!devParts) return unknown('unparseable-relation', `cannot parse the CI relation name ${dev}`)
+  if (state !== null && !stateParts) return unknown('unparseable-relation', `cannot parse the baseline relation name ${state}`)
   const devFound = containsRelation(sql, devParts)
   if (stateParts && sameRelation(devParts, stateParts)) return resolveIdentical(ctx, node, dev, devFound)
   const stateFound = stateParts ? containsRelation(sql, stateParts) : false
   return decide(ctx, node, { dev, state, devFound, stateFound })
 }
 
+/** What the SQL showed about a parent's two relation names. */
 interface Found {
   dev: string
   state: string | null
@@ -119,18 +121,20 @@ interface Found {
 
 function decide(ctx: ResolutionContext, node: Parent, f: Found): RefResolution {
   const env = ctx.deferredEnv
-  if (f.devFound && f.stateFound) {
-    return unknownRef(node.unique_id, node, 'both-found', `the compiled SQL reads both ${f.dev} (CI) and ${f.state} (baseline)`, ctx)
-  }
+  const unknown = (reason: UnknownReason, evidence: string) => unknownRef(ctx, node.unique_id, node, reason, evidence)
+  if (f.devFound && f.stateFound) return unknown('both-found', `the compiled SQL reads both ${f.dev} (CI) and ${f.state} (baseline)`)
   if (f.devFound) return devOrThisRun(ctx, node, f)
   if (f.stateFound && env) {
-    return knownRef(ctx, node, env, f.state, `the compiled SQL reads ${f.state}, the ${env} relation; the CI relation ${f.dev} does not appear`)
+    const evidence = `the compiled SQL reads ${f.state}, the ${env} relation; the CI relation ${f.dev} does not appear`
+    return knownRef(ctx, node, env, f.state, evidence)
   }
   if (f.stateFound) {
-    return unknownRef(node.unique_id, node, 'no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`, ctx)
+    return unknown('no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`)
   }
-  const missing = f.state ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears` : `${f.dev} (CI) does not appear, and the baseline has no such node`
-  return unknownRef(node.unique_id, node, 'none-found', `${missing} in the compiled SQL`, ctx)
+  const missing = f.state
+    ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears`
+    : `${f.dev} (CI) does not appear, and the baseline has no such node`
+  return unknown('none-found', `${missing} in the compiled SQL`)
 }
 
 function devOrThisRun(ctx: ResolutionContext, node: Parent, f: Found): RefResolution {
@@ -146,14 +150,15 @@ function devOrThisRun(ctx: ResolutionContext, node: Parent, f: Found): RefResolu
  * certain when this run built the relation, or when defer was off (nothing could be deferred).
  */
 function resolveIdentical(ctx: ResolutionContext, node: Parent, rel: string, found: boolean): RefResolution {
-  if (!found) return unknownRef(node.unique_id, node, 'none-found', `${rel} (the same name in CI and baseline) does not appear in the compiled SQL`, ctx)
+  const unknown = (reason: UnknownReason, evidence: string) => unknownRef(ctx, node.unique_id, node, reason, evidence)
+  if (!found) return unknown('none-found', `${rel} (the same name in CI and baseline) does not appear in the compiled SQL`)
   if (ctx.builtThisRun.has(node.unique_id)) {
     return knownRef(ctx, node, 'this-run', rel, `the compiled SQL reads ${rel}, which this run built`)
   }
   if (ctx.deferOff) {
     return knownRef(ctx, node, 'dev', rel, `the compiled SQL reads ${rel}; defer was off, so no ref could resolve elsewhere`)
   }
-  return unknownRef(node.unique_id, node, 'identical-names', `the compiled SQL reads ${rel}, which is the relation name in both CI and the baseline: the SQL cannot tell them apart`, ctx)
+  return unknown('identical-names', `the compiled SQL reads ${rel}, the relation name in both CI and the baseline: the SQL cannot tell them apart`)
 }
 
 /** Keeps the first occurrence of each id. */
