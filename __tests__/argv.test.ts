@@ -77,3 +77,16 @@ describe('other dbt commands', () => {
     expect(buildDepsArgs(settings({ profilesDir: '/p' }))).toEqual(['deps', '--project-dir', '/ws/project', '--profiles-dir', '/p'])
   })
 })
+
+describe('semanticsWarnings', () => {
+  it('warns where dbt ignores or reinterprets the flags', async () => {
+    const { semanticsWarnings } = await import('../src/build.js')
+    expect(semanticsWarnings(settings())).toEqual([])
+    expect(semanticsWarnings(settings({ favorState: true, defer: false }))[0]).toContain('ignores --favor-state without --defer')
+    const test = semanticsWarnings(settings({ command: 'test', favorState: true }))
+    expect(test).toHaveLength(1)
+    expect(test[0]).toContain('every model ref')
+    expect(semanticsWarnings(settings({ command: 'test' }))).toEqual([])
+    expect(semanticsWarnings(settings({ command: 'seed' }))[0]).toContain('seeds read no refs')
+  })
+})

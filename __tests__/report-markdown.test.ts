@@ -187,6 +187,14 @@ describe('renderMarkdown: size budget', () => {
     expect(markdown).toContain('Shortened to fit (relation names and evidence left out): the full report is in the job summary.')
   })
 
+  it('links the job summary when the hint is a URL', () => {
+    const url = 'https://github.com/acme/analytics/actions/runs/42'
+    const markdown = renderMarkdown(huge, { maxChars: 60_000, summaryHint: url })
+    expect(markdown).toContain(`The full report is in <a href="${url}">the job summary of this run</a>.</sub>`)
+    const compact = renderMarkdown(reportOf(hugeRun(60, 2)), { maxChars: 30_000, summaryHint: 'javascript:alert(1)' })
+    expect(compact).toContain('the full report is in javascript:alert&#40;1&#41;')
+  })
+
   it('never exceeds even a tiny budget', () => {
     const report = reportOf(jaffleRun('fail'), runInfo({ success: false }))
     for (const max of [0, 10, 40, 300]) expect(Buffer.byteLength(renderMarkdown(report, { maxChars: max }))).toBeLessThanOrEqual(max)

@@ -119,8 +119,23 @@ export function explainExit(exit: DbtExit, command: string): string {
   )
 }
 
+/** Warnings where dbt's semantics surprise users; the flags are passed as configured all the same. */
+export function semanticsWarnings(dbt: Settings['dbt']): string[] {
+  const warnings: string[] = []
+  if (dbt.favorState && !dbt.defer) warnings.push('favor-state is set but defer is false: dbt ignores --favor-state without --defer.')
+  if (dbt.favorState && dbt.defer && dbt.command === 'test') {
+    warnings.push(
+      "command 'test' with favor-state: dbt test counts only tests as selected, so every model ref, even to a model the PR changed, " +
+        'resolves to the deferred environment. Use command: build to test the CI build of changed models.'
+    )
+  }
+  if (dbt.defer && dbt.command === 'seed') warnings.push("command 'seed': seeds read no refs, so defer changes nothing for this command.")
+  return warnings
+}
+
 /** The build mode: baseline, slim build, report. */
 export async function build(settings: Settings, services: Services): Promise<void> {
+  semanticsWarnings(settings.dbt).forEach((w) => services.log.warning(w))
   const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath)
   const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir)
   const pr = await locatePullRequest(settings, services)

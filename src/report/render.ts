@@ -5,7 +5,7 @@
  * failures first, then a pointer to the full report). Blocks are only ever dropped whole, so
  * the output never ends inside a tag or a table.
  */
-import { escapeInline, sizeOf, table } from './markdown.js'
+import { escapeInline, isSafeUrl, link, sizeOf, table } from './markdown.js'
 import { flattenRefs, isDeferred, outcomeOf, sortNodes } from './format.js'
 import { header, legend, title } from './header.js'
 import { deferredItem, failureItem, MESSAGE_MAX, nodeFull, nodeRow, testRow } from './render-node.js'
@@ -130,8 +130,13 @@ function deferredItems(p: Parts): string[] {
     .map((n) => deferredItem(n) as string)
 }
 
+/** The summary hint: a link when it is an http(s) URL, else escaped text. */
+function pointer(hint: string): string {
+  return isSafeUrl(hint) ? link('the job summary of this run', hint) : escapeInline(hint, 300)
+}
+
 function shortenedNote(opts: RenderOptions, dropped: string): string {
-  const where = opts.summaryHint ? `: the full report is in ${escapeInline(opts.summaryHint, 300)}` : ''
+  const where = opts.summaryHint ? `: the full report is in ${pointer(opts.summaryHint)}` : ''
   return `<sub>Shortened to fit (${dropped} left out)${where}.</sub>`
 }
 
@@ -185,7 +190,7 @@ function appendList(out: string, heading: string, items: string[], max: number):
 
 function truncatedNote(opts: RenderOptions, left: string[]): string {
   const omitted = left.length > 0 ? ` Not shown: ${left.join(', ')}.` : ''
-  const where = opts.summaryHint ? ` The full report is in ${escapeInline(opts.summaryHint, 300)}.` : ''
+  const where = opts.summaryHint ? ` The full report is in ${pointer(opts.summaryHint)}.` : ''
   return `<sub>Truncated to fit.${omitted}${where}</sub>`
 }
 
