@@ -97000,13 +97000,15 @@ function partsOf(report) {
 }
 /** Joins blocks with blank lines; null as soon as they exceed `max`. */
 function assemble(blocks, max) {
-    let out = '';
+    const out = [];
+    let size = 0;
     for (const block of blocks) {
-        out = out === '' ? block : `${out}\n\n${block}`;
-        if (sizeOf(out) > max)
+        size += sizeOf(block) + (out.length > 0 ? 2 : 0);
+        if (size > max)
             return null;
+        out.push(block);
     }
-    return out;
+    return out.join('\n\n');
 }
 function* blocksFor(level, p, opts) {
     yield header(p.report);
@@ -97049,7 +97051,7 @@ function* testSection(level, p) {
 }
 function* essentials(p) {
     if (p.failures.length > 0) {
-        yield `### Failures (${p.failures.length})`;
+        yield failuresHeading(p);
         yield p.failures.map((n) => failureItem(n, MESSAGE_MAX.essentials)).join('\n');
     }
     const deferred = deferredItems(p);
@@ -97061,14 +97063,22 @@ function* essentials(p) {
     if (rest > 0)
         yield `<sub>${rest} other nodes ran without failures or deferred refs.</sub>`;
 }
+function failuresHeading(p) {
+    const warned = p.failures.some((n) => outcomeOf(n.status) === 'warned');
+    return `### ${warned ? 'Failures and warnings' : 'Failures'} (${p.failures.length})`;
+}
 /** Deferred refs of the models, seeds and snapshots that did not fail. */
 function deferredItems(p) {
     return p.built
         .filter((n) => !p.failures.includes(n) && flattenRefs(n.refs).some(isDeferred))
         .map((n) => deferredItem(n));
 }
+/** The summary hint: a link when it is an http(s) URL, else escaped text. */
+function pointer(hint) {
+    return isSafeUrl(hint) ? link('the job summary of this run', hint) : escapeInline(hint, 300);
+}
 function shortenedNote(opts, dropped) {
-    const where = opts.summaryHint ? `: the full report is in ${escapeInline(opts.summaryHint, 300)}` : '';
+    const where = opts.summaryHint ? `: the full report is in ${pointer(opts.summaryHint)}` : '';
     return `<sub>Shortened to fit (${dropped} left out)${where}.</sub>`;
 }
 /**
@@ -97078,9 +97088,9 @@ function shortenedNote(opts, dropped) {
 function truncated(p, opts) {
     const max = opts.maxChars;
     const room = max - reserveFor(opts, p);
-    const failuresHeading = `### Failures (${p.failures.length})`;
+    const heading = failuresHeading(p);
     const groups = [
-        { heading: failuresHeading, items: failureItems(p, header(p.report), failuresHeading, room), what: 'failures' },
+        { heading, items: failureItems(p, header(p.report), heading, room), what: 'failures' },
         { heading: '### Deferred refs', items: deferredItems(p), what: 'nodes with deferred refs' }
     ];
     let out = header(p.report);
@@ -97106,19 +97116,20 @@ function reserveFor(opts, p) {
     return sizeOf(truncatedNote(opts, [`${p.report.nodes.length} failures`, `${p.report.nodes.length} nodes with deferred refs`])) + 2;
 }
 function appendList(out, heading, items, max) {
-    let added = 0;
+    const lines = [];
+    let size = sizeOf(out) + sizeOf(heading) + 4;
     for (const item of items) {
-        const next = added === 0 ? `${out}\n\n${heading}\n\n${item}` : `${out}\n${item}`;
-        if (sizeOf(next) > max)
+        size += sizeOf(item) + (lines.length > 0 ? 1 : 0);
+        if (size > max)
             break;
-        out = next;
-        added++;
+        lines.push(item);
     }
-    return { out, omitted: items.length - added };
+    const text = lines.length > 0 ? `${out}\n\n${heading}\n\n${lines.join('\n')}` : out;
+    return { out: text, omitted: items.length - lines.length };
 }
 function truncatedNote(opts, left) {
     const omitted = left.length > 0 ? ` Not shown: ${left.join(', ')}.` : '';
-    const where = opts.summaryHint ? ` The full report is in ${escapeInline(opts.summaryHint, 300)}.` : '';
+    const where = opts.summaryHint ? ` The full report is in ${pointer(opts.summaryHint)}.` : '';
     return `<sub>Truncated to fit.${omitted}${where}</sub>`;
 }
 /** When even the header does not fit: the title alone, or as much of it as fits. */
@@ -97383,7 +97394,7 @@ function displayName(node, id) {
 function resolveParent(ctx, sql, id, seen = new Set()) {
     const node = lookupNode(ctx.manifest, id);
     if (!node)
-        return unknownRef(id, undefined, 'missing-parent', `${id} is not in the current manifest`);
+        return unknownRef(ctx, id, undefined, 'missing-parent', `${id} is not in the current manifest`);
     if (node.resource_type === 'source')
         return resolveSource(ctx, sql, node);
     if (node.config?.materialized === 'ephemeral')
@@ -97392,24 +97403,25 @@ function resolveParent(ctx, sql, id, seen = new Set()) {
 }
 /** A parent of a node that has no compiled SQL: nothing can be said. */
 function notCompiledRef(ctx, id, why) {
-    return unknownRef(id, lookupNode(ctx.manifest, id), 'not-compiled', why, ctx);
+    return unknownRef(ctx, id, lookupNode(ctx.manifest, id), 'not-compiled', why);
 }
-function baseRef(id, node, ctx) {
+function baseRef(ctx, id, node) {
     return {
         uniqueId: id,
         name: displayName(node, id),
         resourceType: node?.resource_type ?? 'unknown',
         relation: null,
         devRelation: node?.relation_name ?? null,
-        stateRelation: ctx ? (lookupNode(ctx.baseline, id)?.relation_name ?? null) : null,
+        stateRelation: lookupNode(ctx.baseline, id)?.relation_name ?? null,
         children: []
     };
 }
-function unknownRef(id, node, reason, evidence, ctx) {
-    return { ...baseRef(id, node, ctx), classification: 'unknown', reason, evidence };
+/** An unknown ref: the reason, and the evidence sentence that explains it. */
+function unknownRef(ctx, id, node, reason, evidence) {
+    return { ...baseRef(ctx, id, node), classification: 'unknown', reason, evidence };
 }
 function knownRef(ctx, node, classification, relation, evidence) {
-    return { ...baseRef(node.unique_id, node, ctx), classification, relation, evidence, reason: null };
+    return { ...baseRef(ctx, node.unique_id, node), classification, relation, evidence, reason: null };
 }
 /** Sources are never deferred: say so, and whether their relation shows in the SQL. */
 function resolveSource(ctx, sql, node) {
@@ -97425,7 +97437,7 @@ function resolveSource(ctx, sql, node) {
 function resolveEphemeral(ctx, sql, node, seen) {
     const cte = `__dbt__cte__${node.alias ?? node.name}`;
     if (!containsCte(sql, node.alias ?? node.name)) {
-        return unknownRef(node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`, ctx);
+        return unknownRef(ctx, node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`);
     }
     const inner = new Set(seen).add(node.unique_id);
     const parents = unique(node.depends_on?.nodes ?? []).filter((p) => !inner.has(p));
@@ -97436,15 +97448,15 @@ function resolveEphemeral(ctx, sql, node, seen) {
 function resolveRelation(ctx, sql, node) {
     const dev = node.relation_name ?? null;
     const state = lookupNode(ctx.baseline, node.unique_id)?.relation_name ?? null;
-    const id = node.unique_id;
+    const unknown = (reason, evidence) => unknownRef(ctx, node.unique_id, node, reason, evidence);
     if (!dev)
-        return unknownRef(id, node, 'no-relation', `${node.name} has no relation name in the current manifest`, ctx);
+        return unknown('no-relation', `${node.name} has no relation name in the current manifest`);
     const devParts = parseRelationName(dev);
     const stateParts = state === null ? null : parseRelationName(state);
     if (!devParts)
-        return unknownRef(id, node, 'unparseable-relation', `cannot parse the CI relation name ${dev}`, ctx);
+        return unknown('unparseable-relation', `cannot parse the CI relation name ${dev}`);
     if (state !== null && !stateParts)
-        return unknownRef(id, node, 'unparseable-relation', `cannot parse the baseline relation name ${state}`, ctx);
+        return unknown('unparseable-relation', `cannot parse the baseline relation name ${state}`);
     const devFound = containsRelation(sql, devParts);
     if (stateParts && sameRelation(devParts, stateParts))
         return resolveIdentical(ctx, node, dev, devFound);
@@ -97453,19 +97465,22 @@ function resolveRelation(ctx, sql, node) {
 }
 function decide(ctx, node, f) {
     const env = ctx.deferredEnv;
-    if (f.devFound && f.stateFound) {
-        return unknownRef(node.unique_id, node, 'both-found', `the compiled SQL reads both ${f.dev} (CI) and ${f.state} (baseline)`, ctx);
-    }
+    const unknown = (reason, evidence) => unknownRef(ctx, node.unique_id, node, reason, evidence);
+    if (f.devFound && f.stateFound)
+        return unknown('both-found', `the compiled SQL reads both ${f.dev} (CI) and ${f.state} (baseline)`);
     if (f.devFound)
         return devOrThisRun(ctx, node, f);
     if (f.stateFound && env) {
-        return knownRef(ctx, node, env, f.state, `the compiled SQL reads ${f.state}, the ${env} relation; the CI relation ${f.dev} does not appear`);
+        const evidence = `the compiled SQL reads ${f.state}, the ${env} relation; the CI relation ${f.dev} does not appear`;
+        return knownRef(ctx, node, env, f.state, evidence);
     }
     if (f.stateFound) {
-        return unknownRef(node.unique_id, node, 'no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`, ctx);
+        return unknown('no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`);
     }
-    const missing = f.state ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears` : `${f.dev} (CI) does not appear, and the baseline has no such node`;
-    return unknownRef(node.unique_id, node, 'none-found', `${missing} in the compiled SQL`, ctx);
+    const missing = f.state
+        ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears`
+        : `${f.dev} (CI) does not appear, and the baseline has no such node`;
+    return unknown('none-found', `${missing} in the compiled SQL`);
 }
 function devOrThisRun(ctx, node, f) {
     if (ctx.builtThisRun.has(node.unique_id)) {
@@ -97479,15 +97494,16 @@ function devOrThisRun(ctx, node, f) {
  * certain when this run built the relation, or when defer was off (nothing could be deferred).
  */
 function resolveIdentical(ctx, node, rel, found) {
+    const unknown = (reason, evidence) => unknownRef(ctx, node.unique_id, node, reason, evidence);
     if (!found)
-        return unknownRef(node.unique_id, node, 'none-found', `${rel} (the same name in CI and baseline) does not appear in the compiled SQL`, ctx);
+        return unknown('none-found', `${rel} (the same name in CI and baseline) does not appear in the compiled SQL`);
     if (ctx.builtThisRun.has(node.unique_id)) {
         return knownRef(ctx, node, 'this-run', rel, `the compiled SQL reads ${rel}, which this run built`);
     }
     if (ctx.deferOff) {
         return knownRef(ctx, node, 'dev', rel, `the compiled SQL reads ${rel}; defer was off, so no ref could resolve elsewhere`);
     }
-    return unknownRef(node.unique_id, node, 'identical-names', `the compiled SQL reads ${rel}, which is the relation name in both CI and the baseline: the SQL cannot tell them apart`, ctx);
+    return unknown('identical-names', `the compiled SQL reads ${rel}, the relation name in both CI and the baseline: the SQL cannot tell them apart`);
 }
 /** Keeps the first occurrence of each id. */
 function unique(ids) {
@@ -98159,8 +98175,22 @@ function explainExit(exit, command) {
     return (`dbt ${command} could not run (exit ${exit.exitCode}): an invalid argument, project, profile or connection. ` +
         `The dbt log above says why; its last lines:\n${last}`);
 }
+/** Warnings where dbt's semantics surprise users; the flags are passed as configured all the same. */
+function semanticsWarnings(dbt) {
+    const warnings = [];
+    if (dbt.favorState && !dbt.defer)
+        warnings.push('favor-state is set but defer is false: dbt ignores --favor-state without --defer.');
+    if (dbt.favorState && dbt.defer && dbt.command === 'test') {
+        warnings.push("command 'test' with favor-state: dbt test counts only tests as selected, so every model ref, even to a model the PR changed, " +
+            'resolves to the deferred environment. Use command: build to test the CI build of changed models.');
+    }
+    if (dbt.defer && dbt.command === 'seed')
+        warnings.push("command 'seed': seeds read no refs, so defer changes nothing for this command.");
+    return warnings;
+}
 /** The build mode: baseline, slim build, report. */
 async function build(settings, services) {
+    semanticsWarnings(settings.dbt).forEach((w) => services.log.warning(w));
     const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath);
     const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir);
     const pr = await locatePullRequest(settings, services);
@@ -98215,15 +98245,6 @@ async function baselineForGuard(settings, services, dirs, projectName) {
         return null;
     }
 }
-/** The current project's manifest from `dbt parse` into a scratch directory (its sources' schemas). */
-async function parseProject(settings, services, dirs, env) {
-    const scratch = join(dirs.reportDir, '..', 'parse');
-    const args = ['parse', '--target-path', scratch, '--log-path', scratch, ...projectArgs(settings.dbt)];
-    const exit = await services.dbt.run(args, { cwd: settings.dbt.projectDir, env });
-    if (exit.exitCode !== 0)
-        throw new ActionError(`dbt parse failed (exit ${exit.exitCode}), so the CI schema is not dropped. Last lines:\n${exit.output.slice(-1500)}`);
-    return readJson(join(scratch, 'manifest.json'));
-}
 /** The cleanup mode (`pull_request: closed`): drop the PR's CI schema, guarded. */
 async function cleanup(settings, services) {
     const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath);
@@ -98234,8 +98255,8 @@ async function cleanup(settings, services) {
         throw new ActionError("mode: cleanup needs a CI schema to drop, but the input 'ci-schema' is empty. Set it to the template the builds use.");
     const env = { ...services.env, ...schema.env };
     const baseline = await baselineForGuard(settings, services, dirs, project.name);
-    const manifest = await parseProject(settings, services, dirs, env);
-    await guardedDrop({ settings, services, dirs, schema, env }, baseline, manifest);
+    // Without a manifest of this run, the drop parses the project itself (sources' schemas).
+    await guardedDrop({ settings, services, dirs, schema, env }, baseline, null);
     services.outputs.set('success', true);
 }
 
