@@ -3,11 +3,15 @@ import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
+import { dirname } from 'node:path'
+
+// DIST_FILE lets the dist check bundle into a scratch file to compare with the committed one.
+const file = process.env.DIST_FILE || 'dist/index.js'
 
 export default {
   input: 'src/index.ts',
   output: {
-    file: 'dist/index.js',
+    file,
     format: 'es',
     sourcemap: false,
     inlineDynamicImports: true
@@ -19,7 +23,7 @@ export default {
     warn(warning)
   },
   plugins: [
-    typescript({ tsconfig: './tsconfig.build.json', module: 'NodeNext' }),
+    typescript({ tsconfig: './tsconfig.build.json', module: 'NodeNext', outDir: dirname(file) }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
     commonjs(),
     json()

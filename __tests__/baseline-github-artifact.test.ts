@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BaselineAuthError, BaselineConfigError } from '../src/baseline/errors.js'
 import { createGitHubArtifactSource } from '../src/baseline/github-artifact.js'
+import { createFetchedCache, type FetchedCache } from '../src/baseline/fetched-cache.js'
+import { MemoryCacheStore } from './fakes/memory-cache-store.js'
 import { isBaseline, type Baseline, type SearchReport } from '../src/baseline/types.js'
 import { createGitHubClient } from '../src/github/octokit.js'
 import type { ArtifactSourceSettings } from '../src/settings.js'
@@ -45,7 +47,7 @@ async function publish(run: FakeRun, generatedAt: string, opts: { name?: string;
   return gh.addArtifact(run.id, { name: opts.name ?? NAME, zip, expired: opts.expired, createdAt: opts.createdAt })
 }
 
-function source(settings: Partial<ArtifactSourceSettings> = {}, token = 'gha') {
+function source(settings: Partial<ArtifactSourceSettings> = {}, token = 'gha', fetched?: FetchedCache) {
   const client = createGitHubClient(token, gh.apiUrl, { retries: 0, paceWrites: false })
   return createGitHubArtifactSource({
     client,
@@ -53,7 +55,8 @@ function source(settings: Partial<ArtifactSourceSettings> = {}, token = 'gha') {
     serverUrl: gh.serverUrl,
     settings: { artifactName: NAME, productionWorkflow: PROD, maxRuns: 20, ...settings },
     log: { info: m => logged.push(m), warning: m => logged.push(m), debug: m => logged.push(m) },
-    downloadDir: join(work, 'downloads')
+    downloadDir: join(work, 'downloads'),
+    fetched
   })
 }
 
@@ -93,6 +96,27 @@ describe('github-artifact source', () => {
     })
     expect(await readFile(baseline.manifestPath, 'utf8')).toBe(manifestText('2024-07-01T00:02:00Z'))
     expect(await readdir(join(work, 'downloads'))).toEqual([])
+  })
+
+  it('keeps a fetched baseline in the cache by its identity: a re-run with the same newest deploy downloads nothing', async () => {
+    const run = gh.addWorkflowRun({ workflow: PROD, createdAt: at(1) })
+    await publish(run, '2024-07-01T00:01:00Z')
+    const fetched = createFetchedCache(new MemoryCacheStore(), join(work, 'runner-temp'), { info: () => {}, warning: () => {}, debug: () => {} })
+    const first = found(await source({}, 'gha', fetched).fetch('production', dest()))
+    const downloads = () => gh.requests.filter((r) => r.host === 'blob').length
+    expect(downloads()).toBe(1)
+
+    await rm(dest(), { recursive: true, force: true })
+    const second = found(await source({}, 'gha', fetched).fetch('production', dest()))
+    expect(downloads()).toBe(1)
+    expect(second).toEqual(first)
+    expect(await readFile(second.manifestPath, 'utf8')).toBe(manifestText('2024-07-01T00:01:00Z'))
+
+    // A newer deploy is a new identity: downloaded.
+    await publish(gh.addWorkflowRun({ workflow: PROD, createdAt: at(2) }), '2024-07-01T00:02:00Z')
+    const third = found(await source({}, 'gha', fetched).fetch('production', dest()))
+    expect(downloads()).toBe(2)
+    expect(third.generatedAt).toBe('2024-07-01T00:02:00Z')
   })
 
   it('asks GitHub for successful runs of the branch, and never sends the token to the blob host', async () => {

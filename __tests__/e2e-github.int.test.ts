@@ -7,6 +7,8 @@ import { FakeGitHub, makeZip } from './fakes/github-server.js'
 import { addRepeatCustomerColumn, ExampleProject } from './helpers/example-project.js'
 import { dbtExecutable } from './helpers/paths.js'
 import { runAction, type ActionRun } from './helpers/run-action.js'
+import { repoRoot } from './helpers/paths.js'
+import { parse } from 'yaml'
 
 // The deploy side publishes the example's production manifest as a workflow artifact on a fake
 // GitHub (real HTTP on 127.0.0.1, real REST paths and shapes); the PR side runs dist/index.js
@@ -193,6 +195,31 @@ describe('baseline from the deploy workflow artifact, report on the pull request
     const reportB = JSON.parse(readFileSync(b.outputs['report-path'], 'utf8')) as Report
     expect(reportA.run.project_dir).toBe('project')
     expect(reportB.run.project_dir).toBe('second')
+  }, 240_000)
+
+  it('runs as the step of the reusable org workflow, called with the caller\'s pull_request event', async () => {
+    // The inputs the action receives are those the reusable workflow's step gives it, with the
+    // reusable workflow's inputs filled from what caller.yml passes (the project path adapted to
+    // this checkout's layout).
+    type Workflow = { on: { workflow_call: { inputs: Record<string, { default?: string }> } }; jobs: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, string> }>; with?: Record<string, string> }> }
+    const reusable = parse(readFileSync(join(repoRoot, 'examples/workflows/reusable-dbt-ci.yml'), 'utf8')) as Workflow
+    const caller = parse(readFileSync(join(repoRoot, 'examples/workflows/caller.yml'), 'utf8')) as Workflow
+    const passed: Record<string, string> = { ...caller.jobs.dbt.with, 'project-dir': 'project' }
+    const value = (name: string): string => passed[name] ?? reusable.on.workflow_call.inputs[name]?.default ?? ''
+    const step = Object.values(reusable.jobs).flatMap((job) => job.steps ?? []).find((st) => st.uses?.startsWith('dbt-defer/dbt-defer-action'))
+    const inputs = Object.fromEntries(
+      Object.entries(step?.with ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\{\s*inputs\.([a-z-]+)\s*\}\}/g, (_m, name: string) => value(name))])
+    )
+    expect(inputs['production-workflow']).toBe('deploy.yml')
+
+    github.addPullRequest({ number: 41, headRef: 'feature/org-ci' })
+    const pr = checkout()
+    const run = await act(pr, { event: pullRequestEvent(41), inputs: { ...inputs, 'dbt-executable': dbtExecutable() } })
+    expect(run.code).toBe(0)
+    expect(run.outputs['ci-schema']).toBe('dbt_ci_pr_41')
+    expect(run.outputs['deferred-env']).toBe('production')
+    expect(github.comments(41)).toHaveLength(1)
+    expect(github.comments(41)[0].body).toContain('<b>customers</b>')
   }, 240_000)
 
   it('fails, naming staging, when a staging workflow is configured but never deployed (no fallback)', async () => {

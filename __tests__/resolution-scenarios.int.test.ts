@@ -1,5 +1,5 @@
 /**
- * The resolution analysis on real dbt (DuckDB): production is built once, each scenario works
+ * The resolution analysis on real dbt (DuckDB and PostgreSQL): production is built once, each scenario works
  * on a copy, runs dbt the way the action would, and checks the classification of every
  * (node, parent) pair twice: against an explicit expectation, and against the relation
  * strings read directly from dbt's compiled SQL (plain substring search, not the analyser).
@@ -16,39 +16,9 @@ import type { NodeResolution, RefResolution } from '../src/resolution/types.js'
 import { addRepeatCustomerColumn, ExampleProject, type DbtRun } from './helpers/example-project.js'
 import { repoRoot } from './helpers/paths.js'
 import { runInfo } from './helpers/synthetic.js'
+import { testWarehouses, type TestWarehouse } from './helpers/warehouses.js'
 
 const TIMEOUT = 240_000
-const created: ExampleProject[] = []
-let base: ExampleProject
-let prodState: string
-
-beforeAll(async () => {
-  base = ExampleProject.create()
-  created.push(base)
-  prodState = dirname(await base.deploy('prod'))
-}, TIMEOUT)
-
-afterAll(() => {
-  for (const p of created) rmSync(p.root, { recursive: true, force: true })
-})
-
-/** A copy of the deployed project: production built, the CI schema empty. */
-function fresh(): ExampleProject {
-  const p = base.clone()
-  created.push(p)
-  return p
-}
-
-/** dbt against the CI target (schema `ci`). */
-function ci(p: ExampleProject, args: string[]): Promise<DbtRun> {
-  return p.dbt([...args, '--target', 'ci'], { DBT_CI_SCHEMA: 'ci' })
-}
-
-async function ciOk(p: ExampleProject, args: string[]): Promise<DbtRun> {
-  const run = await ci(p, args)
-  if (run.code !== 0) throw new Error(`dbt ${args.join(' ')} failed (${run.code}):\n${run.output}`)
-  return run
-}
 
 function readManifest(path: string): Manifest {
   return JSON.parse(readFileSync(path, 'utf8')) as Manifest
@@ -84,7 +54,10 @@ function statuses(p: ExampleProject): Record<string, string> {
 }
 
 /** The schema each classification must show in the compiled SQL. */
-const SCHEMA_OF: Record<string, string> = { production: 'prod', staging: 'staging', dev: 'ci', 'this-run': 'ci', source: 'prod_raw' }
+function schemaOf(classification: string, ciSchema: string): string {
+  const fixed: Record<string, string> = { production: 'prod', staging: 'staging', source: 'prod_raw' }
+  return fixed[classification] ?? ciSchema
+}
 
 /**
  * Checks every classification against dbt's own output: the compiled SQL (run_results
@@ -92,14 +65,14 @@ const SCHEMA_OF: Record<string, string> = { production: 'prod', staging: 'stagin
  * the other; this-run parents must have succeeded in the run; unknown refs must come from nodes
  * dbt did not compile. Returns the disagreements.
  */
-function disagreements(p: ExampleProject, nodes: NodeResolution[], envSchema: 'prod' | 'staging'): string[] {
+function disagreements(w: TestWarehouse, ciSchema: string, p: ExampleProject, nodes: NodeResolution[], envSchema: 'prod' | 'staging'): string[] {
   const rr = p.artifact<RunResults>('run_results.json')
   const m = p.artifact<Manifest>('manifest.json')
   const status = new Map(rr.results.map((r) => [r.unique_id, r.status]))
   const problems: string[] = []
   const relationIn = (schema: string, id: string): string => {
     const n = m.nodes[id] ?? m.sources[id]
-    return `"warehouse"."${schema}"."${(n.alias as string | undefined) ?? n.identifier ?? n.name}"`
+    return w.relation(schema, (n.alias as string | undefined) ?? n.identifier ?? n.name)
   }
   const check = (node: string, sql: string, r: RefResolution): void => {
     const where = `${node} > ${r.name} (${r.classification})`
@@ -112,11 +85,11 @@ function disagreements(p: ExampleProject, nodes: NodeResolution[], envSchema: 'p
       r.children.forEach((c) => check(`${node} > ${r.name}`, sql, c))
       return
     }
-    const schema = SCHEMA_OF[r.classification]
+    const schema = schemaOf(r.classification, ciSchema)
     const expected = relationIn(schema, r.uniqueId)
     if (!sql.includes(expected)) problems.push(`${where}: SQL does not contain ${expected}`)
     if (r.relation !== expected) problems.push(`${where}: relation ${r.relation} is not ${expected}`)
-    for (const other of r.classification === 'source' ? [] : ['ci', envSchema].filter((s) => s !== schema)) {
+    for (const other of r.classification === 'source' ? [] : [ciSchema, envSchema].filter((s) => s !== schema)) {
       if (sql.includes(relationIn(other, r.uniqueId))) problems.push(`${where}: SQL also contains the ${other} relation`)
     }
     const built = status.get(r.uniqueId) === 'success'
@@ -149,7 +122,53 @@ const CUSTOMERS_TESTS_THIS_RUN = {
   'unique_customers_customer_id > customers': 'this-run'
 }
 
-describe('where refs resolve, on real dbt', () => {
+describe.each(testWarehouses('scenarios'))('where refs resolve, on real dbt with %s', (_name, warehouse) => {
+  const created: ExampleProject[] = []
+  const ciSchemas = new Map<ExampleProject, string>()
+  let base: ExampleProject
+  let prodState: string
+
+  beforeAll(async () => {
+    await warehouse.setUp()
+    base = warehouse.project()
+    created.push(base)
+    prodState = dirname(await base.deploy('prod'))
+  }, TIMEOUT)
+
+  afterAll(async () => {
+    for (const p of created) rmSync(p.root, { recursive: true, force: true })
+    await warehouse.tearDown()
+  })
+
+  /** A copy of the deployed project: production built, a CI schema of its own, empty. */
+  function fresh(): ExampleProject {
+    const p = base.clone()
+    created.push(p)
+    ciSchemas.set(p, `ci_scenario_${ciSchemas.size + 1}`)
+    return p
+  }
+
+  /** dbt against the CI target, in the copy's own CI schema. */
+  function ci(p: ExampleProject, args: string[]): Promise<DbtRun> {
+    return p.dbt([...args, '--target', p.warehouse.targets.ci], { DBT_CI_SCHEMA: ciSchemas.get(p)! })
+  }
+
+  async function ciOk(p: ExampleProject, args: string[]): Promise<DbtRun> {
+    const run = await ci(p, args)
+    if (run.code !== 0) throw new Error(`dbt ${args.join(' ')} failed (${run.code}):\n${run.output}`)
+    return run
+  }
+
+  /** Every disagreement between the analysis and dbt's own SQL for the copy's last invocation. */
+  function check(p: ExampleProject, nodes: NodeResolution[], envSchema: 'prod' | 'staging'): string[] {
+    return disagreements(warehouse, ciSchemas.get(p)!, p, nodes, envSchema)
+  }
+
+  /** A relation name as the markdown escapes it. */
+  function escaped(schema: string, identifier: string): string {
+    return warehouse.relation(schema, identifier).replace(/"/g, '&quot;')
+  }
+
   it('(1) empty CI schema: every unmodified parent resolves to production', async () => {
     const p = fresh()
     addRepeatCustomerColumn(p)
@@ -162,12 +181,12 @@ describe('where refs resolve, on real dbt', () => {
       'customers > country_codes': 'production',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
     const { report, schemaErrors, markdown } = reportOf(p, nodes, true)
     expect(schemaErrors).toEqual([])
     expect(report.counts).toMatchObject({ total: 3, by_status: { success: 1, pass: 2 }, by_classification: { production: 3, 'this-run': 2 } })
     expect(markdown).toContain('Refs: <code>orders</code> → 🏭 production · <code>stg_customers</code> → 🏭 production · <code>country_codes</code> → 🏭 production')
-    expect(markdown).toContain('<code>&quot;warehouse&quot;.&quot;prod&quot;.&quot;orders&quot;</code>')
+    expect(markdown).toContain(`<code>${escaped('prod', 'orders')}</code>`)
   }, TIMEOUT)
 
   it('(2) a parent already in the CI schema: dev; with --favor-state: production', async () => {
@@ -182,7 +201,7 @@ describe('where refs resolve, on real dbt', () => {
       'customers > country_codes': 'production',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
 
     await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--favor-state', '--state', prodState])
     nodes = analyse(p, prodState, 'production')
@@ -192,7 +211,7 @@ describe('where refs resolve, on real dbt', () => {
       'customers > country_codes': 'production',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 
   it('(3) two modified models, one refs the other: this-run', async () => {
@@ -215,7 +234,7 @@ describe('where refs resolve, on real dbt', () => {
       'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'production',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 
   it('(4) a staging baseline: refs read staging and are labelled staging', async () => {
@@ -230,10 +249,10 @@ describe('where refs resolve, on real dbt', () => {
       'customers > country_codes': 'staging',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'staging')).toEqual([])
+    expect(check(p, nodes, 'staging')).toEqual([])
     const sql = p.artifact<RunResults>('run_results.json').results.find((r) => r.unique_id === 'model.jaffle_shop.customers')!.compiled_code!
-    expect(sql).toContain('"warehouse"."staging"."orders"')
-    expect(sql).not.toContain('"warehouse"."prod".')
+    expect(sql).toContain(warehouse.relation('staging', 'orders'))
+    for (const parent of ['orders', 'stg_customers', 'country_codes']) expect(sql).not.toContain(warehouse.relation('prod', parent))
   }, TIMEOUT)
 
   it('(5) an ephemeral parent is inlined; its own parent resolves on its own (production, then dev)', async () => {
@@ -245,7 +264,7 @@ describe('where refs resolve, on real dbt', () => {
       'orders > int_order_payments': 'inlined',
       'orders > int_order_payments > stg_payments': 'production'
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
 
     await ciOk(p, ['run', '-s', 'stg_payments'])
     await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
@@ -255,7 +274,7 @@ describe('where refs resolve, on real dbt', () => {
       'orders > int_order_payments': 'inlined',
       'orders > int_order_payments > stg_payments': 'dev'
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 
   it('(6) versioned model parents: v1 pinned and latest v2, deferred or built per version', async () => {
@@ -269,7 +288,7 @@ describe('where refs resolve, on real dbt', () => {
       'customer_segments > customers': 'production',
       'not_null_customer_segments_customer_id > customer_segments': 'this-run'
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
 
     await ciOk(p, ['build', '-s', 'dim_customers.v1', 'customer_segments', '--defer', '--state', prodState])
     nodes = analyse(p, prodState, 'production')
@@ -281,7 +300,7 @@ describe('where refs resolve, on real dbt', () => {
       'customer_segments > customers': 'production',
       'not_null_customer_segments_customer_id > customer_segments': 'this-run'
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 
   it('(7) seed, snapshot and source parents', async () => {
@@ -302,7 +321,7 @@ describe('where refs resolve, on real dbt', () => {
       'unique_country_codes_country_code > country_codes': 'this-run',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
 
     await ciOk(p, ['build', '-s', 'customers_snapshot', 'customer_history', '--defer', '--state', prodState])
     nodes = analyse(p, prodState, 'production')
@@ -310,7 +329,7 @@ describe('where refs resolve, on real dbt', () => {
       'customers_snapshot > stg_customers': 'dev',
       'customer_history > customers_snapshot': 'this-run'
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 
   it('(8) a failed node keeps its evidence; its skipped children are unknown (not compiled)', async () => {
@@ -344,11 +363,11 @@ describe('where refs resolve, on real dbt', () => {
     const customers = nodes.find((n) => n.name === 'customers')!
     expect(customers.refs.every((r) => r.reason === 'not-compiled' && r.evidence.includes('skipped'))).toBe(true)
     expect(nodes.find((n) => n.name === 'orders')!.message).toMatch(/syntax error/i)
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
     const { schemaErrors, markdown } = reportOf(p, nodes, false)
     expect(schemaErrors).toEqual([])
     expect(markdown).toContain('### ❌ dbt build failed')
-    expect(markdown).toMatch(/<pre>Runtime Error in model orders \(models\/marts\/orders\.sql\)\n[^<]*syntax error/)
+    expect(markdown).toMatch(/<pre>(Runtime|Database) Error in model orders \(models\/marts\/orders\.sql\)\n[^<]*syntax error/)
   }, TIMEOUT)
 
   it('(8b) a node that fails while compiling has no SQL: its refs are unknown', async () => {
@@ -365,7 +384,7 @@ describe('where refs resolve, on real dbt', () => {
       ['country_codes', 'unknown', 'not-compiled']
     ])
     expect(customers.refs[0].evidence).toContain('failed before compiling')
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 
   it('(9) --no-defer: refs read the CI schema; dbt fails while the parents are missing there', async () => {
@@ -384,7 +403,7 @@ describe('where refs resolve, on real dbt', () => {
       'not_null_customers_customer_id > customers': 'unknown',
       'unique_customers_customer_id > customers': 'unknown'
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
 
     await ciOk(p, ['build', '-s', '+customers', '--exclude', 'customers'])
     await ciOk(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
@@ -395,6 +414,6 @@ describe('where refs resolve, on real dbt', () => {
       'customers > country_codes': 'dev',
       ...CUSTOMERS_TESTS_THIS_RUN
     })
-    expect(disagreements(p, nodes, 'prod')).toEqual([])
+    expect(check(p, nodes, 'prod')).toEqual([])
   }, TIMEOUT)
 })

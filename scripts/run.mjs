@@ -48,7 +48,7 @@ function checkDist() {
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-defer-dist-'))
   const fresh = join(scratch, 'index.js')
   const rollup = join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup')
-  const code = sh(node24, [rollup, '-c', 'rollup.config.js', '--file', fresh, '--silent'])
+  const code = sh(node24, [rollup, '-c', 'rollup.config.js', '--silent'], { env: { ...process.env, DIST_FILE: fresh } })
   if (code !== 0) process.exit(code)
   const committed = join(root, 'dist', 'index.js')
   if (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(fresh))) {

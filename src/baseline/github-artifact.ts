@@ -11,6 +11,7 @@ import type { ArtifactSourceSettings, DeferredEnv } from '../settings.js'
 import { BaselineAuthError, BaselineConfigError } from './errors.js'
 import type { Baseline, BaselineSource, SearchReport } from './types.js'
 import { extractZip } from './unzip.js'
+import type { FetchedCache } from './fetched-cache.js'
 
 /** What the `github-artifact` source needs. */
 export interface GitHubArtifactSourceDeps {
@@ -23,6 +24,8 @@ export interface GitHubArtifactSourceDeps {
   log: Logger
   /** Scratch directory for downloaded zips and their contents; cleaned after each artifact. */
   downloadDir: string
+  /** The fetched-baseline cache (`cache-baseline`): a re-run with the same newest deploy skips the download. */
+  fetched?: FetchedCache
 }
 
 /** Events whose runs are CI checks, never deploys: their artifacts are not a baseline. */
@@ -183,6 +186,27 @@ function time(artifact: Artifact): number {
 
 /** Downloads and unpacks the artifact and puts its manifest at `destDir/manifest.json`. */
 async function useArtifact(search: Search, run: Run, artifact: Artifact): Promise<Baseline | string> {
+  const identity = identityOf(search, run, artifact)
+  const cached = join(search.deps.downloadDir, `cached-${artifact.id}.json`)
+  if (await search.deps.fetched?.restore(identity, cached)) {
+    try {
+      return await place(search, run, artifact, cached)
+    } finally {
+      await rm(cached, { force: true })
+    }
+  }
+  const placed = await downloadAndPlace(search, run, artifact)
+  if (typeof placed !== 'string') await search.deps.fetched?.save(identity, placed.manifestPath)
+  return placed
+}
+
+/** The identity of a baseline taken from an artifact: repository, run and artifact. */
+function identityOf(search: Search, run: Run, artifact: Artifact): string {
+  return `github-artifact:${search.deps.repository}:${run.id}:${artifact.id}`
+}
+
+/** Downloads the artifact, unpacks it and places its manifest. */
+async function downloadAndPlace(search: Search, run: Run, artifact: Artifact): Promise<Baseline | string> {
   const { downloadDir } = search.deps
   const zipPath = join(downloadDir, `artifact-${artifact.id}.zip`)
   const unpacked = join(downloadDir, `artifact-${artifact.id}`)
@@ -259,7 +283,7 @@ async function place(search: Search, run: Run, artifact: Artifact, manifestPath:
     runUrl: run.html_url,
     sha: run.head_sha,
     generatedAt: typeof generatedAt === 'string' ? generatedAt : undefined,
-    identity: `github-artifact:${deps.repository}:${run.id}:${artifact.id}`,
+    identity: identityOf(search, run, artifact),
     location,
     manifestPath: dest
   }

@@ -11,7 +11,7 @@ import type { CacheStore } from './cache-store.js'
 import { createDbtCloudSource } from './dbt-cloud-source.js'
 import type { HttpOptions } from './download.js'
 import { BaselineConfigError } from './errors.js'
-import { createFetchedCache } from './fetched-cache.js'
+import { createFetchedCache, type FetchedCache } from './fetched-cache.js'
 import { createGitHubArtifactSource } from './github-artifact.js'
 import { createPathSource } from './path-source.js'
 import type { BaselineSource } from './types.js'
@@ -62,11 +62,11 @@ export function createBaselineSource(settings: BaselineSettings, deps: BaselineD
     case 'actions-cache':
       return createCacheSource(settings.cache, { store: deps.cache, tempDir: deps.tempDir, projectKey: once(() => projectKeyFor(deps.projectDir, workspace)), log: deps.log })
     case 'github-artifact':
-      return gitHubArtifactSource(settings, deps)
+      return gitHubArtifactSource(settings, deps, fetched)
   }
 }
 
-function gitHubArtifactSource(settings: BaselineSettings, deps: BaselineDeps): BaselineSource {
+function gitHubArtifactSource(settings: BaselineSettings, deps: BaselineDeps, fetched: FetchedCache | undefined): BaselineSource {
   if (!deps.github) {
     throw new BaselineConfigError('The baseline source `github-artifact` needs a GitHub token (input `github-token`, default `${{ github.token }}`) with `actions: read`.', 'github-token')
   }
@@ -76,7 +76,8 @@ function gitHubArtifactSource(settings: BaselineSettings, deps: BaselineDeps): B
     serverUrl: deps.serverUrl,
     settings: settings.artifact,
     log: deps.log,
-    downloadDir: join(deps.tempDir, 'dbt-defer-action', 'artifact')
+    downloadDir: join(deps.tempDir, 'dbt-defer-action', 'artifact'),
+    fetched
   })
 }
 
