@@ -111,6 +111,23 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
     ])
   }, 240_000)
 
+  it('with clone-incremental clones the modified incremental model from production into the CI schema first', async () => {
+    const pr = production.clone()
+    pr.edit('models/marts/daily_revenue.sql', (sql) => sql.replace('sum(amount) as revenue', 'sum(amount) as revenue,\n    max(amount) as largest_order'))
+    // compile materialises nothing, so whatever the CI schema holds afterwards came from the clone.
+    const run = await act(pr, 36, 'synchronize', { 'clone-incremental': 'true', command: 'compile' })
+    expect(run.code).toBe(0)
+    expect(run.log).toContain('clone --select state:modified+,config.materialized:incremental,state:old --state')
+    expect(await warehouse.catalog(pr).relations('dbt_ci_pr_36')).toEqual(['daily_revenue'])
+
+    const without = production.clone()
+    without.edit('models/marts/daily_revenue.sql', (sql) => sql.replace('sum(amount) as revenue', 'sum(amount) as revenue,\n    max(amount) as largest_order'))
+    const plain = await act(without, 37, 'synchronize', { command: 'compile' })
+    expect(plain.code).toBe(0)
+    expect(plain.log).not.toContain(' clone --select')
+    expect(await warehouse.catalog(without).schemas()).not.toContain('dbt_ci_pr_37')
+  }, 240_000)
+
   it('refuses to drop the production schema when ci-schema is misconfigured, and production keeps its tables', async () => {
     const pr = production.clone()
     const run = await act(pr, 34, 'closed', { mode: 'cleanup', 'ci-schema': 'prod' })

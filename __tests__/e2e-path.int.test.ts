@@ -116,6 +116,25 @@ describe.each(testWarehouses('e2e_path'))('slim build deferring to a local produ
     expect(run.outputs.success).toBe('false')
     expect(run.summary).toContain('customers')
     expect(run.log).toContain('::error::dbt build finished with failures (exit 1)')
+    // The failing model is annotated on its file.
+    expect(run.log).toMatch(/::error title=dbt model customers%3A error,file=models\/marts\/customers\.sql::.*does not exist/)
+  }, 240_000)
+
+  it('with if-no-baseline: build-all and no baseline, builds everything without defer and says so loudly', async () => {
+    const pr = production.clone()
+    const run = await act(pr, { 'state-path': join(pr.root, 'never-deployed'), 'if-no-baseline': 'build-all' })
+    expect(run.code).toBe(0)
+    expect(run.outputs['built-all']).toBe('true')
+    expect(run.outputs['deferred-env']).toBe('')
+    expect(run.outputs['state-path']).toBe('')
+    const r = results(run)
+    expect(r.args?.defer).toBe(false)
+    const models = r.results.filter((x) => x.unique_id.startsWith('model.')).map((x) => x.unique_id)
+    expect(models).toHaveLength(10)
+    expect(r.results.every((x) => x.status === 'success' || x.status === 'pass')).toBe(true)
+    expect(run.log).toMatch(/::warning::No production baseline was found, so everything is built without defer/)
+    expect(run.summary).toMatch(/no baseline/i)
+    expect(await warehouse.catalog(pr).relations(run.ci)).toContain('customers')
   }, 240_000)
 
   it('fails with what to do when the dbt executable is missing', async () => {

@@ -351,6 +351,7 @@ describe.each(testWarehouses('scenarios'))('where refs resolve, on real dbt with
       'customer_segments > dim_customers.v2': 'unknown',
       'customer_segments > dim_customers.v1': 'unknown',
       'customer_segments > customers': 'unknown',
+      'daily_revenue > orders': 'unknown',
       'not_null_orders_order_id > orders': 'unknown',
       'unique_orders_order_id > orders': 'unknown',
       'assert_order_amounts_non_negative > orders': 'unknown',

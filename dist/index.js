@@ -42026,6 +42026,27 @@ function time(artifact) {
 }
 /** Downloads and unpacks the artifact and puts its manifest at `destDir/manifest.json`. */
 async function useArtifact(search, run, artifact) {
+    const identity = identityOf(search, run, artifact);
+    const cached = join(search.deps.downloadDir, `cached-${artifact.id}.json`);
+    if (await search.deps.fetched?.restore(identity, cached)) {
+        try {
+            return await place$1(search, run, artifact, cached);
+        }
+        finally {
+            await rm$1(cached, { force: true });
+        }
+    }
+    const placed = await downloadAndPlace(search, run, artifact);
+    if (typeof placed !== 'string')
+        await search.deps.fetched?.save(identity, placed.manifestPath);
+    return placed;
+}
+/** The identity of a baseline taken from an artifact: repository, run and artifact. */
+function identityOf(search, run, artifact) {
+    return `github-artifact:${search.deps.repository}:${run.id}:${artifact.id}`;
+}
+/** Downloads the artifact, unpacks it and places its manifest. */
+async function downloadAndPlace(search, run, artifact) {
     const { downloadDir } = search.deps;
     const zipPath = join(downloadDir, `artifact-${artifact.id}.zip`);
     const unpacked = join(downloadDir, `artifact-${artifact.id}`);
@@ -42109,7 +42130,7 @@ async function place$1(search, run, artifact, manifestPath) {
         runUrl: run.html_url,
         sha: run.head_sha,
         generatedAt: typeof generatedAt === 'string' ? generatedAt : undefined,
-        identity: `github-artifact:${deps.repository}:${run.id}:${artifact.id}`,
+        identity: identityOf(search, run, artifact),
         location,
         manifestPath: dest
     };
@@ -42155,7 +42176,7 @@ async function fetchPath(configured, env, baseDir, destDir) {
     const manifestPath = join(destDir, 'manifest.json');
     await copyInto(file, manifestPath, env);
     const sha = await sha256File(manifestPath);
-    return { env, source: 'path', identity: `path:${sha}`, location: `${configured} (${file})`, manifestPath };
+    return { env, source: 'path', identity: `path:${sha}`, location: file, manifestPath };
 }
 /** The manifest file the setting names, or what was searched when there is none. */
 async function locateManifest(configured, absolute, env) {
@@ -96174,10 +96195,10 @@ function createBaselineSource(settings, deps) {
         case 'actions-cache':
             return createCacheSource(settings.cache, { store: deps.cache, tempDir: deps.tempDir, projectKey: once(() => projectKeyFor$1(deps.projectDir, workspace)), log: deps.log });
         case 'github-artifact':
-            return gitHubArtifactSource(settings, deps);
+            return gitHubArtifactSource(settings, deps, fetched);
     }
 }
-function gitHubArtifactSource(settings, deps) {
+function gitHubArtifactSource(settings, deps, fetched) {
     if (!deps.github) {
         throw new BaselineConfigError('The baseline source `github-artifact` needs a GitHub token (input `github-token`, default `${{ github.token }}`) with `actions: read`.', 'github-token');
     }
@@ -96187,7 +96208,8 @@ function gitHubArtifactSource(settings, deps) {
         serverUrl: deps.serverUrl,
         settings: settings.artifact,
         log: deps.log,
-        downloadDir: join(deps.tempDir, 'dbt-defer-action', 'artifact')
+        downloadDir: join(deps.tempDir, 'dbt-defer-action', 'artifact'),
+        fetched
     });
 }
 function once(make) {

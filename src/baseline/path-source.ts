@@ -46,7 +46,7 @@ async function fetchPath(
   const manifestPath = join(destDir, 'manifest.json')
   await copyInto(file, manifestPath, env)
   const sha = await sha256File(manifestPath)
-  return { env, source: 'path', identity: `path:${sha}`, location: `${configured} (${file})`, manifestPath }
+  return { env, source: 'path', identity: `path:${sha}`, location: file, manifestPath }
 }
 
 /** The manifest file the setting names, or what was searched when there is none. */
