@@ -39680,7 +39680,7 @@ function cacheProjectKey(projectName, projectDirInWorkspace) {
     return `${name}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
 }
 /** The project key of the project at `projectDir`, reading its name from dbt_project.yml. */
-async function projectKeyFor$1(projectDir, workspace) {
+async function projectKeyFor(projectDir, workspace) {
     const name = await projectNameFromDbtProject(projectDir);
     return cacheProjectKey(name, relative(resolve(workspace), resolve(projectDir)));
 }
@@ -96193,7 +96193,7 @@ function createBaselineSource(settings, deps) {
         case 'dbt-cloud':
             return createDbtCloudSource(settings.dbtCloud, { http, fetched, log: deps.log });
         case 'actions-cache':
-            return createCacheSource(settings.cache, { store: deps.cache, tempDir: deps.tempDir, projectKey: once(() => projectKeyFor$1(deps.projectDir, workspace)), log: deps.log });
+            return createCacheSource(settings.cache, { store: deps.cache, tempDir: deps.tempDir, projectKey: once(() => projectKeyFor(deps.projectDir, workspace)), log: deps.log });
         case 'github-artifact':
             return gitHubArtifactSource(settings, deps, fetched);
     }
@@ -96371,7 +96371,7 @@ function readDbtProject(projectDir, targetPathOverride) {
 }
 
 /** A short, readable, collision-free key for the project: its path plus a hash of that path. */
-function projectKeyFor(projectPath) {
+function projectDirKey(projectPath) {
     const readable = projectPath === '.' ? 'root' : projectPath.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
     const hash = createHash('sha256').update(projectPath).digest('hex').slice(0, 8);
     return `${readable.slice(0, 40)}-${hash}`;
@@ -96379,7 +96379,7 @@ function projectKeyFor(projectPath) {
 /** Creates (if needed) and returns the action's directories for the project. */
 function actionDirs(tempDir, workspace, projectDir) {
     const projectPath = relative(workspace, projectDir) || '.';
-    const projectKey = projectKeyFor(projectPath);
+    const projectKey = projectDirKey(projectPath);
     const root = join(tempDir, 'dbt-defer-action', projectKey);
     const dirs = {
         projectKey,
@@ -98108,10 +98108,9 @@ async function locatePullRequest(settings, services) {
     }
 }
 
-/** Step: find the deferred environment's baseline (or decide on a full build). */
-async function findBaseline(s) {
-    const { settings, services } = s;
-    const source = createBaselineSource(settings.baseline, {
+/** The configured baseline source, wired to the run's services. */
+function baselineSource(settings, services) {
+    return createBaselineSource(settings.baseline, {
         github: services.github,
         repository: settings.context.repository,
         serverUrl: settings.context.serverUrl,
@@ -98121,6 +98120,11 @@ async function findBaseline(s) {
         projectDir: settings.dbt.projectDir,
         workspace: settings.context.workspace
     });
+}
+/** Step: find the deferred environment's baseline (or decide on a full build). */
+async function findBaseline(s) {
+    const { settings, services } = s;
+    const source = baselineSource(settings, services);
     const outcome = await obtainBaseline(settings.baseline, source, {
         stateDir: s.dirs.stateDir,
         project: { name: s.project.name },
@@ -98245,16 +98249,7 @@ function readJson(path) {
  */
 async function baselineForGuard(settings, services, dirs, projectName) {
     try {
-        const source = createBaselineSource(settings.baseline, {
-            github: services.github,
-            repository: settings.context.repository,
-            serverUrl: settings.context.serverUrl,
-            cache: services.cache,
-            log: services.log,
-            tempDir: settings.context.tempDir,
-            projectDir: settings.dbt.projectDir,
-            workspace: settings.context.workspace
-        });
+        const source = baselineSource(settings, services);
         const outcome = await obtainBaseline({ ...settings.baseline, ifNoBaseline: 'build-all' }, source, {
             stateDir: dirs.stateDir,
             project: { name: projectName },
@@ -98575,7 +98570,7 @@ async function publish(settings, services) {
         cache: services.cache,
         settings: settings.baseline.cache,
         env,
-        projectKey: await projectKeyFor$1(settings.dbt.projectDir, settings.context.workspace),
+        projectKey: await projectKeyFor(settings.dbt.projectDir, settings.context.workspace),
         projectName: project.name,
         manifestPath: join(project.targetDir, 'manifest.json'),
         sha: settings.context.sha ?? '',

@@ -1,4 +1,5 @@
 import { createBaselineSource, obtainBaseline, type BaselineOutcome } from './baseline/index.js'
+import type { BaselineSource } from './baseline/types.js'
 import { buildCloneArgs, buildDbtArgs, buildDepsArgs, type StateMode } from './dbt/argv.js'
 import { readRunArtifacts, type RunArtifacts } from './dbt/artifacts.js'
 import type { DbtExit } from './dbt/process.js'
@@ -22,10 +23,9 @@ interface BuildState {
   env: Record<string, string>
 }
 
-/** Step: find the deferred environment's baseline (or decide on a full build). */
-async function findBaseline(s: BuildState): Promise<BaselineOutcome> {
-  const { settings, services } = s
-  const source = createBaselineSource(settings.baseline, {
+/** The configured baseline source, wired to the run's services. */
+export function baselineSource(settings: Settings, services: Services): BaselineSource {
+  return createBaselineSource(settings.baseline, {
     github: services.github,
     repository: settings.context.repository,
     serverUrl: settings.context.serverUrl,
@@ -35,6 +35,12 @@ async function findBaseline(s: BuildState): Promise<BaselineOutcome> {
     projectDir: settings.dbt.projectDir,
     workspace: settings.context.workspace
   })
+}
+
+/** Step: find the deferred environment's baseline (or decide on a full build). */
+async function findBaseline(s: BuildState): Promise<BaselineOutcome> {
+  const { settings, services } = s
+  const source = baselineSource(settings, services)
   const outcome = await obtainBaseline(settings.baseline, source, {
     stateDir: s.dirs.stateDir,
     project: { name: s.project.name },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { createBaselineSource, obtainBaseline } from './baseline/index.js'
+import { obtainBaseline } from './baseline/index.js'
+import { baselineSource } from './build.js'
 import { guardedDrop, prepareCiSchema } from './ci-schema-step.js'
 import type { Manifest } from './dbt/artifact-types.js'
 import { readDbtProject } from './dbt/project.js'
@@ -24,16 +25,7 @@ function readJson(path: string): Manifest | null {
  */
 async function baselineForGuard(settings: Settings, services: Services, dirs: ActionDirs, projectName: string): Promise<Manifest | null> {
   try {
-    const source = createBaselineSource(settings.baseline, {
-      github: services.github,
-      repository: settings.context.repository,
-      serverUrl: settings.context.serverUrl,
-      cache: services.cache,
-      log: services.log,
-      tempDir: settings.context.tempDir,
-      projectDir: settings.dbt.projectDir,
-      workspace: settings.context.workspace
-    })
+    const source = baselineSource(settings, services)
     const outcome = await obtainBaseline({ ...settings.baseline, ifNoBaseline: 'build-all' }, source, {
       stateDir: dirs.stateDir,
       project: { name: projectName },

@@ -17,7 +17,7 @@ export interface ActionDirs {
 }
 
 /** A short, readable, collision-free key for the project: its path plus a hash of that path. */
-export function projectKeyFor(projectPath: string): string {
+export function projectDirKey(projectPath: string): string {
   const readable = projectPath === '.' ? 'root' : projectPath.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')
   const hash = createHash('sha256').update(projectPath).digest('hex').slice(0, 8)
   return `${readable.slice(0, 40)}-${hash}`
@@ -26,7 +26,7 @@ export function projectKeyFor(projectPath: string): string {
 /** Creates (if needed) and returns the action's directories for the project. */
 export function actionDirs(tempDir: string, workspace: string, projectDir: string): ActionDirs {
   const projectPath = relative(workspace, projectDir) || '.'
-  const projectKey = projectKeyFor(projectPath)
+  const projectKey = projectDirKey(projectPath)
   const root = join(tempDir, 'dbt-defer-action', projectKey)
   const dirs = {
     projectKey,

@@ -7,7 +7,8 @@ import { dropCiSchema, SchemaDropError, type DropCiSchemaArgs } from '../../src/
 import { UnsafeDropError } from '../../src/schema/guard.js'
 import { loadProfileTargets } from '../../src/schema/profiles.js'
 import type { ExampleProject } from './example-project.js'
-import { memoryLog, venvDbt } from './venv-dbt.js'
+import { recordingLogger } from '../fakes/baseline-fixtures.js'
+import { venvDbt } from './venv-dbt.js'
 
 /** Reads the warehouse's own catalog (never dbt's view of it). */
 export interface Catalog {
@@ -43,7 +44,7 @@ export function describeCiSchemaDrop(title: string, setup: () => Promise<{ proje
     }, 300_000)
 
     async function drop(schema: string, extra: Partial<DropCiSchemaArgs> = {}): Promise<string[]> {
-      const log = memoryLog()
+      const log = recordingLogger()
       await dropCiSchema({
         schema,
         baseline,

@@ -17,14 +17,3 @@ export function venvDbt(): DbtProcess {
       })
   }
 }
-
-/** A Logger that keeps its lines, for assertions and for failure messages. */
-export function memoryLog(): Logger & { lines: string[] } {
-  const lines: string[] = []
-  return {
-    lines,
-    info: (m) => lines.push(`info: ${m}`),
-    warning: (m) => lines.push(`warning: ${m}`),
-    debug: (m) => lines.push(`debug: ${m}`)
-  }
-}
