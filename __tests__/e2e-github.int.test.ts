@@ -130,6 +130,8 @@ describe('baseline from the deploy workflow artifact, report on the pull request
     expect(comments[0].body).toContain('<b>customers</b>')
     expect(comments[0].body).toContain('**Deferred to:** 🏭 production')
     expect(comments[0].body).toContain(`${github.serverUrl}/${REPO}/actions/runs/${deployRunId}`)
+    // The node links to its file at the PR's head commit.
+    expect(comments[0].body).toContain(`${github.serverUrl}/${REPO}/blob/${'a'.repeat(40)}/project/models/marts/customers.sql`)
     expect(first.outputs['comment-url']).toBe(comments[0].html_url)
     // The blob host of the signed URL never saw the token.
     expect(github.requests.filter((r) => r.host === 'blob').every((r) => !r.authorization)).toBe(true)
