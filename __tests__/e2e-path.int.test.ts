@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunResults } from '../src/dbt/artifact-types.js'
 import type { Report } from '../src/report/types.js'
@@ -135,6 +135,27 @@ describe.each(testWarehouses('e2e_path'))('slim build deferring to a local produ
     expect(run.log).toMatch(/::warning::No production baseline was found, so everything is built without defer/)
     expect(run.summary).toMatch(/no baseline/i)
     expect(await warehouse.catalog(pr).relations(run.ci)).toContain('customers')
+  }, 240_000)
+
+  it('runs dbt deps first when the project declares a package that is not installed', async () => {
+    const pr = production.clone()
+    mkdirSync(join(pr.root, 'helper_pkg', 'macros'), { recursive: true })
+    writeFileSync(join(pr.root, 'helper_pkg', 'dbt_project.yml'), 'name: helper_pkg\nversion: "1.0.0"\nconfig-version: 2\n')
+    writeFileSync(join(pr.root, 'helper_pkg', 'macros', 'doubled.sql'), '{% macro doubled(column) %}({{ column }} * 2){% endmacro %}\n')
+    writeFileSync(pr.path('packages.yml'), 'packages:\n  - local: ../helper_pkg\n')
+    pr.edit('models/marts/customers.sql', (sql) =>
+      sql.replace('coalesce(t.lifetime_value, 0) as lifetime_value', 'coalesce(t.lifetime_value, 0) as lifetime_value,\n    {{ helper_pkg.doubled("coalesce(t.order_count, 0)") }} as doubled_orders')
+    )
+    const run = await act(pr)
+    expect(run.code).toBe(0)
+    expect(run.log).toMatch(/Running: \S+ deps --project-dir/)
+    expect(existsSync(pr.path('dbt_packages/helper_pkg/dbt_project.yml'))).toBe(true)
+    expect(compiled(results(run), 'model.jaffle_shop.customers')).toContain('(coalesce(t.order_count, 0) * 2) as doubled_orders')
+
+    // Installed now: the next run does not install again.
+    const again = await act(pr)
+    expect(again.code).toBe(0)
+    expect(again.log).not.toMatch(/Running: \S+ deps/)
   }, 240_000)
 
   it('fails with what to do when the dbt executable is missing', async () => {
