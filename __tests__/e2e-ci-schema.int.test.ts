@@ -4,8 +4,7 @@ import { dirname } from 'node:path'
 import type { RunResults } from '../src/dbt/artifact-types.js'
 import type { Report } from '../src/report/types.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './helpers/example-project.js'
-import { dbtExecutable } from './helpers/paths.js'
-import { runAction, type ActionRun } from './helpers/run-action.js'
+import { localProjectInputs, runAction, type ActionRun } from './helpers/run-action.js'
 import { testWarehouses } from './helpers/warehouses.js'
 
 // The per-PR CI schema's whole life, run through dist/index.js on DuckDB and PostgreSQL: the
@@ -43,13 +42,8 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
   function act(project: ExampleProject, pr: number, action: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
     return runAction({
       inputs: {
-        'project-dir': project.dir,
-        'profiles-dir': project.dir,
-        target: project.warehouse.targets.ci,
-        'state-path': baselinePath,
-        'dbt-executable': dbtExecutable(),
+        ...localProjectInputs(project, baselinePath),
         'github-token': 'ghs_unused',
-        comment: 'false',
         ...inputs
       },
       workspace: project.dir,

@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import type { RunResults } from '../src/dbt/artifact-types.js'
 import type { Report } from '../src/report/types.js'
 import { addRepeatCustomerColumn, ExampleProject } from './helpers/example-project.js'
-import { dbtExecutable } from './helpers/paths.js'
-import { runAction, type ActionRun } from './helpers/run-action.js'
+import { localProjectInputs, runAction, type ActionRun } from './helpers/run-action.js'
 import { testWarehouses } from './helpers/warehouses.js'
 
 // The bundled action, run as the runner runs it, on real dbt (DuckDB and PostgreSQL), with the
@@ -39,12 +38,7 @@ describe.each(testWarehouses('e2e_path'))('slim build deferring to a local produ
     const ci = `dbt_ci_path_${++schemas}`
     const run = await runAction({
       inputs: {
-        'project-dir': project.dir,
-        'profiles-dir': project.dir,
-        target: project.warehouse.targets.ci,
-        'state-path': baselinePath,
-        'dbt-executable': dbtExecutable(),
-        comment: 'false',
+        ...localProjectInputs(project, baselinePath),
         'ci-schema': ci,
         ...extra
       },

@@ -30726,6 +30726,43 @@ function info(message) {
     process.stdout.write(message + os.EOL);
 }
 
+/**
+ * Typed errors. main.ts decides severity from the type in one place: every ActionError fails the
+ * step with its message; anything else is reported as an unexpected error.
+ */
+/** Base class of the errors the action expects and explains. */
+class ActionError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = new.target.name;
+    }
+}
+/** An input has a value the action cannot use. */
+class InputError extends ActionError {
+    input;
+    value;
+    constructor(input, value, accepted) {
+        super(`Invalid value for input '${input}': '${value}'. ${accepted}`);
+        this.input = input;
+        this.value = value;
+    }
+}
+/** Something the action needs on the machine or in the workspace is missing. */
+class SetupError extends ActionError {
+}
+/** dbt ran and failed (the summary has been written before this is thrown). */
+class DbtFailedError extends ActionError {
+    exitCode;
+    constructor(exitCode, message) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+}
+/** The message of any thrown value. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 /** Base class of the baseline errors, so main.ts can tell them from programming errors. */
 class BaselineError extends Error {
     constructor(message) {
@@ -30798,10 +30835,6 @@ class NoBaselineError extends BaselineError {
         this.env = env;
         this.searched = searched;
     }
-}
-/** The message of any thrown value. */
-function messageOf$1(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 var dist$3 = {};
@@ -39553,7 +39586,7 @@ async function checkManifestFile(path, expected, location = path) {
         text = await readFile(path, 'utf8');
     }
     catch (error) {
-        throw new ManifestCheckError(`Could not read the baseline manifest from ${location} (${path}): ${messageOf$1(error)}`, location);
+        throw new ManifestCheckError(`Could not read the baseline manifest from ${location} (${path}): ${messageOf(error)}`, location);
     }
     return checkManifest(text, expected, location);
 }
@@ -39569,7 +39602,7 @@ async function projectNameFromDbtProject(projectDir) {
         text = await readFile(file, 'utf8');
     }
     catch (error) {
-        throw new BaselineConfigError(`No readable dbt_project.yml in '${projectDir}' (${messageOf$1(error)}). Set the input \`project-dir\` to the directory of the dbt project, relative to the workspace.`, 'project-dir');
+        throw new BaselineConfigError(`No readable dbt_project.yml in '${projectDir}' (${messageOf(error)}). Set the input \`project-dir\` to the directory of the dbt project, relative to the workspace.`, 'project-dir');
     }
     const name = nameFromYaml(text, file);
     if (!name) {
@@ -39583,7 +39616,7 @@ function nameFromYaml(text, file) {
         return typeof doc?.name === 'string' && doc.name.trim() ? doc.name.trim() : undefined;
     }
     catch (error) {
-        throw new BaselineConfigError(`${file} is not valid YAML: ${messageOf$1(error)}. Fix it so dbt can read it too.`, 'project-dir');
+        throw new BaselineConfigError(`${file} is not valid YAML: ${messageOf(error)}. Fix it so dbt can read it too.`, 'project-dir');
     }
 }
 function parseJson(text, location) {
@@ -39591,7 +39624,7 @@ function parseJson(text, location) {
         return JSON.parse(text);
     }
     catch (error) {
-        throw new ManifestCheckError(`The baseline manifest from ${location} is not valid JSON: ${messageOf$1(error)}${whereInText(text, messageOf$1(error))}. ` +
+        throw new ManifestCheckError(`The baseline manifest from ${location} is not valid JSON: ${messageOf(error)}${whereInText(text, messageOf(error))}. ` +
             'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', location);
     }
 }
@@ -39789,7 +39822,7 @@ async function once$1(url, headers, use, options) {
     return use(response);
 }
 /** Reads a JSON body; a connection lost while reading is retried like a failed request. */
-async function readJson$2(response, what) {
+async function readJson$1(response, what) {
     let text;
     try {
         text = await response.text();
@@ -39858,10 +39891,10 @@ function isNetworkError(error) {
     return error.name === 'TimeoutError' || error.name === 'AbortError' || error instanceof TypeError;
 }
 function networkMessage(error) {
-    const cause = error instanceof Error && error.cause ? ` (${messageOf$1(error.cause)})` : '';
+    const cause = error instanceof Error && error.cause ? ` (${messageOf(error.cause)})` : '';
     if (error instanceof Error && error.name === 'TimeoutError')
         return `no complete answer within the time limit${cause}`;
-    return `${messageOf$1(error)}${cause}`;
+    return `${messageOf(error)}${cause}`;
 }
 function sleep$1(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
@@ -39921,7 +39954,7 @@ async function getJson(url, headers, connection, notFound, http) {
             }
             throw failure(response.status, body, new URL(url).pathname, connection);
         }
-        return (await readJson$2(response, what));
+        return (await readJson$1(response, what));
     }, http);
 }
 /** Reads every page of a v3 list. Stops on an empty page, so a shrinking list cannot loop. */
@@ -40225,7 +40258,7 @@ function createFetchedCache(store, tempDir, log) {
             catch (error) {
                 if (error instanceof BaselineConfigError)
                     throw error;
-                log.warning(`Reading the fetched baseline of ${identity} from the actions cache failed (${messageOf$1(error)}); downloading it instead.`);
+                log.warning(`Reading the fetched baseline of ${identity} from the actions cache failed (${messageOf(error)}); downloading it instead.`);
                 return false;
             }
         },
@@ -40238,7 +40271,7 @@ function createFetchedCache(store, tempDir, log) {
                 await store.save([fixed], fetchedCacheKey(identity));
             }
             catch (error) {
-                log.warning(`Keeping the fetched baseline of ${identity} in the actions cache failed (${messageOf$1(error)}); the next run downloads it again.`);
+                log.warning(`Keeping the fetched baseline of ${identity} in the actions cache failed (${messageOf(error)}); the next run downloads it again.`);
             }
         }
     };
@@ -40280,10 +40313,6 @@ function httpStatus(error) {
         return undefined;
     const status = error.status;
     return typeof status === 'number' ? status : undefined;
-}
-/** The message of any thrown value. */
-function messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 
 const OWNER_OR_REPO = /^[A-Za-z0-9_.-]+$/;
@@ -42201,7 +42230,7 @@ async function statOrMissing(path, env) {
     catch (error) {
         if (error.code === 'ENOENT')
             return undefined;
-        throw new BaselineServiceError(`Cannot read ${path} (input \`${inputOf[env]}\`): ${messageOf$1(error)}. Make the file readable by the runner's user.`);
+        throw new BaselineServiceError(`Cannot read ${path} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`);
     }
 }
 async function copyInto(file, manifestPath, env) {
@@ -42212,7 +42241,7 @@ async function copyInto(file, manifestPath, env) {
         await copyFile$1(file, manifestPath);
     }
     catch (error) {
-        throw new BaselineServiceError(`Cannot read ${file} (input \`${inputOf[env]}\`): ${messageOf$1(error)}. Make the file readable by the runner's user.`);
+        throw new BaselineServiceError(`Cannot read ${file} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`);
     }
 }
 /** Hex sha256 of a file's content, streamed. */
@@ -42294,7 +42323,6 @@ function nothingFound(settings, env, searched, log) {
         throw new NoBaselineError(`No production baseline was found. Searched:${where}\nPublish a first baseline: ${howToPublish(settings, 'production')} ` +
             'Or set `if-no-baseline: build-all` to build everything without defer until a baseline exists.', env, searched);
     }
-    log.info(`No production baseline was found; if-no-baseline is build-all, so the caller builds everything without defer. Searched:${where}`);
     return { kind: 'none', env, searched, buildAll: true };
 }
 /** Why this environment was chosen, in the user's terms. */
@@ -96115,7 +96143,7 @@ function failed(error, what, log) {
         log.info(`${what}: ${error.message} (the entry exists already; keys are immutable).`);
         return undefined;
     }
-    log.warning(`${what} failed: ${messageOf$1(error)}. Continuing without it.`);
+    log.warning(`${what} failed: ${messageOf(error)}. Continuing without it.`);
     return undefined;
 }
 
@@ -96161,7 +96189,7 @@ function fromYaml(text, path, file) {
         doc = distExports$2.parse(text);
     }
     catch (error) {
-        throw new BaselineConfigError(`${file} is not valid YAML (${messageOf$1(error)}); fix it or set the input \`defer-env-id\`.`, file);
+        throw new BaselineConfigError(`${file} is not valid YAML (${messageOf(error)}); fix it or set the input \`defer-env-id\`.`, file);
     }
     const section = isRecord(doc) ? doc[path[0]] : undefined;
     const value = isRecord(section) ? section[path[1]] : undefined;
@@ -96259,8 +96287,17 @@ function buildDepsArgs(dbt) {
     return ['deps', ...projectArgs(dbt)];
 }
 
-function readJson$1(path) {
+function readJson(path) {
     return JSON.parse(readFileSync(path, 'utf8'));
+}
+/** Reads a manifest file; null when it is missing or not JSON (callers then work without it). */
+function readManifestFile(path) {
+    try {
+        return readJson(path);
+    }
+    catch {
+        return null;
+    }
 }
 /** An artifact is current when dbt generated it after this invocation started. */
 function isCurrent(generatedAt, startedAt) {
@@ -96277,7 +96314,7 @@ function readOne(path, startedAt, problems) {
         return undefined;
     }
     try {
-        const parsed = readJson$1(path);
+        const parsed = readJson(path);
         if (isCurrent(parsed.metadata?.generated_at, startedAt))
             return parsed;
         problems.push(`${file} is older than this run (left by an earlier dbt invocation)`);
@@ -96295,39 +96332,6 @@ function readRunArtifacts(targetDir, startedAt) {
     const runResults = readOne(runResultsPath, startedAt, problems);
     const manifest = readOne(manifestPath, startedAt, problems);
     return { runResults, manifest, runResultsPath, manifestPath, problems };
-}
-
-/**
- * Typed errors. main.ts decides severity from the type in one place: every ActionError fails the
- * step with its message; anything else is reported as an unexpected error.
- */
-/** Base class of the errors the action expects and explains. */
-class ActionError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = new.target.name;
-    }
-}
-/** An input has a value the action cannot use. */
-class InputError extends ActionError {
-    input;
-    value;
-    constructor(input, value, accepted) {
-        super(`Invalid value for input '${input}': '${value}'. ${accepted}`);
-        this.input = input;
-        this.value = value;
-    }
-}
-/** Something the action needs on the machine or in the workspace is missing. */
-class SetupError extends ActionError {
-}
-/** dbt ran and failed (the summary has been written before this is thrown). */
-class DbtFailedError extends ActionError {
-    exitCode;
-    constructor(exitCode, message) {
-        super(message);
-        this.exitCode = exitCode;
-    }
 }
 
 function readYaml(file) {
@@ -97604,9 +97608,7 @@ const COMMENT_BUDGET = 60_000;
 /** The job summary holds 1 MiB per step; stay clear of it. */
 const SUMMARY_BUDGET = 1_000_000;
 function readBaselineManifest(outcome) {
-    if (outcome.kind !== 'found')
-        return null;
-    return JSON.parse(readFileSync(outcome.baseline.manifestPath, 'utf8'));
+    return outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null;
 }
 function runInfo(a) {
     const { dbt, context } = a.settings;
@@ -98032,14 +98034,6 @@ function prepareCiSchema(settings, services, pr) {
     services.log.info(`CI schema: ${name} (handed to dbt as ${envVar}).`);
     return { name, env: { [envVar]: name } };
 }
-function readManifest(path) {
-    try {
-        return JSON.parse(readFileSync(path, 'utf8'));
-    }
-    catch {
-        return null;
-    }
-}
 /** Drops the CI schema after the guard has cleared it; the guard's refusal fails the step. */
 async function guardedDrop(c, baseline, manifest) {
     if (!c.schema.name)
@@ -98074,9 +98068,9 @@ async function dropSchemaIfAsked(c, outcome, when, manifestPath) {
             c.services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.");
         return;
     }
-    const baseline = outcome.kind === 'found' ? readManifest(outcome.baseline.manifestPath) : null;
+    const baseline = outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null;
     c.services.log.info(`clean-slate: dropping the CI schema ${when} the build.`);
-    await guardedDrop(c, baseline, manifestPath ? readManifest(manifestPath) : null);
+    await guardedDrop(c, baseline, manifestPath ? readManifestFile(manifestPath) : null);
 }
 
 /**
@@ -98144,10 +98138,7 @@ function setBaselineOutputs(services, outcome, stateDir) {
     services.outputs.set('baseline-generated-at', b?.generatedAt ?? '');
     services.outputs.set('built-all', outcome.kind === 'none');
     services.outputs.set('state-path', b ? stateDir : '');
-    if (outcome.kind === 'found') {
-        services.log.info(`Deferring to ${b.env}: baseline from ${b.source} (${b.location}).`);
-    }
-    else {
+    if (outcome.kind === 'none') {
         services.log.warning(`No ${outcome.env} baseline was found, so everything is built without defer (if-no-baseline: build-all). Searched:\n` +
             outcome.searched.map((line) => `  - ${line}`).join('\n'));
     }
@@ -98234,14 +98225,6 @@ async function build(settings, services) {
         throw new DbtFailedError(exit.exitCode, explainExit(exit, settings.dbt.command));
 }
 
-function readJson(path) {
-    try {
-        return JSON.parse(readFileSync(path, 'utf8'));
-    }
-    catch {
-        return null;
-    }
-}
 /**
  * The baseline manifest, for the guard: the schemas it lists are never dropped. A missing
  * baseline does not stop the cleanup (the guard still checks targets, sources and system
@@ -98255,7 +98238,7 @@ async function baselineForGuard(settings, services, dirs, projectName) {
             project: { name: projectName },
             log: services.log
         });
-        return outcome.kind === 'found' ? readJson(outcome.baseline.manifestPath) : null;
+        return outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null;
     }
     catch (error) {
         services.log.warning(`No baseline manifest for the drop guard (${error.message}); it still checks targets, sources and system schemas.`);

@@ -61,9 +61,7 @@ function setBaselineOutputs(services: Services, outcome: BaselineOutcome, stateD
   services.outputs.set('baseline-generated-at', b?.generatedAt ?? '')
   services.outputs.set('built-all', outcome.kind === 'none')
   services.outputs.set('state-path', b ? stateDir : '')
-  if (outcome.kind === 'found') {
-    services.log.info(`Deferring to ${b!.env}: baseline from ${b!.source} (${b!.location}).`)
-  } else {
+  if (outcome.kind === 'none') {
     services.log.warning(
       `No ${outcome.env} baseline was found, so everything is built without defer (if-no-baseline: build-all). Searched:\n` +
         outcome.searched.map((line) => `  - ${line}`).join('\n')

@@ -1,8 +1,8 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
 import type { BaselineOutcome } from './baseline/index.js'
 import type { Manifest } from './dbt/artifact-types.js'
+import { readManifestFile } from './dbt/artifacts.js'
 import type { PullRequestTarget } from './pr-step.js'
 import { ciSchemaName } from './schema/ci-schema.js'
 import { dropCiSchema } from './schema/drop-schema.js'
@@ -39,14 +39,6 @@ export interface DropContext {
   env: Record<string, string>
 }
 
-function readManifest(path: string): Manifest | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Manifest
-  } catch {
-    return null
-  }
-}
-
 /** Drops the CI schema after the guard has cleared it; the guard's refusal fails the step. */
 export async function guardedDrop(c: DropContext, baseline: Manifest | null, manifest: Manifest | null): Promise<void> {
   if (!c.schema.name) return
@@ -79,7 +71,7 @@ export async function dropSchemaIfAsked(c: DropContext, outcome: BaselineOutcome
     if (when === 'before') c.services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.")
     return
   }
-  const baseline = outcome.kind === 'found' ? readManifest(outcome.baseline.manifestPath) : null
+  const baseline = outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null
   c.services.log.info(`clean-slate: dropping the CI schema ${when} the build.`)
-  await guardedDrop(c, baseline, manifestPath ? readManifest(manifestPath) : null)
+  await guardedDrop(c, baseline, manifestPath ? readManifestFile(manifestPath) : null)
 }

@@ -1,22 +1,14 @@
-import { readFileSync } from 'node:fs'
 import { obtainBaseline } from './baseline/index.js'
 import { baselineSource } from './build.js'
 import { guardedDrop, prepareCiSchema } from './ci-schema-step.js'
 import type { Manifest } from './dbt/artifact-types.js'
+import { readManifestFile } from './dbt/artifacts.js'
 import { readDbtProject } from './dbt/project.js'
 import { ActionError } from './errors.js'
 import { actionDirs, type ActionDirs } from './paths.js'
 import { locatePullRequest } from './pr-step.js'
 import type { Services } from './services.js'
 import type { Settings } from './settings.js'
-
-function readJson(path: string): Manifest | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Manifest
-  } catch {
-    return null
-  }
-}
 
 /**
  * The baseline manifest, for the guard: the schemas it lists are never dropped. A missing
@@ -31,7 +23,7 @@ async function baselineForGuard(settings: Settings, services: Services, dirs: Ac
       project: { name: projectName },
       log: services.log
     })
-    return outcome.kind === 'found' ? readJson(outcome.baseline.manifestPath) : null
+    return outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null
   } catch (error) {
     services.log.warning(`No baseline manifest for the drop guard (${(error as Error).message}); it still checks targets, sources and system schemas.`)
     return null

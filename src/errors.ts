@@ -34,3 +34,8 @@ export class DbtFailedError extends ActionError {
     super(message)
   }
 }
+
+/** The message of any thrown value. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

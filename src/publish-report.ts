@@ -1,8 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BaselineOutcome } from './baseline/index.js'
 import type { Manifest, RunResults } from './dbt/artifact-types.js'
-import type { RunArtifacts } from './dbt/artifacts.js'
+import { readManifestFile, type RunArtifacts } from './dbt/artifacts.js'
 import type { DbtExit } from './dbt/process.js'
 import { CommentPermissionError } from './github/errors.js'
 import { upsertStickyComment } from './github/sticky-comment.js'
@@ -35,8 +35,7 @@ export interface ReportInput {
 }
 
 function readBaselineManifest(outcome: BaselineOutcome): Manifest | null {
-  if (outcome.kind !== 'found') return null
-  return JSON.parse(readFileSync(outcome.baseline.manifestPath, 'utf8')) as Manifest
+  return outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null
 }
 
 function runInfo(a: ReportInput): RunInfo {

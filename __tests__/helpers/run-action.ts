@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { distEntry, repoRoot } from './paths.js'
+import type { ExampleProject } from './example-project.js'
+import { dbtExecutable, distEntry, repoRoot } from './paths.js'
 
 /** How a run of the bundled action ended, read from the files the runner would read. */
 export interface ActionRun {
@@ -110,5 +111,17 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
     outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
     summary: readFileSync(files.summary, 'utf8'),
     runnerTemp: files.temp
+  }
+}
+
+/** The inputs of a run on a project copy with a local baseline: project, profiles, CI target, dbt. */
+export function localProjectInputs(project: ExampleProject, statePath: string): Record<string, string> {
+  return {
+    'project-dir': project.dir,
+    'profiles-dir': project.dir,
+    target: project.warehouse.targets.ci,
+    'state-path': statePath,
+    'dbt-executable': dbtExecutable(),
+    comment: 'false'
   }
 }

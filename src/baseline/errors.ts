@@ -82,7 +82,4 @@ export class NoBaselineError extends BaselineError {
   }
 }
 
-/** The message of any thrown value. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
+export { messageOf } from '../errors.js'

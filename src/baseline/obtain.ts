@@ -90,7 +90,6 @@ function nothingFound(settings: BaselineSettings, env: DeferredEnv, searched: st
       searched
     )
   }
-  log.info(`No production baseline was found; if-no-baseline is build-all, so the caller builds everything without defer. Searched:${where}`)
   return { kind: 'none', env, searched, buildAll: true }
 }
 

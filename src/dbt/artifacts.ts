@@ -19,6 +19,15 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T
 }
 
+/** Reads a manifest file; null when it is missing or not JSON (callers then work without it). */
+export function readManifestFile(path: string): Manifest | null {
+  try {
+    return readJson<Manifest>(path)
+  } catch {
+    return null
+  }
+}
+
 /** An artifact is current when dbt generated it after this invocation started. */
 function isCurrent(generatedAt: unknown, startedAt: Date): boolean {
   if (typeof generatedAt !== 'string') return false

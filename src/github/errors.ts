@@ -33,7 +33,4 @@ export function httpStatus(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined
 }
 
-/** The message of any thrown value. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
+export { messageOf } from '../errors.js'
