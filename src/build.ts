@@ -44,7 +44,6 @@ async function findBaseline(s: BuildState): Promise<BaselineOutcome> {
   const outcome = await obtainBaseline(settings.baseline, source, {
     stateDir: s.dirs.stateDir,
     project: { name: s.project.name },
-    cache: services.cache,
     log: services.log
   })
   setBaselineOutputs(services, outcome, s.dirs.stateDir)

@@ -8,7 +8,6 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { BaselineSettings, DeferredEnv } from '../settings.js'
-import type { CacheStore } from './cache-store.js'
 import { chooseEnv } from './choose-env.js'
 import { NoBaselineError, NoStagingBaselineError } from './errors.js'
 import { checkManifestFile } from './manifest-check.js'
@@ -26,12 +25,6 @@ export interface ObtainArgs {
   stateDir: string
   /** This dbt project (the manifest must belong to it). */
   project: { name: string }
-  /**
-   * Not read here: the fetched-baseline cache is handed to the remote sources by
-   * createBaselineSource (its `cache` dependency), because only a source learns the newest
-   * run's identity before downloading. Accepted so callers may pass their services as they are.
-   */
-  cache?: CacheStore
   log: Logger
 }
 
