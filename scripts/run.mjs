@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point of `npm test`, `npm run demo`, `npm run bundle` and `npm run fixtures`.
+// Entry point of `npm test` (and `test:unit`, `test:int`), `npm run demo`, `npm run bundle` and
+// `npm run fixtures`.
 // Runs on whatever Node the machine has: it installs the npm dependencies (Node 24 among them)
 // and the pinned dbt virtualenv when they are missing or stale, then hands over to Node 24.
 import { spawnSync } from 'node:child_process'
@@ -29,18 +30,29 @@ function must(cmd, args, opts) {
 
 /** Installs node_modules from the lockfile when it is absent or the lockfile changed since. */
 function ensureNodeModules() {
-  const lock = readFileSync(join(root, 'package-lock.json'))
-  const digest = createHash('sha256').update(lock).digest('hex')
+  const lockDigest = () => createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex')
   const stamp = join(root, 'node_modules', '.lock-digest')
-  if (existsSync(node24) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return
+  if (existsSync(node24) && existsSync(stamp) && readFileSync(stamp, 'utf8') === lockDigest()) return
   console.log('Installing npm dependencies (npm install, as the lockfile pins)...')
   must('npm', ['install', '--no-audit', '--no-fund'])
-  writeFileSync(stamp, digest)
+  // npm may rewrite the lockfile (e.g. optional platform packages): stamp what it left behind.
+  writeFileSync(stamp, lockDigest())
 }
 
 /** Runs a script of ours under Node 24 with the given arguments. */
 function onNode24(args, env = {}) {
   return sh(node24, args, { env: { ...process.env, ...env } })
+}
+
+/** Runs jest under Node 24 with the given arguments; `env` adds to the environment. */
+function jest(args, env = {}) {
+  const bin = join(root, 'node_modules', 'jest', 'bin', 'jest.js')
+  return onNode24(['--experimental-vm-modules', bin, '--runInBand=false', ...args], env)
+}
+
+/** Points the tests, the demo and the fixtures at the pinned dbt virtualenv, installed on demand. */
+function venvEnv() {
+  return { DBT_DEFER_TEST_VENV: ensurePythonEnv(root).venvDir }
 }
 
 /** Fails when dist/index.js differs from a fresh bundle of the sources. */
@@ -60,29 +72,25 @@ function checkDist() {
 
 const [task, ...rest] = process.argv.slice(2)
 ensureNodeModules()
-const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js')
 
 switch (task) {
   case 'bundle':
     process.exit(onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js']))
-  case 'test': {
+  case 'test':
     // The whole suite (no arguments) first checks that dist/ is what the sources bundle to.
     if (rest.length === 0) checkDist()
-    const python = ensurePythonEnv(root)
-    const code = onNode24(['--experimental-vm-modules', jest, '--runInBand=false', ...rest], {
-      DBT_DEFER_TEST_VENV: python.venvDir
-    })
-    process.exit(code)
-  }
-  case 'demo': {
-    const python = ensurePythonEnv(root)
-    process.exit(onNode24([join(root, 'scripts', 'demo.mjs'), ...rest], { DBT_DEFER_TEST_VENV: python.venvDir }))
-  }
-  case 'fixtures': {
-    const python = ensurePythonEnv(root)
-    process.exit(onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...rest], { DBT_DEFER_TEST_VENV: python.venvDir }))
-  }
+    process.exit(jest(rest, venvEnv()))
+  case 'test:unit':
+    // Pure tests only: no dbt virtualenv, and jest starts no PostgreSQL for this project.
+    // The project flag goes last: it takes a list and would swallow the test paths after it.
+    process.exit(jest([...rest, '--selectProjects', 'unit']))
+  case 'test:int':
+    process.exit(jest([...rest, '--selectProjects', 'integration'], venvEnv()))
+  case 'demo':
+    process.exit(onNode24([join(root, 'scripts', 'demo.mjs'), ...rest], venvEnv()))
+  case 'fixtures':
+    process.exit(onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...rest], venvEnv()))
   default:
-    console.error(`usage: node scripts/run.mjs bundle|test|demo|fixtures [args...] (got '${task ?? ''}')`)
+    console.error(`usage: node scripts/run.mjs bundle|test|test:unit|test:int|demo|fixtures [args...] (got '${task ?? ''}')`)
     process.exit(2)
 }

@@ -1,7 +1,8 @@
 /**
- * Jest global setup: starts one throw-away PostgreSQL server for the whole run (installing the
- * server first on a bare Debian machine) and hands its address to the test workers through
- * process.env, which the workers inherit. When the server cannot be had, a loud message is
+ * Global setup of the jest `integration` project: starts one throw-away PostgreSQL server for
+ * the whole run (installing the server first on a bare Debian machine) and hands its address to
+ * the test workers through process.env, which the workers inherit. Jest runs it only when the
+ * run selected an integration test file (jest.config.js), so unit runs never start a server. When the server cannot be had, a loud message is
  * printed and the PostgreSQL tests fail with it; under CI=true the whole run fails instead.
  */
 // Only the .mjs is imported: jest loads this file outside its module mapper, where the `.js`

@@ -1,4 +1,4 @@
-/** Jest global teardown: stops the run's PostgreSQL server and removes its directory. */
+/** Global teardown of the jest `integration` project: stops the run's PostgreSQL server and removes its directory. */
 import { stopPostgres, type PostgresServer } from '../../scripts/postgres.mjs'
 // The key is repeated here: the teardown, too, is loaded outside jest's module mapper.
 const SERVER_KEY = '__dbtDeferPostgres'
