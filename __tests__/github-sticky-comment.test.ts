@@ -87,15 +87,12 @@ describe('upsertStickyComment', () => {
     expect(pages.map(r => [r.query.per_page, r.query.page ?? '1'])).toEqual([['100', '1'], ['100', '2']])
   })
 
-  it('updates the newest of several of its own comments and never adds another', async () => {
+  it('keeps the oldest of several of its own comments, with the new body, and deletes the later ones', async () => {
     const older = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv1` })
-    const newer = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv2` })
+    gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv2` })
     const result = await upsertStickyComment(client('gha'), { ...target, body: 'v3' })
-    expect(result).toMatchObject({ id: newer.id, action: 'updated' })
-    const held = gh.comments(7)
-    expect(held).toHaveLength(2)
-    expect(held.find(c => c.id === older.id)?.body).toBe(`${TAG}\nv1`)
-    expect(held.find(c => c.id === newer.id)?.body).toBe(`${TAG}\nv3`)
+    expect(result).toMatchObject({ id: older.id, action: 'updated' })
+    expect(gh.comments(7).map(c => [c.id, c.body])).toEqual([[older.id, `${TAG}\nv3`]])
   })
 
   it('writes as github-actions[bot] when GET /user is refused to an installation token', async () => {
@@ -153,5 +150,67 @@ describe('upsertStickyComment', () => {
     const fits = 'y'.repeat(65536 - TAG.length - 1)
     await expect(upsertStickyComment(client('gha'), { ...target, body: fits })).resolves.toMatchObject({ action: 'created' })
     expect(gh.comments(7)[0].body).toHaveLength(65536)
+  })
+})
+
+/** Holds every caller until `count` of them wait, then lets them all go at once. */
+function gate(count: number): () => Promise<void> {
+  let open: () => void = () => {}
+  const opened = new Promise<void>(resolve => (open = resolve))
+  let waiting = 0
+  return () => {
+    if (++waiting >= count) open()
+    return opened
+  }
+}
+
+/** Comments of the fake that count as the action's report: by the bot, with the marker. */
+const stickies = () => gh.comments(7).filter(c => c.user.login === 'github-actions[bot]' && c.body.includes(TAG))
+
+describe('upsertStickyComment when runs of one pull request overlap', () => {
+  it("converges on the other run's older comment when it lands between the list and the create", async () => {
+    const pasted = gh.addComment({ issueNumber: 7, login: 'mallory', body: `quoting ${TAG}` })
+    let other = { id: 0 }
+    gh.beforeNext('POST', /^\/repos\/acme\/analytics\/issues\/7\/comments$/, () => {
+      other = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nfrom the other run` })
+    })
+    const result = await upsertStickyComment(client('gha'), { ...target, body: 'from this run' })
+    expect(other.id).toBeGreaterThan(0)
+    expect(stickies().map(c => [c.id, c.body])).toEqual([[other.id, `${TAG}\nfrom this run`]])
+    expect(result).toMatchObject({ id: other.id, action: 'updated' })
+    expect(gh.comments(7).find(c => c.id === pasted.id)?.body).toBe(`quoting ${TAG}`)
+    expect(gh.comments(7)).toHaveLength(2)
+  })
+
+  it('two upserts that both find no comment end with exactly one, holding the body posted last', async () => {
+    const bothListed = gate(2)
+    const racing = () => {
+      const c = client('gha')
+      c.hook.before('request', async options => {
+        if (options.method === 'GET' && /\/comments$/.test(options.url)) await bothListed()
+      })
+      return c
+    }
+    const results = await Promise.all([
+      upsertStickyComment(racing(), { ...target, body: 'run one' }),
+      upsertStickyComment(racing(), { ...target, body: 'run two' })
+    ])
+    // the race under test: both runs found no comment and both created one
+    expect(gh.requests.filter(r => r.method === 'POST' && r.status === 201)).toHaveLength(2)
+    const held = stickies()
+    expect(held).toHaveLength(1)
+    expect(results.map(r => r.id)).toEqual([held[0].id, held[0].id])
+    expect(results.map(r => r.action).sort()).toEqual(['created', 'updated'])
+    const last = results[0].action === 'updated' ? 'run one' : 'run two'
+    expect(held[0].body).toBe(`${TAG}\n${last}`)
+  })
+
+  it('reduces a duplicate it may not delete to one line, without the marker, pointing at the report', async () => {
+    gh.refuseCommentDeletes()
+    const older = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv1` })
+    const newer = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv2` })
+    const result = await upsertStickyComment(client('gha'), { ...target, body: 'v3' })
+    expect(stickies().map(c => [c.id, c.body])).toEqual([[older.id, `${TAG}\nv3`]])
+    expect(gh.comments(7).find(c => c.id === newer.id)?.body).toBe(`This report was superseded by ${result.url}.`)
   })
 })

@@ -340,6 +340,37 @@ export class FakeGitHub {
     for (let i = 0; i < count; i++) this.faults.push(error(status, 'Server Error'))
   }
 
+  private readonly interceptions: { method: string; path: RegExp; run: () => Reply | undefined }[] = []
+
+  /**
+   * Runs `hook` when the next request with this method and path (without the API prefix)
+   * arrives, before it is answered: e.g. another run's comment lands between a list and a create.
+   */
+  beforeNext(method: string, path: RegExp, hook: () => void): void {
+    this.interceptions.push({ method, path, run: () => void hook() })
+  }
+
+  /** The next `count` requests with this method and path answer `status` with GitHub's error body. */
+  failNextMatching(method: string, path: RegExp, count: number, status: number, message: string, errors?: unknown[]): void {
+    const reply = error(status, message)
+    if (errors) (reply.body as Record<string, unknown>).errors = errors
+    for (let i = 0; i < count; i++) this.interceptions.push({ method, path, run: () => reply })
+  }
+
+  /** Comment deletes answer 403 from now on, as when an organization forbids deleting comments. */
+  refuseCommentDeletes(): void {
+    this.deletesRefused = true
+  }
+
+  private deletesRefused = false
+
+  /** Consumes the first interception this request matches; a reply it returns is the answer. */
+  private intercept(method: string, path: string): Reply | undefined {
+    const index = this.interceptions.findIndex(i => i.method === method && i.path.test(path))
+    if (index < 0) return undefined
+    return this.interceptions.splice(index, 1)[0].run()
+  }
+
   // ---- API server -----------------------------------------------------------------------
 
   private routes: [string, RegExp, Handler][] = [
@@ -352,7 +383,8 @@ export class FakeGitHub {
     ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, (r, m) => this.createComment(r, m)],
     ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/, (r, m) => this.updateComment(r, m)],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, (r, m) => this.listPulls(r, m)],
-    ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, (r, m) => this.getPull(m)]
+    ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, (r, m) => this.getPull(m)],
+    ['DELETE', /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/, (r, m) => this.deleteComment(r, m)]
   ]
 
   private async serveApi(message: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -378,6 +410,8 @@ export class FakeGitHub {
     if (!token) return error(401, 'Bad credentials')
     const fault = this.faults.shift()
     if (fault) return fault
+    const intercepted = this.intercept(method, path)
+    if (intercepted) return intercepted
     const route = this.routes.find(([m, re]) => m === method && re.test(path))
     if (!route) return error(404, 'Not Found')
     if (method !== 'GET' && token.readOnly) return error(403, 'Resource not accessible by integration', `${DOCS}/issues/comments`)
@@ -490,6 +524,17 @@ export class FakeGitHub {
     const full = this.repo(`${m[1]}/${m[2]}`).full
     const pull = this.pulls.find(p => p.repoFull === full && p.number === Number(m[3]))
     return pull ? { status: 200, body: strip(pull) } : error(404, 'Not Found', `${DOCS}/pulls/pulls#get-a-pull-request`)
+  }
+
+  private deleteComment(req: Req, m: RegExpMatchArray): Reply {
+    const full = this.repo(`${m[1]}/${m[2]}`).full
+    const entry = [...this.issueComments.entries()].find(([k, v]) => k.startsWith(`${full}#`) && v.some(c => c.id === Number(m[3])))
+    if (!entry) return error(404, 'Not Found', `${DOCS}/issues/comments#delete-an-issue-comment`)
+    const comment = entry[1].find(c => c.id === Number(m[3])) as FakeComment
+    if (comment.user.login !== (req.token as TokenInfo).login) return error(403, 'You may only delete your own comments (fake GitHub rule)')
+    if (this.deletesRefused) return error(403, 'Resource not accessible by integration', `${DOCS}/issues/comments#delete-an-issue-comment`)
+    this.issueComments.set(entry[0], entry[1].filter(c => c !== comment))
+    return { status: 204 }
   }
 
   // ---- blob host ------------------------------------------------------------------------
