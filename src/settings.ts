@@ -49,6 +49,8 @@ export interface CacheSourceSettings {
   keyPrefix: string
   /** Whether staging is configured for the cache source (`staging-cache: true`). */
   stagingConfigured: boolean
+  /** Publish mode: fail the step (default) or only warn when the entry cannot be confirmed saved. */
+  publishFailure?: 'fail' | 'warn'
 }
 
 /** Settings of the `dbt-cloud` baseline source. */
@@ -77,6 +79,18 @@ export interface UrlSourceSettings {
   authorization?: string
 }
 
+/** Time limits of the baseline sources' network calls, in milliseconds. */
+export interface NetworkSettings {
+  /** Longest wait for a connection (TCP and TLS) to stand (`http-connect-timeout`). */
+  connectTimeoutMs: number
+  /** Longest wait for the next byte of an answer (`http-idle-timeout`). */
+  idleTimeoutMs: number
+  /** Longest time one request or download may take, body included (`download-timeout`). */
+  downloadTimeoutMs: number
+  /** Longest time the whole search for the baseline may take (`baseline-timeout`). */
+  searchTimeoutMs: number
+}
+
 /** Everything about finding the baseline manifest. */
 export interface BaselineSettings {
   /** Which source to read the baseline from. */
@@ -97,6 +111,8 @@ export interface BaselineSettings {
   dbtCloud: DbtCloudSourceSettings
   /** `url` source. */
   url: UrlSourceSettings
+  /** Time limits of the sources' network calls; absent means the defaults of action.yml. */
+  network?: NetworkSettings
 }
 
 /** How dbt is invoked. */
@@ -109,7 +125,11 @@ export interface DbtSettings {
   profilesDir?: string
   /** dbt target name, when given. */
   target?: string
-  /** DBT_TARGET_PATH when set (it overrides dbt_project.yml's target-path). */
+  /**
+   * DBT_TARGET_PATH when set (it overrides dbt_project.yml's target-path). Read only where the
+   * action reads what the user's own dbt wrote (`mode: publish`); the dbt commands the action
+   * runs write into target directories of the action's own.
+   */
   targetPath?: string
   /** The dbt command to run. */
   command: DbtCommand
@@ -129,6 +149,8 @@ export interface DbtSettings {
   deps: 'auto' | 'always' | 'never'
   /** Clone modified incremental models from the baseline before building. */
   cloneIncremental: boolean
+  /** The environment dbt runs with: the runner's, less the action's inputs and the runner's tokens. */
+  env: Record<string, string>
 }
 
 /** The per-PR CI schema. */
@@ -191,4 +213,6 @@ export interface Settings {
   report: ReportSettings
   /** The workflow run. */
   context: RunContext
+  /** Every secret the action knows (tokens, the url-authorization header, URL credentials): never published. */
+  secrets: string[]
 }

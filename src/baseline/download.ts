@@ -1,30 +1,54 @@
 /**
- * Plain HTTP for the remote sources (url, dbt Cloud): a timeout on every attempt, a bounded
- * retry on network errors, 429 and 5xx, and manifest downloads streamed to a file (manifests of
- * large projects run to hundreds of megabytes, so they never pass through one string).
+ * Plain HTTP for the remote sources (url, dbt Cloud, artifact downloads, the GitHub API calls of
+ * the artifact source). Every attempt has a connect timeout, an idle timeout (no bytes received)
+ * and a total limit, all attempts of one baseline search share its deadline, network errors,
+ * 429 and 5xx are retried a bounded number of times, and manifest downloads are streamed to a
+ * file (manifests of large projects run to hundreds of megabytes, so they never pass through
+ * one string). Requests go through node:http(s) rather than fetch, because fetch cannot tell a
+ * connection that is not made from a server that is slow to answer.
  */
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { Socket } from 'node:net'
 import { dirname } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import type { Logger } from '../github/octokit.js'
-import { BaselineServiceError, messageOf } from './errors.js'
+import type { NetworkSettings } from '../settings.js'
+import { BaselineServiceError, BaselineTimeoutError, messageOf } from './errors.js'
+
+/** The inputs that set each limit, for messages. */
+export const NETWORK_INPUTS = {
+  connect: 'http-connect-timeout',
+  idle: 'http-idle-timeout',
+  total: 'download-timeout',
+  deadline: 'baseline-timeout'
+} as const
+
+/** The limits action.yml defaults to. */
+export const NETWORK_DEFAULTS: NetworkSettings = { connectTimeoutMs: 30_000, idleTimeoutMs: 30_000, downloadTimeoutMs: 600_000, searchTimeoutMs: 900_000 }
 
 /** How requests are made; every field has a default. */
-export interface HttpOptions {
-  /** The fetch implementation (tests may hand in their own); default the global fetch. */
+export interface HttpOptions extends Partial<NetworkSettings> {
+  /** Send requests through this fetch instead of node:http(s); the connect timeout then lasts until the response headers. */
   fetch?: typeof fetch
-  /** Time limit of one attempt, body included, in ms; default 300 000. */
-  timeoutMs?: number
-  /** Retries after the first attempt on network errors, 429 and 5xx; default 3. */
+  /** The deadline of the search this request belongs to; see {@link withDeadline}. */
+  deadline?: Deadline
+  /** Retries after the first attempt on network errors, idle and connect timeouts, 429 and 5xx; default 3. */
   retries?: number
   /** First pause between attempts in ms, doubled each time; default 1000. */
   retryDelayMs?: number
   /** Where retry notices go. */
   log?: Logger
+}
+
+/** The HTTP options of the `network` settings. */
+export function httpOptionsOf(network: NetworkSettings | undefined): HttpOptions {
+  return { ...network }
 }
 
 /** A file that was downloaded. */
@@ -46,20 +70,124 @@ export type DownloadResult =
   | { ok: true; file: DownloadedFile }
   | { ok: false; status: number; body: string }
 
-/** Thrown inside an attempt when another attempt may succeed. */
-class Transient extends Error {
+/** The moment by which the whole baseline search must be over (input `baseline-timeout`). */
+export class Deadline {
+  private readonly at: number
+
+  constructor(readonly limitMs: number) {
+    this.at = Date.now() + limitMs
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.at - Date.now())
+  }
+
+  /** The error that stops `what` once the deadline has passed. */
+  error(what: string, lastFailure?: string): BaselineTimeoutError {
+    return new BaselineTimeoutError(
+      `${what} was stopped: the baseline search did not finish within ${seconds(this.limitMs)} (input \`${NETWORK_INPUTS.deadline}\`)` +
+        `${lastFailure ? `; the last attempt failed with: ${lastFailure}` : ''}. Raise \`${NETWORK_INPUTS.deadline}\` if the source is only slow, or check that it answers.`,
+      NETWORK_INPUTS.deadline
+    )
+  }
+
+  /** Throws {@link error} when the deadline has passed. */
+  check(what: string): void {
+    if (this.remainingMs() === 0) throw this.error(what)
+  }
+}
+
+/** `options` with a deadline for one search starting now, unless one runs already. */
+export function withDeadline(options: HttpOptions): HttpOptions {
+  if (options.deadline) return options
+  return { ...options, deadline: new Deadline(options.searchTimeoutMs ?? NETWORK_DEFAULTS.searchTimeoutMs) }
+}
+
+type Limit = keyof typeof NETWORK_INPUTS
+
+/** A failed attempt: whether another may succeed, and the limit that stopped it, if one did. */
+class AttemptFailure extends Error {
   constructor(
     message: string,
+    readonly retry: boolean,
+    readonly limit?: Limit,
     readonly status?: number
   ) {
     super(message)
   }
 }
 
+/** Arms the limits of one attempt and aborts it when one passes. */
+class Watchdog {
+  readonly controller = new AbortController()
+  fired?: Limit
+  bytes = 0
+  private readonly timers: Partial<Record<Limit, NodeJS.Timeout>> = {}
+  private done = false
+
+  constructor(private readonly options: HttpOptions) {
+    this.arm('connect', options.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)
+    const total = options.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs
+    const left = options.deadline?.remainingMs() ?? Infinity
+    if (left < total) this.arm('deadline', left)
+    else this.arm('total', total)
+  }
+
+  /** The connection stands: from now on only silence counts. */
+  connected(): void {
+    this.clear('connect')
+    this.touch()
+  }
+
+  /** Bytes arrived: the idle timer starts again. */
+  touch(bytes = 0): void {
+    this.bytes += bytes
+    this.clear('idle')
+    this.arm('idle', this.options.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)
+  }
+
+  dispose(): void {
+    this.done = true
+    for (const limit of Object.keys(this.timers) as Limit[]) this.clear(limit)
+  }
+
+  /** Why the attempt was stopped, once a limit fired. */
+  failure(): AttemptFailure {
+    const limit = this.fired as Limit
+    return new AttemptFailure(this.describe(limit), limit === 'connect' || limit === 'idle', limit)
+  }
+
+  private describe(limit: Limit): string {
+    const o = this.options
+    const input = `input \`${NETWORK_INPUTS[limit]}\``
+    if (limit === 'connect') return `no connection within ${seconds(o.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)} (connect timeout, ${input})`
+    if (limit === 'idle') return `no bytes received for ${seconds(o.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)} after ${this.bytes} bytes (idle timeout, ${input})`
+    if (limit === 'total') return `not finished within ${seconds(o.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs)} (${input})`
+    return `the baseline search ran past its limit of ${seconds(o.deadline?.limitMs ?? 0)} (${input})`
+  }
+
+  private arm(limit: Limit, ms: number): void {
+    if (this.done) return
+    const timer = setTimeout(() => {
+      this.fired ??= limit
+      this.dispose()
+      this.controller.abort(new Error(this.describe(limit)))
+    }, ms)
+    timer.unref()
+    this.timers[limit] = timer
+  }
+
+  private clear(limit: Limit): void {
+    clearTimeout(this.timers[limit])
+    delete this.timers[limit]
+  }
+}
+
 /**
  * GETs `url` and hands the response to `use` inside the retry loop. 2xx and non-retryable
- * statuses reach `use`; network errors, timeouts, 429 and 5xx are retried, then reported as a
- * {@link BaselineServiceError} that names `what`.
+ * statuses reach `use`; network errors, connect and idle timeouts, 429 and 5xx are retried, then
+ * reported as a {@link BaselineServiceError} (a {@link BaselineTimeoutError} for a limit) that
+ * names `what`, which must name the request (with {@link displayUrl}-style URLs).
  */
 export async function getWithRetry<T>(
   url: string,
@@ -70,52 +198,145 @@ export async function getWithRetry<T>(
 ): Promise<T> {
   const retries = options.retries ?? 3
   for (let attempt = 0; ; attempt++) {
+    options.deadline?.check(what)
     try {
-      return await once(url, headers, use, options)
+      return await attemptOnce(url, headers, use, options)
     } catch (error) {
-      if (!(error instanceof Transient)) throw error
-      if (attempt >= retries) {
-        throw new BaselineServiceError(
-          `${what} failed: ${error.message} (${attempt + 1} attempts). Check that the service is up and reachable from the runner, then re-run the job.`,
-          error.status
-        )
-      }
-      options.log?.info(`${what}: ${error.message}; retrying (${attempt + 1} of ${retries}).`)
-      await sleep((options.retryDelayMs ?? 1000) * 2 ** attempt)
+      if (!(error instanceof AttemptFailure)) throw error
+      if (!error.retry || attempt >= retries) throw giveUp(what, error, attempt + 1)
+      const pause = (options.retryDelayMs ?? 1000) * 2 ** attempt
+      if (options.deadline && options.deadline.remainingMs() <= pause) throw options.deadline.error(what, error.message)
+      options.log?.info(`${what}: ${error.message}; retrying in ${seconds(pause)} (retry ${attempt + 1} of ${retries}).`)
+      await sleep(pause)
     }
   }
 }
 
-async function once<T>(
-  url: string,
-  headers: Record<string, string>,
-  use: (response: Response) => Promise<T>,
-  options: HttpOptions
-): Promise<T> {
-  const doFetch = options.fetch ?? fetch
+async function attemptOnce<T>(url: string, headers: Record<string, string>, use: (response: Response) => Promise<T>, options: HttpOptions): Promise<T> {
+  const dog = new Watchdog(options)
+  try {
+    const response = await send(url, headers, dog, options, 'follow')
+    if (response.status === 429 || response.status >= 500) {
+      await response.body?.cancel().catch(() => undefined)
+      throw new AttemptFailure(`HTTP ${response.status} ${response.statusText}`.trim(), true, undefined, response.status)
+    }
+    return await use(response)
+  } finally {
+    dog.dispose()
+  }
+}
+
+function giveUp(what: string, failure: AttemptFailure, attempts: number): Error {
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`
+  if (failure.limit) {
+    const input = NETWORK_INPUTS[failure.limit]
+    return new BaselineTimeoutError(
+      `${what} failed: ${failure.message} (${tries}). Raise the input \`${input}\` if the server is only slow, or check that it is up and reachable from the runner.`,
+      input
+    )
+  }
+  const side = failure.status ? `the server answered HTTP ${failure.status}, a failure on its side` : 'the network or the server failed'
+  return new BaselineServiceError(
+    `${what} failed: ${failure.message} (${tries}; ${side}). Check that the service is up and reachable from the runner, then re-run the job.`,
+    failure.status
+  )
+}
+
+/** Sends one GET, following up to five redirects unless `redirect` is manual. */
+async function send(url: string, headers: Record<string, string>, dog: Watchdog, options: HttpOptions, redirect: 'follow' | 'manual', signal?: AbortSignal | null): Promise<Response> {
+  const abort = signal ? AbortSignal.any([signal, dog.controller.signal]) : dog.controller.signal
+  if (options.fetch) return viaFetch(options.fetch, url, headers, dog, redirect, abort)
+  let current = new URL(url)
+  let sent = headers
+  for (let hop = 0; ; hop++) {
+    const response = await viaNode(current, sent, dog, abort)
+    const location = response.headers.get('location')
+    if (redirect === 'manual' || ![301, 302, 303, 307, 308].includes(response.status) || !location || hop === 5) return response
+    await response.body?.cancel().catch(() => undefined)
+    const next = new URL(location, current)
+    // As fetch does: credentials never follow a redirect to another origin.
+    if (next.origin !== current.origin) sent = Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'authorization'))
+    current = next
+  }
+}
+
+function viaNode(url: URL, headers: Record<string, string>, dog: Watchdog, signal: AbortSignal): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+    const req = request(url, { headers, signal }, (res) => {
+      dog.touch()
+      const status = res.statusCode ?? 502
+      const body = [204, 205, 304].includes(status) ? null : watchBody(Readable.toWeb(res) as ReadableStream<Uint8Array>, dog)
+      const answer = new Headers()
+      for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value)
+      if (!body) dog.dispose()
+      resolve(new Response(body, { status, statusText: res.statusMessage, headers: answer }))
+    })
+    req.on('socket', (socket: Socket) => {
+      if (!socket.connecting) dog.connected()
+      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => dog.connected())
+    })
+    req.on('error', (error) => reject(failure(dog, error)))
+    req.end()
+  })
+}
+
+async function viaFetch(doFetch: typeof fetch, url: string, headers: Record<string, string>, dog: Watchdog, redirect: 'follow' | 'manual', signal: AbortSignal): Promise<Response> {
   let response: Response
   try {
-    response = await doFetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(options.timeoutMs ?? 300_000) })
+    response = await doFetch(url, { headers, redirect, signal })
   } catch (error) {
-    if (isNetworkError(error)) throw new Transient(networkMessage(error))
-    throw error
+    throw failure(dog, error)
   }
-  if (response.status === 429 || response.status >= 500) {
-    await response.body?.cancel()
-    throw new Transient(`HTTP ${response.status} ${response.statusText}`.trim(), response.status)
+  dog.connected()
+  if (!response.body) return response
+  return new Response(watchBody(response.body, dog), { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
+/** The body, restarting the idle timer on each chunk and turning read errors into attempt failures. */
+function watchBody(source: ReadableStream<Uint8Array>, dog: Watchdog): ReadableStream<Uint8Array> {
+  const reader = source.getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read()
+        if (dog.fired) throw dog.failure()
+        if (done) {
+          dog.dispose()
+          controller.close()
+          return
+        }
+        dog.touch(value.byteLength)
+        controller.enqueue(value)
+      } catch (error) {
+        dog.dispose()
+        controller.error(failure(dog, error, 'the answer broke off'))
+      }
+    },
+    cancel(reason) {
+      dog.dispose()
+      return reader.cancel(reason)
+    }
+  })
+}
+
+/** What went wrong with the connection, in words; whether a retry may help. */
+function failure(dog: Watchdog, error: unknown, during = 'the request failed'): AttemptFailure {
+  if (error instanceof AttemptFailure) return error
+  if (dog.fired) return dog.failure()
+  const code = (error as NodeJS.ErrnoException).code ?? ''
+  const detail = `${messageOf(error)}${code && !messageOf(error).includes(code) ? ` (${code})` : ''}`
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /aborted|socket hang up|other side closed|terminated/i.test(messageOf(error))) {
+    return new AttemptFailure(`the connection was cut after ${dog.bytes} bytes (${detail})`, true)
   }
-  return use(response)
+  if (code === 'ECONNREFUSED') return new AttemptFailure(`the connection was refused (${detail}): nothing answers at that address`, true)
+  if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(code) || code === 'ENOTFOUND') return new AttemptFailure(`${during}: ${detail}`, false)
+  return new AttemptFailure(`${during}: ${detail}`, true)
 }
 
 /** Reads a JSON body; a connection lost while reading is retried like a failed request. */
 export async function readJson(response: Response, what: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await response.text()
-  } catch (error) {
-    if (isNetworkError(error)) throw new Transient(`the answer broke off: ${networkMessage(error)}`)
-    throw error
-  }
+  const text = await response.text()
   try {
     return JSON.parse(text)
   } catch {
@@ -154,7 +375,7 @@ async function streamToFile(response: Response, destPath: string): Promise<Downl
     }, createWriteStream(part))
   } catch (error) {
     await rm(part, { force: true })
-    throw isNetworkError(error) ? new Transient(`the download broke off: ${networkMessage(error)}`) : error
+    throw error
   }
   await rename(part, destPath)
   const etag = response.headers.get('etag') ?? undefined
@@ -171,18 +392,39 @@ export async function shortBody(response: Response): Promise<string> {
   }
 }
 
-function isNetworkError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  // fetch reports connection failures as TypeError (with the cause attached) and time limits
-  // as TimeoutError; file system errors carry a syscall and are not retried.
-  if ('syscall' in error) return false
-  return error.name === 'TimeoutError' || error.name === 'AbortError' || error instanceof TypeError
+/**
+ * A fetch with this module's connect and idle timeouts and limits, for the GitHub client's
+ * GET requests (pass it as `request.fetch`). A stopped request fails the way fetch fails, so the
+ * client's own retries apply.
+ */
+export function timedFetch(options: HttpOptions): typeof fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = input instanceof Request ? input.url : String(input)
+    const dog = new Watchdog(options)
+    try {
+      const headers = Object.fromEntries(new Headers(init.headers).entries())
+      return await send(url, headers, dog, options, init.redirect === 'manual' ? 'manual' : 'follow', init.signal)
+    } catch (error) {
+      dog.dispose()
+      if (!(error instanceof AttemptFailure)) throw error
+      throw new TypeError('fetch failed', { cause: new Error(error.message) })
+    }
+  }) as typeof fetch
 }
 
-function networkMessage(error: unknown): string {
-  const cause = error instanceof Error && error.cause ? ` (${messageOf(error.cause)})` : ''
-  if (error instanceof Error && error.name === 'TimeoutError') return `no complete answer within the time limit${cause}`
-  return `${messageOf(error)}${cause}`
+/** The URL without credentials or query string (which often holds a signature), for messages. */
+export function displayUrl(url: URL | string): string {
+  let u: URL
+  try {
+    u = typeof url === 'string' ? new URL(url) : url
+  } catch {
+    return '(an invalid URL)'
+  }
+  return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`
 }
 
 function sleep(ms: number): Promise<void> {

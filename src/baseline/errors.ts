@@ -46,6 +46,20 @@ export class BaselineAuthError extends BaselineServiceError {
   }
 }
 
+/** A network call or the whole baseline search ran out of time. */
+export class BaselineTimeoutError extends BaselineServiceError {
+  constructor(
+    message: string,
+    /** The input that sets the limit that was hit, e.g. `http-idle-timeout`. */
+    readonly input: string
+  ) {
+    super(message)
+  }
+}
+
+/** The actions cache service failed (as opposed to holding no matching entry). */
+export class CacheServiceError extends BaselineServiceError {}
+
 /** The baseline file is not a usable dbt manifest of this project. */
 export class ManifestCheckError extends BaselineError {
   constructor(

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import type { DeferredEnv, UrlSourceSettings } from '../settings.js'
-import { downloadToFile, type DownloadedFile, type HttpOptions } from './download.js'
+import { displayUrl, downloadToFile, withDeadline, type DownloadedFile, type HttpOptions } from './download.js'
 import { BaselineAuthError, BaselineConfigError, BaselineServiceError } from './errors.js'
 import type { Baseline, BaselineSource, SearchReport } from './types.js'
 
@@ -29,7 +29,7 @@ export function createUrlSource(settings: UrlSourceSettings, deps: UrlSourceDeps
   return {
     kind: 'url',
     stagingConfigured: async () => Boolean(settings.staging),
-    fetch: (env, destDir) => fetchUrl(settings, env, destDir, deps.http ?? {})
+    fetch: (env, destDir) => fetchUrl(settings, env, destDir, withDeadline(deps.http ?? {}))
   }
 }
 
@@ -39,7 +39,7 @@ export function validateUrl(value: string, input: string): URL {
   try {
     url = new URL(value)
   } catch {
-    throw new BaselineConfigError(`Invalid URL '${value}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input)
+    throw new BaselineConfigError(`Invalid URL '${displayUrl(value)}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input)
   }
   const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
   if (!allowed) {
@@ -52,11 +52,7 @@ export function validateUrl(value: string, input: string): URL {
   return url
 }
 
-/** The URL without credentials or query string (which often holds a signature), for messages. */
-export function displayUrl(url: URL | string): string {
-  const u = typeof url === 'string' ? new URL(url) : url
-  return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`
-}
+export { displayUrl }
 
 async function fetchUrl(
   settings: UrlSourceSettings,
@@ -75,10 +71,11 @@ async function fetchUrl(
   const shown = displayUrl(url)
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (settings.authorization) headers.Authorization = settings.authorization
-  const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, `Downloading the ${env} manifest from ${shown}`, http)
+  const what = `Downloading the ${env} manifest from ${shown} (input \`${inputOf[env]}\`)`
+  const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, what, http)
   if (result.ok) return found(env, shown, result.file)
   if (result.status === 404 || result.status === 410) return { searched: [`${shown}: HTTP ${result.status}, no manifest there`] }
-  throw refusal(result.status, result.body, shown, Boolean(settings.authorization))
+  throw refusal(result.status, result.body, shown, { input: inputOf[env], authorization: Boolean(settings.authorization), inUrl: carriesCredentials(url) })
 }
 
 function found(env: DeferredEnv, shown: string, file: DownloadedFile): Baseline {
@@ -86,12 +83,41 @@ function found(env: DeferredEnv, shown: string, file: DownloadedFile): Baseline 
   return { env, source: 'url', identity: `url:${shown}:${version}`, location: shown, manifestPath: file.path }
 }
 
-function refusal(status: number, body: string, shown: string, hadAuthorization: boolean): Error {
+/** Whether the URL itself carries credentials: user:pass@, or a query string (tokens, signatures). */
+function carriesCredentials(url: string): boolean {
+  const u = new URL(url)
+  return Boolean(u.username || u.password || u.search)
+}
+
+/** How the request was authorised, for the advice of a refusal. */
+interface Credentials {
+  /** The input holding the URL. */
+  input: string
+  /** Whether `url-authorization` was sent. */
+  authorization: boolean
+  /** Whether the URL carries credentials (userinfo or a query string). */
+  inUrl: boolean
+}
+
+/** A final non-2xx answer (never retried): refused credentials name the input that holds them. */
+function refusal(status: number, body: string, shown: string, credentials: Credentials): Error {
   if (status === 401 || status === 403) {
-    const hint = hadAuthorization
-      ? 'Check the input `url-authorization`: it is sent as the whole Authorization header value (e.g. `Bearer <token>`), and the credentials must be allowed to read the file.'
-      : 'No `url-authorization` was set; set it to the Authorization header value the server expects.'
-    return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${hint}`, status, 'url-authorization')
+    const input = credentials.authorization || !credentials.inUrl ? 'url-authorization' : credentials.input
+    return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${credentialHint(credentials)}`, status, input)
   }
-  return new BaselineServiceError(`Downloading ${shown} failed with HTTP ${status}${body ? `: ${body}` : ''}. Check the URL and the server.`, status)
+  return new BaselineServiceError(
+    `Downloading ${shown} (input \`${credentials.input}\`) failed with HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}. ` +
+      `This answer is not retried; check the URL${credentials.inUrl ? ' and the credentials in it' : ''}, and that the server serves the file.`,
+    status
+  )
+}
+
+function credentialHint(c: Credentials): string {
+  if (c.authorization) {
+    return 'Check the input `url-authorization`: it is sent as the whole Authorization header value (e.g. `Bearer <token>`), and the credentials must be allowed to read the file.'
+  }
+  if (c.inUrl) {
+    return `The credentials are in the input \`${c.input}\` (user:password@ or a token in the query string): check that they are current and allowed to read the file, or pass them as \`url-authorization\` instead.`
+  }
+  return 'No `url-authorization` was set; set it to the Authorization header value the server expects.'
 }
