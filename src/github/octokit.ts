@@ -12,6 +12,11 @@ export type GitHubClient = ReturnType<typeof getOctokit>
 export interface GitHubClientOptions {
   /** How many times a request that failed with a server error (5xx) is retried; default 3. */
   retries?: number
+  /**
+   * Base of the retry plugin's back-off in milliseconds: retry n waits n² times this; default
+   * 1000. Tests against a local server shorten it.
+   */
+  retryBaseDelayMs?: number
   /** How many times a rate-limited request is retried after the limit resets; default 2. */
   rateLimitRetries?: number
   /** Where rate-limit warnings go; default: nowhere. */
@@ -51,7 +56,7 @@ export function createGitHubClient(token: string, apiUrl: string, options: GitHu
     {
       baseUrl: apiUrl.replace(/\/+$/, ''),
       log: { debug: m => log.debug(m), info: m => log.debug(m), warn: m => log.warning(m), error: m => log.warning(m) },
-      retry: { retries: options.retries ?? 3 },
+      retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseDelayMs ?? 1000 },
       throttle: pacing(options.paceWrites ?? true, onLimit('primary'), onLimit('secondary'))
     },
     retry,

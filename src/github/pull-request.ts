@@ -1,4 +1,4 @@
-import { GitHubInputError, httpStatus } from './errors.js'
+import { describeGitHubError, failedRequest, GitHubInputError, GitHubRequestError, httpStatus } from './errors.js'
 import type { GitHubClient } from './octokit.js'
 
 /** The pull request the report belongs to. */
@@ -87,7 +87,7 @@ async function byBranch(client: GitHubClient, owner: string, repo: string, args:
       reason: `the ${args.eventName} event carries no pull request and the run's branch is unknown; the report goes to the job summary only (set input pr-number to comment on a pull request)`
     }
   }
-  const { data } = await client.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 })
+  const data = await openPullsOf(client, owner, repo, branch)
   if (data.length === 0) {
     return { reason: `no open pull request has head branch ${branch}; the report goes to the job summary only` }
   }
@@ -99,19 +99,35 @@ async function byBranch(client: GitHubClient, owner: string, repo: string, args:
   }
 }
 
+/** The open pull requests of this repository whose head is `branch`. */
+async function openPullsOf(client: GitHubClient, owner: string, repo: string, branch: string) {
+  try {
+    const { data } = await client.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 })
+    return data
+  } catch (error) {
+    throw requestError(error, `list the open pull requests of ${owner}/${repo} whose head is branch ${branch}`)
+  }
+}
+
 /** Fetches one pull request; a missing one is an input error of `input`. */
 async function getPullRequest(client: GitHubClient, owner: string, repo: string, number: number, input: string): Promise<PullRequestInfo> {
   try {
     const { data } = await client.rest.pulls.get({ owner, repo, pull_number: number })
     return toInfo(data, `${owner}/${repo}`)
   } catch (error) {
-    if (httpStatus(error) !== 404) throw error
+    if (httpStatus(error) !== 404) throw requestError(error, `read pull request #${number} of ${owner}/${repo}`)
     throw new GitHubInputError(
       `Input ${input} is ${number}, but ${owner}/${repo} has no pull request #${number} the token can see. ` +
         'Give the number of a pull request of this repository, or leave pr-number empty to use the event\'s.',
       input
     )
   }
+}
+
+/** A failed pull request lookup, explained: the request, GitHub's answer, what to do. */
+function requestError(error: unknown, action: string): GitHubRequestError {
+  const message = describeGitHubError(error, { action, permission: 'pull-requests: read' })
+  return new GitHubRequestError(message, httpStatus(error) ?? 0, failedRequest(error) ?? '')
 }
 
 /** Maps a REST or payload pull request object to {@link PullRequestInfo}. */
