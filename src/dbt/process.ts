@@ -1,12 +1,18 @@
-import * as exec from '@actions/exec'
+import { spawn } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { constants } from 'node:os'
+import { delimiter, isAbsolute, join, resolve } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
 import * as io from '@actions/io'
 import { SetupError } from '../errors.js'
 
 /** What a dbt invocation returned. */
 export interface DbtExit {
-  /** dbt's exit status: 0 success, 1 a node failed, 2 dbt itself failed. */
+  /** dbt's exit status: 0 success, 1 a node failed, 2 dbt itself failed; 128 + the signal's number when a signal killed it. */
   exitCode: number
-  /** The last lines dbt printed (the whole log also streams into the job log). */
+  /** The signal that killed dbt (e.g. `SIGKILL`), when one did. */
+  signal?: string
+  /** The last lines dbt printed, scrubbed (the whole log also streams into the job log). */
   output: string
 }
 
@@ -16,48 +22,184 @@ export interface DbtProcess {
   run(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<DbtExit>
 }
 
-const KEPT_LINES = 200
+/** Replaces the secrets in one line of dbt's output before it is printed or kept. */
+export type Scrub = (text: string) => string
 
-/** Keeps the last lines of a stream. */
-function tail(limit: number): { push(chunk: Buffer): void; text(): string } {
+const KEPT_LINES = 200
+/** How long to wait for dbt's output streams to close after it exited (a child of dbt may hold them). */
+const STREAMS_GRACE_MS = 10_000
+
+/** Why a signal may have killed dbt, by signal. */
+const SIGNAL_CAUSES: Record<string, string> = {
+  SIGKILL: 'killed by SIGKILL (out of memory or cancelled?)',
+  SIGTERM: 'stopped by SIGTERM (the job was cancelled or timed out?)',
+  SIGINT: 'interrupted by SIGINT (the job was cancelled?)',
+  SIGSEGV: 'crashed with SIGSEGV (a fault in Python or in a native library of the adapter)',
+  SIGABRT: 'aborted with SIGABRT (a fault in Python or in a native library of the adapter)'
+}
+
+/** Explains the signal that killed dbt, e.g. `dbt was killed by SIGKILL (out of memory or cancelled?)`. */
+export function describeSignal(signal: string): string {
+  return `dbt was ${SIGNAL_CAUSES[signal] ?? `killed by ${signal}`}`
+}
+
+/** Keeps the last lines of dbt's output. */
+function tail(limit: number): { push(line: string): void; text(): string } {
   const lines: string[] = []
+  return {
+    push(line) {
+      lines.push(line)
+      if (lines.length > limit) lines.splice(0, lines.length - limit)
+    },
+    text: () => lines.join('\n').trim()
+  }
+}
+
+/**
+ * Cuts one output stream into whole lines (UTF-8 decoded across chunks), so that a secret
+ * written in two pieces is scrubbed as one line and never printed half by half.
+ */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+  const decoder = new StringDecoder('utf8')
   let partial = ''
   return {
     push(chunk) {
-      const parts = (partial + chunk.toString('utf8')).split('\n')
-      partial = parts.pop() ?? ''
-      lines.push(...parts)
-      if (lines.length > limit) lines.splice(0, lines.length - limit)
+      const lines = (partial + decoder.write(chunk)).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) onLine(line)
     },
-    text: () => [...lines, partial].join('\n').trim()
+    end() {
+      const rest = partial + decoder.end()
+      partial = ''
+      if (rest) onLine(rest)
+    }
   }
+}
+
+/** A path (rather than a name looked up on PATH); a relative one is taken from the workspace. */
+function asPath(executable: string): string | undefined {
+  if (isAbsolute(executable)) return executable
+  return /[\\/]/.test(executable) ? resolve(executable) : undefined
+}
+
+type Found = 'missing' | 'directory' | 'not-executable'
+
+function inspect(path: string): Found {
+  try {
+    return statSync(path).isDirectory() ? 'directory' : 'not-executable'
+  } catch {
+    return 'missing'
+  }
+}
+
+/** The first entry named `name` in the directories of PATH, whatever it is. */
+function onPath(name: string, env: Record<string, string>): string | undefined {
+  const dirs = (env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean)
+  return dirs.map(dir => join(dir, name)).find(candidate => inspect(candidate) !== 'missing')
+}
+
+/** Why `executable` could not be used, and what to do. */
+function unusable(executable: string, env: Record<string, string>): SetupError {
+  const path = asPath(executable)
+  const candidate = path ?? onPath(executable, env)
+  const found = candidate ? inspect(candidate) : 'missing'
+  const where = candidate && candidate !== executable ? ` (${candidate})` : ''
+  if (found === 'directory') {
+    return new SetupError(
+      `The dbt executable '${executable}'${where} is a directory, not a program. ` +
+        `Set the input 'dbt-executable' to the dbt program itself, e.g. '${join(executable, 'bin', 'dbt')}' for a virtualenv, or leave it empty to use dbt on PATH.`,
+      { input: 'dbt-executable' }
+    )
+  }
+  if (found === 'not-executable') {
+    return new SetupError(
+      `The dbt executable '${executable}'${where} exists but is not executable. ` +
+        `Make it executable ('chmod +x ${candidate}') in an earlier step, or point the input 'dbt-executable' at the right file (e.g. the virtualenv's bin/dbt).`,
+      { input: 'dbt-executable' }
+    )
+  }
+  return new SetupError(
+    `The dbt executable '${executable}' was not found${path ? (where ? ` at ${path}` : '') : ' on PATH'}. ` +
+      `Install dbt and your adapter in an earlier step (e.g. 'pip install dbt-core dbt-postgres'), or set the input 'dbt-executable' to its path.`,
+    { input: 'dbt-executable' }
+  )
 }
 
 /** Finds the dbt executable (a path, or a name on PATH), failing with what to do when it is not there. */
-async function locate(executable: string): Promise<string> {
-  const found = await io.which(executable, false)
-  if (!found) {
-    throw new SetupError(
-      `The dbt executable '${executable}' was not found${executable.includes('/') ? '' : ' on PATH'}. ` +
-        `Install dbt and your adapter in an earlier step (e.g. 'pip install dbt-core dbt-postgres'), or set the input 'dbt-executable' to its path.`
-    )
-  }
+async function locate(executable: string, env: Record<string, string>): Promise<string> {
+  const found = await io.which(asPath(executable) ?? executable, false)
+  if (!found) throw unusable(executable, env)
   return found
 }
 
-/** The real dbt, run through @actions/exec with an argv (no shell). */
-export function execDbtProcess(executable: string): DbtProcess {
+/** A failure to start a program that was found: its interpreter is missing, or the system refused. */
+function startFailure(binary: string, error: NodeJS.ErrnoException): SetupError {
+  const hint =
+    error.code === 'ENOENT'
+      ? 'If it is a script, the interpreter on its first line (#!) is missing, e.g. a virtualenv made at another path: create the virtualenv in this job.'
+      : error.code === 'EACCES'
+        ? 'The system refused to run it: check that its file system is not mounted noexec and that its directories may be searched.'
+        : 'Check that it is a program for this runner.'
+  return new SetupError(`The dbt executable '${binary}' could not be started (${error.message}). ${hint}`, { input: 'dbt-executable' })
+}
+
+/** dbt's exit as {@link DbtExit} numbers: a signal becomes 128 + its number, as shells report it. */
+function exitOf(code: number | null, signal: NodeJS.Signals | null): { exitCode: number; signal?: string } {
+  if (code !== null) return { exitCode: code }
+  const name = signal ?? 'SIGKILL'
+  return { exitCode: 128 + (constants.signals[name as NodeJS.Signals] ?? 0), signal: name }
+}
+
+/** Spawns the program and feeds its two streams to their splitters until it has exited and they closed. */
+function spawnAndWait(
+  binary: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string> },
+  streams: { stdout: ReturnType<typeof lineSplitter>; stderr: ReturnType<typeof lineSplitter> }
+): Promise<{ exitCode: number; signal?: string }> {
+  return new Promise((settle, fail) => {
+    const child = spawn(binary, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.on('data', (chunk: Buffer) => streams.stdout.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => streams.stderr.push(chunk))
+    let grace: NodeJS.Timeout | undefined
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(grace)
+      streams.stdout.end()
+      streams.stderr.end()
+      settle(exitOf(code, signal))
+    }
+    child.on('error', error => fail(startFailure(binary, error)))
+    child.on('exit', () => (grace = setTimeout(() => finish(child.exitCode, child.signalCode), STREAMS_GRACE_MS)))
+    child.on('close', finish)
+  })
+}
+
+/** Refuses a working directory that is not there before anything is spawned (spawn would blame dbt). */
+function checkCwd(cwd: string): void {
+  if (inspect(cwd) !== 'directory') {
+    throw new SetupError(`dbt cannot run in '${cwd}': no such directory. Check the input 'project-dir'.`, { input: 'project-dir' })
+  }
+}
+
+/**
+ * The real dbt, spawned with an argv (no shell). dbt's stdout and stderr go to this process's
+ * stdout (the job log) line by line, each line through `scrub`, and the last lines are kept
+ * (scrubbed) in {@link DbtExit.output}. A relative `executable` path is taken from the
+ * workspace (the current directory).
+ */
+export function execDbtProcess(executable: string, scrub: Scrub = (text) => text): DbtProcess {
   return {
     async run(args, opts) {
-      const binary = await locate(executable)
+      const binary = await locate(executable, opts.env)
+      checkCwd(opts.cwd)
       const kept = tail(KEPT_LINES)
-      const exitCode = await exec.exec(binary, args, {
-        cwd: opts.cwd,
-        env: opts.env,
-        ignoreReturnCode: true,
-        listeners: { stdout: (d) => kept.push(d), stderr: (d) => kept.push(d) }
-      })
-      return { exitCode, output: kept.text() }
+      const print = (line: string) => {
+        const clean = scrub(line)
+        kept.push(clean)
+        process.stdout.write(`${clean}\n`)
+      }
+      const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) })
+      return { ...exit, output: kept.text() }
     }
   }
 }
