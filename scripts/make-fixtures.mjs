@@ -52,7 +52,8 @@ function dbtEnv(extra = {}) {
 
 /** Runs dbt in the project copy; returns the step's record for meta.json. */
 function runDbt(args, env = {}) {
-  console.log(`$ ${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}dbt ${args.join(' ')}`)
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v} `)
+  console.log(`$ ${assignments.join('')}dbt ${args.join(' ')}`)
   const r = spawnSync(dbt, args, { cwd: project, env: dbtEnv(env), encoding: 'utf8' })
   if (r.error) throw new Error(`could not start ${dbt}: ${r.error.message} (run this through 'npm run fixtures')`)
   const summary = (r.stdout ?? '').split('\n').filter((l) => /Done\.|Completed|ERROR/.test(l))

@@ -28,9 +28,13 @@ function must(cmd, args, opts) {
   }
 }
 
+function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
 /** Installs node_modules from the lockfile when it is absent or the lockfile changed since. */
 function ensureNodeModules() {
-  const lockDigest = () => createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex')
+  const lockDigest = () => sha256(readFileSync(join(root, 'package-lock.json')))
   const stamp = join(root, 'node_modules', '.lock-digest')
   if (existsSync(node24) && existsSync(stamp) && readFileSync(stamp, 'utf8') === lockDigest()) return
   console.log('Installing npm dependencies (npm install, as the lockfile pins)...')
@@ -70,27 +74,26 @@ function checkDist() {
   console.log('dist/index.js matches a fresh bundle of the sources.')
 }
 
-const [task, ...rest] = process.argv.slice(2)
-ensureNodeModules()
-
-switch (task) {
-  case 'bundle':
-    process.exit(onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js']))
-  case 'test':
+/** Each task's exit code from its arguments. */
+const tasks = {
+  bundle: () => onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js']),
+  test: (args) => {
     // The whole suite (no arguments) first checks that dist/ is what the sources bundle to.
-    if (rest.length === 0) checkDist()
-    process.exit(jest(rest, venvEnv()))
-  case 'test:unit':
-    // Pure tests only: no dbt virtualenv, and jest starts no PostgreSQL for this project.
-    // The project flag goes last: it takes a list and would swallow the test paths after it.
-    process.exit(jest([...rest, '--selectProjects', 'unit']))
-  case 'test:int':
-    process.exit(jest([...rest, '--selectProjects', 'integration'], venvEnv()))
-  case 'demo':
-    process.exit(onNode24([join(root, 'scripts', 'demo.mjs'), ...rest], venvEnv()))
-  case 'fixtures':
-    process.exit(onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...rest], venvEnv()))
-  default:
-    console.error(`usage: node scripts/run.mjs bundle|test|test:unit|test:int|demo|fixtures [args...] (got '${task ?? ''}')`)
-    process.exit(2)
+    if (args.length === 0) checkDist()
+    return jest(args, venvEnv())
+  },
+  // Pure tests only: no dbt virtualenv, and jest starts no PostgreSQL for this project.
+  // The project flag goes last: it takes a list and would swallow the test paths after it.
+  'test:unit': (args) => jest([...args, '--selectProjects', 'unit']),
+  'test:int': (args) => jest([...args, '--selectProjects', 'integration'], venvEnv()),
+  demo: (args) => onNode24([join(root, 'scripts', 'demo.mjs'), ...args], venvEnv()),
+  fixtures: (args) => onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...args], venvEnv())
 }
+
+const [task, ...rest] = process.argv.slice(2)
+if (!Object.hasOwn(tasks, task ?? '')) {
+  console.error(`usage: node scripts/run.mjs ${Object.keys(tasks).join('|')} [args...] (got '${task ?? ''}')`)
+  process.exit(2)
+}
+ensureNodeModules()
+process.exit(tasks[task](rest))

@@ -51,7 +51,7 @@ export async function setupPostgres(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     print(banner(message, env.CI === 'true'))
-    if (env.CI === 'true') throw new Error(`CI=true: PostgreSQL is required and could not be started.\n${message}`)
+    if (env.CI === 'true') throw new Error(`CI=true: PostgreSQL is required and could not be started.\n${message}`, { cause: err })
     Object.assign(env, { [PG_FLAG_VAR]: 'unavailable', [PG_ERROR_VAR]: message })
     return undefined
   }
