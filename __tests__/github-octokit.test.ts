@@ -50,6 +50,18 @@ describe('createGitHubClient', () => {
     expect(gh.requests.map(r => r.status)).toEqual([502, 200])
   })
 
+  it('backs off by the given base delay between retries, n² times it before retry n', async () => {
+    gh.failNext(2, 503)
+    const client = createGitHubClient('pat', gh.apiUrl, { log, retries: 2, retryBaseDelayMs: 200 })
+    const started = Date.now()
+    await client.rest.repos.get({ owner: 'acme', repo: 'analytics' })
+    const waited = Date.now() - started
+    expect(gh.requests.map(r => r.status)).toEqual([503, 503, 200])
+    // 200 ms before the first retry, 800 ms before the second; the default would be 5 s
+    expect(waited).toBeGreaterThanOrEqual(950)
+    expect(waited).toBeLessThan(4000)
+  })
+
   it('does not retry a client error', async () => {
     const client = createGitHubClient('nobody', gh.apiUrl, { log, retries: 2 })
     await expect(client.rest.repos.get({ owner: 'acme', repo: 'analytics' })).rejects.toMatchObject({ status: 401 })
