@@ -160,6 +160,8 @@ export class FakeGitHub {
   private readonly pulls: (FakePull & { repoFull: string })[] = []
   private readonly issues = new Set<string>()
   private readonly faults: Reply[] = []
+  private readonly blobFaults: Array<number | 'reset'> = []
+  private apiStalls = 0
   private nextId = 1000
   private clock = 0
 
@@ -371,6 +373,19 @@ export class FakeGitHub {
     return this.interceptions.splice(index, 1)[0].run()
   }
 
+  /** The next `count` API requests are accepted and never answered. */
+  stallNext(count: number): void {
+    this.apiStalls += count
+  }
+
+  /**
+   * The next blob downloads fail, one fault each: a status is answered as the storage service
+   * would, `reset` sends the headers and half the zip, then cuts the connection.
+   */
+  failBlobNext(...faults: Array<number | 'reset'>): void {
+    this.blobFaults.push(...faults)
+  }
+
   // ---- API server -----------------------------------------------------------------------
 
   private routes: [string, RegExp, Handler][] = [
@@ -392,6 +407,11 @@ export class FakeGitHub {
     const prefix = this.options.pathPrefix ?? ''
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname
     const raw = await readBody(message)
+    if (this.apiStalls > 0) {
+      this.apiStalls--
+      this.log('api', message, path, url.searchParams, 0)
+      return
+    }
     let reply: Reply
     try {
       reply = this.answer(message, path, url.searchParams, raw)
@@ -542,9 +562,25 @@ export class FakeGitHub {
   private async serveBlob(message: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(message.url ?? '/', 'http://fake')
     await readBody(message)
+    const fault = this.blobFaults.shift()
+    if (fault !== undefined) {
+      this.log('blob', message, url.pathname, url.searchParams, fault === 'reset' ? 0 : fault)
+      if (fault === 'reset') this.cutBlob(res, url)
+      else send(res, { status: fault, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>' })
+      return
+    }
     const reply = this.answerBlob(message, url)
     this.log('blob', message, url.pathname, url.searchParams, reply.status)
     send(res, reply)
+  }
+
+  /** Starts sending the zip, then cuts the connection halfway. */
+  private cutBlob(res: ServerResponse, url: URL): void {
+    const id = Number(/\/(\d+)\.zip$/.exec(url.pathname)?.[1])
+    const zip = this.artifacts.find(a => a.json.id === id)?.zip ?? Buffer.alloc(1000)
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(zip.length) })
+    res.write(zip.subarray(0, Math.floor(zip.length / 2)))
+    setTimeout(() => res.socket?.resetAndDestroy(), 20)
   }
 
   private answerBlob(message: IncomingMessage, url: URL): Reply {

@@ -1,16 +1,13 @@
-import { createWriteStream } from 'node:fs'
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { httpStatus, messageOf } from '../github/errors.js'
 import type { GitHubClient, Logger } from '../github/octokit.js'
 import { parseRepository } from '../github/pull-request.js'
 import type { ArtifactSourceSettings, DeferredEnv } from '../settings.js'
-import { BaselineAuthError, BaselineConfigError } from './errors.js'
+import { displayUrl, downloadToFile, timedFetch, withDeadline, type HttpOptions } from './download.js'
+import { BaselineAuthError, BaselineConfigError, BaselineServiceError } from './errors.js'
 import type { Baseline, BaselineSource, SearchReport } from './types.js'
-import { extractZip } from './unzip.js'
+import { CorruptZipError, extractZip } from './unzip.js'
 import type { FetchedCache } from './fetched-cache.js'
 
 /** What the `github-artifact` source needs. */
@@ -26,13 +23,12 @@ export interface GitHubArtifactSourceDeps {
   downloadDir: string
   /** The fetched-baseline cache (`cache-baseline`): a re-run with the same newest deploy skips the download. */
   fetched?: FetchedCache
+  /** Time limits and retries of the artifact download; the GitHub API calls get the same time limits. */
+  http?: HttpOptions
 }
 
 /** Events whose runs are CI checks, never deploys: their artifacts are not a baseline. */
 const CI_EVENTS = new Set(['pull_request', 'pull_request_target', 'merge_group'])
-
-/** A signed download must finish within this time. */
-const DOWNLOAD_TIMEOUT_MS = 10 * 60_000
 
 type Run = {
   id: number
@@ -53,6 +49,10 @@ interface Search {
   env: DeferredEnv
   workflow: string
   destDir: string
+  /** HTTP options of this search, its deadline included. */
+  http: HttpOptions
+  /** Request options for the GitHub client: this search's time limits. */
+  request: { fetch: typeof fetch }
 }
 
 /**
@@ -70,7 +70,8 @@ export function createGitHubArtifactSource(deps: GitHubArtifactSourceDeps): Base
 /** Walks successful runs newest first until one yields a usable manifest, at most `maxRuns` of them. */
 async function findBaseline(deps: GitHubArtifactSourceDeps, env: DeferredEnv, destDir: string): Promise<Baseline | SearchReport> {
   const { owner, repo } = parseRepository(deps.repository)
-  const search: Search = { deps, owner, repo, env, workflow: workflowOf(deps.settings, env), destDir }
+  const http = withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log })
+  const search: Search = { deps, owner, repo, env, workflow: workflowOf(deps.settings, env), destDir, http, request: { fetch: timedFetch(http) } }
   const branch = deps.settings.branch || (await defaultBranch(search))
   const maxRuns = Math.max(1, deps.settings.maxRuns)
   const searched: string[] = []
@@ -112,34 +113,41 @@ function workflowOf(settings: ArtifactSourceSettings, env: DeferredEnv): string 
 async function defaultBranch(search: Search): Promise<string> {
   const { client } = search.deps
   try {
-    const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo })
+    const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo, request: search.request })
     return data.default_branch
   } catch (error) {
     throw accessError(error, search, `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read')
   }
 }
 
-/** Pages of successful runs of the workflow on the branch, newest first. */
+/**
+ * Pages of successful runs of the workflow on the branch, newest first. Paged by hand: the
+ * client's paginate drops per-request options, and with them this search's time limits.
+ */
 async function* runPages(search: Search, branch: string, perPage: number): AsyncGenerator<Run[]> {
   const { client } = search.deps
-  const pages = client.paginate.iterator(client.rest.actions.listWorkflowRuns, {
-    owner: search.owner,
-    repo: search.repo,
-    workflow_id: search.workflow,
-    branch,
-    status: 'success',
-    exclude_pull_requests: true,
-    per_page: perPage
-  })[Symbol.asyncIterator]()
-  for (;;) {
-    let step: IteratorResult<{ data: Run[] }>
+  for (let page = 1; ; page++) {
+    let runs: Run[]
+    let total: number
     try {
-      step = await pages.next()
+      const { data } = await client.rest.actions.listWorkflowRuns({
+        owner: search.owner,
+        repo: search.repo,
+        workflow_id: search.workflow,
+        branch,
+        status: 'success',
+        exclude_pull_requests: true,
+        per_page: perPage,
+        page,
+        request: search.request
+      })
+      runs = data.workflow_runs as Run[]
+      total = data.total_count
     } catch (error) {
       throw listError(error, search)
     }
-    if (step.done) return
-    yield step.value.data
+    yield runs
+    if (runs.length < perPage || page * perPage >= total) return
   }
 }
 
@@ -168,9 +176,13 @@ function skipReason(run: Run, repository: string): string | undefined {
 async function newestArtifact(search: Search, run: Run): Promise<Artifact | string> {
   const { client, settings } = search.deps
   const name = settings.artifactName
-  let all: Artifact[]
+  const all: Artifact[] = []
   try {
-    all = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, { owner: search.owner, repo: search.repo, run_id: run.id, name, per_page: 100 })
+    for (let page = 1; ; page++) {
+      const { data } = await client.rest.actions.listWorkflowRunArtifacts({ owner: search.owner, repo: search.repo, run_id: run.id, name, per_page: 100, page, request: search.request })
+      all.push(...data.artifacts)
+      if (data.artifacts.length < 100 || all.length >= data.total_count) break
+    }
   } catch (error) {
     throw accessError(error, search, `list the artifacts of run ${run.id}`, 'actions: read')
   }
@@ -213,13 +225,26 @@ async function downloadAndPlace(search: Search, run: Run, artifact: Artifact): P
   await mkdir(downloadDir, { recursive: true })
   try {
     if (!(await downloadZip(search, artifact, zipPath))) return `its artifact "${artifact.name}" has expired (artifact id ${artifact.id}, HTTP 410)`
-    const files = await extractZip(zipPath, unpacked)
+    const files = await extractOrWhyNot(search, artifact, zipPath, unpacked)
+    if (typeof files === 'string') return files
     const manifest = pickManifest(files)
     if (manifest.startsWith('!')) return `its artifact "${artifact.name}" (id ${artifact.id}) ${manifest.slice(1)}`
     return await place(search, run, artifact, join(unpacked, manifest))
   } finally {
     await rm(zipPath, { force: true })
     await rm(unpacked, { recursive: true, force: true })
+  }
+}
+
+/** The unpacked files, or why the artifact is passed over: a corrupt zip is skipped like one without a manifest. */
+async function extractOrWhyNot(search: Search, artifact: Artifact, zipPath: string, unpacked: string): Promise<string[] | string> {
+  try {
+    return await extractZip(zipPath, unpacked)
+  } catch (error) {
+    if (!(error instanceof CorruptZipError)) throw error
+    const why = `its artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}), so an older run is tried`
+    search.deps.log.warning(`Baseline search: artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}); trying an older deploy run.`)
+    return why
   }
 }
 
@@ -236,21 +261,29 @@ async function downloadZip(search: Search, artifact: Artifact, zipPath: string):
       repo: search.repo,
       artifact_id: artifact.id,
       archive_format: 'zip',
-      request: { redirect: 'manual' }
+      request: { ...search.request, redirect: 'manual' }
     })
     location = res.headers.location
   } catch (error) {
     if (httpStatus(error) === 410) return false
     throw accessError(error, search, `download artifact ${artifact.id}`, 'actions: read')
   }
-  if (!location) throw new Error(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository}; re-run the job, and report it if it persists.`)
-  const blob = await fetch(location, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) })
-  if (!blob.ok || !blob.body) {
-    const detail = (await blob.text().catch(() => '')).slice(0, 300)
-    throw new Error(`Downloading artifact ${artifact.id} from ${new URL(location).host} failed with HTTP ${blob.status}: ${detail}. Re-run the job; the download link GitHub hands out is short-lived.`)
+  if (!location) {
+    throw new BaselineServiceError(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`)
   }
-  await pipeline(Readable.fromWeb(blob.body as WebReadableStream<Uint8Array>), createWriteStream(zipPath))
-  return true
+  return fetchBlob(search, artifact, location, zipPath)
+}
+
+/** Downloads the signed blob (retried like any download), without the GitHub token. */
+async function fetchBlob(search: Search, artifact: Artifact, location: string, zipPath: string): Promise<boolean> {
+  const what = `Downloading the zip of artifact ${artifact.id} ("${artifact.name}") from ${displayUrl(location)}`
+  const result = await downloadToFile(location, zipPath, {}, what, search.http)
+  if (result.ok) return true
+  throw new BaselineServiceError(
+    `Downloading artifact ${artifact.id} from ${new URL(location).host} failed with HTTP ${result.status}: ${result.body.slice(0, 300)}. ` +
+      'Re-run the job; the download link GitHub hands out is short-lived.',
+    result.status
+  )
 }
 
 /** `manifest.json` at the root or the single nested one; a `!`-prefixed reason otherwise. */
@@ -300,14 +333,56 @@ function listError(error: unknown, search: Search): unknown {
   )
 }
 
-/** 403/404 become {@link BaselineAuthError} naming the permission; other errors pass through. */
+/**
+ * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
+ * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
+ */
 function accessError(error: unknown, search: Search, what: string, permission: string): unknown {
   const status = httpStatus(error)
-  if ((status !== 403 && status !== 404) || /rate limit/i.test(messageOf(error))) return error
-  return new BaselineAuthError(
-    `The token may not ${what} (GitHub answered ${status}: ${messageOf(error).split('\n')[0]}). ` +
-      `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${search.deps.repository}.`,
-    status,
-    'github-token'
+  const text = messageOf(error).split('\n')[0].replace(/ - https:\/\/docs\.github\.com\S*$/, '')
+  const deadline = search.http.deadline
+  if (deadline && deadline.remainingMs() === 0) return deadline.error(`The GitHub API request to ${what}`, text)
+  const repository = search.deps.repository
+  if (status === 401) {
+    return new BaselineAuthError(
+      `GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
+        `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`,
+      401,
+      'github-token'
+    )
+  }
+  if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
+    return new BaselineAuthError(
+      `The token may not ${what} (GitHub answered ${status}: ${text}). ` +
+        `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`,
+      status,
+      'github-token'
+    )
+  }
+  if (status !== undefined && status >= 500) return gitHubSideError(error, status, text, what)
+  return error
+}
+
+/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
+function gitHubSideError(error: unknown, status: number, text: string, what: string): BaselineServiceError {
+  const answered = typeof error === 'object' && error !== null && (error as { response?: unknown }).response !== undefined
+  const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`
+  const retried = retriesOf(error)
+  return new BaselineServiceError(
+    `The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
+      'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.',
+    status
   )
+}
+
+/** `GET <url without query>` of a failed client request. */
+function requestOf(error: unknown): string {
+  const request = (error as { request?: { method?: string; url?: string } } | undefined)?.request
+  return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub'
+}
+
+/** How often the client retried the request, when it says. */
+function retriesOf(error: unknown): number | undefined {
+  const count = (error as { request?: { request?: { retryCount?: unknown } } } | undefined)?.request?.request?.retryCount
+  return typeof count === 'number' ? count : 0
 }

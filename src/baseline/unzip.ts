@@ -23,25 +23,38 @@ export class UnsafeZipError extends Error {
   }
 }
 
+/** The file is not a readable zip archive: truncated, corrupt, or not a zip at all. */
+export class CorruptZipError extends Error {
+  override readonly name = 'CorruptZipError'
+  constructor(
+    message: string,
+    /** What the zip reader said. */
+    readonly detail: string
+  ) {
+    super(message)
+  }
+}
+
 /**
  * Extracts `zipPath` into `destDir`, streaming entry by entry, and returns the archive paths
  * (forward slashes) of the files written. Refuses, before writing them, entries with absolute
  * paths, `..` segments or a target outside `destDir`, symbolic links, and archives whose
- * uncompressed size exceeds `maxBytes` (default 1 GiB).
+ * uncompressed size exceeds `maxBytes` (default 1 GiB). An archive that cannot be read (or an
+ * entry whose bytes do not match its header) is a {@link CorruptZipError}.
  */
 export async function extractZip(zipPath: string, destDir: string, opts: { maxBytes?: number } = {}): Promise<string[]> {
   const root = resolve(destDir)
   await mkdir(root, { recursive: true })
   // Names are decoded here rather than by yauzl so that refusals carry this module's messages.
   const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch(error => {
-    throw new Error(`Cannot read ${zipPath} as a zip archive: ${(error as Error).message}`)
+    throw corruptOrNot(error, zipPath)
   })
   const budget: Budget = { max: opts.maxBytes ?? DEFAULT_MAX_UNZIPPED_BYTES, declared: 0, inflated: 0 }
   const written: string[] = []
   return new Promise<string[]>((done, fail) => {
     const abort = (error: unknown) => {
       if (zip.isOpen) zip.close()
-      fail(error instanceof Error ? error : new Error(String(error)))
+      fail(corruptOrNot(error, zipPath))
     }
     zip.on('error', abort)
     zip.on('end', () => done(written))
@@ -92,6 +105,14 @@ function safeTarget(name: string, root: string, zipPath: string): string {
   const rel = relative(root, target)
   if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) throw refuse(`would be written outside ${root}`)
   return target
+}
+
+/** Errors of the zip reader become {@link CorruptZipError}; refusals and file system errors stay. */
+function corruptOrNot(error: unknown, zipPath: string): Error {
+  if (error instanceof UnsafeZipError || error instanceof CorruptZipError) return error
+  if (error instanceof Error && 'syscall' in error) return error
+  const detail = error instanceof Error ? error.message : String(error)
+  return new CorruptZipError(`Cannot read ${zipPath} as a zip archive: ${detail} (the file is corrupt or truncated)`, detail)
 }
 
 /** Counts declared sizes against the cap before any byte is written. */
