@@ -49,6 +49,7 @@ export function checkManifest(
   const value = typeof input === 'string' ? parseJson(input, location) : input
   const metadata = metadataOf(value, location)
   const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location)
+  checkShape(value as Record<string, unknown>, metadata, location)
   const notes = note ? [note] : []
   const projectNote = checkProject(metadata, expected.projectName, location)
   if (projectNote) notes.push(projectNote)
@@ -134,13 +135,53 @@ function whereInText(text: string, message: string): string {
 function metadataOf(value: unknown, location: string): Record<string, unknown> {
   const metadata = isRecord(value) ? value.metadata : undefined
   if (!isRecord(metadata) || typeof metadata.dbt_schema_version !== 'string') {
+    const found = isRecord(metadata) && metadata.dbt_schema_version !== undefined ? ` string (it is ${kind(metadata.dbt_schema_version)})` : ''
     throw new ManifestCheckError(
-      `The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`. ` +
+      `The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`${found}. ` +
         "Publish dbt's target/manifest.json (written by dbt build, run or compile).",
       location
     )
   }
   return metadata
+}
+
+const REPUBLISH = 'dbt cannot defer to it; the file may be truncated, edited or written by another tool. Publish target/manifest.json of a successful dbt build, run or compile again.'
+const METADATA_STRINGS = ['dbt_version', 'generated_at', 'invocation_id', 'project_name', 'project_id', 'adapter_type']
+
+/** The fields the action and dbt read: caught here with the field's name rather than as dbt's traceback. */
+function checkShape(manifest: Record<string, unknown>, metadata: Record<string, unknown>, location: string): void {
+  for (const field of METADATA_STRINGS) {
+    const value = metadata[field]
+    if (value !== undefined && value !== null && typeof value !== 'string') throw shapeError(location, `\`metadata.${field}\` is ${kind(value)}, not a string`)
+  }
+  for (const field of ['nodes', 'sources']) {
+    if (!isRecord(manifest[field])) throw shapeError(location, `\`${field}\` is ${manifest[field] === undefined ? 'missing' : kind(manifest[field])}; it must be an object`)
+  }
+  for (const field of ['parent_map', 'child_map']) {
+    const value = manifest[field]
+    if (value !== undefined && value !== null && !isRecord(value)) throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`)
+  }
+  for (const [key, node] of Object.entries(manifest.nodes as Record<string, unknown>)) checkNode(key, node, location)
+}
+
+function checkNode(key: string, node: unknown, location: string): void {
+  if (!isRecord(node)) throw shapeError(location, `\`nodes["${key}"]\` is ${kind(node)}, not an object`)
+  for (const field of ['unique_id', 'resource_type']) {
+    if (typeof node[field] !== 'string') {
+      throw shapeError(location, `\`nodes["${key}"].${field}\` is ${node[field] === undefined ? 'missing' : kind(node[field])}; it must be a string`)
+    }
+  }
+}
+
+function shapeError(location: string, what: string): ManifestCheckError {
+  return new ManifestCheckError(`The baseline manifest from ${location} is not a usable dbt manifest: ${what}. ${REPUBLISH}`, location)
+}
+
+/** The JSON type of a value, for messages. */
+function kind(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
 
 function schemaVersionOf(url: unknown, location: string): { version: number; note?: string } {

@@ -53,14 +53,31 @@ async function fetchPath(
 async function locateManifest(configured: string, absolute: string, env: DeferredEnv): Promise<string | SearchReport> {
   const found = await statOrMissing(absolute, env)
   if (!found) return { searched: [`${configured}: does not exist`] }
-  if (!found.isDirectory()) return absolute
+  if (!found.isDirectory()) return regularFile(absolute, found, env)
   const inDir = join(absolute, 'manifest.json')
   const file = await statOrMissing(inDir, env)
   if (!file) return { searched: [`${join(configured, 'manifest.json')}: does not exist (the directory ${configured} has no manifest.json)`] }
   if (file.isDirectory()) {
     throw new BaselineConfigError(`${inDir} is a directory; the input \`${inputOf[env]}\` must name manifest.json or the directory holding it.`, inputOf[env])
   }
-  return inDir
+  return regularFile(inDir, file, env)
+}
+
+/** `path` when it is a regular file; reading a FIFO, socket or device could block forever. */
+function regularFile(path: string, stats: Stats, env: DeferredEnv): string {
+  if (stats.isFile()) return path
+  throw new BaselineConfigError(
+    `The input \`${inputOf[env]}\` names ${path}, which is ${kindOf(stats)}, not a regular file; it is not read, since reading it could wait forever. ` +
+      'Point the input at the manifest.json file written by dbt (or the directory holding it); copy the manifest to a file first if it arrives through a pipe.',
+    inputOf[env]
+  )
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe (FIFO)'
+  if (stats.isSocket()) return 'a socket'
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device'
+  return 'not a regular file'
 }
 
 async function statOrMissing(path: string, env: DeferredEnv): Promise<Stats | undefined> {
