@@ -4,7 +4,10 @@ import { homedir, tmpdir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import stringArgv from 'string-argv'
 import { resolveDeferEnvId } from './baseline/dbt-cloud-env-id.js'
+import { Input } from './constants.js'
+import { assertNoOwnedEnv, assertNoOwnedFlags, assertSelectionValues } from './dbt/owned-flags.js'
 import { InputError } from './errors.js'
+import { secretsOfUrl } from './secrets.js'
 import type {
   BaselineSettings,
   BaselineSourceKind,
@@ -197,13 +200,20 @@ function readBaseline(env: Env, workspace: string, projectDir: string): Baseline
     },
     cache: {
       keyPrefix: text('cache-key-prefix') || 'dbt-defer-baseline',
-      stagingConfigured: flag('staging-cache', false)
+      stagingConfigured: flag('staging-cache', false),
+      publishFailure: oneOf('publish-failure', ['fail', 'warn'] as const, 'fail')
     },
     dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
     url: {
       production: readHttpsUrl('production-url'),
       staging: readHttpsUrl('staging-url'),
       authorization
+    },
+    network: {
+      connectTimeoutMs: positiveInt('http-connect-timeout', 30) * 1000,
+      idleTimeoutMs: positiveInt('http-idle-timeout', 30) * 1000,
+      downloadTimeoutMs: positiveInt('download-timeout', 600) * 1000,
+      searchTimeoutMs: positiveInt('baseline-timeout', 900) * 1000
     }
   }
 }
@@ -223,42 +233,108 @@ function readCiSchema(): Settings['ciSchema'] {
   return { template: text('ci-schema'), envVar, cleanSlate: flag('clean-slate', false) }
 }
 
-/** Reads and validates every input once. The only reader of inputs and the environment. */
-export function getInputs(env: Env = process.env): Settings {
-  const context = readRunContext(env)
-  const mode = oneOf('mode', MODES, 'build')
-  const projectDir = readProjectDir(context.workspace)
-  const token = text('github-token')
-  if (token) core.setSecret(token)
+/** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
+function readProfilesDirSetting(env: Env, workspace: string): string | undefined {
+  const fromInput = readProfilesDir(workspace)
+  const fromEnv = env.DBT_PROFILES_DIR?.trim()
+  if (fromInput || !fromEnv) return fromInput
+  const dir = workspacePath(workspace, fromEnv)
+  if (!existsSync(join(dir, 'profiles.yml'))) {
+    throw new InputError('DBT_PROFILES_DIR', fromEnv, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist. Or set the input '${Input.ProfilesDir}'.`)
+  }
+  return dir
+}
+
+function readDbt(env: Env, workspace: string, projectDir: string): Settings['dbt'] {
+  const selector = optional(Input.Selector)
+  const select = selector ? [] : splitSelection(core.getInput(Input.Select) || 'state:modified')
+  const exclude = splitSelection(core.getInput(Input.Exclude))
+  assertSelectionValues(Input.Select, select)
+  assertSelectionValues(Input.Exclude, exclude)
+  assertSelectionValues(Input.Selector, selector ? [selector] : [])
+  const extraArgs = splitArgs(Input.ExtraArgs, core.getInput(Input.ExtraArgs))
+  assertNoOwnedFlags(extraArgs)
+  const profilesDir = readProfilesDirSetting(env, workspace)
+  const target = optional(Input.Target)
   return {
-    mode,
-    dbt: {
-      executable: text('dbt-executable') || 'dbt',
-      projectDir,
-      profilesDir: readProfilesDir(context.workspace),
-      target: optional('target'),
-      targetPath: env.DBT_TARGET_PATH || undefined,
-      command: oneOf('command', COMMANDS, 'build'),
-      select: optional('selector') ? [] : splitSelection(core.getInput('select') || 'state:modified'),
-      exclude: splitSelection(core.getInput('exclude')),
-      selector: optional('selector'),
-      defer: flag('defer', true),
-      favorState: flag('favor-state', false),
-      extraArgs: splitArgs('extra-args', core.getInput('extra-args')),
-      deps: oneOf('deps', DEPS, 'auto'),
-      cloneIncremental: flag('clone-incremental', false)
-    },
-    baseline: readBaseline(env, context.workspace, projectDir),
-    ciSchema: readCiSchema(),
-    report: { comment: flag('comment', true), token, prNumber: readPrNumber() },
-    context
+    executable: text(Input.DbtExecutable) || 'dbt',
+    projectDir,
+    profilesDir,
+    target,
+    targetPath: env.DBT_TARGET_PATH || undefined,
+    command: oneOf(Input.Command, COMMANDS, 'build'),
+    select,
+    exclude,
+    selector,
+    defer: flag(Input.Defer, true),
+    favorState: flag(Input.FavorState, false),
+    extraArgs,
+    deps: oneOf(Input.Deps, DEPS, 'auto'),
+    cloneIncremental: flag(Input.CloneIncremental, false),
+    env: dbtEnvironment(env)
   }
 }
 
-/** The environment handed to dbt: the runner's, as strings. */
-export function processEnvironment(env: Env = process.env): Record<string, string> {
+/**
+ * Checks that the environment does not set a dbt flag the action owns (DBT_TARGET, DBT_STATE,
+ * ...) to another value than the action passes. A variable that names what the action passes
+ * anyway (DBT_PROFILES_DIR, which the action adopts, or the same target) is accepted.
+ */
+function checkOwnedEnv(env: Env, workspace: string, dbt: Settings['dbt']): void {
+  const same = (name: string, actual: string | undefined): string | undefined => {
+    const value = env[name]?.trim()
+    return value && actual && workspacePath(workspace, value) === actual ? env[name] : undefined
+  }
+  assertNoOwnedEnv(env, {
+    DBT_TARGET: dbt.target,
+    DBT_PROFILES_DIR: same('DBT_PROFILES_DIR', dbt.profilesDir),
+    DBT_PROJECT_DIR: same('DBT_PROJECT_DIR', dbt.projectDir)
+  })
+}
+
+/** Every secret the action knows of, registered with the runner before any request is made. */
+function collectSecrets(): string[] {
+  const secrets = [
+    text(Input.GithubToken),
+    text(Input.DbtCloudApiToken),
+    text(Input.UrlAuthorization),
+    ...secretsOfUrl(text(Input.ProductionUrl)),
+    ...secretsOfUrl(text(Input.StagingUrl)),
+    ...secretsOfUrl(text(Input.DbtCloudHost))
+  ].filter((s) => s.length > 0)
+  for (const secret of secrets) core.setSecret(secret)
+  return secrets
+}
+
+/** Reads and validates every input once. The only reader of inputs and the environment. */
+export function getInputs(env: Env = process.env): Settings {
+  const secrets = collectSecrets()
+  const context = readRunContext(env)
+  const mode = oneOf(Input.Mode, MODES, 'build')
+  const projectDir = readProjectDir(context.workspace)
+  const dbt = readDbt(env, context.workspace, projectDir)
+  if (mode !== 'publish') checkOwnedEnv(env, context.workspace, dbt)
+  return {
+    mode,
+    dbt,
+    baseline: readBaseline(env, context.workspace, projectDir),
+    ciSchema: readCiSchema(),
+    report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
+    context,
+    secrets
+  }
+}
+
+/** Variables of the runner's environment that dbt is never given: the action's inputs and the runner's own tokens. */
+const NOT_FOR_DBT = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RESULTS_URL$|ACTIONS_CACHE_URL$|ACTIONS_RUNTIME_URL$)/
+
+/**
+ * The environment handed to dbt: the runner's, less the action's own inputs (its secrets among
+ * them) and the runner's tokens. What the user's job set for dbt passes through.
+ */
+export function dbtEnvironment(env: Env = process.env): Record<string, string> {
   const copy: Record<string, string> = {}
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) copy[key] = value
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !NOT_FOR_DBT.test(key)) copy[key] = value
   return copy
 }
 
