@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
-import { readRunArtifacts } from '../src/dbt/artifacts.js'
 import { tempDir } from './fakes/baseline-fixtures.js'
 import { fakeDbtProcess, inlineRunResults, recordedArtifacts } from './fakes/dbt-process.js'
 
@@ -35,31 +34,34 @@ describe('fakeDbtProcess', () => {
     expect(manifest.metadata.generated_at).toBe('2031-05-06T07:08:09.000Z')
     expect(results.metadata.invocation_id).toBe(manifest.metadata.invocation_id)
     expect(manifest.metadata.invocation_id).not.toBe(recorded.manifest.metadata.invocation_id)
-    expect(results.results.map((r) => `${r.unique_id} ${r.status}`)).toEqual([
+    // dbt's threads finish in any order, and so the recording lists them: compare as sets.
+    expect(results.results.map((r) => `${r.unique_id} ${r.status}`).sort()).toEqual([
       'model.jaffle_shop.customers success',
-      'test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1 pass',
-      'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d pass'
+      'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d pass',
+      'test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1 pass'
     ])
-    expect(results.results[0].compiled_code).toContain('"warehouse"."prod"."orders"')
+    const customers = results.results.find((r) => r.unique_id === 'model.jaffle_shop.customers')
+    expect(customers?.compiled_code).toContain('"warehouse"."prod"."orders"')
     expect(results.args?.project_dir).toBe(project)
     expect(Object.keys(manifest.nodes).sort()).toEqual(Object.keys(recorded.manifest.nodes).sort())
   })
 
-  it("stamps each call afresh, so the action takes the files for the call's own, and a kept stamp for stale", async () => {
+  it('stamps each call afresh, and keeps the recorded stamp when asked (a file left by an earlier run)', async () => {
     const { cwd, project } = scratchProject()
     const dbt = fakeDbtProcess()
-    const startedAt = new Date()
+    const startedAt = Date.now()
+    const stampOf = (name: string): { generated_at?: string; invocation_id?: string } =>
+      readJson<Manifest>(join(project, 'target', name)).metadata
     await dbt.run(['build'], { cwd: project, env })
-    const first = readJson<Manifest>(join(project, 'target', 'manifest.json')).metadata.invocation_id
+    const first = stampOf('manifest.json')
     await dbt.run(['build'], { cwd: project, env })
-    expect(readJson<Manifest>(join(project, 'target', 'manifest.json')).metadata.invocation_id).not.toBe(first)
-    expect(readRunArtifacts(join(project, 'target'), startedAt).problems).toEqual([])
+    const second = stampOf('run_results.json')
+    expect(second.invocation_id).not.toBe(first.invocation_id)
+    expect(Date.parse(second.generated_at ?? '')).toBeGreaterThanOrEqual(startedAt)
     dbt.enqueue({ keepMetadata: true })
     await dbt.run(['build', '--project-dir', 'project'], { cwd, env })
-    expect(readRunArtifacts(join(project, 'target'), startedAt).problems).toEqual([
-      'run_results.json is older than this run (left by an earlier dbt invocation)',
-      'manifest.json is older than this run (left by an earlier dbt invocation)'
-    ])
+    expect(stampOf('manifest.json')).toEqual(recordedArtifacts().manifest.metadata)
+    expect(stampOf('run_results.json').generated_at).toBe(recordedArtifacts().runResults.metadata.generated_at)
   })
 
   it('honours --target-path (relative to the project, absolute, or --target-path=X) and dbt_project.yml', async () => {
