@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { CacheSourceSettings, DeferredEnv } from '../settings.js'
 import type { CacheStore } from './cache-store.js'
-import { BaselineConfigError, BaselineError } from './errors.js'
+import { BaselineConfigError, BaselineError, BaselineServiceError, CacheServiceError } from './errors.js'
 import { checkManifestFile, projectNameFromDbtProject } from './manifest-check.js'
 import type { Baseline, BaselineSource, SearchReport } from './types.js'
 
@@ -74,8 +74,8 @@ async function restoreNewest(
   const fixed = cacheFixedPath(deps.tempDir, projectKey, env)
   await rm(fixed, { force: true })
   await mkdir(dirname(fixed), { recursive: true })
-  const matched = await deps.store.restore([fixed], prefix, [prefix])
-  if (!matched) return { searched: [`actions cache: no entry with a key starting with '${prefix}' is visible to this branch`] }
+  const matched = await lookUp(deps.store, fixed, prefix, env)
+  if (!matched) return { searched: [`actions cache: no entry with a key starting with '${prefix}' is visible to this branch (the cache service answered: nothing was published under this prefix that this branch may read)`] }
   if (!existsSync(fixed)) return { searched: [`actions cache: entry '${matched}' holds no manifest.json`] }
   const manifestPath = join(destDir, 'manifest.json')
   await mkdir(destDir, { recursive: true })
@@ -83,6 +83,19 @@ async function restoreNewest(
   const sha = matched.slice(prefix.length) || undefined
   deps.log.info(`Restored the ${env} baseline from the actions cache entry ${matched}.`)
   return { env, source: 'actions-cache', sha, identity: matched, location: `actions cache key ${matched}`, manifestPath }
+}
+
+/** The newest entry of the prefix; a failing cache service is said to be one, not taken for a miss. */
+async function lookUp(store: CacheStore, fixed: string, prefix: string, env: DeferredEnv): Promise<string | undefined> {
+  try {
+    return await store.restore([fixed], prefix, [prefix], { failures: 'throw' })
+  } catch (error) {
+    if (!(error instanceof CacheServiceError)) throw error
+    throw new CacheServiceError(
+      `The actions cache service failed while looking for the ${env} baseline (keys starting with '${prefix}'): ${error.message} ` +
+        'This is a failure of the cache service, not a sign that nothing was published. Re-run the job once the service answers (https://www.githubstatus.com reports outages).'
+    )
+  }
 }
 
 /** What publishing needs. */
@@ -105,7 +118,7 @@ export interface PublishArgs {
 }
 
 /** Publish mode: checks the deploy's manifest and saves it as the newest baseline of `env`. */
-export async function publishBaseline(args: PublishArgs): Promise<{ key: string }> {
+export async function publishBaseline(args: PublishArgs): Promise<{ key: string; saved: boolean }> {
   if (!existsSync(args.manifestPath)) {
     throw new BaselineError(
       `There is no manifest to publish at ${args.manifestPath}. Run dbt build (or dbt compile) in this job before the action's \`mode: publish\` step, with the same \`project-dir\`.`
@@ -119,6 +132,35 @@ export async function publishBaseline(args: PublishArgs): Promise<{ key: string 
   await mkdir(dirname(fixed), { recursive: true })
   await copyFile(args.manifestPath, fixed)
   await args.cache.save([fixed], key)
+  const unsaved = await confirmSaved(args.cache, fixed, key)
+  if (unsaved) return notSaved(args, key, unsaved)
   args.log.info(`Published the ${args.env} baseline (${args.manifestPath}) to the actions cache as ${key}.`)
-  return { key }
+  return { key, saved: true }
+}
+
+/**
+ * Looks the key up right after saving: the cache library logs a failed save and carries on, so
+ * only a lookup tells a saved entry (or one saved earlier under the same key) from none.
+ * Returns why the entry is not there, or undefined when it is.
+ */
+async function confirmSaved(cache: CacheStore, fixed: string, key: string): Promise<string | undefined> {
+  try {
+    const found = await cache.restore([fixed], key, [], { lookupOnly: true, failures: 'throw' })
+    return found === key ? undefined : 'looking the key up right after saving found no such entry'
+  } catch (error) {
+    if (error instanceof CacheServiceError) return `looking the key up right after saving failed: ${error.message}`
+    throw error
+  }
+}
+
+/** `publish-failure: fail` (default) throws; `warn` warns loudly and reports the key as not saved. */
+function notSaved(args: PublishArgs, key: string, why: string): { key: string; saved: false } {
+  const message =
+    `Publishing the ${args.env} baseline failed: the actions cache did not keep the entry ${key} (${why}). ` +
+    'The cache library\'s lines above say why the save failed. Pull requests cannot defer to this deploy until an entry is saved: re-run this job once the cache service answers.'
+  if ((args.settings.publishFailure ?? 'fail') === 'fail') {
+    throw new BaselineServiceError(`${message} Set \`publish-failure: warn\` to let the deploy job pass anyway.`)
+  }
+  args.log.warning(`${message} The step passes because \`publish-failure\` is \`warn\`.`)
+  return { key, saved: false }
 }

@@ -6,7 +6,15 @@
  */
 import * as cache from '@actions/cache'
 import type { Logger } from '../github/octokit.js'
-import { BaselineConfigError, messageOf } from './errors.js'
+import { BaselineConfigError, CacheServiceError, messageOf } from './errors.js'
+
+/** How a restore behaves. */
+export interface RestoreOptions {
+  /** Only look the key up; the files are left as they are (a store may restore them anyway). */
+  lookupOnly?: boolean
+  /** A failed service call: a miss with a warning (default), or a thrown {@link CacheServiceError}. */
+  failures?: 'miss' | 'throw'
+}
 
 /** The actions cache as the baseline modules use it. */
 export interface CacheStore {
@@ -14,7 +22,7 @@ export interface CacheStore {
    * Restores the entry whose key is `primaryKey`, else the newest whose key starts with one of
    * `restoreKeys` (tried in order), into `paths`. Returns the matched key, or undefined.
    */
-  restore(paths: string[], primaryKey: string, restoreKeys: string[]): Promise<string | undefined>
+  restore(paths: string[], primaryKey: string, restoreKeys: string[], options?: RestoreOptions): Promise<string | undefined>
   /** Saves `paths` under `key`; an existing key is left as it is. */
   save(paths: string[], key: string): Promise<void>
 }
@@ -33,12 +41,20 @@ export function actionsCacheStore(log: Logger): CacheStore {
     return yes
   }
   return {
-    async restore(paths, primaryKey, restoreKeys) {
-      if (!available()) return undefined
+    async restore(paths, primaryKey, restoreKeys, options = {}) {
+      const what = `Restoring the actions cache (${primaryKey})`
+      if (!available()) {
+        if (options.failures === 'throw') throw new CacheServiceError(`${what} is not possible: the actions cache service is not available to this job.`)
+        return undefined
+      }
       try {
-        return await cache.restoreCache(paths, primaryKey, restoreKeys)
+        const { value, failure } = await watchingFailures(() => cache.restoreCache(paths, primaryKey, restoreKeys, { lookupOnly: options.lookupOnly }))
+        if (failure && options.failures === 'throw') throw new CacheServiceError(`${what} failed in the cache service: ${failure}`)
+        return value
       } catch (error) {
-        return failed(error, `Restoring the actions cache (${primaryKey})`, log)
+        if (error instanceof CacheServiceError) throw error
+        if (options.failures === 'throw' && !isValidation(error)) throw new CacheServiceError(`${what} failed in the cache service: ${messageOf(error)}`)
+        return failed(error, what, log)
       }
     },
     async save(paths, key) {
@@ -66,8 +82,33 @@ async function explainUnsaved(paths: string[], key: string, log: Logger): Promis
   )
 }
 
+/**
+ * Runs a restore while reading what it writes to the job log. restoreCache (6.3.0) reports a
+ * failed service call only as a `Failed to restore: …` warning or error line and then returns
+ * undefined, exactly as for a miss; that line is the only place the two differ.
+ */
+async function watchingFailures<T>(run: () => Promise<T>): Promise<{ value: T; failure?: string }> {
+  const write = process.stdout.write
+  let failure: string | undefined
+  process.stdout.write = function (this: unknown, chunk: string | Uint8Array, ...rest: unknown[]) {
+    const line = /^::(?:warning|error)[^:]*::Failed to restore: (.*)$/m.exec(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    if (line) failure ??= line[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+    return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest)
+  } as typeof process.stdout.write
+  try {
+    const value = await run()
+    return { value, failure }
+  } finally {
+    process.stdout.write = write
+  }
+}
+
+function isValidation(error: unknown): error is Error {
+  return error instanceof Error && error.name === cache.ValidationError.name
+}
+
 function failed(error: unknown, what: string, log: Logger): undefined {
-  if (error instanceof Error && error.name === cache.ValidationError.name) {
+  if (isValidation(error)) {
     throw new BaselineConfigError(
       `${what} was refused: ${error.message} Keys are built from the input \`cache-key-prefix\`: keep it short and without commas.`,
       'cache-key-prefix'
