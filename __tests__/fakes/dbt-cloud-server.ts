@@ -52,6 +52,8 @@ export class FakeDbtCloud {
   readonly runs: FakeRun[] = []
   /** Statuses to answer the next requests with, before serving normally (e.g. [503]). */
   readonly failNext: number[] = []
+  /** How many of the next requests are accepted and never answered. */
+  stallNext = 0
 
   private constructor(
     private readonly server: Server,
@@ -98,6 +100,10 @@ export class FakeDbtCloud {
     const url = new URL(req.url ?? '/', this.url)
     const query = Object.fromEntries(url.searchParams)
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, authorization: req.headers.authorization })
+    if (this.stallNext > 0) {
+      this.stallNext--
+      return
+    }
     const failure = this.failNext.shift()
     if (failure) return send(res, failure, envelope(null, failure, 'Service unavailable'))
     if (!this.authorized(req.headers.authorization)) return send(res, 401, envelope(null, 401, 'Invalid token.'))

@@ -4,7 +4,7 @@
  * `{ status, data, extra: { pagination: { count, total_count } } }`.
  */
 import type { HttpOptions } from './download.js'
-import { downloadToFile, getWithRetry, readJson, shortBody } from './download.js'
+import { displayUrl, downloadToFile, getWithRetry, readJson, shortBody } from './download.js'
 import { BaselineAuthError, BaselineConfigError, BaselineServiceError } from './errors.js'
 
 /** A run as listed with `include_related=["job","trigger"]` (only the fields used). */
@@ -97,7 +97,7 @@ export function createDbtCloudApi(connection: DbtCloudConnection, http: HttpOpti
     },
     async downloadManifest(runId, destPath) {
       const url = `${base}/api/v2/accounts/${account}/runs/${runId}/artifacts/manifest.json`
-      const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId}`, http)
+      const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId} (GET ${displayUrl(url)})`, http)
       if (result.ok) return true
       if (result.status === 404) return false
       throw failure(result.status, result.body, `manifest.json of run ${runId}`, connection)
@@ -117,7 +117,7 @@ async function getJson(
   notFound: string,
   http: HttpOptions
 ): Promise<Envelope> {
-  const what = `dbt Cloud request ${new URL(url).pathname}`
+  const what = `The dbt Cloud request GET ${displayUrl(url)}`
   return getWithRetry(url, headers, what, async (response) => {
     if (!response.ok) {
       const body = await shortBody(response)

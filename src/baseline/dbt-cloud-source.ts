@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { DbtCloudSourceSettings, DeferredEnv } from '../settings.js'
 import { createDbtCloudApi, type DbtCloudApi, type DbtCloudEnvironment, type DbtCloudRun } from './dbt-cloud-api.js'
-import type { HttpOptions } from './download.js'
+import { withDeadline, type HttpOptions } from './download.js'
 import { BaselineConfigError } from './errors.js'
 import type { FetchedCache } from './fetched-cache.js'
 import { validateUrl } from './url-source.js'
@@ -33,7 +33,8 @@ type Target = { id: string; label: string } | SearchReport
 /** Creates the `dbt-cloud` source; throws at once when the account id or token is missing. */
 export function createDbtCloudSource(settings: DbtCloudSourceSettings, deps: DbtCloudSourceDeps): BaselineSource {
   const connection = checkConnection(settings)
-  const api = createDbtCloudApi(connection, { ...deps.http, log: deps.http?.log ?? deps.log })
+  // The search starts here: listing environments counts against its deadline too.
+  const api = createDbtCloudApi(connection, withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log }))
   const environments = new EnvironmentResolver(settings, api, deps.log)
   return {
     kind: 'dbt-cloud',
