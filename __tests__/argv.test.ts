@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { buildCloneArgs, buildDbtArgs, buildDepsArgs, CLONE_INCREMENTAL_SELECTION } from '../src/dbt/argv.js'
+import { dbtRunner } from '../src/dbt/runner.js'
+import type { StateMode } from '../src/dbt/argv.js'
 import type { DbtSettings } from '../src/settings.js'
 
 function settings(overrides: Partial<DbtSettings> = {}): DbtSettings {
@@ -14,17 +16,30 @@ function settings(overrides: Partial<DbtSettings> = {}): DbtSettings {
     extraArgs: [],
     deps: 'auto',
     cloneIncremental: false,
+    env: {},
     ...overrides
   }
 }
 
 const baseline = { kind: 'baseline', stateDir: '/tmp/state' } as const
 
+/** The argv the step runner hands dbt for the main command of these settings. */
+async function runnerArgv(dbt: DbtSettings, state: StateMode): Promise<string[]> {
+  const seen: string[][] = []
+  const runner = dbtRunner({
+    process: { run: async (args) => (seen.push(args), { exitCode: 0, output: '' }) },
+    dbt,
+    env: {},
+    dirs: { dbtTarget: (step) => `/tmp/action/dbt/${step}` },
+    log: { info: () => {}, warning: () => {}, debug: () => {} }
+  })
+  await runner.step('build', buildDbtArgs(dbt, state))
+  return seen[0]
+}
+
 describe('buildDbtArgs', () => {
   it('builds the default slim CI command', () => {
-    expect(buildDbtArgs(settings(), baseline)).toEqual([
-      'build', '--select', 'state:modified', '--state', '/tmp/state', '--defer', '--project-dir', '/ws/project'
-    ])
+    expect(buildDbtArgs(settings(), baseline)).toEqual(['build', '--select', 'state:modified', '--state', '/tmp/state', '--defer'])
   })
 
   it('passes --favor-state only together with --defer', () => {
@@ -35,8 +50,8 @@ describe('buildDbtArgs', () => {
     expect(noDefer).not.toContain('--defer')
   })
 
-  it('keeps several selection values, exclusions, target, profiles and extra args in order', () => {
-    const args = buildDbtArgs(
+  it('keeps several selection values, exclusions, target, profiles and extra args in order', async () => {
+    const args = await runnerArgv(
       settings({
         command: 'run',
         select: ['state:modified+', 'tag:pr'],
@@ -48,8 +63,26 @@ describe('buildDbtArgs', () => {
       baseline
     )
     expect(args).toEqual([
-      'run', '--select', 'state:modified+', 'tag:pr', '--exclude', 'tag:slow', '--state', '/tmp/state', '--defer',
-      '--project-dir', '/ws/project', '--profiles-dir', '/ws/profiles', '--target', 'ci', '--vars', '{"a": 1}', '--fail-fast'
+      'run',
+      '--target-path',
+      '/tmp/action/dbt/build',
+      '--select',
+      'state:modified+',
+      'tag:pr',
+      '--exclude',
+      'tag:slow',
+      '--state',
+      '/tmp/state',
+      '--defer',
+      '--vars',
+      '{"a": 1}',
+      '--fail-fast',
+      '--project-dir',
+      '/ws/project',
+      '--profiles-dir',
+      '/ws/profiles',
+      '--target',
+      'ci'
     ])
   })
 
@@ -61,26 +94,24 @@ describe('buildDbtArgs', () => {
 
   it('builds everything without state or selection when there is no baseline', () => {
     const args = buildDbtArgs(settings({ exclude: ['tag:slow'], favorState: true }), { kind: 'build-all' })
-    expect(args).toEqual(['build', '--exclude', 'tag:slow', '--no-defer', '--project-dir', '/ws/project'])
+    expect(args).toEqual(['build', '--exclude', 'tag:slow', '--no-defer'])
   })
 })
 
 describe('other dbt commands', () => {
   it('clones modified incremental models from the state', () => {
-    expect(buildCloneArgs(settings({ target: 'ci' }), '/tmp/state')).toEqual([
-      'clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', '/tmp/state', '--project-dir', '/ws/project', '--target', 'ci'
-    ])
+    expect(buildCloneArgs('/tmp/state')).toEqual(['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', '/tmp/state'])
     expect(CLONE_INCREMENTAL_SELECTION).toBe('state:modified+,config.materialized:incremental,state:old')
   })
 
   it('installs packages in the project', () => {
-    expect(buildDepsArgs(settings({ profilesDir: '/p' }))).toEqual(['deps', '--project-dir', '/ws/project', '--profiles-dir', '/p'])
+    expect(buildDepsArgs()).toEqual(['deps'])
   })
 })
 
 describe('semanticsWarnings', () => {
   it('warns where dbt ignores or reinterprets the flags', async () => {
-    const { semanticsWarnings } = await import('../src/build.js')
+    const { semanticsWarnings } = await import('../src/modes/build.js')
     expect(semanticsWarnings(settings())).toEqual([])
     expect(semanticsWarnings(settings({ favorState: true, defer: false }))[0]).toContain('ignores --favor-state without --defer')
     const test = semanticsWarnings(settings({ command: 'test', favorState: true }))

@@ -26,8 +26,26 @@ function deployManifest(marker: string, project = 'jaffle_shop'): string {
   return join(dir, 'manifest.json')
 }
 
-async function publish(cache: MemoryCacheStore, runnerTemp: string, env: DeferredEnv, marker: string, sha: string, projectKey = 'jaffle_shop-00000000', project = 'jaffle_shop') {
-  return publishBaseline({ cache, settings, env, projectKey, projectName: project, manifestPath: deployManifest(marker, project), sha, tempDir: runnerTemp, log })
+async function publish(
+  cache: MemoryCacheStore,
+  runnerTemp: string,
+  env: DeferredEnv,
+  marker: string,
+  sha: string,
+  projectKey = 'jaffle_shop-00000000',
+  project = 'jaffle_shop'
+) {
+  return publishBaseline({
+    cache,
+    settings,
+    env,
+    projectKey,
+    projectName: project,
+    manifestPath: deployManifest(marker, project),
+    sha,
+    tempDir: runnerTemp,
+    log
+  })
 }
 
 async function restore(cache: MemoryCacheStore, runnerTemp: string, env: DeferredEnv, projectKey = 'jaffle_shop-00000000') {
@@ -104,8 +122,19 @@ describe('actions-cache publish and restore', () => {
 
   it('refuses to publish without a manifest, or a manifest of another project', async () => {
     const cache = new MemoryCacheStore()
-    const args = { cache, settings, env: 'production' as const, projectKey: 'k', projectName: 'jaffle_shop', sha: 's', tempDir: tempDir('runner'), log }
-    await expect(publishBaseline({ ...args, manifestPath: '/nonexistent/target/manifest.json' })).rejects.toThrow(/Run dbt build \(or dbt compile\)/)
+    const args = {
+      cache,
+      settings,
+      env: 'production' as const,
+      projectKey: 'k',
+      projectName: 'jaffle_shop',
+      sha: 's',
+      tempDir: tempDir('runner'),
+      log
+    }
+    await expect(publishBaseline({ ...args, manifestPath: '/nonexistent/target/manifest.json' })).rejects.toThrow(
+      /Run dbt build \(or dbt compile\)/
+    )
     const foreign = await publishBaseline({ ...args, manifestPath: deployManifest('x', 'other_shop') }).catch((e: unknown) => e)
     expect(foreign).toBeInstanceOf(ManifestCheckError)
     expect(cache.keys()).toEqual([])
@@ -121,7 +150,11 @@ describe('actions-cache publish and restore', () => {
   })
 
   it('reports staging as configured exactly when staging-cache is true', async () => {
-    const make = (staging: boolean) => createCacheSource({ ...settings, stagingConfigured: staging }, { store: new MemoryCacheStore(), tempDir: '/t', projectKey: async () => 'k', log })
+    const make = (staging: boolean) =>
+      createCacheSource(
+        { ...settings, stagingConfigured: staging },
+        { store: new MemoryCacheStore(), tempDir: '/t', projectKey: async () => 'k', log }
+      )
     await expect(make(true).stagingConfigured()).resolves.toBe(true)
     await expect(make(false).stagingConfigured()).resolves.toBe(false)
   })
@@ -143,7 +176,10 @@ describe('fetched-baseline cache', () => {
   })
 
   it('treats a failing cache as a miss', async () => {
-    const broken = { restore: async () => Promise.reject(new Error('cache down')), save: async () => Promise.reject(new Error('cache down')) }
+    const broken = {
+      restore: async () => Promise.reject(new Error('cache down')),
+      save: async () => Promise.reject(new Error('cache down'))
+    }
     const logger = recordingLogger()
     const fetched = createFetchedCache(broken, tempDir('runner'), logger)
     expect(await fetched.restore('x', join(tempDir('state'), 'manifest.json'))).toBe(false)

@@ -11,7 +11,10 @@ describe('resolveDeferEnvId', () => {
     expect(resolveDeferEnvId(all)).toEqual({ id: '111', origin: 'input' })
     expect(resolveDeferEnvId({ ...all, input: '' })).toEqual({ id: '444', origin: 'DBT_CLOUD_DEFER_ENV_ID' })
     expect(resolveDeferEnvId({ ...all, input: undefined, envVar: undefined })).toEqual({ id: '222', origin: 'dbt_project.yml' })
-    expect(resolveDeferEnvId({ dbtProjectYml: 'name: jaffle_shop\n', dbtCloudYml: cloudYml })).toEqual({ id: '333', origin: 'dbt_cloud.yml' })
+    expect(resolveDeferEnvId({ dbtProjectYml: 'name: jaffle_shop\n', dbtCloudYml: cloudYml })).toEqual({
+      id: '333',
+      origin: 'dbt_cloud.yml'
+    })
     expect(resolveDeferEnvId({ dbtProjectYml: 'name: jaffle_shop\n' })).toEqual({})
   })
 

@@ -49,7 +49,11 @@ describe('dbt-cloud source: environment choice', () => {
     cloud.addRun(run(1, PROD, '2025-01-01T00:00:00Z'))
     const s = source()
     await expect(s.stagingConfigured()).resolves.toBe(false)
-    const outcome = await obtainBaseline(baselineSettings({ source: 'dbt-cloud' }), s, { stateDir: tempDir('state'), project: { name: 'jaffle_shop' }, log: recordingLogger() })
+    const outcome = await obtainBaseline(baselineSettings({ source: 'dbt-cloud' }), s, {
+      stateDir: tempDir('state'),
+      project: { name: 'jaffle_shop' },
+      log: recordingLogger()
+    })
     expect(outcome.kind === 'found' && outcome.baseline.env).toBe('production')
     expect(outcome.kind === 'found' && outcome.baseline.runId).toBe('1')
   })
@@ -75,7 +79,11 @@ describe('dbt-cloud source: environment choice', () => {
     cloud.addEnvironment({ id: STAGING, projectId: PROJECT, name: 'Staging', deploymentType: 'staging' })
     cloud.addRun(run(1, PROD, '2025-01-02T00:00:00Z')).addRun(run(2, STAGING, '2025-01-03T00:00:00Z', { status: 20 }))
     const stateDir = tempDir('state')
-    const error = await obtainBaseline(baselineSettings({ source: 'dbt-cloud' }), source(), { stateDir, project: { name: 'jaffle_shop' }, log: recordingLogger() }).catch((e: unknown) => e)
+    const error = await obtainBaseline(baselineSettings({ source: 'dbt-cloud' }), source(), {
+      stateDir,
+      project: { name: 'jaffle_shop' },
+      log: recordingLogger()
+    }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoStagingBaselineError)
     expect((error as Error).message).toMatch(/staging environment/)
     expect((error as Error).message).toContain('defer-env: production')
@@ -86,7 +94,9 @@ describe('dbt-cloud source: environment choice', () => {
 
   it('a project without the chosen environment reports what it searched', async () => {
     const result = await source().fetch('staging', tempDir('dest'))
-    expect(result).toEqual({ searched: [`dbt Cloud project ${PROJECT}: no staging environment (no deployment environment of type 'staging')`] })
+    expect(result).toEqual({
+      searched: [`dbt Cloud project ${PROJECT}: no staging environment (no deployment environment of type 'staging')`]
+    })
   })
 
   it('a pinned environment is deferred to as whatever deployment type it has', async () => {
@@ -101,13 +111,17 @@ describe('dbt-cloud source: environment choice', () => {
 
   it('defer-env that disagrees with the pinned environment is an error', async () => {
     cloud.addEnvironment({ id: STAGING, projectId: PROJECT, name: 'Staging', deploymentType: 'staging' })
-    const error = await source({ deferEnvId: String(STAGING), deferEnvIdOrigin: 'DBT_CLOUD_DEFER_ENV_ID' }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await source({ deferEnvId: String(STAGING), deferEnvIdOrigin: 'DBT_CLOUD_DEFER_ENV_ID' })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineConfigError)
     expect((error as Error).message).toMatch(/asks for production.*502.*DBT_CLOUD_DEFER_ENV_ID.*staging environment/)
   })
 
   it('a pinned id the project does not have is an error naming where it came from', async () => {
-    const error = await source({ deferEnvId: '999', deferEnvIdOrigin: 'dbt_cloud.yml' }).stagingConfigured().catch((e: unknown) => e)
+    const error = await source({ deferEnvId: '999', deferEnvIdOrigin: 'dbt_cloud.yml' })
+      .stagingConfigured()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineConfigError)
     expect((error as BaselineConfigError).input).toBe('dbt_cloud.yml')
   })
@@ -148,7 +162,8 @@ describe('dbt-cloud source: runs', () => {
   })
 
   it(`gives up after ${MAX_RUNS_SEARCHED} runs and says what it passed over`, async () => {
-    for (let i = 1; i <= MAX_RUNS_SEARCHED + 5; i++) cloud.addRun(run(i, PROD, new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(), { jobType: 'ci' }))
+    for (let i = 1; i <= MAX_RUNS_SEARCHED + 5; i++)
+      cloud.addRun(run(i, PROD, new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(), { jobType: 'ci' }))
     const result = await source().fetch('production', tempDir('dest'))
     expect(isBaseline(result)).toBe(false)
     const searched = (result as { searched: string[] }).searched
@@ -166,7 +181,9 @@ describe('dbt-cloud source: runs', () => {
   })
 
   it('a refused token is an error naming dbt-cloud-api-token', async () => {
-    const error = await source({ token: 'wrong' }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await source({ token: 'wrong' })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineAuthError)
     expect((error as BaselineAuthError).input).toBe('dbt-cloud-api-token')
     expect((error as BaselineAuthError).status).toBe(401)
@@ -183,12 +200,16 @@ describe('dbt-cloud source: runs', () => {
     expect(() => source({ accountId: 'acme' })).toThrow(/Invalid dbt Cloud account id 'acme'/)
     expect(() => source({ token: '' })).toThrow(/`dbt-cloud-api-token` is empty/)
     expect(() => source({ baseUrl: 'http://cloud.example.com' })).toThrow(/`dbt-cloud-host`/)
-    const error = await source({ projectId: undefined }).stagingConfigured().catch((e: unknown) => e)
+    const error = await source({ projectId: undefined })
+      .stagingConfigured()
+      .catch((e: unknown) => e)
     expect((error as BaselineConfigError).input).toBe('dbt-cloud-project-id')
   })
 
   it('an unknown project id is an error naming dbt-cloud-project-id', async () => {
-    const error = await source({ projectId: '1234' }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await source({ projectId: '1234' })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineConfigError)
     expect((error as BaselineConfigError).input).toBe('dbt-cloud-project-id')
   })

@@ -30,17 +30,33 @@ function deps(over: Partial<BaselineDeps> = {}): BaselineDeps {
   const ws = tempDir('ws')
   mkdirSync(join(ws, 'dbt'))
   writeFileSync(join(ws, 'dbt', 'dbt_project.yml'), 'name: jaffle_shop\n')
-  return { repository: 'acme/analytics', serverUrl: 'https://github.com', cache: new MemoryCacheStore(), log: recordingLogger(), tempDir: tempDir('runner'), projectDir: join(ws, 'dbt'), workspace: ws, http: { retryDelayMs: 0 }, ...over }
+  return {
+    repository: 'acme/analytics',
+    serverUrl: 'https://github.com',
+    cache: new MemoryCacheStore(),
+    log: recordingLogger(),
+    tempDir: tempDir('runner'),
+    projectDir: join(ws, 'dbt'),
+    workspace: ws,
+    http: { retryDelayMs: 0 },
+    ...over
+  }
 }
 
 const cloudSettings = (): BaselineSettings =>
-  baselineSettings({ source: 'dbt-cloud', cacheFetched: true, dbtCloud: { baseUrl: cloud.url, accountId: '7', token: 't0k', projectId: '1' } })
+  baselineSettings({
+    source: 'dbt-cloud',
+    cacheFetched: true,
+    dbtCloud: { baseUrl: cloud.url, accountId: '7', token: 't0k', projectId: '1' }
+  })
 
 describe('createBaselineSource', () => {
   it('builds the source the settings name', () => {
     const d = deps()
     expect(createBaselineSource(baselineSettings({ source: 'path', path: { production: 'x' } }), d).kind).toBe('path')
-    expect(createBaselineSource(baselineSettings({ source: 'url', url: { production: 'https://example.test/m.json' } }), d).kind).toBe('url')
+    expect(createBaselineSource(baselineSettings({ source: 'url', url: { production: 'https://example.test/m.json' } }), d).kind).toBe(
+      'url'
+    )
     expect(createBaselineSource(cloudSettings(), d).kind).toBe('dbt-cloud')
     expect(createBaselineSource(baselineSettings({ source: 'actions-cache' }), d).kind).toBe('actions-cache')
   })
@@ -48,14 +64,20 @@ describe('createBaselineSource', () => {
   it('fails at once on a missing input of the chosen source', () => {
     expect(() => createBaselineSource(baselineSettings({ source: 'github-artifact' }), deps())).toThrow(/`github-token`/)
     expect(() => createBaselineSource(baselineSettings({ source: 'dbt-cloud' }), deps())).toThrow(BaselineConfigError)
-    expect(() => createBaselineSource(baselineSettings({ source: 'url', url: { production: 'http://example.test/m.json' } }), deps())).toThrow(/production-url/)
+    expect(() =>
+      createBaselineSource(baselineSettings({ source: 'url', url: { production: 'http://example.test/m.json' } }), deps())
+    ).toThrow(/production-url/)
   })
 
   it('resolves state-path against the workspace', async () => {
     const d = deps()
     writeFileSync(join(d.workspace!, 'prod.json'), testManifest({ marker: 'ws' }))
     const source = createBaselineSource(baselineSettings({ source: 'path', path: { production: 'prod.json' } }), d)
-    const outcome = await obtainBaseline(baselineSettings(), source, { stateDir: join(d.tempDir, 'state'), project: { name: 'jaffle_shop' }, log: d.log })
+    const outcome = await obtainBaseline(baselineSettings(), source, {
+      stateDir: join(d.tempDir, 'state'),
+      project: { name: 'jaffle_shop' },
+      log: d.log
+    })
     expect(outcome.kind).toBe('found')
   })
 
@@ -64,7 +86,11 @@ describe('createBaselineSource', () => {
     const runnerTemp = tempDir('runner')
     for (let i = 0; i < 2; i++) {
       const d = deps({ cache, tempDir: runnerTemp })
-      const outcome = await obtainBaseline(cloudSettings(), createBaselineSource(cloudSettings(), d), { stateDir: join(runnerTemp, `state${i}`), project: { name: 'jaffle_shop' }, log: d.log })
+      const outcome = await obtainBaseline(cloudSettings(), createBaselineSource(cloudSettings(), d), {
+        stateDir: join(runnerTemp, `state${i}`),
+        project: { name: 'jaffle_shop' },
+        log: d.log
+      })
       expect(outcome.kind === 'found' && outcome.baseline.identity).toBe('dbt-cloud:7:700')
     }
     expect(cloud.manifestDownloads()).toEqual([700])
@@ -75,7 +101,11 @@ describe('createBaselineSource', () => {
     const settings = { ...cloudSettings(), cacheFetched: false }
     for (let i = 0; i < 2; i++) {
       const d = deps()
-      await obtainBaseline(settings, createBaselineSource(settings, d), { stateDir: join(d.tempDir, 'state'), project: { name: 'jaffle_shop' }, log: d.log })
+      await obtainBaseline(settings, createBaselineSource(settings, d), {
+        stateDir: join(d.tempDir, 'state'),
+        project: { name: 'jaffle_shop' },
+        log: d.log
+      })
     }
     expect(cloud.manifestDownloads().length - before).toBe(2)
   })
@@ -89,8 +119,22 @@ describe('createBaselineSource', () => {
     writeFileSync(join(target, 'manifest.json'), testManifest({ marker: 'published' }))
     const settings = baselineSettings({ source: 'actions-cache' })
     const projectKey = await projectKeyFor(d.projectDir, d.workspace!)
-    await publishBaseline({ cache, settings: settings.cache, env: 'production', projectKey, projectName: 'jaffle_shop', manifestPath: join(target, 'manifest.json'), sha: 'abc', tempDir: runnerTemp, log: d.log })
-    const outcome = await obtainBaseline(settings, createBaselineSource(settings, d), { stateDir: join(runnerTemp, 'state'), project: { name: 'jaffle_shop' }, log: d.log })
+    await publishBaseline({
+      cache,
+      settings: settings.cache,
+      env: 'production',
+      projectKey,
+      projectName: 'jaffle_shop',
+      manifestPath: join(target, 'manifest.json'),
+      sha: 'abc',
+      tempDir: runnerTemp,
+      log: d.log
+    })
+    const outcome = await obtainBaseline(settings, createBaselineSource(settings, d), {
+      stateDir: join(runnerTemp, 'state'),
+      project: { name: 'jaffle_shop' },
+      log: d.log
+    })
     expect(outcome.kind === 'found' && outcome.baseline.sha).toBe('abc')
     expect(readFileSync(join(runnerTemp, 'state', 'manifest.json'), 'utf8')).toContain('published')
   })

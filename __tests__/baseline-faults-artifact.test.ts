@@ -38,7 +38,10 @@ afterEach(async () => {
 const at = (minute: number) => new Date(Date.parse('2024-07-01T00:00:00Z') + minute * 60_000).toISOString()
 
 function manifestText(generatedAt: string): string {
-  return JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', generated_at: generatedAt }, nodes: {} })
+  return JSON.stringify({
+    metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', generated_at: generatedAt },
+    nodes: {}
+  })
 }
 
 async function goodZip(generatedAt: string): Promise<Buffer> {
@@ -79,7 +82,11 @@ describe('github-artifact source under faults', () => {
     expect(baseline.runId).toBe(String(older.id))
     expect(await readFile(baseline.manifestPath, 'utf8')).toBe(manifestText('older-good'))
     expect(log.lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^warning: .*artifact "${NAME}" \\(id ${newestArtifactId}\\) is a corrupt or truncated zip \\(.+\\); trying an older deploy run\\.$`))
+      expect.stringMatching(
+        new RegExp(
+          `^warning: .*artifact "${NAME}" \\(id ${newestArtifactId}\\) is a corrupt or truncated zip \\(.+\\); trying an older deploy run\\.$`
+        )
+      )
     )
     expect(log.lines).toContainEqual(expect.stringMatching(/^debug: run \d+ .*is a corrupt or truncated zip .*an older run is tried$/))
   })
@@ -103,7 +110,9 @@ describe('github-artifact source under faults', () => {
     gh.addArtifact(run.id, { name: NAME, zip: Buffer.from('<html>not a zip</html>') })
     const result = await source().fetch('production', join(work, 'state'))
     expect(isBaseline(result)).toBe(false)
-    expect((result as SearchReport).searched).toEqual([expect.stringMatching(/is a corrupt or truncated zip \(End of central directory.*\), so an older run is tried$/)])
+    expect((result as SearchReport).searched).toEqual([
+      expect.stringMatching(/is a corrupt or truncated zip \(End of central directory.*\), so an older run is tried$/)
+    ])
   })
 
   it('retries the signed blob download after a 503 and after a cut connection', async () => {
@@ -115,7 +124,11 @@ describe('github-artifact source under faults', () => {
     const blob = gh.requests.filter((r) => r.host === 'blob')
     expect(blob.map((r) => r.status)).toEqual([503, 0, 200])
     expect(blob.every((r) => !r.authorization)).toBe(true)
-    expect(log.lines).toContainEqual(expect.stringMatching(/Downloading the zip of artifact \d+ \("dbt-manifest"\) from http:\/\/127\.0\.0\.1:\d+\/artifacts\/[0-9a-f]+\/\d+\.zip\?…: HTTP 503.*retrying/))
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(
+        /Downloading the zip of artifact \d+ \("dbt-manifest"\) from http:\/\/127\.0\.0\.1:\d+\/artifacts\/[0-9a-f]+\/\d+\.zip\?…: HTTP 503.*retrying/
+      )
+    )
     expect(log.lines).toContainEqual(expect.stringMatching(/the connection was cut after \d+ bytes.*retrying/))
     expect(log.lines.join('\n')).not.toMatch(/sig=/)
   })
@@ -124,20 +137,32 @@ describe('github-artifact source under faults', () => {
     const run = gh.addWorkflowRun({ workflow: PROD, createdAt: at(1) })
     const artifact = gh.addArtifact(run.id, { name: NAME, zip: await goodZip('never') })
     gh.failBlobNext('reset', 'reset')
-    const error = await source({ http: { ...fast, retries: 1 } }).fetch('production', join(work, 'state')).catch((e: unknown) => e)
+    const error = await source({ http: { ...fast, retries: 1 } })
+      .fetch('production', join(work, 'state'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineServiceError)
-    expect((error as Error).message).toMatch(new RegExp(`^Downloading the zip of artifact ${artifact.id} \\("dbt-manifest"\\) from .*: the connection was cut after \\d+ bytes .*\\(2 attempts`))
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Downloading the zip of artifact ${artifact.id} \\("dbt-manifest"\\) from .*: the connection was cut after \\d+ bytes .*\\(2 attempts`
+      )
+    )
     expect((error as Error).message).not.toMatch(/sig=|other side closed/)
   })
 
   it('stops an API request that gets no answer at the idle timeout and names the request and the input', async () => {
     gh.stallNext(10)
     const started = Date.now()
-    const error = await source().fetch('production', join(work, 'state')).catch((e: unknown) => e)
+    const error = await source()
+      .fetch('production', join(work, 'state'))
+      .catch((e: unknown) => e)
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(error).toBeInstanceOf(BaselineServiceError)
     const message = (error as Error).message
-    expect(message).toMatch(new RegExp(`GET ${gh.apiUrl.replace(/[.]/g, '\\.')}/repos/acme/analytics/actions/workflows/deploy\\.yml/runs\\?… \\(to list the runs of workflow deploy\\.yml\\)`))
+    expect(message).toMatch(
+      new RegExp(
+        `GET ${gh.apiUrl.replace(/[.]/g, '\\.')}/repos/acme/analytics/actions/workflows/deploy\\.yml/runs\\?… \\(to list the runs of workflow deploy\\.yml\\)`
+      )
+    )
     expect(message).toMatch(/no answer came \(no bytes received for 0\.3 s .*`http-idle-timeout`/)
     expect(message).not.toContain('per_page')
   })
@@ -152,20 +177,28 @@ describe('github-artifact source under faults', () => {
 
   it("says a 5xx is GitHub's side, which request failed, and how often it was retried", async () => {
     gh.failNext(2, 502)
-    const error = await source({ clientRetries: 1 }).fetch('production', join(work, 'state')).catch((e: unknown) => e)
+    const error = await source({ clientRetries: 1 })
+      .fetch('production', join(work, 'state'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineServiceError)
     expect((error as BaselineServiceError).status).toBe(502)
     const message = (error as Error).message
-    expect(message).toMatch(/^The GitHub API request GET http:\/\/127\.0\.0\.1:\d+\/repos\/acme\/analytics\/actions\/workflows\/deploy\.yml\/runs\?… \(to list the runs of workflow deploy\.yml\) failed/)
+    expect(message).toMatch(
+      /^The GitHub API request GET http:\/\/127\.0\.0\.1:\d+\/repos\/acme\/analytics\/actions\/workflows\/deploy\.yml\/runs\?… \(to list the runs of workflow deploy\.yml\) failed/
+    )
     expect(message).toMatch(/GitHub answered HTTP 502 \(Server Error\), a failure on GitHub's side; retried 1 time\./)
     expect(message).not.toContain('https://docs.github.com/rest')
   }, 15_000)
 
   it('names github-token and the permission when GitHub answers Bad credentials', async () => {
-    const error = await source({ token: 'revoked' }).fetch('production', join(work, 'state')).catch((e: unknown) => e)
+    const error = await source({ token: 'revoked' })
+      .fetch('production', join(work, 'state'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineAuthError)
     expect((error as BaselineAuthError).input).toBe('github-token')
     expect((error as BaselineAuthError).status).toBe(401)
-    expect((error as Error).message).toMatch(/GitHub refused the token .*HTTP 401, Bad credentials\)\. The input `github-token` holds no valid token.*`permissions: actions: read`/)
+    expect((error as Error).message).toMatch(
+      /GitHub refused the token .*HTTP 401, Bad credentials\)\. The input `github-token` holds no valid token.*`permissions: actions: read`/
+    )
   })
 })

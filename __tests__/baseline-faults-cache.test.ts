@@ -66,7 +66,10 @@ function publishArgs(log = recordingLogger(), publishFailure?: 'fail' | 'warn'):
 }
 
 function cacheSource(projectKey: string, log = recordingLogger()) {
-  return createCacheSource({ keyPrefix: 'dbt-defer-baseline', stagingConfigured: false }, { store: actionsCacheStore(log), tempDir: runnerTemp, projectKey: async () => projectKey, log })
+  return createCacheSource(
+    { keyPrefix: 'dbt-defer-baseline', stagingConfigured: false },
+    { store: actionsCacheStore(log), tempDir: runnerTemp, projectKey: async () => projectKey, log }
+  )
 }
 
 describe('publish mode when the cache service fails', () => {
@@ -76,7 +79,11 @@ describe('publish mode when the cache service fails', () => {
     const error = await quietly(() => publishBaseline(args)).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineServiceError)
     const key = `${cacheKeyPrefix('dbt-defer-baseline', args.projectKey, 'production')}${args.sha}`
-    expect((error as Error).message).toMatch(new RegExp(`^Publishing the production baseline failed: the actions cache did not keep the entry ${key} \\(looking the key up right after saving failed: .*500`))
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Publishing the production baseline failed: the actions cache did not keep the entry ${key} \\(looking the key up right after saving failed: .*500`
+      )
+    )
     expect((error as Error).message).toMatch(/Pull requests cannot defer to this deploy.*Set `publish-failure: warn`/)
     expect(server.entries()).toEqual([])
   }, 60_000)
@@ -86,7 +93,9 @@ describe('publish mode when the cache service fails', () => {
     server.failWith(500)
     const result = await quietly(() => publishBaseline(publishArgs(log, 'warn')))
     expect(result.saved).toBe(false)
-    expect(log.lines).toContainEqual(expect.stringMatching(/^warning: Publishing the production baseline failed: .*passes because `publish-failure` is `warn`\.$/))
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(/^warning: Publishing the production baseline failed: .*passes because `publish-failure` is `warn`\.$/)
+    )
     expect(log.lines.some((l) => /^info: Published/.test(l))).toBe(false)
   }, 60_000)
 
@@ -109,14 +118,20 @@ describe('actions-cache source when the cache service fails', () => {
     const error = await quietly(() => cacheSource(args.projectKey).fetch('production', tempDir('dest'))).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CacheServiceError)
     const prefix = cacheKeyPrefix('dbt-defer-baseline', args.projectKey, 'production')
-    expect((error as Error).message).toMatch(new RegExp(`^The actions cache service failed while looking for the production baseline \\(keys starting with '${prefix}'\\): .*500`))
+    expect((error as Error).message).toMatch(
+      new RegExp(`^The actions cache service failed while looking for the production baseline \\(keys starting with '${prefix}'\\): .*500`)
+    )
     expect((error as Error).message).toContain('not a sign that nothing was published')
   }, 60_000)
 
   it('reports nothing published when the service answers and holds no entry of the prefix', async () => {
     const result = await quietly(() => cacheSource('never_published-00000000').fetch('production', tempDir('dest')))
     expect(isBaseline(result)).toBe(false)
-    expect((result as SearchReport).searched).toEqual([expect.stringMatching(/no entry with a key starting with '.*never_published.*' is visible to this branch \(the cache service answered: nothing was published/)])
+    expect((result as SearchReport).searched).toEqual([
+      expect.stringMatching(
+        /no entry with a key starting with '.*never_published.*' is visible to this branch \(the cache service answered: nothing was published/
+      )
+    ])
   }, 60_000)
 
   it('restores what was published once the service is healthy', async () => {

@@ -16,7 +16,14 @@ let cloud: FakeDbtCloud
 beforeEach(async () => {
   cloud = await FakeDbtCloud.start({ accountId: ACCOUNT, token: TOKEN })
   cloud.addEnvironment({ id: PROD, projectId: 77, name: 'Production', deploymentType: 'production' })
-  cloud.addRun({ id: 1, environmentId: PROD, status: 10, finishedAt: '2025-01-01T00:00:00Z', gitSha: 'sha1', manifest: testManifest({ marker: 'run1' }) })
+  cloud.addRun({
+    id: 1,
+    environmentId: PROD,
+    status: 10,
+    finishedAt: '2025-01-01T00:00:00Z',
+    gitSha: 'sha1',
+    manifest: testManifest({ marker: 'run1' })
+  })
 })
 afterEach(async () => {
   await cloud.close()
@@ -37,20 +44,30 @@ describe('dbt-cloud source under faults', () => {
     const result = await source(TOKEN, log).fetch('production', tempDir('dest'))
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(isBaseline(result) && (result as Baseline).runId).toBe('1')
-    expect(log.lines).toContainEqual(expect.stringMatching(/^info: The dbt Cloud request GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/accounts\/4242\/runs\/\?…: no bytes received for 0\.3 s.*retrying/))
+    expect(log.lines).toContainEqual(
+      expect.stringMatching(
+        /^info: The dbt Cloud request GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/accounts\/4242\/runs\/\?…: no bytes received for 0\.3 s.*retrying/
+      )
+    )
   })
 
   it('gives up on requests that keep stalling, naming the request and http-idle-timeout', async () => {
     cloud.stallNext = 3
-    const error = await source().fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await source()
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineTimeoutError)
     expect((error as BaselineTimeoutError).input).toBe('http-idle-timeout')
-    expect((error as Error).message).toMatch(/^The dbt Cloud request GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/accounts\/4242\/runs\/\?… failed: no bytes received .*\(3 attempts\)\. Raise the input `http-idle-timeout`/)
+    expect((error as Error).message).toMatch(
+      /^The dbt Cloud request GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/accounts\/4242\/runs\/\?… failed: no bytes received .*\(3 attempts\)\. Raise the input `http-idle-timeout`/
+    )
     expect((error as Error).message).not.toContain('environment_id=')
   })
 
   it('names dbt-cloud-api-token and the permission needed when the token is refused, without retrying', async () => {
-    const error = await source('dbtc_revoked').fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await source('dbtc_revoked')
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineAuthError)
     expect((error as BaselineAuthError).input).toBe('dbt-cloud-api-token')
     expect((error as Error).message).toMatch(/HTTP 401.*Check the input `dbt-cloud-api-token`.*Read-Only or Job Viewer/)

@@ -17,7 +17,9 @@ afterAll(async () => {
 
 async function refusal(production: string, baseDir: string, env: 'production' | 'staging' = 'production'): Promise<BaselineConfigError> {
   const settings = env === 'production' ? { production } : { production: 'x', staging: production }
-  const error = await createPathSource(settings, { baseDir }).fetch(env, tempDir('dest')).catch((e: unknown) => e)
+  const error = await createPathSource(settings, { baseDir })
+    .fetch(env, tempDir('dest'))
+    .catch((e: unknown) => e)
   if (!(error instanceof BaselineConfigError)) throw new Error(`expected a BaselineConfigError, got ${String(error)}`)
   return error
 }

@@ -58,11 +58,16 @@ describe('url source under network faults', () => {
   it('gives up on a connection that never stands at the connect timeout (a TLS handshake that never completes)', async () => {
     const silent = await startSilentServer()
     try {
-      const source = createUrlSource({ production: `https://127.0.0.1:${silent.port}/manifest.json` }, { http: { ...fast, connectTimeoutMs: 200, idleTimeoutMs: 5_000, retries: 0 } })
+      const source = createUrlSource(
+        { production: `https://127.0.0.1:${silent.port}/manifest.json` },
+        { http: { ...fast, connectTimeoutMs: 200, idleTimeoutMs: 5_000, retries: 0 } }
+      )
       const error = await source.fetch('production', tempDir('dest')).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(BaselineTimeoutError)
       expect((error as BaselineTimeoutError).input).toBe('http-connect-timeout')
-      expect((error as Error).message).toMatch(new RegExp(`https://127\\.0\\.0\\.1:${silent.port}/manifest\\.json.*no connection within 0\\.2 s.*\`http-connect-timeout\``))
+      expect((error as Error).message).toMatch(
+        new RegExp(`https://127\\.0\\.0\\.1:${silent.port}/manifest\\.json.*no connection within 0\\.2 s.*\`http-connect-timeout\``)
+      )
     } finally {
       await silent.close()
     }
@@ -103,7 +108,9 @@ describe('url source under network faults', () => {
   it('never retries refused credentials in the URL, and names the input holding them without printing them', async () => {
     const url = server.put('/locked-url/manifest.json', { body: testManifest(), authorization: basic('deploy', 'right') })
     const wrong = `${url.replace('http://', 'http://deploy:WRONGPASS@')}?token=SECRET`
-    const error = await createUrlSource({ staging: 'https://example.com/m.json', production: wrong }, { http: fast }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await createUrlSource({ staging: 'https://example.com/m.json', production: wrong }, { http: fast })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineAuthError)
     expect((error as BaselineAuthError).input).toBe('production-url')
     expect((error as BaselineAuthError).status).toBe(401)
@@ -116,13 +123,19 @@ describe('url source under network faults', () => {
   it('never retries a 403 or a 400, and says what to check', async () => {
     const url = server.put('/forbidden/manifest.json', { body: testManifest() })
     server.failNext.push(403)
-    const refused = await createUrlSource({ production: url, authorization: 'Bearer old' }, { http: fast }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const refused = await createUrlSource({ production: url, authorization: 'Bearer old' }, { http: fast })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect((refused as BaselineAuthError).input).toBe('url-authorization')
     expect((refused as Error).message).toMatch(/HTTP 403.*Check the input `url-authorization`/)
     server.failNext.push(400)
-    const bad = await createUrlSource({ production: `${url}?X-Signature=SECRET` }, { http: fast }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const bad = await createUrlSource({ production: `${url}?X-Signature=SECRET` }, { http: fast })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(bad).toBeInstanceOf(BaselineServiceError)
-    expect((bad as Error).message).toMatch(/input `production-url`\) failed with HTTP 400.*not retried; check the URL and the credentials in it/)
+    expect((bad as Error).message).toMatch(
+      /input `production-url`\) failed with HTTP 400.*not retried; check the URL and the credentials in it/
+    )
     expect((bad as Error).message).not.toContain('SECRET')
     expect(hits('/forbidden/manifest.json')).toBe(2)
   })

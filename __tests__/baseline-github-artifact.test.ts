@@ -39,10 +39,18 @@ async function startFake(options: { pathPrefix?: string; signedUrlTtlMs?: number
 
 /** A small manifest with a metadata block; its bytes are what the deploy published. */
 function manifestText(generatedAt: string): string {
-  return JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', generated_at: generatedAt }, nodes: {} }, null, 2)
+  return JSON.stringify(
+    { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', generated_at: generatedAt }, nodes: {} },
+    null,
+    2
+  )
 }
 
-async function publish(run: FakeRun, generatedAt: string, opts: { name?: string; expired?: boolean | 'on-download'; createdAt?: string; path?: string } = {}) {
+async function publish(
+  run: FakeRun,
+  generatedAt: string,
+  opts: { name?: string; expired?: boolean | 'on-download'; createdAt?: string; path?: string } = {}
+) {
   const zip = await makeZip({ [opts.path ?? 'manifest.json']: manifestText(generatedAt), 'run_results.json': '{}' })
   return gh.addArtifact(run.id, { name: opts.name ?? NAME, zip, expired: opts.expired, createdAt: opts.createdAt })
 }
@@ -54,7 +62,7 @@ function source(settings: Partial<ArtifactSourceSettings> = {}, token = 'gha', f
     repository: REPO,
     serverUrl: gh.serverUrl,
     settings: { artifactName: NAME, productionWorkflow: PROD, maxRuns: 20, ...settings },
-    log: { info: m => logged.push(m), warning: m => logged.push(m), debug: m => logged.push(m) },
+    log: { info: (m) => logged.push(m), warning: (m) => logged.push(m), debug: (m) => logged.push(m) },
     downloadDir: join(work, 'downloads'),
     fetched
   })
@@ -101,7 +109,11 @@ describe('github-artifact source', () => {
   it('keeps a fetched baseline in the cache by its identity: a re-run with the same newest deploy downloads nothing', async () => {
     const run = gh.addWorkflowRun({ workflow: PROD, createdAt: at(1) })
     await publish(run, '2024-07-01T00:01:00Z')
-    const fetched = createFetchedCache(new MemoryCacheStore(), join(work, 'runner-temp'), { info: () => {}, warning: () => {}, debug: () => {} })
+    const fetched = createFetchedCache(new MemoryCacheStore(), join(work, 'runner-temp'), {
+      info: () => {},
+      warning: () => {},
+      debug: () => {}
+    })
     const first = found(await source({}, 'gha', fetched).fetch('production', dest()))
     const downloads = () => gh.requests.filter((r) => r.host === 'blob').length
     expect(downloads()).toBe(1)
@@ -124,15 +136,15 @@ describe('github-artifact source', () => {
     await publish(gh.addWorkflowRun({ workflow: PROD, createdAt: at(2) }), 'gone', { expired: 'on-download' })
     found(await source().fetch('production', dest()))
 
-    const runs = gh.requests.find(r => r.path === `/repos/${REPO}/actions/workflows/${PROD}/runs`)
+    const runs = gh.requests.find((r) => r.path === `/repos/${REPO}/actions/workflows/${PROD}/runs`)
     expect(runs?.query).toMatchObject({ branch: 'main', status: 'success' })
-    const api = gh.requests.filter(r => r.host === 'api')
-    const blob = gh.requests.filter(r => r.host === 'blob')
+    const api = gh.requests.filter((r) => r.host === 'api')
+    const blob = gh.requests.filter((r) => r.host === 'blob')
     expect(api.length).toBeGreaterThan(3)
-    expect(api.every(r => r.authorization)).toBe(true)
+    expect(api.every((r) => r.authorization)).toBe(true)
     expect(blob).toHaveLength(1)
     expect(blob[0]).toMatchObject({ method: 'GET', authorization: false, status: 200 })
-    expect(api.filter(r => r.path.endsWith('/zip')).map(r => r.status)).toEqual([410, 302])
+    expect(api.filter((r) => r.path.endsWith('/zip')).map((r) => r.status)).toEqual([410, 302])
   })
 
   it('skips pull_request, pull_request_target and merge_group runs', async () => {
@@ -164,7 +176,7 @@ describe('github-artifact source', () => {
     const baseline = found(await source().fetch('production', dest()))
     expect(baseline.runId).toBe(String(good.id))
     // the listed-expired one is never downloaded
-    expect(gh.requests.filter(r => r.path.endsWith('/zip'))).toHaveLength(2)
+    expect(gh.requests.filter((r) => r.path.endsWith('/zip'))).toHaveLength(2)
   })
 
   it('skips a zip without manifest.json, and accepts a single nested one', async () => {
@@ -186,7 +198,7 @@ describe('github-artifact source', () => {
     const baseline = found(await source().fetch('production', dest()))
     expect(baseline.generatedAt).toBe('attempt 3')
     expect(baseline.identity).toBe(`github-artifact:${REPO}:${run.id}:${newest.id}`)
-    expect(gh.requests.find(r => r.path.endsWith(`/runs/${run.id}/artifacts`))?.query).toMatchObject({ name: NAME })
+    expect(gh.requests.find((r) => r.path.endsWith(`/runs/${run.id}/artifacts`))?.query).toMatchObject({ name: NAME })
   })
 
   it('pages past the first page of runs', async () => {
@@ -195,8 +207,11 @@ describe('github-artifact source', () => {
     for (let i = 1; i <= 100; i++) gh.addWorkflowRun({ workflow: PROD, createdAt: at(i), event: 'pull_request' })
     const baseline = found(await source({ maxRuns: 150 }).fetch('production', dest()))
     expect(baseline.runId).toBe(String(deploy.id))
-    const pages = gh.requests.filter(r => r.path.endsWith(`/workflows/${PROD}/runs`))
-    expect(pages.map(r => [r.query.per_page, r.query.page ?? '1'])).toEqual([['100', '1'], ['100', '2']])
+    const pages = gh.requests.filter((r) => r.path.endsWith(`/workflows/${PROD}/runs`))
+    expect(pages.map((r) => [r.query.per_page, r.query.page ?? '1'])).toEqual([
+      ['100', '1'],
+      ['100', '2']
+    ])
   })
 
   it("reads staging's workflow for staging and production's for production", async () => {
@@ -215,7 +230,9 @@ describe('github-artifact source', () => {
     expect(await prodOnly.stagingConfigured()).toBe(false)
     await expect(prodOnly.fetch('staging', dest())).rejects.toThrow(/Input staging-workflow is empty/)
     await expect(prodOnly.fetch('staging', dest())).rejects.toBeInstanceOf(BaselineConfigError)
-    await expect(source({ productionWorkflow: undefined }).fetch('production', dest())).rejects.toMatchObject({ input: 'production-workflow' })
+    await expect(source({ productionWorkflow: undefined }).fetch('production', dest())).rejects.toMatchObject({
+      input: 'production-workflow'
+    })
     const missing = source({ productionWorkflow: 'deploi.yml' }).fetch('production', dest())
     await expect(missing).rejects.toThrow(/Input production-workflow is 'deploi.yml', but acme\/analytics has no such workflow/)
   })
@@ -226,9 +243,9 @@ describe('github-artifact source', () => {
     for (let i = 1; i <= 3; i++) gh.addWorkflowRun({ workflow: PROD, createdAt: at(i) })
     const lines = searched(await source({ maxRuns: 3 }).fetch('production', dest()))
     expect(lines).toHaveLength(4)
-    expect(lines.slice(0, 3).every(l => l.includes(`no artifact named "${NAME}"`))).toBe(true)
+    expect(lines.slice(0, 3).every((l) => l.includes(`no artifact named "${NAME}"`))).toBe(true)
     expect(lines[3]).toBe('stopped after 3 runs (input max-runs-searched); raise it to look further back')
-    expect(gh.requests.filter(r => r.path.endsWith('/artifacts'))).toHaveLength(3)
+    expect(gh.requests.filter((r) => r.path.endsWith('/artifacts'))).toHaveLength(3)
     expect(found(await source({ maxRuns: 4 }).fetch('production', dest())).runId).toBe(String(deploy.id))
   })
 
@@ -286,7 +303,9 @@ describe('github-artifact source', () => {
     gh.addToken('no-actions', { login: 'github-actions[bot]', kind: 'installation', deny: /\/actions\// })
     const attempt = source({}, 'no-actions').fetch('production', dest())
     await expect(attempt).rejects.toBeInstanceOf(BaselineAuthError)
-    await expect(attempt).rejects.toThrow(/may not list the runs of workflow deploy.yml \(GitHub answered 403: Resource not accessible by integration.*permissions: actions: read/)
+    await expect(attempt).rejects.toThrow(
+      /may not list the runs of workflow deploy.yml \(GitHub answered 403: Resource not accessible by integration.*permissions: actions: read/
+    )
     gh.addToken('no-downloads', { login: 'github-actions[bot]', kind: 'installation', deny: /\/zip$/ })
     await expect(source({}, 'no-downloads').fetch('production', dest())).rejects.toMatchObject({ status: 403, input: 'github-token' })
   })
@@ -295,8 +314,10 @@ describe('github-artifact source', () => {
     await gh.stop()
     await startFake({ signedUrlTtlMs: -1000 })
     await publish(gh.addWorkflowRun({ workflow: PROD, createdAt: at(1) }), 'late')
-    await expect(source().fetch('production', dest())).rejects.toThrow(/Downloading artifact \d+ from 127\.0\.0\.1:\d+ failed with HTTP 403/)
-    expect(gh.requests.filter(r => r.host === 'blob').every(r => !r.authorization)).toBe(true)
+    await expect(source().fetch('production', dest())).rejects.toThrow(
+      /Downloading artifact \d+ from 127\.0\.0\.1:\d+ failed with HTTP 403/
+    )
+    expect(gh.requests.filter((r) => r.host === 'blob').every((r) => !r.authorization)).toBe(true)
     expect(await readdir(join(work, 'downloads'))).toEqual([])
   })
 })

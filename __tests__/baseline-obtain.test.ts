@@ -131,7 +131,11 @@ describe('obtainBaseline', () => {
         return { searched: [`${env}: nothing`] }
       }
     }
-    const error = await obtainBaseline(baselineSettings({ source: 'url', url: { production: 'https://x.test/p', staging: 'https://x.test/s' } }), source, { stateDir: tempDir('state'), project: { name: 'jaffle_shop' }, log: recordingLogger() }).catch((e: unknown) => e)
+    const error = await obtainBaseline(
+      baselineSettings({ source: 'url', url: { production: 'https://x.test/p', staging: 'https://x.test/s' } }),
+      source,
+      { stateDir: tempDir('state'), project: { name: 'jaffle_shop' }, log: recordingLogger() }
+    ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoStagingBaselineError)
     expect(asked).toEqual(['staging'])
   })

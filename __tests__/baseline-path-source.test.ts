@@ -46,7 +46,10 @@ describe('path source', () => {
 
   it('accepts an absolute path', async () => {
     const ws = workspaceWith({ 'm.json': testManifest() })
-    const result = await createPathSource({ production: join(ws, 'm.json') }, { baseDir: '/nonexistent' }).fetch('production', tempDir('dest'))
+    const result = await createPathSource({ production: join(ws, 'm.json') }, { baseDir: '/nonexistent' }).fetch(
+      'production',
+      tempDir('dest')
+    )
     expect(isBaseline(result)).toBe(true)
   })
 
@@ -62,7 +65,9 @@ describe('path source', () => {
   it('is an error when manifest.json in the directory is itself a directory', async () => {
     const ws = tempDir('workspace')
     mkdirSync(join(ws, 'state', 'manifest.json'), { recursive: true })
-    await expect(createPathSource({ production: 'state' }, { baseDir: ws }).fetch('production', tempDir('dest'))).rejects.toThrow(/is a directory/)
+    await expect(createPathSource({ production: 'state' }, { baseDir: ws }).fetch('production', tempDir('dest'))).rejects.toThrow(
+      /is a directory/
+    )
   })
 
   it('is configured for staging exactly when the staging path is set', async () => {

@@ -36,7 +36,9 @@ describe('url source', () => {
 
   it('reports a refused authorization as an error naming url-authorization', async () => {
     const url = server.put('/locked/manifest.json', { body: testManifest(), authorization: 'Bearer right' })
-    const error = await createUrlSource({ production: url, authorization: 'Bearer wrong' }, { http }).fetch('production', tempDir('dest')).catch((e: unknown) => e)
+    const error = await createUrlSource({ production: url, authorization: 'Bearer wrong' }, { http })
+      .fetch('production', tempDir('dest'))
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BaselineAuthError)
     expect((error as BaselineAuthError).status).toBe(401)
     expect((error as Error).message).toMatch(/refused the authorization/)

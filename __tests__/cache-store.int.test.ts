@@ -54,7 +54,9 @@ const compression = spawnSync('zstd', ['--version']).status === 0 ? 'zstd-withou
 
 /** The entry version the service must have been told: the path strings, compression and salt. */
 function versionOf(paths: string[]): string {
-  return createHash('sha256').update([...paths, compression, '1.0'].join('|')).digest('hex')
+  return createHash('sha256')
+    .update([...paths, compression, '1.0'].join('|'))
+    .digest('hex')
 }
 
 /** The member names of a stored archive, listed with tar. */

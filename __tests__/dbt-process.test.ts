@@ -40,7 +40,7 @@ async function printed<T>(work: () => Promise<T>): Promise<{ result: T; text: st
 }
 
 describe('execDbtProcess exit status', () => {
-  it('passes dbt\'s own exit code through, without a signal', async () => {
+  it("passes dbt's own exit code through, without a signal", async () => {
     const { result } = await printed(() => runIn(script('fails.sh', ['echo "1 of 2 ERROR"', 'exit 1'])))
     expect(result).toEqual({ exitCode: 1, output: '1 of 2 ERROR' })
   })
@@ -83,7 +83,9 @@ describe('execDbtProcess refuses an executable it cannot run, saying why', () =>
     mkdirSync(venv)
     const attempt = runIn(venv)
     await expect(attempt).rejects.toBeInstanceOf(SetupError)
-    await expect(attempt).rejects.toThrow(`The dbt executable '${venv}' is a directory, not a program. Set the input 'dbt-executable' to the dbt program itself, e.g. '${join(venv, 'bin', 'dbt')}'`)
+    await expect(attempt).rejects.toThrow(
+      `The dbt executable '${venv}' is a directory, not a program. Set the input 'dbt-executable' to the dbt program itself, e.g. '${join(venv, 'bin', 'dbt')}'`
+    )
   })
 
   it('a path that does not exist: not found, with how to install dbt', async () => {
@@ -123,7 +125,9 @@ describe('execDbtProcess scrubs secrets from the streamed output', () => {
     const { result, text } = await printed(() => runIn(path, scrub))
     expect(text).not.toContain(SECRET)
     expect(text).not.toContain(SECRET.slice(0, 9))
-    expect(text.split('\n')).toEqual(expect.arrayContaining(['connecting', 'password=*** in profile', 'stderr: ***', 'last line without newline ***']))
+    expect(text.split('\n')).toEqual(
+      expect.arrayContaining(['connecting', 'password=*** in profile', 'stderr: ***', 'last line without newline ***'])
+    )
     expect(result.output).not.toContain(SECRET)
     expect(result.output).toContain('password=*** in profile')
     expect(result.exitCode).toBe(0)

@@ -19,7 +19,7 @@ describe('readDbtProject', () => {
     expect(readDbtProject(dir)).toEqual({ name: 'shop', targetDir: join(dir, 'target'), packagesMissing: false })
   })
 
-  it("honours target-path, and DBT_TARGET_PATH over it", () => {
+  it('honours target-path, and DBT_TARGET_PATH over it', () => {
     const dir = project({ 'dbt_project.yml': 'name: shop\ntarget-path: build/dbt\n' })
     expect(readDbtProject(dir).targetDir).toBe(join(dir, 'build/dbt'))
     expect(readDbtProject(dir, '/abs/target').targetDir).toBe('/abs/target')
@@ -29,9 +29,17 @@ describe('readDbtProject', () => {
     const declared = 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n'
     expect(readDbtProject(project({ 'dbt_project.yml': 'name: a\n', 'packages.yml': declared })).packagesMissing).toBe(true)
     expect(readDbtProject(project({ 'dbt_project.yml': 'name: a\n', 'dependencies.yml': declared })).packagesMissing).toBe(true)
-    const installed = project({ 'dbt_project.yml': 'name: a\n', 'packages.yml': declared, 'dbt_packages/dbt_utils/dbt_project.yml': 'name: dbt_utils\n' })
+    const installed = project({
+      'dbt_project.yml': 'name: a\n',
+      'packages.yml': declared,
+      'dbt_packages/dbt_utils/dbt_project.yml': 'name: dbt_utils\n'
+    })
     expect(readDbtProject(installed).packagesMissing).toBe(false)
-    const elsewhere = project({ 'dbt_project.yml': 'name: a\npackages-install-path: vendor\n', 'packages.yml': declared, 'dbt_packages/x': '' })
+    const elsewhere = project({
+      'dbt_project.yml': 'name: a\npackages-install-path: vendor\n',
+      'packages.yml': declared,
+      'dbt_packages/x': ''
+    })
     expect(readDbtProject(elsewhere).packagesMissing).toBe(true)
     expect(readDbtProject(project({ 'dbt_project.yml': 'name: a\n', 'packages.yml': 'packages: []\n' })).packagesMissing).toBe(false)
   })

@@ -36,7 +36,13 @@ describe.each<CacheProtocol>(['v1', 'v2'])('actions-cache source and publish mod
   let publish: ActionRun
 
   /** Runs the action as one step of a fresh job on `project`. */
-  async function job(project: ExampleProject, sha: string, runId: string, inputs: Record<string, string>, eventName = 'pull_request'): Promise<ActionRun> {
+  async function job(
+    project: ExampleProject,
+    sha: string,
+    runId: string,
+    inputs: Record<string, string>,
+    eventName = 'pull_request'
+  ): Promise<ActionRun> {
     rmSync(runnerTemp, { recursive: true, force: true })
     mkdirSync(runnerTemp, { recursive: true })
     return runAction({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { RunResults } from '../src/dbt/artifact-types.js'
+import { MARKER_TABLE } from '../src/safety/marker.js'
 import type { Report } from '../src/report/types.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './helpers/example-project.js'
 import { localProjectInputs, runAction, type ActionRun } from './helpers/run-action.js'
@@ -61,7 +62,7 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
     expect(built.code).toBe(0)
     expect(built.outputs['ci-schema']).toBe('dbt_ci_pr_31')
     const catalog = warehouse.catalog(pr)
-    expect(await catalog.relations('dbt_ci_pr_31')).toEqual(['customers'])
+    expect(await catalog.relations('dbt_ci_pr_31')).toEqual(['customers', MARKER_TABLE])
 
     const closed = await act(pr, 31, 'closed', { mode: 'cleanup' })
     expect(closed.code).toBe(0)
@@ -72,10 +73,12 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
 
   it('with clean-slate drops a stale CI schema before the build (refs go to production) and drops it after', async () => {
     const pr = production.clone()
-    // A stale relation in the PR's schema from an earlier push: without clean-slate dbt would read it.
-    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders', '--defer', '--state', dirname(baselinePath)], { DBT_CI_SCHEMA: 'dbt_ci_pr_32' })
+    // A stale relation in the PR's schema from an earlier push (an earlier run of the action,
+    // which marked the schema as the PR's): without clean-slate dbt would read it.
+    const earlier = await act(pr, 32, 'synchronize', { select: 'orders', command: 'run' })
+    expect(earlier.code).toBe(0)
     const catalog = warehouse.catalog(pr)
-    expect(await catalog.relations('dbt_ci_pr_32')).toEqual(['orders'])
+    expect(await catalog.relations('dbt_ci_pr_32')).toEqual([MARKER_TABLE, 'orders'])
     addRepeatCustomerColumn(pr)
 
     const run = await act(pr, 32, 'synchronize', { 'clean-slate': 'true' })
@@ -92,7 +95,9 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
 
   it('without clean-slate reads the stale relation from the CI schema, and the report says dev', async () => {
     const pr = production.clone()
-    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders', '--defer', '--state', dirname(baselinePath)], { DBT_CI_SCHEMA: 'dbt_ci_pr_33' })
+    await pr.dbtOk(['run', '--target', pr.warehouse.targets.ci, '--select', 'orders', '--defer', '--state', dirname(baselinePath)], {
+      DBT_CI_SCHEMA: 'dbt_ci_pr_33'
+    })
     addRepeatCustomerColumn(pr)
     const run = await act(pr, 33, 'synchronize')
     expect(run.code).toBe(0)
@@ -107,15 +112,19 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
 
   it('with clone-incremental clones the modified incremental model from production into the CI schema first', async () => {
     const pr = production.clone()
-    pr.edit('models/marts/daily_revenue.sql', (sql) => sql.replace('sum(amount) as revenue', 'sum(amount) as revenue,\n    max(amount) as largest_order'))
+    pr.edit('models/marts/daily_revenue.sql', (sql) =>
+      sql.replace('sum(amount) as revenue', 'sum(amount) as revenue,\n    max(amount) as largest_order')
+    )
     // compile materialises nothing, so whatever the CI schema holds afterwards came from the clone.
     const run = await act(pr, 36, 'synchronize', { 'clone-incremental': 'true', command: 'compile' })
     expect(run.code).toBe(0)
     expect(run.log).toContain('clone --select state:modified+,config.materialized:incremental,state:old --state')
-    expect(await warehouse.catalog(pr).relations('dbt_ci_pr_36')).toEqual(['daily_revenue'])
+    expect(await warehouse.catalog(pr).relations('dbt_ci_pr_36')).toEqual(['daily_revenue', MARKER_TABLE])
 
     const without = production.clone()
-    without.edit('models/marts/daily_revenue.sql', (sql) => sql.replace('sum(amount) as revenue', 'sum(amount) as revenue,\n    max(amount) as largest_order'))
+    without.edit('models/marts/daily_revenue.sql', (sql) =>
+      sql.replace('sum(amount) as revenue', 'sum(amount) as revenue,\n    max(amount) as largest_order')
+    )
     const plain = await act(without, 37, 'synchronize', { command: 'compile' })
     expect(plain.code).toBe(0)
     expect(plain.log).not.toContain(' clone --select')

@@ -126,7 +126,7 @@ describe('baseline from the deploy workflow artifact, report on the pull request
     const comments = github.comments(7)
     expect(comments).toHaveLength(1)
     expect(comments[0].user.login).toBe('github-actions[bot]')
-    expect(comments[0].body).toContain('<!-- dbt-defer-action:project-')
+    expect(comments[0].body).toContain('<!-- dbt-defer-action:jaffle_shop-')
     expect(comments[0].body).toContain('<b>customers</b>')
     expect(comments[0].body).toContain('**Deferred to:** 🏭 production')
     expect(comments[0].body).toContain(`${github.serverUrl}/${REPO}/actions/runs/${deployRunId}`)
@@ -199,18 +199,26 @@ describe('baseline from the deploy workflow artifact, report on the pull request
     expect(reportB.run.project_dir).toBe('second')
   }, 240_000)
 
-  it('runs as the step of the reusable org workflow, called with the caller\'s pull_request event', async () => {
+  it("runs as the step of the reusable org workflow, called with the caller's pull_request event", async () => {
     // The inputs the action receives are those the reusable workflow's step gives it, with the
     // reusable workflow's inputs filled from what caller.yml passes (the project path adapted to
     // this checkout's layout).
-    type Workflow = { on: { workflow_call: { inputs: Record<string, { default?: string }> } }; jobs: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, string> }>; with?: Record<string, string> }> }
+    type Workflow = {
+      on: { workflow_call: { inputs: Record<string, { default?: string }> } }
+      jobs: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, string> }>; with?: Record<string, string> }>
+    }
     const reusable = parse(readFileSync(join(repoRoot, 'examples/workflows/reusable-dbt-ci.yml'), 'utf8')) as Workflow
     const caller = parse(readFileSync(join(repoRoot, 'examples/workflows/caller.yml'), 'utf8')) as Workflow
     const passed: Record<string, string> = { ...caller.jobs.dbt.with, 'project-dir': 'project' }
     const value = (name: string): string => passed[name] ?? reusable.on.workflow_call.inputs[name]?.default ?? ''
-    const step = Object.values(reusable.jobs).flatMap((job) => job.steps ?? []).find((st) => st.uses?.startsWith('dbt-defer/dbt-defer-action'))
+    const step = Object.values(reusable.jobs)
+      .flatMap((job) => job.steps ?? [])
+      .find((st) => st.uses?.startsWith('dbt-defer/dbt-defer-action'))
     const inputs = Object.fromEntries(
-      Object.entries(step?.with ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\{\s*inputs\.([a-z-]+)\s*\}\}/g, (_m, name: string) => value(name))])
+      Object.entries(step?.with ?? {}).map(([k, v]) => [
+        k,
+        String(v).replace(/\$\{\{\s*inputs\.([a-z-]+)\s*\}\}/g, (_m, name: string) => value(name))
+      ])
     )
     expect(inputs['production-workflow']).toBe('deploy.yml')
 

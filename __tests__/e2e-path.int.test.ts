@@ -1,3 +1,4 @@
+import { MARKER_TABLE } from '../src/safety/marker.js'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -91,7 +92,7 @@ describe.each(testWarehouses('e2e_path'))('slim build deferring to a local produ
       ['country_codes', 'production', warehouse.relation('prod', 'country_codes')]
     ])
     // The customers model really landed in the run's CI schema, and only it.
-    expect(await warehouse.catalog(pr).relations(run.ci)).toEqual(['customers'])
+    expect(await warehouse.catalog(pr).relations(run.ci)).toEqual(['customers', MARKER_TABLE])
   }, 240_000)
 
   it('with defer: false reads the parents from the CI schema, where they do not exist', async () => {
@@ -138,7 +139,10 @@ describe.each(testWarehouses('e2e_path'))('slim build deferring to a local produ
     writeFileSync(join(pr.root, 'helper_pkg', 'macros', 'doubled.sql'), '{% macro doubled(column) %}({{ column }} * 2){% endmacro %}\n')
     writeFileSync(pr.path('packages.yml'), 'packages:\n  - local: ../helper_pkg\n')
     pr.edit('models/marts/customers.sql', (sql) =>
-      sql.replace('coalesce(t.lifetime_value, 0) as lifetime_value', 'coalesce(t.lifetime_value, 0) as lifetime_value,\n    {{ helper_pkg.doubled("coalesce(t.order_count, 0)") }} as doubled_orders')
+      sql.replace(
+        'coalesce(t.lifetime_value, 0) as lifetime_value',
+        'coalesce(t.lifetime_value, 0) as lifetime_value,\n    {{ helper_pkg.doubled("coalesce(t.order_count, 0)") }} as doubled_orders'
+      )
     )
     const run = await act(pr)
     expect(run.code).toBe(0)

@@ -26,7 +26,10 @@ describe('fakeDbtProcess', () => {
     const { cwd, project } = scratchProject()
     const clock = new Date('2031-05-06T07:08:09.000Z')
     const dbt = fakeDbtProcess({ now: () => clock })
-    const exit = await dbt.run(['build', '-s', 'state:modified', '--defer', '--state', 'prod-state', '--project-dir', project], { cwd, env })
+    const exit = await dbt.run(['build', '-s', 'state:modified', '--defer', '--state', 'prod-state', '--project-dir', project], {
+      cwd,
+      env
+    })
     expect(exit.exitCode).toBe(0)
     const manifest = readJson<Manifest>(join(project, 'target', 'manifest.json'))
     const results = readJson<RunResults>(join(project, 'target', 'run_results.json'))
@@ -79,8 +82,13 @@ describe('fakeDbtProcess', () => {
 
   it('records every argv in order and follows the script: a failing deps writes nothing', async () => {
     const { project } = scratchProject()
-    const dbt = fakeDbtProcess({ script: (call) => (call.command === 'deps' ? { exitCode: 2, output: 'Could not reach the hub' } : undefined) })
-    expect(await dbt.run(['deps', '--project-dir', project], { cwd: project, env })).toEqual({ exitCode: 2, output: 'Could not reach the hub' })
+    const dbt = fakeDbtProcess({
+      script: (call) => (call.command === 'deps' ? { exitCode: 2, output: 'Could not reach the hub' } : undefined)
+    })
+    expect(await dbt.run(['deps', '--project-dir', project], { cwd: project, env })).toEqual({
+      exitCode: 2,
+      output: 'Could not reach the hub'
+    })
     expect(existsSync(join(project, 'target'))).toBe(false)
     expect((await dbt.run(['build', '--project-dir', project], { cwd: project, env })).exitCode).toBe(0)
     expect(dbt.commands()).toEqual(['deps', 'build'])
@@ -95,7 +103,10 @@ describe('fakeDbtProcess', () => {
     const { project } = scratchProject()
     const scratch = tempDir('fake-dbt-scratch')
     const dbt = fakeDbtProcess({ exitCode: 1 })
-    dbt.enqueue({ exitCode: 0, files: { 'run_results.json': inlineRunResults('select 1 as dropped') } }, { files: { 'manifest.json': null } })
+    dbt.enqueue(
+      { exitCode: 0, files: { 'run_results.json': inlineRunResults('select 1 as dropped') } },
+      { files: { 'manifest.json': null } }
+    )
     const inline = await dbt.run(['compile', '--inline', 'select 1', '--target-path', scratch], { cwd: project, env })
     expect(inline.exitCode).toBe(0)
     const compiled = readJson<RunResults>(join(scratch, 'run_results.json')).results
@@ -104,6 +115,9 @@ describe('fakeDbtProcess', () => {
     expect(existsSync(join(project, 'target', 'run_results.json'))).toBe(true)
     expect(existsSync(join(project, 'target', 'manifest.json'))).toBe(false)
     await dbt.run(['parse', '--target-path', 'parsed'], { cwd: project, env })
-    expect([existsSync(join(project, 'parsed', 'manifest.json')), existsSync(join(project, 'parsed', 'run_results.json'))]).toEqual([true, false])
+    expect([existsSync(join(project, 'parsed', 'manifest.json')), existsSync(join(project, 'parsed', 'run_results.json'))]).toEqual([
+      true,
+      false
+    ])
   })
 })

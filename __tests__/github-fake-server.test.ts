@@ -34,10 +34,12 @@ describe('FakeGitHub', () => {
     const res = await get('/repos/acme/analytics/actions/workflows/deploy.yml/runs?branch=main&status=success&per_page=2')
     const body = (await res.json()) as { total_count: number; workflow_runs: { id: number; head_repository: { full_name: string } }[] }
     expect(body.total_count).toBe(5)
-    expect(body.workflow_runs.map(r => r.id)).toEqual([runIds[4], runIds[3]])
+    expect(body.workflow_runs.map((r) => r.id)).toEqual([runIds[4], runIds[3]])
     expect(body.workflow_runs[0].head_repository.full_name).toBe('acme/analytics')
     const link = res.headers.get('link') ?? ''
-    expect(link).toContain(`<${gh.apiUrl}/repos/acme/analytics/actions/workflows/deploy.yml/runs?branch=main&status=success&per_page=2&page=2>; rel="next"`)
+    expect(link).toContain(
+      `<${gh.apiUrl}/repos/acme/analytics/actions/workflows/deploy.yml/runs?branch=main&status=success&per_page=2&page=2>; rel="next"`
+    )
     expect(link).toContain('page=3>; rel="last"')
     const last = await get('/repos/acme/analytics/actions/workflows/deploy.yml/runs?branch=main&status=success&per_page=2&page=3')
     expect(((await last.json()) as { workflow_runs: unknown[] }).workflow_runs).toHaveLength(1)
@@ -63,7 +65,11 @@ describe('FakeGitHub', () => {
     const plain = await fetch(location)
     expect(plain.status).toBe(200)
     expect(Buffer.from(await plain.arrayBuffer()).equals(zip)).toBe(true)
-    expect(gh.requests.filter(r => r.host === 'blob').map(r => [r.authorization, r.status])).toEqual([[true, 400], [false, 403], [false, 200]])
+    expect(gh.requests.filter((r) => r.host === 'blob').map((r) => [r.authorization, r.status])).toEqual([
+      [true, 400],
+      [false, 403],
+      [false, 200]
+    ])
   })
 
   it('authenticates like GitHub: unknown token 401, installation /user 403, read-only writes 403', async () => {
@@ -76,24 +82,31 @@ describe('FakeGitHub', () => {
     expect(inst.status).toBe(403)
     expect(await inst.json()).toMatchObject({ message: 'Resource not accessible by integration', status: '403' })
     const post = (token: string) =>
-      get('/repos/acme/analytics/issues/3/comments', token, { method: 'POST', body: JSON.stringify({ body: 'hi' }), headers: { 'content-type': 'application/json' } })
+      get('/repos/acme/analytics/issues/3/comments', token, {
+        method: 'POST',
+        body: JSON.stringify({ body: 'hi' }),
+        headers: { 'content-type': 'application/json' }
+      })
     const refused = await post('ro')
     expect(refused.status).toBe(403)
     expect(await refused.json()).toMatchObject({ message: 'Resource not accessible by integration', status: '403' })
     expect((await post('gha')).status).toBe(201)
-    expect(gh.comments(3).map(c => [c.user.login, c.user.type, c.body])).toEqual([['github-actions[bot]', 'Bot', 'hi']])
+    expect(gh.comments(3).map((c) => [c.user.login, c.user.type, c.body])).toEqual([['github-actions[bot]', 'Bot', 'hi']])
   })
 
   it('lets only the author edit a comment', async () => {
     const theirs = gh.addComment({ issueNumber: 3, login: 'someone', body: 'original' })
-    const patch = await get(`/repos/acme/analytics/issues/comments/${theirs.id}`, 'pat', { method: 'PATCH', body: JSON.stringify({ body: 'edited' }) })
+    const patch = await get(`/repos/acme/analytics/issues/comments/${theirs.id}`, 'pat', {
+      method: 'PATCH',
+      body: JSON.stringify({ body: 'edited' })
+    })
     expect(patch.status).toBe(403)
-    expect(gh.comments(3).find(c => c.id === theirs.id)?.body).toBe('original')
+    expect(gh.comments(3).find((c) => c.id === theirs.id)?.body).toBe('original')
   })
 
   it('filters pull requests by head owner:branch and state', async () => {
     const open = (await (await get('/repos/acme/analytics/pulls?head=acme:feature&state=open')).json()) as { number: number }[]
-    expect(open.map(p => p.number)).toEqual([3])
+    expect(open.map((p) => p.number)).toEqual([3])
     expect(await (await get('/repos/acme/analytics/pulls?head=other:feature')).json()).toEqual([])
     expect(await (await get('/repos/acme/analytics/pulls?state=closed')).json()).toEqual([])
   })

@@ -29,7 +29,7 @@ const client = (token: string, retries = 0) => createGitHubClient(token, gh.apiU
 /** The rejection of a promise that must reject. */
 async function failure(attempt: Promise<unknown>): Promise<Error> {
   const outcome = await attempt.then(
-    value => ({ value }),
+    (value) => ({ value }),
     (error: unknown) => ({ error })
   )
   if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`)
@@ -37,7 +37,7 @@ async function failure(attempt: Promise<unknown>): Promise<Error> {
 }
 
 describe('comment failures are CommentErrors the caller can warn about', () => {
-  it('a 422 on create names the request, the status and GitHub\'s validation message', async () => {
+  it("a 422 on create names the request, the status and GitHub's validation message", async () => {
     gh.failNextMatching('POST', COMMENTS, 1, 422, 'Validation Failed', [
       { resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }
     ])
@@ -48,7 +48,7 @@ describe('comment failures are CommentErrors the caller can warn about', () => {
     expect(error.message).toBe(
       'Could not create the report comment on pull request #7 of acme/analytics: POST /repos/acme/analytics/issues/7/comments answered 422 ' +
         '(Validation Failed: body is too long (maximum is 65536 characters)). ' +
-        "GitHub refused what was sent; its message says which field. Re-run the job; if it persists, report it as a bug with this message. " +
+        'GitHub refused what was sent; its message says which field. Re-run the job; if it persists, report it as a bug with this message. ' +
         'The report is still in the job summary.'
     )
     expect(gh.comments(7)).toHaveLength(0)
@@ -64,7 +64,7 @@ describe('comment failures are CommentErrors the caller can warn about', () => {
     )
     expect(error.message).toMatch(/fault on GitHub's side .* re-run the job.*The report is still in the job summary\.$/)
     expect(error.message).not.toMatch(/docs\.github\.com/)
-    expect(gh.requests.filter(r => r.path.endsWith('/issues/7/comments')).map(r => r.status)).toEqual([500, 500, 500])
+    expect(gh.requests.filter((r) => r.path.endsWith('/issues/7/comments')).map((r) => r.status)).toEqual([500, 500, 500])
     expect(gh.comments(7)).toHaveLength(0)
   })
 
@@ -72,7 +72,7 @@ describe('comment failures are CommentErrors the caller can warn about', () => {
     gh.failNextMatching('GET', COMMENTS, 1, 502, 'Server Error')
     const result = await upsertStickyComment(client('gha', 2), { ...target, body: 'report' })
     expect(result.action).toBe('created')
-    expect(gh.comments(7).map(c => c.body)).toEqual([`${TAG}\nreport`])
+    expect(gh.comments(7).map((c) => c.body)).toEqual([`${TAG}\nreport`])
   })
 
   it('bad credentials name the input github-token and the permission, never the token', async () => {
@@ -99,7 +99,11 @@ describe('comment failures are CommentErrors the caller can warn about', () => {
     gh.failNextMatching('PATCH', /^\/repos\/acme\/analytics\/issues\/comments\/\d+$/, 1, 403, 'Resource not accessible by integration')
     const error = await failure(upsertStickyComment(client('gha'), { ...target, body: 'new' }))
     expect(error).toBeInstanceOf(CommentPermissionError)
-    expect(error).toMatchObject({ status: 403, request: `PATCH /repos/acme/analytics/issues/comments/${own.id}`, permission: 'pull-requests: write' })
+    expect(error).toMatchObject({
+      status: 403,
+      request: `PATCH /repos/acme/analytics/issues/comments/${own.id}`,
+      permission: 'pull-requests: write'
+    })
     expect(error.message).toMatch(new RegExp(`^Could not update the report comment ${own.id} on pull request #7 of acme/analytics`))
     expect(error).toBeInstanceOf(ActionError)
   })
@@ -118,18 +122,20 @@ describe('describeGitHubError', () => {
 
   it('says when GitHub could not be reached at all', async () => {
     const closed = createServer()
-    await new Promise<void>(ok => closed.listen(0, '127.0.0.1', ok))
+    await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok))
     const port = (closed.address() as AddressInfo).port
-    await new Promise<void>(ok => closed.close(() => ok()))
+    await new Promise<void>((ok) => closed.close(() => ok()))
     const unreachable = createGitHubClient('gha', `http://127.0.0.1:${port}`, { retries: 1, retryBaseDelayMs: 5, paceWrites: false })
     const error = await failure(unreachable.rest.repos.get({ owner: 'acme', repo: 'analytics' }))
     const message = describeGitHubError(error, { action: 'read the repository', permission: 'contents: read' })
-    expect(message).toMatch(/^Could not read the repository: GET \/repos\/acme\/analytics got no answer from GitHub \(.+\), also on 1 retry\. Check GITHUB_API_URL/)
+    expect(message).toMatch(
+      /^Could not read the repository: GET \/repos\/acme\/analytics got no answer from GitHub \(.+\), also on 1 retry\. Check GITHUB_API_URL/
+    )
   })
 })
 
 describe('pull request lookups explain their failures', () => {
-  it('a server error while listing the branch\'s pull requests is a GitHubRequestError naming the request', async () => {
+  it("a server error while listing the branch's pull requests is a GitHubRequestError naming the request", async () => {
     gh.failNextMatching('GET', /^\/repos\/acme\/analytics\/pulls$/, 2, 503, 'Service Unavailable')
     const lookup = findPullRequest(client('gha', 1), { repository: 'acme/analytics', eventName: 'push', payload: {}, branch: 'feature' })
     const error = await failure(lookup)
@@ -140,10 +146,17 @@ describe('pull request lookups explain their failures', () => {
     )
   })
 
-  it('bad credentials on input pr-number\'s pull request name github-token', async () => {
-    const lookup = findPullRequest(client('nobody'), { repository: 'acme/analytics', eventName: 'workflow_dispatch', payload: {}, prNumberOverride: 7 })
+  it("bad credentials on input pr-number's pull request name github-token", async () => {
+    const lookup = findPullRequest(client('nobody'), {
+      repository: 'acme/analytics',
+      eventName: 'workflow_dispatch',
+      payload: {},
+      prNumberOverride: 7
+    })
     const error = await failure(lookup)
     expect(error).toBeInstanceOf(GitHubRequestError)
-    expect(error.message).toMatch(/^Could not read pull request #7 of acme\/analytics: GET \/repos\/acme\/analytics\/pulls\/7 answered 401 \(Bad credentials\)\. .*`github-token`.*`permissions: pull-requests: read`/)
+    expect(error.message).toMatch(
+      /^Could not read pull request #7 of acme\/analytics: GET \/repos\/acme\/analytics\/pulls\/7 answered 401 \(Bad credentials\)\. .*`github-token`.*`permissions: pull-requests: read`/
+    )
   })
 })

@@ -30,7 +30,7 @@ describe('createGitHubClient', () => {
     const client = createGitHubClient('pat', gh.apiUrl, { log })
     const { data } = await client.rest.users.getAuthenticated()
     expect(data.login).toBe('data-bot')
-    expect(gh.requests.map(r => r.status)).toEqual([403, 200])
+    expect(gh.requests.map((r) => r.status)).toEqual([403, 200])
     expect(warnings).toEqual([expect.stringMatching(/GitHub primary rate limit hit by GET .*\/user; retrying in \d+ s \(retry 1 of 2\)/)])
   })
 
@@ -47,7 +47,7 @@ describe('createGitHubClient', () => {
     const client = createGitHubClient('pat', gh.apiUrl, { log, retries: 1 })
     const { data } = await client.rest.repos.get({ owner: 'acme', repo: 'analytics' })
     expect(data.full_name).toBe('acme/analytics')
-    expect(gh.requests.map(r => r.status)).toEqual([502, 200])
+    expect(gh.requests.map((r) => r.status)).toEqual([502, 200])
   })
 
   it('backs off by the given base delay between retries, n² times it before retry n', async () => {
@@ -56,7 +56,7 @@ describe('createGitHubClient', () => {
     const started = Date.now()
     await client.rest.repos.get({ owner: 'acme', repo: 'analytics' })
     const waited = Date.now() - started
-    expect(gh.requests.map(r => r.status)).toEqual([503, 503, 200])
+    expect(gh.requests.map((r) => r.status)).toEqual([503, 503, 200])
     // 200 ms before the first retry, 800 ms before the second; the default would be 5 s
     expect(waited).toBeGreaterThanOrEqual(950)
     expect(waited).toBeLessThan(4000)

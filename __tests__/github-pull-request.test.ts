@@ -45,7 +45,7 @@ describe('parseRepository', () => {
 
   it.each(['', 'analytics', 'acme/', '/analytics', 'acme/analytics/extra', 'acme/ana lytics', 'acme/..'])(
     'refuses %p naming the accepted form',
-    value => {
+    (value) => {
       expect(() => parseRepository(value)).toThrow(GitHubInputError)
       expect(() => parseRepository(value)).toThrow(`Invalid repository '${value}'. Expected format {owner}/{repo}`)
     }
@@ -55,7 +55,11 @@ describe('parseRepository', () => {
 describe('findPullRequest', () => {
   it('takes a pull_request event from its payload without calling the API', async () => {
     const before = apiCalls()
-    const found = await findPullRequest(client(), { repository: 'acme/analytics', eventName: 'pull_request', payload: prPayload(5, 'acme/analytics') })
+    const found = await findPullRequest(client(), {
+      repository: 'acme/analytics',
+      eventName: 'pull_request',
+      payload: prPayload(5, 'acme/analytics')
+    })
     expect(found.pr).toEqual({
       number: 5,
       headSha: '9'.repeat(40),
@@ -69,7 +73,11 @@ describe('findPullRequest', () => {
   })
 
   it('marks a pull request from a fork, and one from a deleted fork', async () => {
-    const fork = await findPullRequest(client(), { repository: 'acme/analytics', eventName: 'pull_request_target', payload: prPayload(6, 'forker/analytics') })
+    const fork = await findPullRequest(client(), {
+      repository: 'acme/analytics',
+      eventName: 'pull_request_target',
+      payload: prPayload(6, 'forker/analytics')
+    })
     expect(fork.pr).toMatchObject({ number: 6, fromFork: true })
     const gone = await findPullRequest(client(), { repository: 'acme/analytics', eventName: 'pull_request', payload: prPayload(7, null) })
     expect(gone.pr).toMatchObject({ number: 7, fromFork: true })
@@ -86,16 +94,26 @@ describe('findPullRequest', () => {
   })
 
   it('finds the open pull request of the branch on workflow_dispatch, ignoring closed and fork ones', async () => {
-    const found = await findPullRequest(client(), { repository: 'acme/analytics', eventName: 'workflow_dispatch', payload: { inputs: {} }, branch: 'feature-x' })
+    const found = await findPullRequest(client(), {
+      repository: 'acme/analytics',
+      eventName: 'workflow_dispatch',
+      payload: { inputs: {} },
+      branch: 'feature-x'
+    })
     expect(found.pr).toMatchObject({ number: 13, headRef: 'feature-x', headSha: 'a'.repeat(40), baseRef: 'main', fromFork: false })
     expect(found.pr?.url).toBe(`${gh.serverUrl}/acme/analytics/pull/13`)
     expect(found.reason).toBe('open pull request #13 has head branch feature-x')
-    const asked = gh.requests.filter(r => r.path === '/repos/acme/analytics/pulls').at(-1)
+    const asked = gh.requests.filter((r) => r.path === '/repos/acme/analytics/pulls').at(-1)
     expect(asked?.query).toMatchObject({ head: 'acme:feature-x', state: 'open' })
   })
 
   it('says why there is none when no open pull request has the branch', async () => {
-    const found = await findPullRequest(client(), { repository: 'acme/analytics', eventName: 'push', payload: { ref: 'refs/heads/lonely' }, branch: 'lonely' })
+    const found = await findPullRequest(client(), {
+      repository: 'acme/analytics',
+      eventName: 'push',
+      payload: { ref: 'refs/heads/lonely' },
+      branch: 'lonely'
+    })
     expect(found.pr).toBeUndefined()
     expect(found.reason).toBe('no open pull request has head branch lonely; the report goes to the job summary only')
   })
@@ -118,7 +136,12 @@ describe('findPullRequest', () => {
   })
 
   it('names input pr-number when it points at no pull request', async () => {
-    const attempt = findPullRequest(client(), { repository: 'acme/analytics', eventName: 'workflow_dispatch', payload: {}, prNumberOverride: 999 })
+    const attempt = findPullRequest(client(), {
+      repository: 'acme/analytics',
+      eventName: 'workflow_dispatch',
+      payload: {},
+      prNumberOverride: 999
+    })
     await expect(attempt).rejects.toBeInstanceOf(GitHubInputError)
     await expect(attempt).rejects.toThrow(/Input pr-number is 999, but acme\/analytics has no pull request #999/)
   })

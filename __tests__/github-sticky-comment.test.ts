@@ -63,15 +63,15 @@ describe('upsertStickyComment', () => {
     const held = gh.comments(7)
     expect(result.action).toBe('created')
     expect(held).toHaveLength(2)
-    expect(held.find(c => c.id === pasted.id)?.body).toBe(`quoting: ${TAG} old report`)
-    expect(held.find(c => c.id === result.id)?.body).toBe(`${TAG}\nfresh`)
+    expect(held.find((c) => c.id === pasted.id)?.body).toBe(`quoting: ${TAG} old report`)
+    expect(held.find((c) => c.id === result.id)?.body).toBe(`${TAG}\nfresh`)
   })
 
   it('does not take the comment of another project (a different marker)', async () => {
     gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: '<!-- dbt-defer-action:jaffle_shop_v2 -->\nother' })
     const result = await upsertStickyComment(client('gha'), { ...target, body: 'mine' })
     expect(result.action).toBe('created')
-    expect(gh.comments(7).map(c => c.body)).toEqual(['<!-- dbt-defer-action:jaffle_shop_v2 -->\nother', `${TAG}\nmine`])
+    expect(gh.comments(7).map((c) => c.body)).toEqual(['<!-- dbt-defer-action:jaffle_shop_v2 -->\nother', `${TAG}\nmine`])
   })
 
   it('finds its comment on the second page of more than 100 comments', async () => {
@@ -82,9 +82,12 @@ describe('upsertStickyComment', () => {
     expect(result).toMatchObject({ id: ours.id, action: 'updated' })
     const held = gh.comments(7)
     expect(held).toHaveLength(151)
-    expect(held.find(c => c.id === ours.id)?.body).toBe(`${TAG}\nnew report`)
-    const pages = gh.requests.filter(r => r.method === 'GET' && r.path.endsWith('/issues/7/comments'))
-    expect(pages.map(r => [r.query.per_page, r.query.page ?? '1'])).toEqual([['100', '1'], ['100', '2']])
+    expect(held.find((c) => c.id === ours.id)?.body).toBe(`${TAG}\nnew report`)
+    const pages = gh.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/issues/7/comments'))
+    expect(pages.map((r) => [r.query.per_page, r.query.page ?? '1'])).toEqual([
+      ['100', '1'],
+      ['100', '2']
+    ])
   })
 
   it('keeps the oldest of several of its own comments, with the new body, and deletes the later ones', async () => {
@@ -92,14 +95,14 @@ describe('upsertStickyComment', () => {
     gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv2` })
     const result = await upsertStickyComment(client('gha'), { ...target, body: 'v3' })
     expect(result).toMatchObject({ id: older.id, action: 'updated' })
-    expect(gh.comments(7).map(c => [c.id, c.body])).toEqual([[older.id, `${TAG}\nv3`]])
+    expect(gh.comments(7).map((c) => [c.id, c.body])).toEqual([[older.id, `${TAG}\nv3`]])
   })
 
   it('writes as github-actions[bot] when GET /user is refused to an installation token', async () => {
     const existing = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nfrom the last push` })
     const result = await upsertStickyComment(client('gha'), { ...target, body: 'this push' })
     expect(result).toMatchObject({ id: existing.id, action: 'updated' })
-    expect(gh.requests.some(r => r.path === '/user' && r.status === 403)).toBe(true)
+    expect(gh.requests.some((r) => r.path === '/user' && r.status === 403)).toBe(true)
   })
 
   it("with a personal token, takes the token's own login as the author", async () => {
@@ -107,7 +110,7 @@ describe('upsertStickyComment', () => {
     const mine = gh.addComment({ issueNumber: 7, login: 'data-bot', body: `${TAG}\nmy report` })
     const result = await upsertStickyComment(client('pat'), { ...target, body: 'updated by PAT' })
     expect(result).toMatchObject({ id: mine.id, action: 'updated' })
-    expect(gh.comments(7).map(c => c.body)).toEqual([`${TAG}\nbot's report`, `${TAG}\nupdated by PAT`])
+    expect(gh.comments(7).map((c) => c.body)).toEqual([`${TAG}\nbot's report`, `${TAG}\nupdated by PAT`])
   })
 
   it('uses an explicit author instead of asking GET /user', async () => {
@@ -115,13 +118,13 @@ describe('upsertStickyComment', () => {
     const own = gh.addComment({ issueNumber: 7, login: 'dbt-ci-app[bot]', body: `${TAG}\nprevious` })
     const result = await upsertStickyComment(client('app'), { ...target, body: 'next', author: 'dbt-ci-app[bot]' })
     expect(result).toMatchObject({ id: own.id, action: 'updated' })
-    expect(gh.requests.some(r => r.path === '/user')).toBe(false)
+    expect(gh.requests.some((r) => r.path === '/user')).toBe(false)
   })
 
   it('turns the 403 of a fork pull request into CommentPermissionError naming pull-requests: write', async () => {
     const attempt = upsertStickyComment(client('fork'), { ...target, body: 'report' })
     await expect(attempt).rejects.toBeInstanceOf(CommentPermissionError)
-    const error = (await attempt.catch(e => e)) as CommentPermissionError
+    const error = (await attempt.catch((e) => e)) as CommentPermissionError
     expect(error.permission).toBe('pull-requests: write')
     expect(error.status).toBe(403)
     expect(error.message).toMatch(/pull-requests: write/)
@@ -156,7 +159,7 @@ describe('upsertStickyComment', () => {
 /** Holds every caller until `count` of them wait, then lets them all go at once. */
 function gate(count: number): () => Promise<void> {
   let open: () => void = () => {}
-  const opened = new Promise<void>(resolve => (open = resolve))
+  const opened = new Promise<void>((resolve) => (open = resolve))
   let waiting = 0
   return () => {
     if (++waiting >= count) open()
@@ -165,7 +168,7 @@ function gate(count: number): () => Promise<void> {
 }
 
 /** Comments of the fake that count as the action's report: by the bot, with the marker. */
-const stickies = () => gh.comments(7).filter(c => c.user.login === 'github-actions[bot]' && c.body.includes(TAG))
+const stickies = () => gh.comments(7).filter((c) => c.user.login === 'github-actions[bot]' && c.body.includes(TAG))
 
 describe('upsertStickyComment when runs of one pull request overlap', () => {
   it("converges on the other run's older comment when it lands between the list and the create", async () => {
@@ -176,9 +179,9 @@ describe('upsertStickyComment when runs of one pull request overlap', () => {
     })
     const result = await upsertStickyComment(client('gha'), { ...target, body: 'from this run' })
     expect(other.id).toBeGreaterThan(0)
-    expect(stickies().map(c => [c.id, c.body])).toEqual([[other.id, `${TAG}\nfrom this run`]])
+    expect(stickies().map((c) => [c.id, c.body])).toEqual([[other.id, `${TAG}\nfrom this run`]])
     expect(result).toMatchObject({ id: other.id, action: 'updated' })
-    expect(gh.comments(7).find(c => c.id === pasted.id)?.body).toBe(`quoting ${TAG}`)
+    expect(gh.comments(7).find((c) => c.id === pasted.id)?.body).toBe(`quoting ${TAG}`)
     expect(gh.comments(7)).toHaveLength(2)
   })
 
@@ -186,7 +189,7 @@ describe('upsertStickyComment when runs of one pull request overlap', () => {
     const bothListed = gate(2)
     const racing = () => {
       const c = client('gha')
-      c.hook.before('request', async options => {
+      c.hook.before('request', async (options) => {
         if (options.method === 'GET' && /\/comments$/.test(options.url)) await bothListed()
       })
       return c
@@ -196,11 +199,11 @@ describe('upsertStickyComment when runs of one pull request overlap', () => {
       upsertStickyComment(racing(), { ...target, body: 'run two' })
     ])
     // the race under test: both runs found no comment and both created one
-    expect(gh.requests.filter(r => r.method === 'POST' && r.status === 201)).toHaveLength(2)
+    expect(gh.requests.filter((r) => r.method === 'POST' && r.status === 201)).toHaveLength(2)
     const held = stickies()
     expect(held).toHaveLength(1)
-    expect(results.map(r => r.id)).toEqual([held[0].id, held[0].id])
-    expect(results.map(r => r.action).sort()).toEqual(['created', 'updated'])
+    expect(results.map((r) => r.id)).toEqual([held[0].id, held[0].id])
+    expect(results.map((r) => r.action).sort()).toEqual(['created', 'updated'])
     const last = results[0].action === 'updated' ? 'run one' : 'run two'
     expect(held[0].body).toBe(`${TAG}\n${last}`)
   })
@@ -210,7 +213,7 @@ describe('upsertStickyComment when runs of one pull request overlap', () => {
     const older = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv1` })
     const newer = gh.addComment({ issueNumber: 7, login: 'github-actions[bot]', body: `${TAG}\nv2` })
     const result = await upsertStickyComment(client('gha'), { ...target, body: 'v3' })
-    expect(stickies().map(c => [c.id, c.body])).toEqual([[older.id, `${TAG}\nv3`]])
-    expect(gh.comments(7).find(c => c.id === newer.id)?.body).toBe(`This report was superseded by ${result.url}.`)
+    expect(stickies().map((c) => [c.id, c.body])).toEqual([[older.id, `${TAG}\nv3`]])
+    expect(gh.comments(7).find((c) => c.id === newer.id)?.body).toBe(`This report was superseded by ${result.url}.`)
   })
 })

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ensureServerBin, findServerBin, PG_BIN_VAR, PG_ERROR_VAR, PG_FLAG_VAR, startPostgres, stopPostgres } from '../scripts/postgres.mjs'
+import { ensureServerBin, findServerBin, PG_BIN_VAR, PG_FLAG_VAR, startPostgres, stopPostgres } from '../scripts/postgres.mjs'
 import { setupPostgres } from './setup/global-setup.js'
 import { psql, requirePostgres } from './helpers/postgres.js'
 
@@ -80,10 +80,14 @@ describe('without a server', () => {
   it('elsewhere, prints the loud message and makes every PostgreSQL test fail with the reason', async () => {
     const { env, printed } = noServer()
     expect(await setupPostgres(env, (m) => printed.push(m))).toBeUndefined()
-    expect(printed.join('\n')).toMatch(/!! PostgreSQL could NOT be started for the tests\.\n!! +DBT_DEFER_TEST_PG_BIN=.* does not hold initdb/)
+    expect(printed.join('\n')).toMatch(
+      /!! PostgreSQL could NOT be started for the tests\.\n!! +DBT_DEFER_TEST_PG_BIN=.* does not hold initdb/
+    )
     expect(env[PG_FLAG_VAR]).toBe('unavailable')
     Object.assign(process.env, env)
-    expect(() => requirePostgres()).toThrow(/PostgreSQL is not available for this test, the jest global setup could not start it:\n.*does not hold initdb/)
+    expect(() => requirePostgres()).toThrow(
+      /PostgreSQL is not available for this test, the jest global setup could not start it:\n.*does not hold initdb/
+    )
     delete process.env[PG_FLAG_VAR]
     expect(() => requirePostgres()).toThrow(/DBT_DEFER_TEST_PG is not set: run the tests through 'npm test'/)
   })

@@ -14,7 +14,9 @@ const schema = JSON.parse(readFileSync(join(repoRoot, 'docs', 'report-schema.jso
 const validate = new Ajv2020({ strict: true, allErrors: true, validateFormats: false }).compile(schema)
 
 function errorsOf(report: unknown): string[] {
-  return validate(report) ? [] : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`)
+  return validate(report)
+    ? []
+    : (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`)
 }
 
 function reportOf(run: SynthRun, info = runInfo()): Report {
@@ -34,8 +36,11 @@ describe('buildReport', () => {
     }
   })
 
+  /** report.json as plain data, so a test can break it on purpose. */
+  type LooseReport = { nodes: Array<{ file_url?: string; refs: Array<Record<string, unknown>> }>; [key: string]: unknown }
+
   it('is rejected by the schema when it strays from the format', () => {
-    const report = JSON.parse(JSON.stringify(reportOf(jaffleRun('pass')))) as Record<string, any>
+    const report = JSON.parse(JSON.stringify(reportOf(jaffleRun('pass')))) as LooseReport
     expect(errorsOf({ ...report, extra: 1 })).not.toEqual([])
     expect(errorsOf({ ...report, schema_version: 2 })).not.toEqual([])
     const badRef = structuredClone(report)
@@ -87,7 +92,9 @@ describe('buildReport', () => {
     ])
     const orders = report.nodes[0]
     expect(orders.refs[1]).toMatchObject({ name: 'int_order_payments', classification: 'inlined' })
-    expect(orders.refs[1].children.map((c) => [c.name, c.classification, c.state_relation])).toEqual([['stg_payments', 'production', '"warehouse"."prod"."stg_payments"']])
+    expect(orders.refs[1].children.map((c) => [c.name, c.classification, c.state_relation])).toEqual([
+      ['stg_payments', 'production', '"warehouse"."prod"."stg_payments"']
+    ])
   })
 
   it('says when there was no baseline and counts a failing run', () => {
@@ -103,7 +110,15 @@ describe('buildReport', () => {
 
   it('leaves the baseline age empty when the timestamp is unusable', () => {
     const report = reportOf(jaffleRun('pass'), runInfo({ baseline: { source: 'path', generatedAt: 'yesterday' } }))
-    expect(report.run.baseline).toEqual({ source: 'path', run_id: null, run_url: null, sha: null, generated_at: 'yesterday', location: null, age_seconds: null })
+    expect(report.run.baseline).toEqual({
+      source: 'path',
+      run_id: null,
+      run_url: null,
+      sha: null,
+      generated_at: 'yesterday',
+      location: null,
+      age_seconds: null
+    })
   })
 })
 

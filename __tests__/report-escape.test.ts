@@ -8,7 +8,8 @@ import type { Report } from '../src/report/types.js'
 import { hugeRun, jaffleRun, rel, runInfo, synthManifest, synthRunResults, type SynthRun } from './helpers/synthetic.js'
 
 const ZWJ = '\u200D'
-const HOSTILE = 'x|y</details></summary><img src=x onerror=alert(1)><script>alert(2)</script> @octocat `tick` [link](javascript:alert(3)) ![img](https://evil.example/p.png) *bold* _em_ # h $x$ #12 https://evil.example'
+const HOSTILE =
+  'x|y</details></summary><img src=x onerror=alert(1)><script>alert(2)</script> @octocat `tick` [link](javascript:alert(3)) ![img](https://evil.example/p.png) *bold* _em_ # h $x$ #12 https://evil.example'
 
 function reportOf(run: SynthRun): Report {
   const info = runInfo({ success: false })
@@ -27,7 +28,12 @@ function hostileRun(): SynthRun {
     { id: test, deps: [model], file: 'models/<img src=x>.yml' }
   ]
   const results = synthRunResults([
-    { unique_id: model, status: 'error', message: `${HOSTILE}\n</pre><img src=x onerror=alert(4)>\n@octocat line two`, compiled_code: `select * from "warehouse"."prod"."p|a\`\`r</details>@me"` },
+    {
+      unique_id: model,
+      status: 'error',
+      message: `${HOSTILE}\n</pre><img src=x onerror=alert(4)>\n@octocat line two`,
+      compiled_code: `select * from "warehouse"."prod"."p|a\`\`r</details>@me"`
+    },
     { unique_id: test, status: 'fail', message: HOSTILE, compiled_code: `select * from ${rel('ci', 'evil')}` }
   ])
   return { manifest: synthManifest(nodes('ci')), baseline: synthManifest(nodes('prod')), runResults: results }
@@ -118,7 +124,11 @@ describe('annotationsFor', () => {
         file: 'transform/models/marts/orders.sql',
         message: expect.stringContaining('Parser Error: syntax error at or near "where"')
       },
-      { title: 'dbt test not_null_customers_customer_id: fail', file: 'transform/models/marts/_marts.yml', message: 'Got 2 results, configured to fail if != 0' }
+      {
+        title: 'dbt test not_null_customers_customer_id: fail',
+        file: 'transform/models/marts/_marts.yml',
+        message: 'Got 2 results, configured to fail if != 0'
+      }
     ])
   })
 

@@ -73,16 +73,22 @@ describe('renderMarkdown: a passing run', () => {
       '#### ✅ success · <a href="https://github.com/acme/analytics/blob/f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed/transform/models/marts/customers.sql"><b>customers</b></a>'
     )
     expect(md).toContain('model · 0.36 s')
-    expect(md).toContain('Refs: <code>orders</code> → 🔨 this run · <code>stg_customers</code> → 🧪 dev (CI) · <code>country_codes</code> → 🏭 production')
+    expect(md).toContain(
+      'Refs: <code>orders</code> → 🔨 this run · <code>stg_customers</code> → 🧪 dev (CI) · <code>country_codes</code> → 🏭 production'
+    )
     expect(md).toContain('<code>int_order_payments</code> → 🧩 inlined (<code>stg_payments</code> → 🏭 production)')
   })
 
   it('shows relation names on expand, and collapses the tests with the failing one visible', () => {
     expect(md).toContain('<details><summary>Relations read</summary>')
-    expect(md).toContain('| <code>country_codes</code> | 🏭 production | <code>&quot;warehouse&quot;.&quot;prod&quot;.&quot;country_codes&quot;</code>')
+    expect(md).toContain(
+      '| <code>country_codes</code> | 🏭 production | <code>&quot;warehouse&quot;.&quot;prod&quot;.&quot;country_codes&quot;</code>'
+    )
     expect(md).toContain('### Tests (2)')
     expect(md).toContain('<details><summary>All 2 tests</summary>')
-    expect(md).toMatch(/- ❌ fail · <a [^>]+><b>not_null_customers_customer_id<\/b><\/a> \(test\): Got 2 results, configured to fail if &#33;= 0/)
+    expect(md).toMatch(
+      /- ❌ fail · <a [^>]+><b>not_null_customers_customer_id<\/b><\/a> \(test\): Got 2 results, configured to fail if &#33;= 0/
+    )
     expect(md.indexOf('### Models, seeds and snapshots')).toBeLessThan(md.indexOf('### Tests'))
   })
 
@@ -101,7 +107,9 @@ describe('renderMarkdown: a failing run', () => {
   it('puts the failure first with its message, escaped in a <pre> block', () => {
     expect(md).toContain('### ❌ dbt build failed')
     expect(md.indexOf('❌ error')).toBeLessThan(md.indexOf('⏭️ skipped · '))
-    expect(md).toContain('<pre>Runtime Error in model orders (models/marts/orders.sql)\n  Parser Error: syntax error at or near "where"\n\n  LINE 9: where not_a_function(\n          ^</pre>')
+    expect(md).toContain(
+      '<pre>Runtime Error in model orders (models/marts/orders.sql)\n  Parser Error: syntax error at or near "where"\n\n  LINE 9: where not_a_function(\n          ^</pre>'
+    )
   })
 
   it('shows why the refs of skipped nodes are unknown', () => {
@@ -115,7 +123,10 @@ describe('renderMarkdown: a failing run', () => {
 
 describe('renderMarkdown: no baseline, no defer', () => {
   it('says loudly that everything was built', () => {
-    const md = renderMarkdown(reportOf(jaffleRun('pass'), runInfo({ builtAll: true, defer: false, deferredEnv: null, baseline: null })), COMMENT)
+    const md = renderMarkdown(
+      reportOf(jaffleRun('pass'), runInfo({ builtAll: true, defer: false, deferredEnv: null, baseline: null })),
+      COMMENT
+    )
     expect(md).toContain('> [!WARNING]\n> **No baseline found: built everything.**')
     expect(md).toContain('**Deferred to:** nothing: no baseline was found, so everything was built')
     expect(md).not.toContain('**Baseline:**')
@@ -157,7 +168,9 @@ describe('renderMarkdown: size budget', () => {
     expect(markdown).toContain('### Failures (7)')
     expect(markdown).toContain('### Deferred refs (2493 nodes)')
     for (let i = 0; i < 2500; i++) expect(markdown).toContain(`<b>m${i}</b>`)
-    expect(markdown).toContain('- ❌ error · <a href="https://github.com/acme/analytics/blob/f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed/transform/models/m2499.sql"><b>m2499</b></a> (model): Database Error in model m2499   division by zero')
+    expect(markdown).toContain(
+      '- ❌ error · <a href="https://github.com/acme/analytics/blob/f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed/transform/models/m2499.sql"><b>m2499</b></a> (model): Database Error in model m2499   division by zero'
+    )
   })
 
   it('steps down level by level as the budget shrinks, always valid and within budget', () => {

@@ -38,7 +38,15 @@ function prodManifest() {
   ])
 }
 
-function analyze(results: SynthResult[], opts: { args?: Record<string, unknown>; baseline?: ReturnType<typeof prodManifest> | null; env?: 'staging' | 'production' | null; manifest?: ReturnType<typeof ciManifest> } = {}) {
+function analyze(
+  results: SynthResult[],
+  opts: {
+    args?: Record<string, unknown>
+    baseline?: ReturnType<typeof prodManifest> | null
+    env?: 'staging' | 'production' | null
+    manifest?: ReturnType<typeof ciManifest>
+  } = {}
+) {
   return analyzeRun({
     manifest: opts.manifest ?? ciManifest(),
     baseline: opts.baseline === undefined ? prodManifest() : opts.baseline,
@@ -114,14 +122,22 @@ describe('analyzeRun', () => {
   it('says dev when the parent is absent from the baseline (it could not be deferred)', () => {
     const manifest = ciManifest([{ id: 'model.shop.brand_new', relation: rel('ci', 'brand_new'), deps: [] }])
     manifest.nodes[CUSTOMERS].depends_on = { nodes: ['model.shop.brand_new'] }
-    const nodes = analyze([{ unique_id: CUSTOMERS, status: 'success', compiled_code: `select * from ${rel('ci', 'brand_new')}` }], { manifest })
+    const nodes = analyze([{ unique_id: CUSTOMERS, status: 'success', compiled_code: `select * from ${rel('ci', 'brand_new')}` }], {
+      manifest
+    })
     const r = ref(node(nodes, CUSTOMERS), 'model.shop.brand_new')
     expect(r).toMatchObject({ classification: 'dev', stateRelation: null })
     expect(r.evidence).toContain('could not be deferred')
   })
 
   it('is unknown when both relations appear, or neither', () => {
-    const both = analyze([{ unique_id: CUSTOMERS, status: 'success', compiled_code: `${customersSql('prod', 'ci')} union all select * from ${rel('ci', 'orders')}` }])
+    const both = analyze([
+      {
+        unique_id: CUSTOMERS,
+        status: 'success',
+        compiled_code: `${customersSql('prod', 'ci')} union all select * from ${rel('ci', 'orders')}`
+      }
+    ])
     expect(ref(node(both, CUSTOMERS), ORDERS)).toMatchObject({ classification: 'unknown', reason: 'both-found', relation: null })
     const neither = analyze([{ unique_id: CUSTOMERS, status: 'success', compiled_code: `select * from ${rel('qa', 'orders')}` }])
     expect(ref(node(neither, CUSTOMERS), ORDERS)).toMatchObject({ classification: 'unknown', reason: 'none-found' })
@@ -191,7 +207,12 @@ describe('analyzeRun', () => {
     manifest.nodes[CUSTOMERS].depends_on = { nodes: ['model.shop.ghost'] }
     const nodes = analyze([{ unique_id: CUSTOMERS, status: 'success', compiled_code: 'select 1' }], { manifest })
     expect(node(nodes, CUSTOMERS).refs).toEqual([
-      expect.objectContaining({ uniqueId: 'model.shop.ghost', classification: 'unknown', reason: 'missing-parent', resourceType: 'unknown' })
+      expect.objectContaining({
+        uniqueId: 'model.shop.ghost',
+        classification: 'unknown',
+        reason: 'missing-parent',
+        resourceType: 'unknown'
+      })
     ])
   })
 
@@ -214,7 +235,10 @@ describe('analyzeRun', () => {
   })
 
   it('is unknown when an ephemeral parent’s CTE is missing from the SQL', () => {
-    const orders = node(analyze([{ unique_id: ORDERS, status: 'success', compiled_code: `select * from ${rel('prod', 'stg_orders')}` }]), ORDERS)
+    const orders = node(
+      analyze([{ unique_id: ORDERS, status: 'success', compiled_code: `select * from ${rel('prod', 'stg_orders')}` }]),
+      ORDERS
+    )
     expect(ref(orders, EPH)).toMatchObject({ classification: 'unknown', reason: 'none-found', children: [] })
   })
 
@@ -246,7 +270,13 @@ describe('analyzeRun', () => {
     manifest.nodes['model.shop.dim.v2'].name = 'dim'
     const nodes = analyze(
       [
-        { unique_id: 'test.shop.not_null_orders_id.abc', status: 'fail', failures: 3, message: 'Got 3 results', compiled_code: `select * from ${rel('prod', 'orders')}` },
+        {
+          unique_id: 'test.shop.not_null_orders_id.abc',
+          status: 'fail',
+          failures: 3,
+          message: 'Got 3 results',
+          compiled_code: `select * from ${rel('prod', 'orders')}`
+        },
         { unique_id: 'model.shop.dim.v2', status: 'success', compiled_code: 'select 1', execution_time: 1.25 }
       ],
       { manifest }

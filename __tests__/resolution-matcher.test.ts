@@ -93,7 +93,7 @@ describe('containsRelation', () => {
     expect(found(`select E'it\\'s ${rel}' as label`, rel)).toBe(false)
     expect(found(`select $$ ${rel} $$, $tag$ ${rel} $tag$`, rel)).toBe(false)
     expect(found(`select 'a''b' as s from ${rel}`, rel)).toBe(true)
-    expect(found('select \'analytics.prod.orders\' from analytics.ci.orders', 'analytics.prod.orders')).toBe(false)
+    expect(found("select 'analytics.prod.orders' from analytics.ci.orders", 'analytics.prod.orders')).toBe(false)
   })
 
   it('does not take comment or string markers inside quoted identifiers for real', () => {

@@ -65,7 +65,13 @@ function schemaOf(classification: string, ciSchema: string): string {
  * the other; this-run parents must have succeeded in the run; unknown refs must come from nodes
  * dbt did not compile. Returns the disagreements.
  */
-function disagreements(w: TestWarehouse, ciSchema: string, p: ExampleProject, nodes: NodeResolution[], envSchema: 'prod' | 'staging'): string[] {
+function disagreements(
+  w: TestWarehouse,
+  ciSchema: string,
+  p: ExampleProject,
+  nodes: NodeResolution[],
+  envSchema: 'prod' | 'staging'
+): string[] {
   const rr = p.artifact<RunResults>('run_results.json')
   const m = p.artifact<Manifest>('manifest.json')
   const status = new Map(rr.results.map((r) => [r.unique_id, r.status]))
@@ -112,7 +118,12 @@ const validateReport = new Ajv2020({ strict: true, allErrors: true, validateForm
 /** report.json and the comment of the project's last invocation. */
 function reportOf(p: ExampleProject, nodes: NodeResolution[], success: boolean) {
   const run = runInfo({ success, select: ['state:modified'] })
-  const report = buildReport({ analysis: nodes, runResults: p.artifact<RunResults>('run_results.json'), manifest: p.artifact<Manifest>('manifest.json'), run })
+  const report = buildReport({
+    analysis: nodes,
+    runResults: p.artifact<RunResults>('run_results.json'),
+    manifest: p.artifact<Manifest>('manifest.json'),
+    run
+  })
   const valid = validateReport(JSON.parse(JSON.stringify(report)))
   return { report, schemaErrors: valid ? [] : validateReport.errors, markdown: renderMarkdown(report, { maxChars: 60_000 }) }
 }
@@ -169,252 +180,310 @@ describe.each(testWarehouses('scenarios'))('where refs resolve, on real dbt with
     return warehouse.relation(schema, identifier).replace(/"/g, '&quot;')
   }
 
-  it('(1) empty CI schema: every unmodified parent resolves to production', async () => {
-    const p = fresh()
-    addRepeatCustomerColumn(p)
-    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
-    const nodes = analyse(p, prodState, 'production')
-    expect(statuses(p)).toEqual({ customers: 'success', not_null_customers_customer_id: 'pass', unique_customers_customer_id: 'pass' })
-    expect(pairs(nodes)).toEqual({
-      'customers > orders': 'production',
-      'customers > stg_customers': 'production',
-      'customers > country_codes': 'production',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-    const { report, schemaErrors, markdown } = reportOf(p, nodes, true)
-    expect(schemaErrors).toEqual([])
-    expect(report.counts).toMatchObject({ total: 3, by_status: { success: 1, pass: 2 }, by_classification: { production: 3, 'this-run': 2 } })
-    expect(markdown).toContain('Refs: <code>orders</code> → 🏭 production · <code>stg_customers</code> → 🏭 production · <code>country_codes</code> → 🏭 production')
-    expect(markdown).toContain(`<code>${escaped('prod', 'orders')}</code>`)
-  }, TIMEOUT)
+  it(
+    '(1) empty CI schema: every unmodified parent resolves to production',
+    async () => {
+      const p = fresh()
+      addRepeatCustomerColumn(p)
+      await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+      const nodes = analyse(p, prodState, 'production')
+      expect(statuses(p)).toEqual({ customers: 'success', not_null_customers_customer_id: 'pass', unique_customers_customer_id: 'pass' })
+      expect(pairs(nodes)).toEqual({
+        'customers > orders': 'production',
+        'customers > stg_customers': 'production',
+        'customers > country_codes': 'production',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+      const { report, schemaErrors, markdown } = reportOf(p, nodes, true)
+      expect(schemaErrors).toEqual([])
+      expect(report.counts).toMatchObject({
+        total: 3,
+        by_status: { success: 1, pass: 2 },
+        by_classification: { production: 3, 'this-run': 2 }
+      })
+      expect(markdown).toContain(
+        'Refs: <code>orders</code> → 🏭 production · <code>stg_customers</code> → 🏭 production · <code>country_codes</code> → 🏭 production'
+      )
+      expect(markdown).toContain(`<code>${escaped('prod', 'orders')}</code>`)
+    },
+    TIMEOUT
+  )
 
-  it('(2) a parent already in the CI schema: dev; with --favor-state: production', async () => {
-    const p = fresh()
-    await ciOk(p, ['run', '-s', 'stg_customers'])
-    addRepeatCustomerColumn(p)
-    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
-    let nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'customers > orders': 'production',
-      'customers > stg_customers': 'dev',
-      'customers > country_codes': 'production',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
+  it(
+    '(2) a parent already in the CI schema: dev; with --favor-state: production',
+    async () => {
+      const p = fresh()
+      await ciOk(p, ['run', '-s', 'stg_customers'])
+      addRepeatCustomerColumn(p)
+      await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+      let nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'customers > orders': 'production',
+        'customers > stg_customers': 'dev',
+        'customers > country_codes': 'production',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
 
-    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--favor-state', '--state', prodState])
-    nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'customers > orders': 'production',
-      'customers > stg_customers': 'production',
-      'customers > country_codes': 'production',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+      await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--favor-state', '--state', prodState])
+      nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'customers > orders': 'production',
+        'customers > stg_customers': 'production',
+        'customers > country_codes': 'production',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 
-  it('(3) two modified models, one refs the other: this-run', async () => {
-    const p = fresh()
-    addRepeatCustomerColumn(p)
-    p.edit('models/marts/orders.sql', (sql) => sql.replace('o.status,', 'o.status,\n    o.order_date is not null as has_date,'))
-    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
-    const nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'orders > stg_orders': 'production',
-      'orders > int_order_payments': 'inlined',
-      'orders > int_order_payments > stg_payments': 'production',
-      'customers > orders': 'this-run',
-      'customers > stg_customers': 'production',
-      'customers > country_codes': 'production',
-      'not_null_orders_order_id > orders': 'this-run',
-      'unique_orders_order_id > orders': 'this-run',
-      'assert_order_amounts_non_negative > orders': 'this-run',
-      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'this-run',
-      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'production',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+  it(
+    '(3) two modified models, one refs the other: this-run',
+    async () => {
+      const p = fresh()
+      addRepeatCustomerColumn(p)
+      p.edit('models/marts/orders.sql', (sql) => sql.replace('o.status,', 'o.status,\n    o.order_date is not null as has_date,'))
+      await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+      const nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'orders > stg_orders': 'production',
+        'orders > int_order_payments': 'inlined',
+        'orders > int_order_payments > stg_payments': 'production',
+        'customers > orders': 'this-run',
+        'customers > stg_customers': 'production',
+        'customers > country_codes': 'production',
+        'not_null_orders_order_id > orders': 'this-run',
+        'unique_orders_order_id > orders': 'this-run',
+        'assert_order_amounts_non_negative > orders': 'this-run',
+        'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'this-run',
+        'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'production',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 
-  it('(4) a staging baseline: refs read staging and are labelled staging', async () => {
-    const p = fresh()
-    const stagingState = dirname(await p.deploy('staging'))
-    addRepeatCustomerColumn(p)
-    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', stagingState])
-    const nodes = analyse(p, stagingState, 'staging')
-    expect(pairs(nodes)).toEqual({
-      'customers > orders': 'staging',
-      'customers > stg_customers': 'staging',
-      'customers > country_codes': 'staging',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'staging')).toEqual([])
-    const sql = p.artifact<RunResults>('run_results.json').results.find((r) => r.unique_id === 'model.jaffle_shop.customers')!.compiled_code!
-    expect(sql).toContain(warehouse.relation('staging', 'orders'))
-    for (const parent of ['orders', 'stg_customers', 'country_codes']) expect(sql).not.toContain(warehouse.relation('prod', parent))
-  }, TIMEOUT)
+  it(
+    '(4) a staging baseline: refs read staging and are labelled staging',
+    async () => {
+      const p = fresh()
+      const stagingState = dirname(await p.deploy('staging'))
+      addRepeatCustomerColumn(p)
+      await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', stagingState])
+      const nodes = analyse(p, stagingState, 'staging')
+      expect(pairs(nodes)).toEqual({
+        'customers > orders': 'staging',
+        'customers > stg_customers': 'staging',
+        'customers > country_codes': 'staging',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'staging')).toEqual([])
+      const sql = p
+        .artifact<RunResults>('run_results.json')
+        .results.find((r) => r.unique_id === 'model.jaffle_shop.customers')!.compiled_code!
+      expect(sql).toContain(warehouse.relation('staging', 'orders'))
+      for (const parent of ['orders', 'stg_customers', 'country_codes']) expect(sql).not.toContain(warehouse.relation('prod', parent))
+    },
+    TIMEOUT
+  )
 
-  it('(5) an ephemeral parent is inlined; its own parent resolves on its own (production, then dev)', async () => {
-    const p = fresh()
-    await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
-    let nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'orders > stg_orders': 'production',
-      'orders > int_order_payments': 'inlined',
-      'orders > int_order_payments > stg_payments': 'production'
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
+  it(
+    '(5) an ephemeral parent is inlined; its own parent resolves on its own (production, then dev)',
+    async () => {
+      const p = fresh()
+      await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
+      let nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'orders > stg_orders': 'production',
+        'orders > int_order_payments': 'inlined',
+        'orders > int_order_payments > stg_payments': 'production'
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
 
-    await ciOk(p, ['run', '-s', 'stg_payments'])
-    await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
-    nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'orders > stg_orders': 'production',
-      'orders > int_order_payments': 'inlined',
-      'orders > int_order_payments > stg_payments': 'dev'
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+      await ciOk(p, ['run', '-s', 'stg_payments'])
+      await ciOk(p, ['run', '-s', 'orders', '--defer', '--state', prodState])
+      nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'orders > stg_orders': 'production',
+        'orders > int_order_payments': 'inlined',
+        'orders > int_order_payments > stg_payments': 'dev'
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 
-  it('(6) versioned model parents: v1 pinned and latest v2, deferred or built per version', async () => {
-    const p = fresh()
-    p.edit('models/marts/customer_segments.sql', (sql) => sql.replace("else 'standard' end as segment", "else 'standard' end as segment,\n    1 as segment_version"))
-    await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
-    let nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'customer_segments > dim_customers.v2': 'production',
-      'customer_segments > dim_customers.v1': 'production',
-      'customer_segments > customers': 'production',
-      'not_null_customer_segments_customer_id > customer_segments': 'this-run'
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
+  it(
+    '(6) versioned model parents: v1 pinned and latest v2, deferred or built per version',
+    async () => {
+      const p = fresh()
+      p.edit('models/marts/customer_segments.sql', (sql) =>
+        sql.replace("else 'standard' end as segment", "else 'standard' end as segment,\n    1 as segment_version")
+      )
+      await ciOk(p, ['build', '-s', 'state:modified', '--defer', '--state', prodState])
+      let nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'customer_segments > dim_customers.v2': 'production',
+        'customer_segments > dim_customers.v1': 'production',
+        'customer_segments > customers': 'production',
+        'not_null_customer_segments_customer_id > customer_segments': 'this-run'
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
 
-    await ciOk(p, ['build', '-s', 'dim_customers.v1', 'customer_segments', '--defer', '--state', prodState])
-    nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'dim_customers.v1 > stg_customers': 'production',
-      'unique_dim_customers_v1_customer_id > dim_customers.v1': 'this-run',
-      'customer_segments > dim_customers.v2': 'production',
-      'customer_segments > dim_customers.v1': 'this-run',
-      'customer_segments > customers': 'production',
-      'not_null_customer_segments_customer_id > customer_segments': 'this-run'
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+      await ciOk(p, ['build', '-s', 'dim_customers.v1', 'customer_segments', '--defer', '--state', prodState])
+      nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'dim_customers.v1 > stg_customers': 'production',
+        'unique_dim_customers_v1_customer_id > dim_customers.v1': 'this-run',
+        'customer_segments > dim_customers.v2': 'production',
+        'customer_segments > dim_customers.v1': 'this-run',
+        'customer_segments > customers': 'production',
+        'not_null_customer_segments_customer_id > customer_segments': 'this-run'
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 
-  it('(7) seed, snapshot and source parents', async () => {
-    const p = fresh()
-    await ciOk(p, ['build', '-s', 'country_codes', 'customers', 'customer_history', 'stg_customers', '--defer', '--state', prodState])
-    let nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'stg_customers > raw_customers': 'source',
-      'customers > orders': 'production',
-      'customers > stg_customers': 'this-run',
-      'customers > country_codes': 'this-run',
-      'customer_history > customers_snapshot': 'production',
-      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'production',
-      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'this-run',
-      'not_null_stg_customers_customer_id > stg_customers': 'this-run',
-      'unique_stg_customers_customer_id > stg_customers': 'this-run',
-      'not_null_country_codes_country_code > country_codes': 'this-run',
-      'unique_country_codes_country_code > country_codes': 'this-run',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
+  it(
+    '(7) seed, snapshot and source parents',
+    async () => {
+      const p = fresh()
+      await ciOk(p, ['build', '-s', 'country_codes', 'customers', 'customer_history', 'stg_customers', '--defer', '--state', prodState])
+      let nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'stg_customers > raw_customers': 'source',
+        'customers > orders': 'production',
+        'customers > stg_customers': 'this-run',
+        'customers > country_codes': 'this-run',
+        'customer_history > customers_snapshot': 'production',
+        'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'production',
+        'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'this-run',
+        'not_null_stg_customers_customer_id > stg_customers': 'this-run',
+        'unique_stg_customers_customer_id > stg_customers': 'this-run',
+        'not_null_country_codes_country_code > country_codes': 'this-run',
+        'unique_country_codes_country_code > country_codes': 'this-run',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
 
-    await ciOk(p, ['build', '-s', 'customers_snapshot', 'customer_history', '--defer', '--state', prodState])
-    nodes = analyse(p, prodState, 'production')
-    expect(pairs(nodes)).toEqual({
-      'customers_snapshot > stg_customers': 'dev',
-      'customer_history > customers_snapshot': 'this-run'
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+      await ciOk(p, ['build', '-s', 'customers_snapshot', 'customer_history', '--defer', '--state', prodState])
+      nodes = analyse(p, prodState, 'production')
+      expect(pairs(nodes)).toEqual({
+        'customers_snapshot > stg_customers': 'dev',
+        'customer_history > customers_snapshot': 'this-run'
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 
-  it('(8) a failed node keeps its evidence; its skipped children are unknown (not compiled)', async () => {
-    const p = fresh()
-    p.edit('models/marts/orders.sql', (sql) => `${sql}\nwhere not_a_function(`)
-    const run = await ci(p, ['build', '-s', 'orders+', '--defer', '--state', prodState])
-    expect(run.code).toBe(1)
-    const nodes = analyse(p, prodState, 'production')
-    const st = statuses(p)
-    expect(st.orders).toBe('error')
-    expect(Object.entries(st).filter(([name]) => name !== 'orders').every(([, s]) => s === 'skipped')).toBe(true)
-    expect(pairs(nodes)).toEqual({
-      'orders > stg_orders': 'production',
-      'orders > int_order_payments': 'inlined',
-      'orders > int_order_payments > stg_payments': 'production',
-      'customers > orders': 'unknown',
-      'customers > stg_customers': 'unknown',
-      'customers > country_codes': 'unknown',
-      'customer_segments > dim_customers.v2': 'unknown',
-      'customer_segments > dim_customers.v1': 'unknown',
-      'customer_segments > customers': 'unknown',
-      'daily_revenue > orders': 'unknown',
-      'not_null_orders_order_id > orders': 'unknown',
-      'unique_orders_order_id > orders': 'unknown',
-      'assert_order_amounts_non_negative > orders': 'unknown',
-      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'unknown',
-      'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'unknown',
-      'not_null_customer_segments_customer_id > customer_segments': 'unknown',
-      'not_null_customers_customer_id > customers': 'unknown',
-      'unique_customers_customer_id > customers': 'unknown'
-    })
-    const customers = nodes.find((n) => n.name === 'customers')!
-    expect(customers.refs.every((r) => r.reason === 'not-compiled' && r.evidence.includes('skipped'))).toBe(true)
-    expect(nodes.find((n) => n.name === 'orders')!.message).toMatch(/syntax error/i)
-    expect(check(p, nodes, 'prod')).toEqual([])
-    const { schemaErrors, markdown } = reportOf(p, nodes, false)
-    expect(schemaErrors).toEqual([])
-    expect(markdown).toContain('### ❌ dbt build failed')
-    expect(markdown).toMatch(/<pre>(Runtime|Database) Error in model orders \(models\/marts\/orders\.sql\)\n[^<]*syntax error/)
-  }, TIMEOUT)
+  it(
+    '(8) a failed node keeps its evidence; its skipped children are unknown (not compiled)',
+    async () => {
+      const p = fresh()
+      p.edit('models/marts/orders.sql', (sql) => `${sql}\nwhere not_a_function(`)
+      const run = await ci(p, ['build', '-s', 'orders+', '--defer', '--state', prodState])
+      expect(run.code).toBe(1)
+      const nodes = analyse(p, prodState, 'production')
+      const st = statuses(p)
+      expect(st.orders).toBe('error')
+      expect(
+        Object.entries(st)
+          .filter(([name]) => name !== 'orders')
+          .every(([, s]) => s === 'skipped')
+      ).toBe(true)
+      expect(pairs(nodes)).toEqual({
+        'orders > stg_orders': 'production',
+        'orders > int_order_payments': 'inlined',
+        'orders > int_order_payments > stg_payments': 'production',
+        'customers > orders': 'unknown',
+        'customers > stg_customers': 'unknown',
+        'customers > country_codes': 'unknown',
+        'customer_segments > dim_customers.v2': 'unknown',
+        'customer_segments > dim_customers.v1': 'unknown',
+        'customer_segments > customers': 'unknown',
+        'daily_revenue > orders': 'unknown',
+        'not_null_orders_order_id > orders': 'unknown',
+        'unique_orders_order_id > orders': 'unknown',
+        'assert_order_amounts_non_negative > orders': 'unknown',
+        'relationships_orders_customer_id__customer_id__ref_stg_customers_ > orders': 'unknown',
+        'relationships_orders_customer_id__customer_id__ref_stg_customers_ > stg_customers': 'unknown',
+        'not_null_customer_segments_customer_id > customer_segments': 'unknown',
+        'not_null_customers_customer_id > customers': 'unknown',
+        'unique_customers_customer_id > customers': 'unknown'
+      })
+      const customers = nodes.find((n) => n.name === 'customers')!
+      expect(customers.refs.every((r) => r.reason === 'not-compiled' && r.evidence.includes('skipped'))).toBe(true)
+      expect(nodes.find((n) => n.name === 'orders')!.message).toMatch(/syntax error/i)
+      expect(check(p, nodes, 'prod')).toEqual([])
+      const { schemaErrors, markdown } = reportOf(p, nodes, false)
+      expect(schemaErrors).toEqual([])
+      expect(markdown).toContain('### ❌ dbt build failed')
+      expect(markdown).toMatch(/<pre>(Runtime|Database) Error in model orders \(models\/marts\/orders\.sql\)\n[^<]*syntax error/)
+    },
+    TIMEOUT
+  )
 
-  it('(8b) a node that fails while compiling has no SQL: its refs are unknown', async () => {
-    const p = fresh()
-    p.edit('models/marts/customers.sql', (sql) => `${sql}\n{% if execute %}{{ exceptions.raise_compiler_error('stop here') }}{% endif %}`)
-    const run = await ci(p, ['build', '-s', 'customers', '--defer', '--state', prodState])
-    expect(run.code).toBe(1)
-    const nodes = analyse(p, prodState, 'production')
-    const customers = nodes.find((n) => n.name === 'customers')!
-    expect(customers).toMatchObject({ status: 'error', compiled: false })
-    expect(customers.refs.map((r) => [r.name, r.classification, r.reason])).toEqual([
-      ['orders', 'unknown', 'not-compiled'],
-      ['stg_customers', 'unknown', 'not-compiled'],
-      ['country_codes', 'unknown', 'not-compiled']
-    ])
-    expect(customers.refs[0].evidence).toContain('failed before compiling')
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+  it(
+    '(8b) a node that fails while compiling has no SQL: its refs are unknown',
+    async () => {
+      const p = fresh()
+      p.edit('models/marts/customers.sql', (sql) => `${sql}\n{% if execute %}{{ exceptions.raise_compiler_error('stop here') }}{% endif %}`)
+      const run = await ci(p, ['build', '-s', 'customers', '--defer', '--state', prodState])
+      expect(run.code).toBe(1)
+      const nodes = analyse(p, prodState, 'production')
+      const customers = nodes.find((n) => n.name === 'customers')!
+      expect(customers).toMatchObject({ status: 'error', compiled: false })
+      expect(customers.refs.map((r) => [r.name, r.classification, r.reason])).toEqual([
+        ['orders', 'unknown', 'not-compiled'],
+        ['stg_customers', 'unknown', 'not-compiled'],
+        ['country_codes', 'unknown', 'not-compiled']
+      ])
+      expect(customers.refs[0].evidence).toContain('failed before compiling')
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 
-  it('(9) --no-defer: refs read the CI schema; dbt fails while the parents are missing there', async () => {
-    const p = fresh()
-    addRepeatCustomerColumn(p)
-    const failed = await ci(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
-    expect(failed.code).toBe(1)
-    expect(p.artifact<RunResults>('run_results.json').args?.defer).toBe(false)
-    let nodes = analyse(p, prodState, null)
-    expect(statuses(p)).toEqual({ customers: 'error', not_null_customers_customer_id: 'skipped', unique_customers_customer_id: 'skipped' })
-    expect(nodes.find((n) => n.name === 'customers')!.message).toMatch(/does not exist/)
-    expect(pairs(nodes)).toEqual({
-      'customers > orders': 'dev',
-      'customers > stg_customers': 'dev',
-      'customers > country_codes': 'dev',
-      'not_null_customers_customer_id > customers': 'unknown',
-      'unique_customers_customer_id > customers': 'unknown'
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
+  it(
+    '(9) --no-defer: refs read the CI schema; dbt fails while the parents are missing there',
+    async () => {
+      const p = fresh()
+      addRepeatCustomerColumn(p)
+      const failed = await ci(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
+      expect(failed.code).toBe(1)
+      expect(p.artifact<RunResults>('run_results.json').args?.defer).toBe(false)
+      let nodes = analyse(p, prodState, null)
+      expect(statuses(p)).toEqual({
+        customers: 'error',
+        not_null_customers_customer_id: 'skipped',
+        unique_customers_customer_id: 'skipped'
+      })
+      expect(nodes.find((n) => n.name === 'customers')!.message).toMatch(/does not exist/)
+      expect(pairs(nodes)).toEqual({
+        'customers > orders': 'dev',
+        'customers > stg_customers': 'dev',
+        'customers > country_codes': 'dev',
+        'not_null_customers_customer_id > customers': 'unknown',
+        'unique_customers_customer_id > customers': 'unknown'
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
 
-    await ciOk(p, ['build', '-s', '+customers', '--exclude', 'customers'])
-    await ciOk(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
-    nodes = analyse(p, prodState, null)
-    expect(pairs(nodes)).toEqual({
-      'customers > orders': 'dev',
-      'customers > stg_customers': 'dev',
-      'customers > country_codes': 'dev',
-      ...CUSTOMERS_TESTS_THIS_RUN
-    })
-    expect(check(p, nodes, 'prod')).toEqual([])
-  }, TIMEOUT)
+      await ciOk(p, ['build', '-s', '+customers', '--exclude', 'customers'])
+      await ciOk(p, ['build', '-s', 'state:modified', '--no-defer', '--state', prodState])
+      nodes = analyse(p, prodState, null)
+      expect(pairs(nodes)).toEqual({
+        'customers > orders': 'dev',
+        'customers > stg_customers': 'dev',
+        'customers > country_codes': 'dev',
+        ...CUSTOMERS_TESTS_THIS_RUN
+      })
+      expect(check(p, nodes, 'prod')).toEqual([])
+    },
+    TIMEOUT
+  )
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { CiSchemaError, ciSchemaName, MAX_SCHEMA_LENGTH, sanitizeSchemaName } from '../src/schema/ci-schema.js'
+import { CiSchemaError, ciSchemaName, MAX_SCHEMA_LENGTH, sanitizeSchemaName } from '../src/safety/ci-schema.js'
 
 describe('ciSchemaName', () => {
   it('fills {pr}, {run_id} and {branch}', () => {
@@ -48,7 +48,9 @@ describe('ciSchemaName', () => {
   })
 
   it('rejects unknown placeholders and templates that leave no name', () => {
-    expect(() => ciSchemaName('ci_{sha}', { pr: 1 })).toThrow(/\{sha\} is not a known placeholder. Accepted: \{pr\}, \{run_id\}, \{branch\}/)
+    expect(() => ciSchemaName('ci_{sha}', { pr: 1 })).toThrow(
+      /\{sha\} is not a known placeholder. Accepted: \{pr\}, \{run_id\}, \{branch\}/
+    )
     expect(() => ciSchemaName('---', {})).toThrow(/leaves no letters, digits or underscores/)
   })
 })

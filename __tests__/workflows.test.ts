@@ -27,7 +27,9 @@ interface Workflow {
   jobs: Record<string, Job>
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yml'))
+  .sort()
 const text = (file: string): string => readFileSync(join(dir, file), 'utf8')
 const workflow = (file: string): Workflow => parse(text(file)) as Workflow
 const actionInputs = Object.keys((parse(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as { inputs: object }).inputs)

@@ -17,10 +17,10 @@ import * as util$8 from 'util';
 import util__default from 'util';
 import require$$0$3 from 'node:assert';
 import require$$0$5 from 'node:net';
-import http$1 from 'node:http';
+import http$1, { request as request$4 } from 'node:http';
 import require$$0$4, { Readable, Transform } from 'node:stream';
 import require$$0$2 from 'node:buffer';
-import require$$0$6, { inspect } from 'node:util';
+import require$$0$6, { inspect as inspect$1 } from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$7 from 'node:diagnostics_channel';
@@ -36,23 +36,25 @@ import require$$1$4 from 'node:dns';
 import require$$5$4 from 'string_decoder';
 import * as child from 'child_process';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { join, dirname as dirname$1, relative, resolve, sep as sep$3, isAbsolute } from 'node:path';
-import { createHash, createHmac } from 'node:crypto';
-import fs$1, { existsSync, createWriteStream, createReadStream, readFileSync, readdirSync, mkdirSync, writeFileSync as writeFileSync$1, statSync } from 'node:fs';
-import { readFile, mkdir as mkdir$1, copyFile as copyFile$1, rm as rm$1, rename as rename$1, stat as stat$1 } from 'node:fs/promises';
+import fs$1, { existsSync, readFileSync, statSync, createWriteStream, createReadStream, writeFileSync as writeFileSync$1, readdirSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
+import os$1, { tmpdir, homedir, EOL as EOL$2, constants as constants$7 } from 'node:os';
+import { join, isAbsolute, resolve, dirname as dirname$1, sep as sep$3, relative, delimiter as delimiter$1 } from 'node:path';
 import require$$0$8 from 'process';
 import * as require$$0$1 from 'buffer';
 import require$$0__default, { Buffer as Buffer$1 } from 'buffer';
+import { createHash, createHmac } from 'node:crypto';
+import { readFile, mkdir as mkdir$1, copyFile as copyFile$1, rm as rm$1, rename as rename$1, stat as stat$1 } from 'node:fs/promises';
+import https$1, { request as request$3 } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import require$$1$5 from 'zlib';
 import * as require$$5 from 'stream';
 import require$$5__default, { Readable as Readable$1 } from 'stream';
 import require$$5$5, { URL as URL$1 } from 'url';
-import os$1, { EOL as EOL$2, homedir, tmpdir } from 'node:os';
 import process$1 from 'node:process';
-import https$1 from 'node:https';
 import { createRequire } from 'node:module';
 import require$$1$6 from 'tty';
+import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -28709,11 +28711,11 @@ var HttpCodes;
     HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
     HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
 })(HttpCodes || (HttpCodes = {}));
-var Headers;
+var Headers$1;
 (function (Headers) {
     Headers["Accept"] = "accept";
     Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
+})(Headers$1 || (Headers$1 = {}));
 var MediaTypes;
 (function (MediaTypes) {
     MediaTypes["ApplicationJson"] = "application/json";
@@ -28856,7 +28858,7 @@ class HttpClient {
      */
     getJson(requestUrl_1) {
         return __awaiter$h(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers$1.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers$1.Accept, MediaTypes.ApplicationJson);
             const res = yield this.get(requestUrl, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
         });
@@ -28864,8 +28866,8 @@ class HttpClient {
     postJson(requestUrl_1, obj_1) {
         return __awaiter$h(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
+            additionalHeaders[Headers$1.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers$1.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers$1.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.post(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -28874,8 +28876,8 @@ class HttpClient {
     putJson(requestUrl_1, obj_1) {
         return __awaiter$h(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
+            additionalHeaders[Headers$1.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers$1.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers$1.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.put(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -28884,8 +28886,8 @@ class HttpClient {
     patchJson(requestUrl_1, obj_1) {
         return __awaiter$h(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
             const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
+            additionalHeaders[Headers$1.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers$1.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers$1.ContentType] =
                 this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
             const res = yield this.patch(requestUrl, data, additionalHeaders);
             return this._processResponse(res, this.requestOptions);
@@ -29152,7 +29154,7 @@ class HttpClient {
     _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
         let clientHeader;
         if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys$1(this.requestOptions.headers)[Headers.ContentType];
+            const headerValue = lowercaseKeys$1(this.requestOptions.headers)[Headers$1.ContentType];
             if (headerValue) {
                 if (typeof headerValue === 'number') {
                     clientHeader = String(headerValue);
@@ -29165,7 +29167,7 @@ class HttpClient {
                 }
             }
         }
-        const additionalValue = additionalHeaders[Headers.ContentType];
+        const additionalValue = additionalHeaders[Headers$1.ContentType];
         // Return the first non-undefined value, converting numbers or arrays to strings if necessary
         if (additionalValue !== undefined) {
             if (typeof additionalValue === 'number') {
@@ -30727,23 +30729,32 @@ function info(message) {
 }
 
 /**
- * Typed errors. main.ts decides severity from the type in one place: every ActionError fails the
- * step with its message; anything else is reported as an unexpected error.
+ * The action's one error model. Every error the action expects and explains is an ActionError;
+ * its fields decide, in main.ts alone, what the step does with it:
+ * - `severity: 'fail'` fails the step with the message (bad input, unsafe target, dbt failed);
+ * - `severity: 'warn'` writes a warning and lets the step's other result stand (a report that
+ *   could not be posted, a cleanup that had nothing to do).
+ * Anything else that is thrown is a defect of the action: it fails the step with a short message
+ * that says so, and the stack goes to the debug log only.
  */
 /** Base class of the errors the action expects and explains. */
 class ActionError extends Error {
-    constructor(message) {
-        super(message);
+    /** What the step does with this error. */
+    severity;
+    /** The input at fault, when one is. */
+    input;
+    constructor(message, options = {}) {
+        super(message, options.cause === undefined ? undefined : { cause: options.cause });
         this.name = new.target.name;
+        this.severity = options.severity ?? 'fail';
+        this.input = options.input;
     }
 }
 /** An input has a value the action cannot use. */
 class InputError extends ActionError {
-    input;
     value;
     constructor(input, value, accepted) {
-        super(`Invalid value for input '${input}': '${value}'. ${accepted}`);
-        this.input = input;
+        super(`Invalid value for input '${input}': '${value}'. ${accepted}`, { input });
         this.value = value;
     }
 }
@@ -30762,78 +30773,49 @@ class DbtFailedError extends ActionError {
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
 }
+/** How main.ts treats a thrown value: fail or warn, with which message. */
+function verdictOf(error) {
+    if (error instanceof ActionError)
+        return { severity: error.severity, message: error.message, expected: true };
+    return {
+        severity: 'fail',
+        message: `Unexpected error in dbt-defer-action: ${messageOf(error)}. Re-run with debug logging (ACTIONS_STEP_DEBUG) for the stack, and report it.`,
+        expected: false
+    };
+}
 
-/** Base class of the baseline errors, so main.ts can tell them from programming errors. */
-class BaselineError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = new.target.name;
-    }
+function parseArgsStringToArgv(value, env, file) {
+    // ([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*) Matches nested quotes until the first space outside of quotes
+    // [^\s'"]+ or Match if not a space ' or "
+    // (['"])([^\5]*?)\5 or Match "quoted text" without quotes
+    // `\3` and `\5` are a backreference to the quote style (' or ") captured
+    var myRegexp = /([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*)|[^\s'"]+|(['"])([^\5]*?)\5/gi;
+    var myString = value;
+    var myArray = [];
+    var match;
+    do {
+        // Each call to exec returns the next regex match as an array
+        match = myRegexp.exec(myString);
+        if (match !== null) {
+            // Index 1 in the array is the captured group if it exists
+            // Index 0 is the matched text, which we use if no captured group exists
+            myArray.push(firstString(match[1], match[6], match[0]));
+        }
+    } while (match !== null);
+    return myArray;
 }
-/** An input (or a file the action reads settings from) is missing or malformed. */
-class BaselineConfigError extends BaselineError {
-    input;
-    constructor(message, 
-    /** The input at fault, e.g. `dbt-cloud-account-id`. */
-    input) {
-        super(message);
-        this.input = input;
+// Accepts any number of arguments, and returns the first one that is a string
+// (even an empty string)
+function firstString() {
+    var args = [];
+    for (var _i = 0; _i < arguments.length; _i++) {
+        args[_i] = arguments[_i];
     }
-}
-/** A service (dbt Cloud, a manifest URL, the file system) failed to answer usefully. */
-class BaselineServiceError extends BaselineError {
-    status;
-    constructor(message, 
-    /** HTTP status, when the failure was an HTTP answer. */
-    status) {
-        super(message);
-        this.status = status;
-    }
-}
-/** The service refused the credentials (HTTP 401 or 403). */
-class BaselineAuthError extends BaselineServiceError {
-    input;
-    constructor(message, status, 
-    /** The input holding the credentials that were refused. */
-    input) {
-        super(message, status);
-        this.input = input;
-    }
-}
-/** The baseline file is not a usable dbt manifest of this project. */
-class ManifestCheckError extends BaselineError {
-    location;
-    constructor(message, 
-    /** Where the manifest came from, for the message. */
-    location) {
-        super(message);
-        this.location = location;
-    }
-}
-/** Staging was chosen and has no baseline. The action never falls back to production. */
-class NoStagingBaselineError extends BaselineError {
-    env;
-    searched;
-    constructor(message, 
-    /** Always staging; kept for symmetry with {@link NoBaselineError}. */
-    env, 
-    /** Where the source looked. */
-    searched) {
-        super(message);
-        this.env = env;
-        this.searched = searched;
-    }
-}
-/** Production has no baseline and `if-no-baseline` is `fail`. */
-class NoBaselineError extends BaselineError {
-    env;
-    searched;
-    constructor(message, env, 
-    /** Where the source looked. */
-    searched) {
-        super(message);
-        this.env = env;
-        this.searched = searched;
+    for (var i = 0; i < args.length; i++) {
+        var arg = args[i];
+        if (typeof arg === "string") {
+            return arg;
+        }
     }
 }
 
@@ -39550,6 +39532,695 @@ function requireDist$3 () {
 var distExports$2 = requireDist$3();
 
 /**
+ * Typed errors of the baseline modules. They are ActionErrors: main.ts decides from their fields
+ * what each means for the run (every one of them fails the step), and the message already says
+ * what to change.
+ */
+/** Base class of the baseline errors. */
+class BaselineError extends ActionError {
+    constructor(message, input) {
+        super(message, { input });
+    }
+}
+/** An input (or a file the action reads settings from) is missing or malformed. */
+class BaselineConfigError extends BaselineError {
+    /** @param input the input at fault, e.g. `dbt-cloud-account-id`. */
+    constructor(message, input) {
+        super(message, input);
+    }
+}
+/** A service (dbt Cloud, a manifest URL, the file system) failed to answer usefully. */
+class BaselineServiceError extends BaselineError {
+    status;
+    constructor(message, 
+    /** HTTP status, when the failure was an HTTP answer. */
+    status, input) {
+        super(message, input);
+        this.status = status;
+    }
+}
+/** The service refused the credentials (HTTP 401 or 403). */
+class BaselineAuthError extends BaselineServiceError {
+    /** @param input the input holding the credentials that were refused. */
+    constructor(message, status, input) {
+        super(message, status, input);
+    }
+}
+/** A network call or the whole baseline search ran out of time. */
+class BaselineTimeoutError extends BaselineServiceError {
+    /** @param input the input that sets the limit that was hit, e.g. `http-idle-timeout`. */
+    constructor(message, input) {
+        super(message, undefined, input);
+    }
+}
+/** The actions cache service failed (as opposed to holding no matching entry). */
+class CacheServiceError extends BaselineServiceError {
+}
+/** The baseline file is not a usable dbt manifest of this project. */
+class ManifestCheckError extends BaselineError {
+    location;
+    constructor(message, 
+    /** Where the manifest came from, for the message. */
+    location) {
+        super(message);
+        this.location = location;
+    }
+}
+/** Staging was chosen and has no baseline. The action never falls back to production. */
+class NoStagingBaselineError extends BaselineError {
+    env;
+    searched;
+    constructor(message, 
+    /** Always staging; kept for symmetry with {@link NoBaselineError}. */
+    env, 
+    /** Where the source looked. */
+    searched) {
+        super(message);
+        this.env = env;
+        this.searched = searched;
+    }
+}
+/** Production has no baseline and `if-no-baseline` is `fail`. */
+class NoBaselineError extends BaselineError {
+    env;
+    searched;
+    constructor(message, env, 
+    /** Where the source looked. */
+    searched) {
+        super(message);
+        this.env = env;
+        this.searched = searched;
+    }
+}
+
+/**
+ * Which dbt Cloud environment id the user pinned, following the dbt Cloud CLI's precedence and
+ * putting the action's own input first: input `defer-env-id` > env DBT_CLOUD_DEFER_ENV_ID >
+ * dbt_project.yml `dbt-cloud: defer-env-id` > dbt_cloud.yml `context: defer-env-id`.
+ * Pure: the caller (inputs.ts) reads the variable and the files and hands in their text.
+ */
+const describe = {
+    input: 'the input `defer-env-id`',
+    DBT_CLOUD_DEFER_ENV_ID: 'the environment variable DBT_CLOUD_DEFER_ENV_ID',
+    'dbt_project.yml': 'dbt_project.yml (`dbt-cloud: defer-env-id`)',
+    'dbt_cloud.yml': 'dbt_cloud.yml (`context: defer-env-id`)'
+};
+/** Resolves the precedence and validates the winner (digits only). */
+function resolveDeferEnvId(a) {
+    const candidates = [
+        ['input', () => a.input],
+        ['DBT_CLOUD_DEFER_ENV_ID', () => a.envVar],
+        ['dbt_project.yml', () => fromYaml(a.dbtProjectYml, ['dbt-cloud', 'defer-env-id'], 'dbt_project.yml')],
+        ['dbt_cloud.yml', () => fromYaml(a.dbtCloudYml, ['context', 'defer-env-id'], 'dbt_cloud.yml')]
+    ];
+    for (const [origin, read] of candidates) {
+        const value = read()?.trim();
+        if (value)
+            return { id: validated(value, origin), origin };
+    }
+    return {};
+}
+function validated(value, origin) {
+    if (/^\d+$/.test(value))
+        return value;
+    throw new BaselineConfigError(`Invalid dbt Cloud environment id '${value}' in ${describe[origin]}. Expected the numeric id of a deployment environment ` +
+        "(the number after /environments/ in the environment's dbt Cloud URL).", origin === 'input' ? 'defer-env-id' : origin);
+}
+/** The scalar at `path` of a YAML text, as a string; numbers are accepted (YAML reads 123 as one). */
+function fromYaml(text, path, file) {
+    if (text === undefined)
+        return undefined;
+    let doc;
+    try {
+        doc = distExports$2.parse(text);
+    }
+    catch (error) {
+        throw new BaselineConfigError(`${file} is not valid YAML (${messageOf(error)}); fix it or set the input \`defer-env-id\`.`, file);
+    }
+    const section = isRecord$2(doc) ? doc[path[0]] : undefined;
+    const value = isRecord$2(section) ? section[path[1]] : undefined;
+    if (value === undefined || value === null || value === '')
+        return undefined;
+    if (typeof value === 'string' || typeof value === 'number')
+        return String(value);
+    throw new BaselineConfigError(`${file} sets \`${path.join(': ')}\` to a ${typeof value}; expected a numeric environment id.`, file);
+}
+function isRecord$2(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Names of the action's inputs, outputs and the runner variables it reads, in one place: a rename
+ * is one edit here (and in action.yml), and a typo does not compile. __tests__/constants.test.ts
+ * checks the input and output names against action.yml.
+ */
+/** Inputs of action.yml. */
+var Input;
+(function (Input) {
+    Input["Mode"] = "mode";
+    Input["ProjectDir"] = "project-dir";
+    Input["ProfilesDir"] = "profiles-dir";
+    Input["Target"] = "target";
+    Input["DbtExecutable"] = "dbt-executable";
+    Input["Command"] = "command";
+    Input["Select"] = "select";
+    Input["Exclude"] = "exclude";
+    Input["Selector"] = "selector";
+    Input["Defer"] = "defer";
+    Input["FavorState"] = "favor-state";
+    Input["ExtraArgs"] = "extra-args";
+    Input["Deps"] = "deps";
+    Input["CloneIncremental"] = "clone-incremental";
+    Input["DeferEnv"] = "defer-env";
+    Input["BaselineSource"] = "baseline-source";
+    Input["IfNoBaseline"] = "if-no-baseline";
+    Input["CacheBaseline"] = "cache-baseline";
+    Input["StatePath"] = "state-path";
+    Input["StagingStatePath"] = "staging-state-path";
+    Input["ArtifactName"] = "artifact-name";
+    Input["ProductionWorkflow"] = "production-workflow";
+    Input["StagingWorkflow"] = "staging-workflow";
+    Input["BaselineBranch"] = "baseline-branch";
+    Input["MaxRunsSearched"] = "max-runs-searched";
+    Input["HttpConnectTimeout"] = "http-connect-timeout";
+    Input["HttpIdleTimeout"] = "http-idle-timeout";
+    Input["DownloadTimeout"] = "download-timeout";
+    Input["BaselineTimeout"] = "baseline-timeout";
+    Input["PublishFailure"] = "publish-failure";
+    Input["CacheKeyPrefix"] = "cache-key-prefix";
+    Input["StagingCache"] = "staging-cache";
+    Input["DbtCloudAccountId"] = "dbt-cloud-account-id";
+    Input["DbtCloudApiToken"] = "dbt-cloud-api-token";
+    Input["DbtCloudHost"] = "dbt-cloud-host";
+    Input["DbtCloudProjectId"] = "dbt-cloud-project-id";
+    Input["DeferEnvId"] = "defer-env-id";
+    Input["ProductionUrl"] = "production-url";
+    Input["StagingUrl"] = "staging-url";
+    Input["UrlAuthorization"] = "url-authorization";
+    Input["Comment"] = "comment";
+    Input["GithubToken"] = "github-token";
+    Input["PrNumber"] = "pr-number";
+    Input["CiSchema"] = "ci-schema";
+    Input["CiSchemaEnvVar"] = "ci-schema-env-var";
+    Input["CleanSlate"] = "clean-slate";
+})(Input || (Input = {}));
+/** Outputs of action.yml. */
+var Output;
+(function (Output) {
+    Output["Success"] = "success";
+    Output["SelectedCount"] = "selected-count";
+    Output["StatePath"] = "state-path";
+    Output["RunResultsPath"] = "run-results-path";
+    Output["ManifestPath"] = "manifest-path";
+    Output["DeferredEnv"] = "deferred-env";
+    Output["BaselineSource"] = "baseline-source";
+    Output["BaselineRunId"] = "baseline-run-id";
+    Output["BaselineRunUrl"] = "baseline-run-url";
+    Output["BaselineSha"] = "baseline-sha";
+    Output["BaselineGeneratedAt"] = "baseline-generated-at";
+    Output["BuiltAll"] = "built-all";
+    Output["CiSchema"] = "ci-schema";
+    Output["CacheKey"] = "cache-key";
+    Output["CommentUrl"] = "comment-url";
+    Output["SummaryPath"] = "summary-path";
+    Output["ReportPath"] = "report-path";
+})(Output || (Output = {}));
+
+/**
+ * The dbt flags and environment variables that decide where dbt writes and where it reads state
+ * from. The action sets them itself, from its inputs, so that its safety check and its report
+ * speak of the same target, project, profiles and state dbt really uses: a user's value for any
+ * of them is refused with the input that sets it. Pure.
+ */
+const OWNED = [
+    { flags: ['--target'], shortFlag: '-t', envVar: 'DBT_TARGET', instead: `the input '${Input.Target}'` },
+    {
+        flags: ['--target-path'],
+        envVar: 'DBT_TARGET_PATH',
+        instead: "nothing: the action keeps dbt's artifacts in a directory of its own (outputs 'manifest-path' and 'run-results-path' give them)"
+    },
+    { flags: ['--profiles-dir'], envVar: 'DBT_PROFILES_DIR', instead: `the input '${Input.ProfilesDir}'` },
+    { flags: ['--project-dir'], envVar: 'DBT_PROJECT_DIR', instead: `the input '${Input.ProjectDir}'` },
+    { flags: ['--state'], envVar: 'DBT_STATE', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` },
+    {
+        flags: ['--defer-state'],
+        envVar: 'DBT_DEFER_STATE',
+        instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)`
+    },
+    { flags: ['--defer', '--no-defer'], envVar: 'DBT_DEFER', instead: `the input '${Input.Defer}'` },
+    { flags: ['--favor-state', '--no-favor-state'], envVar: 'DBT_FAVOR_STATE', instead: `the input '${Input.FavorState}'` },
+    // dbt's deprecated spellings of the same settings.
+    { flags: [], envVar: 'DBT_DEFER_TO_STATE', instead: `the input '${Input.Defer}'` },
+    { flags: [], envVar: 'DBT_FAVOR_STATE_MODE', instead: `the input '${Input.FavorState}'` },
+    { flags: [], envVar: 'DBT_ARTIFACT_STATE_PATH', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` }
+];
+/** A flag or variable the action owns was given by the user. */
+class OwnedSettingError extends ActionError {
+}
+function ownerOfArg(arg) {
+    const name = arg.split('=')[0];
+    return OWNED.find((o) => o.flags.includes(name) || (o.shortFlag !== undefined && arg.startsWith(o.shortFlag) && !arg.startsWith('--')));
+}
+/**
+ * Throws OwnedSettingError when `extra-args` holds a flag the action owns (`--target prod`,
+ * `--target=prod`, `-tprod`, `--no-defer`, ...).
+ */
+function assertNoOwnedFlags(extraArgs) {
+    for (const arg of extraArgs) {
+        const owner = ownerOfArg(arg);
+        if (!owner)
+            continue;
+        throw new OwnedSettingError(`Input '${Input.ExtraArgs}' holds '${arg.split('=')[0]}', which the action sets itself: it decides where dbt writes and which state it reads, ` +
+            `and the safety check and the report must speak of what dbt really uses. Remove it from '${Input.ExtraArgs}' and use ${owner.instead}.`, { input: Input.ExtraArgs });
+    }
+}
+/** The owned environment variables, with dbt's `DBT_ENGINE_` aliases. */
+function ownedEnvVars() {
+    return OWNED.flatMap((o) => o.envVar ? [o.envVar, o.envVar.replace(/^DBT_/, 'DBT_ENGINE_')].map((name) => ({ name, instead: o.instead })) : []);
+}
+/**
+ * Throws OwnedSettingError when the environment sets an owned variable to something other than
+ * what the action will pass (`allowed` maps a variable to the value the action itself uses, e.g.
+ * DBT_TARGET to the `target` input; such a variable is accepted when it agrees).
+ */
+function assertNoOwnedEnv(env, allowed = {}) {
+    for (const { name, instead } of ownedEnvVars()) {
+        const value = env[name];
+        if (value === undefined || value === '')
+            continue;
+        const agreed = allowed[name.replace(/^DBT_ENGINE_/, 'DBT_')];
+        if (agreed !== undefined && agreed === value)
+            continue;
+        throw new OwnedSettingError(`The environment variable ${name} is set to '${value}', but the action sets this dbt setting itself and passes it as a flag. ` +
+            `Remove ${name} from the step's or job's env and use ${instead}.`);
+    }
+}
+/** Throws when a selection input value starts with '-' (it would be read as a dbt flag). */
+function assertSelectionValues(input, values) {
+    const flagLike = values.find((v) => v.startsWith('-'));
+    if (flagLike === undefined)
+        return;
+    throw new OwnedSettingError(`Invalid value for input '${input}': '${flagLike}'. Expected dbt node selection methods such as 'state:modified+' or 'tag:nightly'; ` +
+        `a value starting with '-' would be read by dbt as a flag. Put dbt flags in '${Input.ExtraArgs}'.`, { input });
+}
+
+/**
+ * Secrets never leave the run. The action knows its secrets (tokens, the url-authorization
+ * header, credentials and query strings inside URL inputs); every text it publishes (log lines,
+ * step outputs, the job summary, report.json, summary.md, the PR comment, annotations, dbt's
+ * streamed output) goes through one {@link Redactor} before it leaves the process. The runner's
+ * own masking (core.setSecret) covers the job log only; this covers everything else too.
+ */
+/** What a secret is replaced with. */
+const REDACTED = '***';
+/** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
+const MIN_SECRET_LENGTH = 4;
+function forms(secret) {
+    const json = JSON.stringify(secret).slice(1, -1);
+    const variants = [secret, json, encodeURIComponent(secret)];
+    // An Authorization header value is also worth scrubbing without its scheme.
+    const scheme = /^(?:bearer|token|basic)\s+(\S.*)$/i.exec(secret);
+    if (scheme)
+        variants.push(scheme[1]);
+    return variants.filter((v) => v.length >= MIN_SECRET_LENGTH);
+}
+/** A redactor for these secrets (empty and very short values are ignored). */
+function createRedactor(secrets) {
+    const all = new Set();
+    for (const secret of secrets)
+        if (secret)
+            for (const form of forms(secret.trim()))
+                all.add(form);
+    const sorted = [...all].sort((a, b) => b.length - a.length);
+    return {
+        secrets: sorted,
+        scrub: (text) => {
+            let out = scrubUrls(text);
+            for (const secret of sorted)
+                if (out.includes(secret))
+                    out = out.split(secret).join(REDACTED);
+            return out;
+        }
+    };
+}
+/**
+ * Credentials in URLs of a text, whether or not the action knew them: userinfo always, and the
+ * values of query parameters whose names say they are secret (`token`, `sig`, `key`, ...):
+ * `https://user:pass@host/p?token=x&page=2` becomes `https://***@host/p?token=***&page=2`.
+ */
+function scrubUrls(text) {
+    return text
+        .replace(/\b(https?:\/\/)[^\s/@'"<>`]+@/gi, `$1${REDACTED}@`)
+        .replace(/([?&][^=&\s'"<>`]*(?:token|key|secret|sig|signature|password|passwd|auth|credential|code)[^=&\s'"<>`]*=)[^&\s#'"<>`]+/gi, `$1${REDACTED}`);
+}
+/**
+ * The secrets inside a URL input: its password, username and every query value. Registered
+ * with the runner and the redactor before any request is made.
+ */
+function secretsOfUrl(value) {
+    if (!value)
+        return [];
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return [];
+    }
+    const found = [decodeURIComponent(url.password), decodeURIComponent(url.username)];
+    for (const [, v] of url.searchParams)
+        found.push(v);
+    return found.filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+/** A URL for messages: no userinfo, no query string, no fragment. */
+function displayUrl$1(value) {
+    try {
+        const url = new URL(value);
+        return `${url.protocol}//${url.host}${url.pathname}`;
+    }
+    catch {
+        return scrubUrls(value);
+    }
+}
+
+const MODES = ['build', 'publish', 'cleanup'];
+const COMMANDS = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
+const DEFER_ENVS = ['auto', 'staging', 'production'];
+const SOURCES = ['github-artifact', 'actions-cache', 'dbt-cloud', 'url', 'path'];
+const NO_BASELINE = ['fail', 'build-all'];
+const DEPS = ['auto', 'always', 'never'];
+/** Reads a trimmed input; empty means unset. */
+function text(name) {
+    return getInput(name).trim();
+}
+function optional(name) {
+    return text(name) || undefined;
+}
+/** Parses an input that must be one of a fixed set of words. */
+function oneOf(name, allowed, fallback) {
+    const value = text(name) || fallback;
+    if (allowed.includes(value))
+        return value;
+    throw new InputError(name, value, `Expected one of: ${allowed.join(', ')}.`);
+}
+/** Parses a boolean input (YAML 1.2 core schema words), naming the input and value when wrong. */
+function flag(name, fallback) {
+    if (!text(name))
+        return fallback;
+    try {
+        return getBooleanInput(name);
+    }
+    catch {
+        throw new InputError(name, text(name), 'Expected true or false.');
+    }
+}
+/** Parses a positive whole number input. */
+function positiveInt(name, fallback) {
+    const value = text(name);
+    if (!value)
+        return fallback;
+    if (!/^[1-9][0-9]*$/.test(value))
+        throw new InputError(name, value, 'Expected a whole number of 1 or more.');
+    return Number(value);
+}
+/** Splits a selection input on spaces and new lines (dbt reads several values as a union). */
+function splitSelection(value) {
+    return value.split(/\s+/).filter((part) => part.length > 0);
+}
+/** Splits extra dbt arguments: one or more per line, quotes keeping spaces inside one argument. */
+function splitArgs(name, value) {
+    const args = [];
+    for (const line of value.split(/\r?\n/)) {
+        if ((line.match(/"/g) ?? []).length % 2 === 1 || (line.match(/'/g) ?? []).length % 2 === 1) {
+            throw new InputError(name, line.trim(), 'A quote is not closed on this line; close it, or put each argument on its own line.');
+        }
+        args.push(...parseArgsStringToArgv(line.trim()));
+    }
+    return args;
+}
+/** Resolves a path input against the workspace. */
+function workspacePath(workspace, value) {
+    return isAbsolute(value) ? value : resolve(workspace, value);
+}
+function readRunContext(env) {
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    return {
+        repository: env.GITHUB_REPOSITORY ?? '',
+        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
+        eventName: env.GITHUB_EVENT_NAME ?? '',
+        eventPath: env.GITHUB_EVENT_PATH || undefined,
+        runId: env.GITHUB_RUN_ID || undefined,
+        sha: env.GITHUB_SHA || undefined,
+        ref: env.GITHUB_REF || undefined,
+        branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
+        tempDir: env.RUNNER_TEMP || tmpdir(),
+        workspace
+    };
+}
+function readProjectDir(workspace) {
+    const value = text('project-dir') || '.';
+    const dir = workspacePath(workspace, value);
+    if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, 'dbt_project.yml'))) {
+        throw new InputError('project-dir', value, `Expected a directory holding dbt_project.yml, relative to the workspace (${workspace}); check out the repository first (actions/checkout) and point project-dir at the dbt project.`);
+    }
+    return dir;
+}
+function readProfilesDir(workspace) {
+    const value = optional('profiles-dir');
+    if (!value)
+        return undefined;
+    const dir = workspacePath(workspace, value);
+    if (!existsSync(join(dir, 'profiles.yml'))) {
+        throw new InputError('profiles-dir', value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`);
+    }
+    return dir;
+}
+function readBaselineSource() {
+    const value = text('baseline-source');
+    if (!value)
+        return text('state-path') || text('staging-state-path') ? 'path' : 'github-artifact';
+    return oneOf('baseline-source', SOURCES, 'github-artifact');
+}
+function readHttpsUrl(name) {
+    const value = optional(name);
+    if (!value)
+        return undefined;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(name, value, 'Expected an absolute https:// URL of a manifest.json.');
+    }
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+        throw new InputError(name, value, 'Expected an https:// URL (plain http is accepted only for a loopback address).');
+    }
+    return value;
+}
+function readFileIfPresent(path) {
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+function readDbtCloud(env, projectDir) {
+    const token = optional('dbt-cloud-api-token');
+    if (token)
+        setSecret(token);
+    const deferEnv = resolveDeferEnvId({
+        input: optional('defer-env-id'),
+        envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
+        dbtProjectYml: readFileIfPresent(join(projectDir, 'dbt_project.yml')),
+        dbtCloudYml: readFileIfPresent(join(env.HOME || homedir(), '.dbt', 'dbt_cloud.yml'))
+    });
+    const accountId = optional('dbt-cloud-account-id');
+    if (accountId && !/^[0-9]+$/.test(accountId)) {
+        throw new InputError('dbt-cloud-account-id', accountId, 'Expected the numeric account id from your dbt Cloud URL.');
+    }
+    const projectId = optional('dbt-cloud-project-id');
+    if (projectId && !/^[0-9]+$/.test(projectId)) {
+        throw new InputError('dbt-cloud-project-id', projectId, 'Expected the numeric project id from your dbt Cloud URL.');
+    }
+    return {
+        accountId,
+        token,
+        baseUrl: (readHttpsUrl('dbt-cloud-host') ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
+        projectId,
+        deferEnvId: deferEnv.id,
+        deferEnvIdOrigin: deferEnv.origin
+    };
+}
+function readBaseline(env, workspace, projectDir) {
+    const source = readBaselineSource();
+    const authorization = optional('url-authorization');
+    if (authorization)
+        setSecret(authorization);
+    return {
+        source,
+        deferEnv: oneOf('defer-env', DEFER_ENVS, 'auto'),
+        ifNoBaseline: oneOf('if-no-baseline', NO_BASELINE, 'fail'),
+        cacheFetched: flag('cache-baseline', true),
+        path: {
+            production: optional('state-path') && workspacePath(workspace, text('state-path')),
+            staging: optional('staging-state-path') && workspacePath(workspace, text('staging-state-path'))
+        },
+        artifact: {
+            artifactName: text('artifact-name') || 'dbt-manifest',
+            productionWorkflow: optional('production-workflow'),
+            stagingWorkflow: optional('staging-workflow'),
+            branch: optional('baseline-branch'),
+            maxRuns: positiveInt('max-runs-searched', 20)
+        },
+        cache: {
+            keyPrefix: text('cache-key-prefix') || 'dbt-defer-baseline',
+            stagingConfigured: flag('staging-cache', false),
+            publishFailure: oneOf('publish-failure', ['fail', 'warn'], 'fail')
+        },
+        dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
+        url: {
+            production: readHttpsUrl('production-url'),
+            staging: readHttpsUrl('staging-url'),
+            authorization
+        },
+        network: {
+            connectTimeoutMs: positiveInt('http-connect-timeout', 30) * 1000,
+            idleTimeoutMs: positiveInt('http-idle-timeout', 30) * 1000,
+            downloadTimeoutMs: positiveInt('download-timeout', 600) * 1000,
+            searchTimeoutMs: positiveInt('baseline-timeout', 900) * 1000
+        }
+    };
+}
+function readPrNumber() {
+    const value = text('pr-number');
+    if (!value)
+        return undefined;
+    if (!/^[1-9][0-9]*$/.test(value))
+        throw new InputError('pr-number', value, 'Expected a pull request number such as 42.');
+    return Number(value);
+}
+function readCiSchema() {
+    const envVar = text('ci-schema-env-var') || 'DBT_CI_SCHEMA';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
+        throw new InputError('ci-schema-env-var', envVar, 'Expected an environment variable name (letters, digits, underscores).');
+    }
+    return { template: text('ci-schema'), envVar, cleanSlate: flag('clean-slate', false) };
+}
+/** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
+function readProfilesDirSetting(env, workspace) {
+    const fromInput = readProfilesDir(workspace);
+    const fromEnv = env.DBT_PROFILES_DIR?.trim();
+    if (fromInput || !fromEnv)
+        return fromInput;
+    const dir = workspacePath(workspace, fromEnv);
+    if (!existsSync(join(dir, 'profiles.yml'))) {
+        throw new InputError('DBT_PROFILES_DIR', fromEnv, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist. Or set the input '${Input.ProfilesDir}'.`);
+    }
+    return dir;
+}
+function readDbt(env, workspace, projectDir) {
+    const selector = optional(Input.Selector);
+    const select = selector ? [] : splitSelection(getInput(Input.Select) || 'state:modified');
+    const exclude = splitSelection(getInput(Input.Exclude));
+    assertSelectionValues(Input.Select, select);
+    assertSelectionValues(Input.Exclude, exclude);
+    assertSelectionValues(Input.Selector, selector ? [selector] : []);
+    const extraArgs = splitArgs(Input.ExtraArgs, getInput(Input.ExtraArgs));
+    assertNoOwnedFlags(extraArgs);
+    const profilesDir = readProfilesDirSetting(env, workspace);
+    const target = optional(Input.Target);
+    return {
+        executable: text(Input.DbtExecutable) || 'dbt',
+        projectDir,
+        profilesDir,
+        target,
+        targetPath: env.DBT_TARGET_PATH || undefined,
+        command: oneOf(Input.Command, COMMANDS, 'build'),
+        select,
+        exclude,
+        selector,
+        defer: flag(Input.Defer, true),
+        favorState: flag(Input.FavorState, false),
+        extraArgs,
+        deps: oneOf(Input.Deps, DEPS, 'auto'),
+        cloneIncremental: flag(Input.CloneIncremental, false),
+        env: dbtEnvironment(env)
+    };
+}
+/**
+ * Checks that the environment does not set a dbt flag the action owns (DBT_TARGET, DBT_STATE,
+ * ...) to another value than the action passes. A variable that names what the action passes
+ * anyway (DBT_PROFILES_DIR, which the action adopts, or the same target) is accepted.
+ */
+function checkOwnedEnv(env, workspace, dbt) {
+    const same = (name, actual) => {
+        const value = env[name]?.trim();
+        return value && actual && workspacePath(workspace, value) === actual ? env[name] : undefined;
+    };
+    assertNoOwnedEnv(env, {
+        DBT_TARGET: dbt.target,
+        DBT_PROFILES_DIR: same('DBT_PROFILES_DIR', dbt.profilesDir),
+        DBT_PROJECT_DIR: same('DBT_PROJECT_DIR', dbt.projectDir)
+    });
+}
+/** Every secret the action knows of, registered with the runner before any request is made. */
+function collectSecrets() {
+    const secrets = [
+        text(Input.GithubToken),
+        text(Input.DbtCloudApiToken),
+        text(Input.UrlAuthorization),
+        ...secretsOfUrl(text(Input.ProductionUrl)),
+        ...secretsOfUrl(text(Input.StagingUrl)),
+        ...secretsOfUrl(text(Input.DbtCloudHost))
+    ].filter((s) => s.length > 0);
+    for (const secret of secrets)
+        setSecret(secret);
+    return secrets;
+}
+/** Reads and validates every input once. The only reader of inputs and the environment. */
+function getInputs(env = process.env) {
+    const secrets = collectSecrets();
+    const context = readRunContext(env);
+    const mode = oneOf(Input.Mode, MODES, 'build');
+    const projectDir = readProjectDir(context.workspace);
+    const dbt = readDbt(env, context.workspace, projectDir);
+    if (mode !== 'publish')
+        checkOwnedEnv(env, context.workspace, dbt);
+    return {
+        mode,
+        dbt,
+        baseline: readBaseline(env, context.workspace, projectDir),
+        ciSchema: readCiSchema(),
+        report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
+        context,
+        secrets
+    };
+}
+/** Variables of the runner's environment that dbt is never given: the action's inputs and the runner's own tokens. */
+const NOT_FOR_DBT = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RESULTS_URL$|ACTIONS_CACHE_URL$|ACTIONS_RUNTIME_URL$)/;
+/**
+ * The environment handed to dbt: the runner's, less the action's own inputs (its secrets among
+ * them) and the runner's tokens. What the user's job set for dbt passes through.
+ */
+function dbtEnvironment(env = process.env) {
+    const copy = {};
+    for (const [key, value] of Object.entries(env))
+        if (value !== undefined && !NOT_FOR_DBT.test(key))
+            copy[key] = value;
+    return copy;
+}
+/** The event payload of the run (GITHUB_EVENT_PATH), or an empty object when there is none. */
+function readEventPayload(eventPath) {
+    if (!eventPath || !existsSync(eventPath))
+        return {};
+    try {
+        const payload = JSON.parse(readFileSync(eventPath, 'utf8'));
+        return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload : {};
+    }
+    catch (error) {
+        throw new InputError('GITHUB_EVENT_PATH', eventPath, `Expected a JSON event payload: ${messageOf(error)}.`);
+    }
+}
+
+/**
  * Checks that a baseline file is a dbt manifest dbt can defer to, and that it belongs to this
  * project. dbt itself refuses a newer schema and upgrades older ones; the action says so before
  * dbt does, with a message that names the file's origin.
@@ -39567,6 +40238,7 @@ function checkManifest(input, expected, location = 'the baseline manifest') {
     const value = typeof input === 'string' ? parseJson(input, location) : input;
     const metadata = metadataOf(value, location);
     const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location);
+    checkShape(value, metadata, location);
     const notes = note ? [note] : [];
     const projectNote = checkProject(metadata, expected.projectName, location);
     if (projectNote)
@@ -39641,10 +40313,52 @@ function whereInText(text, message) {
 function metadataOf(value, location) {
     const metadata = isRecord$1(value) ? value.metadata : undefined;
     if (!isRecord$1(metadata) || typeof metadata.dbt_schema_version !== 'string') {
-        throw new ManifestCheckError(`The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`. ` +
+        const found = isRecord$1(metadata) && metadata.dbt_schema_version !== undefined ? ` string (it is ${kind(metadata.dbt_schema_version)})` : '';
+        throw new ManifestCheckError(`The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`${found}. ` +
             "Publish dbt's target/manifest.json (written by dbt build, run or compile).", location);
     }
     return metadata;
+}
+const REPUBLISH = 'dbt cannot defer to it; the file may be truncated, edited or written by another tool. Publish target/manifest.json of a successful dbt build, run or compile again.';
+const METADATA_STRINGS = ['dbt_version', 'generated_at', 'invocation_id', 'project_name', 'project_id', 'adapter_type'];
+/** The fields the action and dbt read: caught here with the field's name rather than as dbt's traceback. */
+function checkShape(manifest, metadata, location) {
+    for (const field of METADATA_STRINGS) {
+        const value = metadata[field];
+        if (value !== undefined && value !== null && typeof value !== 'string')
+            throw shapeError(location, `\`metadata.${field}\` is ${kind(value)}, not a string`);
+    }
+    for (const field of ['nodes', 'sources']) {
+        if (!isRecord$1(manifest[field]))
+            throw shapeError(location, `\`${field}\` is ${manifest[field] === undefined ? 'missing' : kind(manifest[field])}; it must be an object`);
+    }
+    for (const field of ['parent_map', 'child_map']) {
+        const value = manifest[field];
+        if (value !== undefined && value !== null && !isRecord$1(value))
+            throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`);
+    }
+    for (const [key, node] of Object.entries(manifest.nodes))
+        checkNode(key, node, location);
+}
+function checkNode(key, node, location) {
+    if (!isRecord$1(node))
+        throw shapeError(location, `\`nodes["${key}"]\` is ${kind(node)}, not an object`);
+    for (const field of ['unique_id', 'resource_type']) {
+        if (typeof node[field] !== 'string') {
+            throw shapeError(location, `\`nodes["${key}"].${field}\` is ${node[field] === undefined ? 'missing' : kind(node[field])}; it must be a string`);
+        }
+    }
+}
+function shapeError(location, what) {
+    return new ManifestCheckError(`The baseline manifest from ${location} is not a usable dbt manifest: ${what}. ${REPUBLISH}`, location);
+}
+/** The JSON type of a value, for messages. */
+function kind(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'an array';
+    return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 function schemaVersionOf(url, location) {
     const supported = `manifest v${SUPPORTED_MANIFEST_VERSION} (dbt 1.8 to 1.12; v${OLDEST_MANIFEST_VERSION} to v${SUPPORTED_MANIFEST_VERSION - 1} are upgraded by dbt)`;
@@ -39665,7 +40379,10 @@ function schemaVersionOf(url, location) {
         throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`, location);
     }
     if (version < SUPPORTED_MANIFEST_VERSION) {
-        return { version, note: `The baseline manifest has schema manifest v${version}; dbt upgrades it to v${SUPPORTED_MANIFEST_VERSION} when reading it.` };
+        return {
+            version,
+            note: `The baseline manifest has schema manifest v${version}; dbt upgrades it to v${SUPPORTED_MANIFEST_VERSION} when reading it.`
+        };
     }
     return { version };
 }
@@ -39708,7 +40425,11 @@ function stringOrUndefined(value) {
  * relative to the workspace, so two projects of one name in one repository never mix.
  */
 function cacheProjectKey(projectName, projectDirInWorkspace) {
-    const dir = projectDirInWorkspace.split(sep$3).join('/').replace(/^\.\/+/, '').replace(/\/+$/, '') || '.';
+    const dir = projectDirInWorkspace
+        .split(sep$3)
+        .join('/')
+        .replace(/^\.\/+/, '')
+        .replace(/\/+$/, '') || '.';
     const name = projectName.replace(/[^A-Za-z0-9_.]+/g, '_');
     return `${name}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
 }
@@ -39739,9 +40460,13 @@ async function restoreNewest(settings, deps, env, destDir) {
     const fixed = cacheFixedPath(deps.tempDir, projectKey, env);
     await rm$1(fixed, { force: true });
     await mkdir$1(dirname$1(fixed), { recursive: true });
-    const matched = await deps.store.restore([fixed], prefix, [prefix]);
+    const matched = await lookUp(deps.store, fixed, prefix, env);
     if (!matched)
-        return { searched: [`actions cache: no entry with a key starting with '${prefix}' is visible to this branch`] };
+        return {
+            searched: [
+                `actions cache: no entry with a key starting with '${prefix}' is visible to this branch (the cache service answered: nothing was published under this prefix that this branch may read)`
+            ]
+        };
     if (!existsSync(fixed))
         return { searched: [`actions cache: entry '${matched}' holds no manifest.json`] };
     const manifestPath = join(destDir, 'manifest.json');
@@ -39750,6 +40475,18 @@ async function restoreNewest(settings, deps, env, destDir) {
     const sha = matched.slice(prefix.length) || undefined;
     deps.log.info(`Restored the ${env} baseline from the actions cache entry ${matched}.`);
     return { env, source: 'actions-cache', sha, identity: matched, location: `actions cache key ${matched}`, manifestPath };
+}
+/** The newest entry of the prefix; a failing cache service is said to be one, not taken for a miss. */
+async function lookUp(store, fixed, prefix, env) {
+    try {
+        return await store.restore([fixed], prefix, [prefix], { failures: 'throw' });
+    }
+    catch (error) {
+        if (!(error instanceof CacheServiceError))
+            throw error;
+        throw new CacheServiceError(`The actions cache service failed while looking for the ${env} baseline (keys starting with '${prefix}'): ${error.message} ` +
+            'This is a failure of the cache service, not a sign that nothing was published. Re-run the job once the service answers (https://www.githubstatus.com reports outages).');
+    }
 }
 /** Publish mode: checks the deploy's manifest and saves it as the newest baseline of `env`. */
 async function publishBaseline(args) {
@@ -39765,73 +40502,331 @@ async function publishBaseline(args) {
     await mkdir$1(dirname$1(fixed), { recursive: true });
     await copyFile$1(args.manifestPath, fixed);
     await args.cache.save([fixed], key);
+    const unsaved = await confirmSaved(args.cache, fixed, key);
+    if (unsaved)
+        return notSaved(args, key, unsaved);
     args.log.info(`Published the ${args.env} baseline (${args.manifestPath}) to the actions cache as ${key}.`);
-    return { key };
+    return { key, saved: true };
+}
+/**
+ * Looks the key up right after saving: the cache library logs a failed save and carries on, so
+ * only a lookup tells a saved entry (or one saved earlier under the same key) from none.
+ * Returns why the entry is not there, or undefined when it is.
+ */
+async function confirmSaved(cache, fixed, key) {
+    try {
+        const found = await cache.restore([fixed], key, [], { lookupOnly: true, failures: 'throw' });
+        return found === key ? undefined : 'looking the key up right after saving found no such entry';
+    }
+    catch (error) {
+        if (error instanceof CacheServiceError)
+            return `looking the key up right after saving failed: ${error.message}`;
+        throw error;
+    }
+}
+/** `publish-failure: fail` (default) throws; `warn` warns loudly and reports the key as not saved. */
+function notSaved(args, key, why) {
+    const message = `Publishing the ${args.env} baseline failed: the actions cache did not keep the entry ${key} (${why}). ` +
+        "The cache library's lines above say why the save failed. Pull requests cannot defer to this deploy until an entry is saved: re-run this job once the cache service answers.";
+    if ((args.settings.publishFailure ?? 'fail') === 'fail') {
+        throw new BaselineServiceError(`${message} Set \`publish-failure: warn\` to let the deploy job pass anyway.`);
+    }
+    args.log.warning(`${message} The step passes because \`publish-failure\` is \`warn\`.`);
+    return { key, saved: false };
 }
 
 /**
- * Plain HTTP for the remote sources (url, dbt Cloud): a timeout on every attempt, a bounded
- * retry on network errors, 429 and 5xx, and manifest downloads streamed to a file (manifests of
- * large projects run to hundreds of megabytes, so they never pass through one string).
+ * Plain HTTP for the remote sources (url, dbt Cloud, artifact downloads, the GitHub API calls of
+ * the artifact source). Every attempt has a connect timeout, an idle timeout (no bytes received)
+ * and a total limit, all attempts of one baseline search share its deadline, network errors,
+ * 429 and 5xx are retried a bounded number of times, and manifest downloads are streamed to a
+ * file (manifests of large projects run to hundreds of megabytes, so they never pass through
+ * one string). Requests go through node:http(s) rather than fetch, because fetch cannot tell a
+ * connection that is not made from a server that is slow to answer.
  */
-/** Thrown inside an attempt when another attempt may succeed. */
-class Transient extends Error {
+/** The inputs that set each limit, for messages. */
+const NETWORK_INPUTS = {
+    connect: 'http-connect-timeout',
+    idle: 'http-idle-timeout',
+    total: 'download-timeout',
+    deadline: 'baseline-timeout'
+};
+/** The limits action.yml defaults to. */
+const NETWORK_DEFAULTS = {
+    connectTimeoutMs: 30_000,
+    idleTimeoutMs: 30_000,
+    downloadTimeoutMs: 600_000,
+    searchTimeoutMs: 900_000
+};
+/** The HTTP options of the `network` settings. */
+function httpOptionsOf(network) {
+    return { ...network };
+}
+/** The moment by which the whole baseline search must be over (input `baseline-timeout`). */
+class Deadline {
+    limitMs;
+    at;
+    constructor(limitMs) {
+        this.limitMs = limitMs;
+        this.at = Date.now() + limitMs;
+    }
+    remainingMs() {
+        return Math.max(0, this.at - Date.now());
+    }
+    /** The error that stops `what` once the deadline has passed. */
+    error(what, lastFailure) {
+        return new BaselineTimeoutError(`${what} was stopped: the baseline search did not finish within ${seconds(this.limitMs)} (input \`${NETWORK_INPUTS.deadline}\`)` +
+            `${lastFailure ? `; the last attempt failed with: ${lastFailure}` : ''}. Raise \`${NETWORK_INPUTS.deadline}\` if the source is only slow, or check that it answers.`, NETWORK_INPUTS.deadline);
+    }
+    /** Throws {@link error} when the deadline has passed. */
+    check(what) {
+        if (this.remainingMs() === 0)
+            throw this.error(what);
+    }
+}
+/** `options` with a deadline for one search starting now, unless one runs already. */
+function withDeadline(options) {
+    if (options.deadline)
+        return options;
+    return { ...options, deadline: new Deadline(options.searchTimeoutMs ?? NETWORK_DEFAULTS.searchTimeoutMs) };
+}
+/** A failed attempt: whether another may succeed, and the limit that stopped it, if one did. */
+class AttemptFailure extends Error {
+    retry;
+    limit;
     status;
-    constructor(message, status) {
+    constructor(message, retry, limit, status) {
         super(message);
+        this.retry = retry;
+        this.limit = limit;
         this.status = status;
+    }
+}
+/** Arms the limits of one attempt and aborts it when one passes. */
+class Watchdog {
+    options;
+    controller = new AbortController();
+    fired;
+    bytes = 0;
+    timers = {};
+    done = false;
+    constructor(options) {
+        this.options = options;
+        this.arm('connect', options.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs);
+        const total = options.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs;
+        const left = options.deadline?.remainingMs() ?? Infinity;
+        if (left < total)
+            this.arm('deadline', left);
+        else
+            this.arm('total', total);
+    }
+    /** The connection stands: from now on only silence counts. */
+    connected() {
+        this.clear('connect');
+        this.touch();
+    }
+    /** Bytes arrived: the idle timer starts again. */
+    touch(bytes = 0) {
+        this.bytes += bytes;
+        this.clear('idle');
+        this.arm('idle', this.options.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs);
+    }
+    dispose() {
+        this.done = true;
+        for (const limit of Object.keys(this.timers))
+            this.clear(limit);
+    }
+    /** Why the attempt was stopped, once a limit fired. */
+    failure() {
+        const limit = this.fired;
+        return new AttemptFailure(this.describe(limit), limit === 'connect' || limit === 'idle', limit);
+    }
+    describe(limit) {
+        const o = this.options;
+        const input = `input \`${NETWORK_INPUTS[limit]}\``;
+        if (limit === 'connect')
+            return `no connection within ${seconds(o.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)} (connect timeout, ${input})`;
+        if (limit === 'idle')
+            return `no bytes received for ${seconds(o.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)} after ${this.bytes} bytes (idle timeout, ${input})`;
+        if (limit === 'total')
+            return `not finished within ${seconds(o.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs)} (${input})`;
+        return `the baseline search ran past its limit of ${seconds(o.deadline?.limitMs ?? 0)} (${input})`;
+    }
+    arm(limit, ms) {
+        if (this.done)
+            return;
+        const timer = setTimeout(() => {
+            this.fired ??= limit;
+            this.dispose();
+            this.controller.abort(new Error(this.describe(limit)));
+        }, ms);
+        timer.unref();
+        this.timers[limit] = timer;
+    }
+    clear(limit) {
+        clearTimeout(this.timers[limit]);
+        delete this.timers[limit];
     }
 }
 /**
  * GETs `url` and hands the response to `use` inside the retry loop. 2xx and non-retryable
- * statuses reach `use`; network errors, timeouts, 429 and 5xx are retried, then reported as a
- * {@link BaselineServiceError} that names `what`.
+ * statuses reach `use`; network errors, connect and idle timeouts, 429 and 5xx are retried, then
+ * reported as a {@link BaselineServiceError} (a {@link BaselineTimeoutError} for a limit) that
+ * names `what`, which must name the request (with {@link displayUrl}-style URLs).
  */
 async function getWithRetry(url, headers, what, use, options = {}) {
     const retries = options.retries ?? 3;
     for (let attempt = 0;; attempt++) {
+        options.deadline?.check(what);
         try {
-            return await once$1(url, headers, use, options);
+            return await attemptOnce(url, headers, use, options);
         }
         catch (error) {
-            if (!(error instanceof Transient))
+            if (!(error instanceof AttemptFailure))
                 throw error;
-            if (attempt >= retries) {
-                throw new BaselineServiceError(`${what} failed: ${error.message} (${attempt + 1} attempts). Check that the service is up and reachable from the runner, then re-run the job.`, error.status);
-            }
-            options.log?.info(`${what}: ${error.message}; retrying (${attempt + 1} of ${retries}).`);
-            await sleep$1((options.retryDelayMs ?? 1000) * 2 ** attempt);
+            if (!error.retry || attempt >= retries)
+                throw giveUp(what, error, attempt + 1);
+            const pause = (options.retryDelayMs ?? 1000) * 2 ** attempt;
+            if (options.deadline && options.deadline.remainingMs() <= pause)
+                throw options.deadline.error(what, error.message);
+            options.log?.info(`${what}: ${error.message}; retrying in ${seconds(pause)} (retry ${attempt + 1} of ${retries}).`);
+            await sleep$1(pause);
         }
     }
 }
-async function once$1(url, headers, use, options) {
-    const doFetch = options.fetch ?? fetch;
+async function attemptOnce(url, headers, use, options) {
+    const dog = new Watchdog(options);
+    try {
+        const response = await send$1(url, headers, dog, options, 'follow');
+        if (response.status === 429 || response.status >= 500) {
+            await response.body?.cancel().catch(() => undefined);
+            throw new AttemptFailure(`HTTP ${response.status} ${response.statusText}`.trim(), true, undefined, response.status);
+        }
+        return await use(response);
+    }
+    finally {
+        dog.dispose();
+    }
+}
+function giveUp(what, failure, attempts) {
+    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    if (failure.limit) {
+        const input = NETWORK_INPUTS[failure.limit];
+        return new BaselineTimeoutError(`${what} failed: ${failure.message} (${tries}). Raise the input \`${input}\` if the server is only slow, or check that it is up and reachable from the runner.`, input);
+    }
+    const side = failure.status ? `the server answered HTTP ${failure.status}, a failure on its side` : 'the network or the server failed';
+    return new BaselineServiceError(`${what} failed: ${failure.message} (${tries}; ${side}). Check that the service is up and reachable from the runner, then re-run the job.`, failure.status);
+}
+/** Sends one GET, following up to five redirects unless `redirect` is manual. */
+async function send$1(url, headers, dog, options, redirect, signal) {
+    const abort = signal ? AbortSignal.any([signal, dog.controller.signal]) : dog.controller.signal;
+    if (options.fetch)
+        return viaFetch(options.fetch, url, headers, dog, redirect, abort);
+    let current = new URL(url);
+    let sent = headers;
+    for (let hop = 0;; hop++) {
+        const response = await viaNode(current, sent, dog, abort);
+        const location = response.headers.get('location');
+        if (redirect === 'manual' || ![301, 302, 303, 307, 308].includes(response.status) || !location || hop === 5)
+            return response;
+        await response.body?.cancel().catch(() => undefined);
+        const next = new URL(location, current);
+        // As fetch does: credentials never follow a redirect to another origin.
+        if (next.origin !== current.origin)
+            sent = Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'authorization'));
+        current = next;
+    }
+}
+function viaNode(url, headers, dog, signal) {
+    return new Promise((resolve, reject) => {
+        const request = url.protocol === 'https:' ? request$3 : request$4;
+        const req = request(url, { headers, signal }, (res) => {
+            dog.touch();
+            const status = res.statusCode ?? 502;
+            const body = [204, 205, 304].includes(status) ? null : watchBody(Readable.toWeb(res), dog);
+            const answer = new Headers();
+            for (const [name, value] of Object.entries(res.headers))
+                if (value !== undefined)
+                    answer.set(name, Array.isArray(value) ? value.join(', ') : value);
+            if (!body)
+                dog.dispose();
+            resolve(new Response(body, { status, statusText: res.statusMessage, headers: answer }));
+        });
+        req.on('socket', (socket) => {
+            if (!socket.connecting)
+                dog.connected();
+            else
+                socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => dog.connected());
+        });
+        req.on('error', (error) => reject(failure$1(dog, error)));
+        req.end();
+    });
+}
+async function viaFetch(doFetch, url, headers, dog, redirect, signal) {
     let response;
     try {
-        response = await doFetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(options.timeoutMs ?? 300_000) });
+        response = await doFetch(url, { headers, redirect, signal });
     }
     catch (error) {
-        if (isNetworkError(error))
-            throw new Transient(networkMessage(error));
-        throw error;
+        throw failure$1(dog, error);
     }
-    if (response.status === 429 || response.status >= 500) {
-        await response.body?.cancel();
-        throw new Transient(`HTTP ${response.status} ${response.statusText}`.trim(), response.status);
+    dog.connected();
+    if (!response.body)
+        return response;
+    return new Response(watchBody(response.body, dog), {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers
+    });
+}
+/** The body, restarting the idle timer on each chunk and turning read errors into attempt failures. */
+function watchBody(source, dog) {
+    const reader = source.getReader();
+    return new ReadableStream({
+        async pull(controller) {
+            try {
+                const { done, value } = await reader.read();
+                if (dog.fired)
+                    throw dog.failure();
+                if (done) {
+                    dog.dispose();
+                    controller.close();
+                    return;
+                }
+                dog.touch(value.byteLength);
+                controller.enqueue(value);
+            }
+            catch (error) {
+                dog.dispose();
+                controller.error(failure$1(dog, error, 'the answer broke off'));
+            }
+        },
+        cancel(reason) {
+            dog.dispose();
+            return reader.cancel(reason);
+        }
+    });
+}
+/** What went wrong with the connection, in words; whether a retry may help. */
+function failure$1(dog, error, during = 'the request failed') {
+    if (error instanceof AttemptFailure)
+        return error;
+    if (dog.fired)
+        return dog.failure();
+    const code = error.code ?? '';
+    const detail = `${messageOf(error)}${code && !messageOf(error).includes(code) ? ` (${code})` : ''}`;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /aborted|socket hang up|other side closed|terminated/i.test(messageOf(error))) {
+        return new AttemptFailure(`the connection was cut after ${dog.bytes} bytes (${detail})`, true);
     }
-    return use(response);
+    if (code === 'ECONNREFUSED')
+        return new AttemptFailure(`the connection was refused (${detail}): nothing answers at that address`, true);
+    if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(code) || code === 'ENOTFOUND')
+        return new AttemptFailure(`${during}: ${detail}`, false);
+    return new AttemptFailure(`${during}: ${detail}`, true);
 }
 /** Reads a JSON body; a connection lost while reading is retried like a failed request. */
 async function readJson$1(response, what) {
-    let text;
-    try {
-        text = await response.text();
-    }
-    catch (error) {
-        if (isNetworkError(error))
-            throw new Transient(`the answer broke off: ${networkMessage(error)}`);
-        throw error;
-    }
+    const text = await response.text();
     try {
         return JSON.parse(text);
     }
@@ -39865,7 +40860,7 @@ async function streamToFile(response, destPath) {
     }
     catch (error) {
         await rm$1(part, { force: true });
-        throw isNetworkError(error) ? new Transient(`the download broke off: ${networkMessage(error)}`) : error;
+        throw error;
     }
     await rename$1(part, destPath);
     const etag = response.headers.get('etag') ?? undefined;
@@ -39881,20 +40876,40 @@ async function shortBody(response) {
         return '';
     }
 }
-function isNetworkError(error) {
-    if (!(error instanceof Error))
-        return false;
-    // fetch reports connection failures as TypeError (with the cause attached) and time limits
-    // as TimeoutError; file system errors carry a syscall and are not retried.
-    if ('syscall' in error)
-        return false;
-    return error.name === 'TimeoutError' || error.name === 'AbortError' || error instanceof TypeError;
+/**
+ * A fetch with this module's connect and idle timeouts and limits, for the GitHub client's
+ * GET requests (pass it as `request.fetch`). A stopped request fails the way fetch fails, so the
+ * client's own retries apply.
+ */
+function timedFetch(options) {
+    return (async (input, init = {}) => {
+        const url = input instanceof Request ? input.url : String(input);
+        const dog = new Watchdog(options);
+        try {
+            const headers = Object.fromEntries(new Headers(init.headers).entries());
+            return await send$1(url, headers, dog, options, init.redirect === 'manual' ? 'manual' : 'follow', init.signal);
+        }
+        catch (error) {
+            dog.dispose();
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            throw new TypeError('fetch failed', { cause: error });
+        }
+    });
 }
-function networkMessage(error) {
-    const cause = error instanceof Error && error.cause ? ` (${messageOf(error.cause)})` : '';
-    if (error instanceof Error && error.name === 'TimeoutError')
-        return `no complete answer within the time limit${cause}`;
-    return `${messageOf(error)}${cause}`;
+/** The URL without credentials or query string (which often holds a signature), for messages. */
+function displayUrl(url) {
+    let u;
+    try {
+        u = typeof url === 'string' ? new URL(url) : url;
+    }
+    catch {
+        return '(an invalid URL)';
+    }
+    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+}
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
 }
 function sleep$1(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
@@ -39935,7 +40950,7 @@ function createDbtCloudApi(connection, http) {
         },
         async downloadManifest(runId, destPath) {
             const url = `${base}/api/v2/accounts/${account}/runs/${runId}/artifacts/manifest.json`;
-            const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId}`, http);
+            const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId} (GET ${displayUrl(url)})`, http);
             if (result.ok)
                 return true;
             if (result.status === 404)
@@ -39945,7 +40960,7 @@ function createDbtCloudApi(connection, http) {
     };
 }
 async function getJson(url, headers, connection, notFound, http) {
-    const what = `dbt Cloud request ${new URL(url).pathname}`;
+    const what = `The dbt Cloud request GET ${displayUrl(url)}`;
     return getWithRetry(url, headers, what, async (response) => {
         if (!response.ok) {
             const body = await shortBody(response);
@@ -39996,7 +41011,7 @@ function createUrlSource(settings, deps = {}) {
     return {
         kind: 'url',
         stagingConfigured: async () => Boolean(settings.staging),
-        fetch: (env, destDir) => fetchUrl(settings, env, destDir, deps.http ?? {})
+        fetch: (env, destDir) => fetchUrl(settings, env, destDir, withDeadline(deps.http ?? {}))
     };
 }
 /** Throws unless `value` is an https URL (or http on a loopback host). */
@@ -40006,7 +41021,7 @@ function validateUrl(value, input) {
         url = new URL(value);
     }
     catch {
-        throw new BaselineConfigError(`Invalid URL '${value}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input);
+        throw new BaselineConfigError(`Invalid URL '${displayUrl(value)}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input);
     }
     const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
     if (!allowed) {
@@ -40014,11 +41029,6 @@ function validateUrl(value, input) {
             'because the request can carry `url-authorization`. Use the https address of the manifest.', input);
     }
     return url;
-}
-/** The URL without credentials or query string (which often holds a signature), for messages. */
-function displayUrl(url) {
-    const u = typeof url === 'string' ? new URL(url) : url;
-    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
 }
 async function fetchUrl(settings, env, destDir, http) {
     const url = settings[env];
@@ -40030,25 +41040,44 @@ async function fetchUrl(settings, env, destDir, http) {
     const headers = { Accept: 'application/json' };
     if (settings.authorization)
         headers.Authorization = settings.authorization;
-    const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, `Downloading the ${env} manifest from ${shown}`, http);
+    const what = `Downloading the ${env} manifest from ${shown} (input \`${inputOf$1[env]}\`)`;
+    const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, what, http);
     if (result.ok)
         return found(env, shown, result.file);
     if (result.status === 404 || result.status === 410)
         return { searched: [`${shown}: HTTP ${result.status}, no manifest there`] };
-    throw refusal(result.status, result.body, shown, Boolean(settings.authorization));
+    throw refusal$1(result.status, result.body, shown, {
+        input: inputOf$1[env],
+        authorization: Boolean(settings.authorization),
+        inUrl: carriesCredentials(url)
+    });
 }
 function found(env, shown, file) {
     const version = file.etag ?? file.lastModified ?? file.sha256;
     return { env, source: 'url', identity: `url:${shown}:${version}`, location: shown, manifestPath: file.path };
 }
-function refusal(status, body, shown, hadAuthorization) {
+/** Whether the URL itself carries credentials: user:pass@, or a query string (tokens, signatures). */
+function carriesCredentials(url) {
+    const u = new URL(url);
+    return Boolean(u.username || u.password || u.search);
+}
+/** A final non-2xx answer (never retried): refused credentials name the input that holds them. */
+function refusal$1(status, body, shown, credentials) {
     if (status === 401 || status === 403) {
-        const hint = hadAuthorization
-            ? 'Check the input `url-authorization`: it is sent as the whole Authorization header value (e.g. `Bearer <token>`), and the credentials must be allowed to read the file.'
-            : 'No `url-authorization` was set; set it to the Authorization header value the server expects.';
-        return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${hint}`, status, 'url-authorization');
+        const input = credentials.authorization || !credentials.inUrl ? 'url-authorization' : credentials.input;
+        return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${credentialHint(credentials)}`, status, input);
     }
-    return new BaselineServiceError(`Downloading ${shown} failed with HTTP ${status}${body ? `: ${body}` : ''}. Check the URL and the server.`, status);
+    return new BaselineServiceError(`Downloading ${shown} (input \`${credentials.input}\`) failed with HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}. ` +
+        `This answer is not retried; check the URL${credentials.inUrl ? ' and the credentials in it' : ''}, and that the server serves the file.`, status);
+}
+function credentialHint(c) {
+    if (c.authorization) {
+        return 'Check the input `url-authorization`: it is sent as the whole Authorization header value (e.g. `Bearer <token>`), and the credentials must be allowed to read the file.';
+    }
+    if (c.inUrl) {
+        return `The credentials are in the input \`${c.input}\` (user:password@ or a token in the query string): check that they are current and allowed to read the file, or pass them as \`url-authorization\` instead.`;
+    }
+    return 'No `url-authorization` was set; set it to the Authorization header value the server expects.';
 }
 
 /**
@@ -40063,7 +41092,8 @@ const PAGE_SIZE = 25;
 /** Creates the `dbt-cloud` source; throws at once when the account id or token is missing. */
 function createDbtCloudSource(settings, deps) {
     const connection = checkConnection(settings);
-    const api = createDbtCloudApi(connection, { ...deps.http, log: deps.http?.log ?? deps.log });
+    // The search starts here: listing environments counts against its deadline too.
+    const api = createDbtCloudApi(connection, withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log }));
     const environments = new EnvironmentResolver(settings, api, deps.log);
     return {
         kind: 'dbt-cloud',
@@ -40119,7 +41149,9 @@ class EnvironmentResolver {
         }
         const match = (await this.environments()).find((e) => e.deployment_type === env);
         if (!match)
-            return { searched: [`dbt Cloud project ${this.settings.projectId}: no ${env} environment (no deployment environment of type '${env}')`] };
+            return {
+                searched: [`dbt Cloud project ${this.settings.projectId}: no ${env} environment (no deployment environment of type '${env}')`]
+            };
         return { id: String(match.id), label: `${match.id}${match.name ? ` '${match.name}'` : ''}` };
     }
     environments() {
@@ -40219,7 +41251,13 @@ function isCiRun(run) {
     if (job?.triggers?.github_webhook === true || job?.triggers?.git_provider_webhook === true)
         return true;
     const trigger = run.trigger ?? {};
-    const prKeys = ['github_pull_request_id', 'gitlab_merge_request_id', 'azure_pull_request_id', 'azure_devops_pull_request_id', 'git_provider_pull_request_id'];
+    const prKeys = [
+        'github_pull_request_id',
+        'gitlab_merge_request_id',
+        'azure_pull_request_id',
+        'azure_devops_pull_request_id',
+        'git_provider_pull_request_id'
+    ];
     return prKeys.some((key) => trigger[key] !== undefined && trigger[key] !== null && trigger[key] !== '');
 }
 
@@ -40281,30 +41319,51 @@ function sha256(text) {
 }
 
 /** Typed errors of the GitHub modules; main.ts decides what each one means for the run. */
-/** The token may not write the report comment. The report is still in the job summary: warn. */
-class CommentPermissionError extends Error {
-    permission;
+/**
+ * The report comment could not be read or written. The report is still in the job summary, so
+ * the caller warns and goes on.
+ */
+class CommentError extends ActionError {
     status;
-    name = 'CommentPermissionError';
+    request;
+    constructor(message, 
+    /** HTTP status GitHub answered (0 when no answer came). */
+    status, 
+    /** The request that failed, method and path, e.g. `POST /repos/o/r/issues/7/comments`. */
+    request = '') {
+        super(message, { severity: 'warn', input: 'github-token' });
+        this.status = status;
+        this.request = request;
+    }
+}
+/** The token may not write the report comment (403) or cannot see the pull request (404). */
+class CommentPermissionError extends CommentError {
+    permission;
     constructor(message, 
     /** The permission the workflow's job must grant, e.g. `pull-requests: write`. */
-    permission, 
-    /** HTTP status GitHub answered (403 or 404). */
-    status) {
-        super(message);
+    permission, status, request = '') {
+        super(message, status, request);
         this.permission = permission;
+    }
+}
+/** A GitHub request failed in a way no more specific error explains (a server error, bad credentials). */
+class GitHubRequestError extends ActionError {
+    status;
+    request;
+    constructor(message, 
+    /** HTTP status GitHub answered (0 when no answer came). */
+    status, 
+    /** The request that failed, method and path. */
+    request) {
+        super(message, { input: 'github-token' });
         this.status = status;
+        this.request = request;
     }
 }
 /** An input names something GitHub does not have (a workflow, a repository): fail the run. */
-class GitHubInputError extends Error {
-    input;
-    name = 'GitHubInputError';
-    constructor(message, 
-    /** The action input at fault. */
-    input) {
-        super(message);
-        this.input = input;
+class GitHubInputError extends ActionError {
+    constructor(message, input) {
+        super(message, { input });
     }
 }
 /** The HTTP status of an Octokit request error, or undefined for any other error. */
@@ -40313,6 +41372,103 @@ function httpStatus(error) {
         return undefined;
     const status = error.status;
     return typeof status === 'number' ? status : undefined;
+}
+/**
+ * `METHOD /path` of the request an Octokit error belongs to: no host, no query string, no
+ * headers, so no token can leak into a message. Undefined for errors that are not Octokit's.
+ */
+function failedRequest(error) {
+    const request = error?.request;
+    if (!request?.url)
+        return undefined;
+    return `${(request.method ?? 'GET').toUpperCase()} ${new URL(request.url, 'http://unknown').pathname}`;
+}
+/**
+ * Explains a failed GitHub request in one paragraph: what the action tried, which request
+ * failed with which status and message, whether it was retried, and what to do about it.
+ */
+function describeGitHubError(error, purpose) {
+    const failure = (typeof error === 'object' && error !== null ? error : {});
+    const request = failedRequest(error) ?? 'the request';
+    const status = failure.status ?? 0;
+    if (!failure.response) {
+        const why = failure.cause === undefined ? messageOf(error) : messageOf(failure.cause);
+        return `Could not ${purpose.action}: ${request} got no answer from GitHub (${why})${retried(failure)}. ${networkAdvice()}`;
+    }
+    const answered = `${request} answered ${status} (${gitHubMessage(failure)})`;
+    return `Could not ${purpose.action}: ${answered}${status >= 500 ? retried(failure) : ''}. ${advice(status, failure, purpose)}`;
+}
+/** What to do about a status GitHub answered. */
+function advice(status, failure, purpose) {
+    const input = `\`${purpose.input ?? 'github-token'}\``;
+    if (status === 401) {
+        return (`GitHub does not accept the token in input ${input}: it is invalid, expired or revoked. ` +
+            `Pass \`\${{ github.token }}\` (the default) or a valid token, and grant the job \`permissions: ${purpose.permission}\`.`);
+    }
+    if (isRateLimited(status, failure)) {
+        return 'The token has used up its GitHub API rate limit: re-run the job after the limit resets, or use a token with its own limit.';
+    }
+    if (status === 403) {
+        return `The token in input ${input} lacks a permission: grant the job \`permissions: ${purpose.permission}\` (a pull request from a fork only gets a read-only GITHUB_TOKEN).`;
+    }
+    if (status === 404) {
+        return `It does not exist, or the token in input ${input} cannot see it: check the names and numbers, and that the token can read the repository (\`permissions: ${purpose.permission}\`).`;
+    }
+    if (status === 422)
+        return 'GitHub refused what was sent; its message says which field. Re-run the job; if it persists, report it as a bug with this message.';
+    if (status >= 500)
+        return "This is a fault on GitHub's side and usually passes: re-run the job, and see https://www.githubstatus.com if it persists.";
+    return "Re-run the job; if it persists, GitHub's message above says what it objected to.";
+}
+function networkAdvice() {
+    return 'Check GITHUB_API_URL (on GitHub Enterprise Server, https://HOST/api/v3) and that the runner can reach it, then re-run the job.';
+}
+/** `, after N retries` from the retry plugin's bookkeeping on the request. */
+function retried(failure) {
+    const count = failure.request?.request?.retryCount ?? 0;
+    return count === 0 ? ', and was not retried' : `, also on ${count} ${count === 1 ? 'retry' : 'retries'}`;
+}
+function isRateLimited(status, failure) {
+    if (status === 429)
+        return true;
+    return status === 403 && (failure.response?.headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(failure.message ?? ''));
+}
+/** GitHub's own message and the detail of each validation error, without the documentation link. */
+function gitHubMessage(failure) {
+    const data = failure.response?.data;
+    if (typeof data?.message !== 'string')
+        return firstLine$1(failure.message ?? 'no message').replace(/ - https?:\/\/\S+$/, '');
+    const details = Array.isArray(data.errors) ? data.errors.map(detail).filter(Boolean) : [];
+    return details.length ? `${data.message}: ${details.join('; ')}` : data.message;
+}
+function detail(error) {
+    if (typeof error === 'string')
+        return error;
+    const e = (error ?? {});
+    if (typeof e.message === 'string')
+        return e.message;
+    return [e.field, e.code].filter((part) => typeof part === 'string').join(' ');
+}
+function firstLine$1(text) {
+    return text.split('\n')[0];
+}
+
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The pull request the payload carries (pull_request events, and a workflow_call from one). */
+function payloadPullRequest(payload) {
+    const pr = payload.pull_request;
+    if (!isRecord(pr) || typeof pr.number !== 'number' || !Number.isInteger(pr.number) || pr.number < 1)
+        return undefined;
+    return pr;
+}
+/** The number of the pull request an `issue_comment` event is about, when it is about one. */
+function payloadIssuePullNumber(payload) {
+    const issue = payload.issue;
+    if (!isRecord(issue) || !issue.pull_request || typeof issue.number !== 'number' || !Number.isInteger(issue.number))
+        return undefined;
+    return issue.number;
 }
 
 const OWNER_OR_REPO = /^[A-Za-z0-9_.-]+$/;
@@ -40337,14 +41493,12 @@ async function findPullRequest(client, args) {
         const pr = await getPullRequest(client, owner, repo, args.prNumberOverride, 'pr-number');
         return { pr, reason: `pull request #${pr.number} from input pr-number` };
     }
-    const fromPayload = args.payload?.pull_request;
-    if (fromPayload && typeof fromPayload.number === 'number') {
-        const pr = toInfo(fromPayload, args.repository);
-        return { pr, reason: `pull request #${pr.number} of the ${args.eventName} event` };
-    }
-    const issue = args.payload?.issue;
-    if (issue?.pull_request && typeof issue.number === 'number') {
-        const pr = await getPullRequest(client, owner, repo, issue.number, 'pr-number');
+    const fromPayload = pullRequestOfPayload(args.payload, args.repository, args.eventName);
+    if (fromPayload)
+        return fromPayload;
+    const issueNumber = payloadIssuePullNumber(args.payload);
+    if (issueNumber !== undefined) {
+        const pr = await getPullRequest(client, owner, repo, issueNumber, 'pr-number');
         return { pr, reason: `pull request #${pr.number} the ${args.eventName} event is about` };
     }
     return byBranch(client, owner, repo, args);
@@ -40357,7 +41511,7 @@ async function byBranch(client, owner, repo, args) {
             reason: `the ${args.eventName} event carries no pull request and the run's branch is unknown; the report goes to the job summary only (set input pr-number to comment on a pull request)`
         };
     }
-    const { data } = await client.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 });
+    const data = await openPullsOf(client, owner, repo, branch);
     if (data.length === 0) {
         return { reason: `no open pull request has head branch ${branch}; the report goes to the job summary only` };
     }
@@ -40368,6 +41522,16 @@ async function byBranch(client, owner, repo, args) {
         reason: `open pull request #${newest.number} has head branch ${branch}${others}`
     };
 }
+/** The open pull requests of this repository whose head is `branch`. */
+async function openPullsOf(client, owner, repo, branch) {
+    try {
+        const { data } = await client.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100 });
+        return data;
+    }
+    catch (error) {
+        throw requestError(error, `list the open pull requests of ${owner}/${repo} whose head is branch ${branch}`);
+    }
+}
 /** Fetches one pull request; a missing one is an input error of `input`. */
 async function getPullRequest(client, owner, repo, number, input) {
     try {
@@ -40376,10 +41540,23 @@ async function getPullRequest(client, owner, repo, number, input) {
     }
     catch (error) {
         if (httpStatus(error) !== 404)
-            throw error;
+            throw requestError(error, `read pull request #${number} of ${owner}/${repo}`);
         throw new GitHubInputError(`Input ${input} is ${number}, but ${owner}/${repo} has no pull request #${number} the token can see. ` +
-            'Give the number of a pull request of this repository, or leave pr-number empty to use the event\'s.', input);
+            "Give the number of a pull request of this repository, or leave pr-number empty to use the event's.", input);
     }
+}
+/** A failed pull request lookup, explained: the request, GitHub's answer, what to do. */
+function requestError(error, action) {
+    const message = describeGitHubError(error, { action, permission: 'pull-requests: read' });
+    return new GitHubRequestError(message, httpStatus(error) ?? 0, failedRequest(error) ?? '');
+}
+/** The pull request the payload itself carries, without asking the API. */
+function pullRequestOfPayload(payload, repository, eventName) {
+    const fromPayload = payloadPullRequest(payload);
+    if (!fromPayload)
+        return undefined;
+    const pr = toInfo(fromPayload, repository);
+    return { pr, reason: `pull request #${pr.number} of the ${eventName} event` };
 }
 /** Maps a REST or payload pull request object to {@link PullRequestInfo}. */
 function toInfo(pr, repository) {
@@ -41824,7 +43001,7 @@ const DEFAULT_MAX_UNZIPPED_BYTES = 1024 ** 3;
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 /** A zip entry that would escape the destination, is a link, or busts the size cap. */
-class UnsafeZipError extends Error {
+class UnsafeZipError extends ActionError {
     entry;
     name = 'UnsafeZipError';
     constructor(message, 
@@ -41834,18 +43011,30 @@ class UnsafeZipError extends Error {
         this.entry = entry;
     }
 }
+/** The file is not a readable zip archive: truncated, corrupt, or not a zip at all. */
+class CorruptZipError extends ActionError {
+    detail;
+    name = 'CorruptZipError';
+    constructor(message, 
+    /** What the zip reader said. */
+    detail) {
+        super(message);
+        this.detail = detail;
+    }
+}
 /**
  * Extracts `zipPath` into `destDir`, streaming entry by entry, and returns the archive paths
  * (forward slashes) of the files written. Refuses, before writing them, entries with absolute
  * paths, `..` segments or a target outside `destDir`, symbolic links, and archives whose
- * uncompressed size exceeds `maxBytes` (default 1 GiB).
+ * uncompressed size exceeds `maxBytes` (default 1 GiB). An archive that cannot be read (or an
+ * entry whose bytes do not match its header) is a {@link CorruptZipError}.
  */
 async function extractZip(zipPath, destDir, opts = {}) {
     const root = resolve(destDir);
     await mkdir$1(root, { recursive: true });
     // Names are decoded here rather than by yauzl so that refusals carry this module's messages.
-    const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch(error => {
-        throw new Error(`Cannot read ${zipPath} as a zip archive: ${error.message}`);
+    const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch((error) => {
+        throw corruptOrNot(error, zipPath);
     });
     const budget = { max: opts.maxBytes ?? DEFAULT_MAX_UNZIPPED_BYTES, declared: 0, inflated: 0 };
     const written = [];
@@ -41853,13 +43042,13 @@ async function extractZip(zipPath, destDir, opts = {}) {
         const abort = (error) => {
             if (zip.isOpen)
                 zip.close();
-            fail(error instanceof Error ? error : new Error(String(error)));
+            fail(corruptOrNot(error, zipPath));
         };
         zip.on('error', abort);
         zip.on('end', () => done(written));
         zip.on('entry', (entry) => {
             extractEntry(zip, entry, root, budget, zipPath)
-                .then(name => {
+                .then((name) => {
                 if (name !== undefined)
                     written.push(name);
                 zip.readEntry();
@@ -41901,6 +43090,15 @@ function safeTarget(name, root, zipPath) {
         throw refuse(`would be written outside ${root}`);
     return target;
 }
+/** Errors of the zip reader become {@link CorruptZipError}; refusals and file system errors stay. */
+function corruptOrNot(error, zipPath) {
+    if (error instanceof UnsafeZipError || error instanceof CorruptZipError)
+        return error;
+    if (error instanceof Error && 'syscall' in error)
+        return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return new CorruptZipError(`Cannot read ${zipPath} as a zip archive: ${detail} (the file is corrupt or truncated)`, detail);
+}
 /** Counts declared sizes against the cap before any byte is written. */
 function charge(budget, bytes, name, zipPath) {
     budget.declared += bytes;
@@ -41924,8 +43122,6 @@ function meter(budget, name, zipPath) {
 
 /** Events whose runs are CI checks, never deploys: their artifacts are not a baseline. */
 const CI_EVENTS = new Set(['pull_request', 'pull_request_target', 'merge_group']);
-/** A signed download must finish within this time. */
-const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 /**
  * The baseline source that takes manifest.json from the artifact of the latest successful
  * deploy run of a workflow (production's or staging's) on the deploy branch of this repository.
@@ -41940,7 +43136,17 @@ function createGitHubArtifactSource(deps) {
 /** Walks successful runs newest first until one yields a usable manifest, at most `maxRuns` of them. */
 async function findBaseline$1(deps, env, destDir) {
     const { owner, repo } = parseRepository(deps.repository);
-    const search = { deps, owner, repo, env, workflow: workflowOf(deps.settings, env), destDir };
+    const http = withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log });
+    const search = {
+        deps,
+        owner,
+        repo,
+        env,
+        workflow: workflowOf(deps.settings, env),
+        destDir,
+        http,
+        request: { fetch: timedFetch(http) }
+    };
     const branch = deps.settings.branch || (await defaultBranch(search));
     const maxRuns = Math.max(1, deps.settings.maxRuns);
     const searched = [];
@@ -41978,36 +43184,43 @@ function workflowOf(settings, env) {
 async function defaultBranch(search) {
     const { client } = search.deps;
     try {
-        const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo });
+        const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo, request: search.request });
         return data.default_branch;
     }
     catch (error) {
         throw accessError(error, search, `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read');
     }
 }
-/** Pages of successful runs of the workflow on the branch, newest first. */
+/**
+ * Pages of successful runs of the workflow on the branch, newest first. Paged by hand: the
+ * client's paginate drops per-request options, and with them this search's time limits.
+ */
 async function* runPages(search, branch, perPage) {
     const { client } = search.deps;
-    const pages = client.paginate.iterator(client.rest.actions.listWorkflowRuns, {
-        owner: search.owner,
-        repo: search.repo,
-        workflow_id: search.workflow,
-        branch,
-        status: 'success',
-        exclude_pull_requests: true,
-        per_page: perPage
-    })[Symbol.asyncIterator]();
-    for (;;) {
-        let step;
+    for (let page = 1;; page++) {
+        let runs;
+        let total;
         try {
-            step = await pages.next();
+            const { data } = await client.rest.actions.listWorkflowRuns({
+                owner: search.owner,
+                repo: search.repo,
+                workflow_id: search.workflow,
+                branch,
+                status: 'success',
+                exclude_pull_requests: true,
+                per_page: perPage,
+                page,
+                request: search.request
+            });
+            runs = data.workflow_runs;
+            total = data.total_count;
         }
         catch (error) {
             throw listError(error, search);
         }
-        if (step.done)
+        yield runs;
+        if (runs.length < perPage || page * perPage >= total)
             return;
-        yield step.value.data;
     }
 }
 /** A baseline from this run, or the sentence saying why the run was passed over. */
@@ -42037,17 +43250,30 @@ function skipReason(run, repository) {
 async function newestArtifact(search, run) {
     const { client, settings } = search.deps;
     const name = settings.artifactName;
-    let all;
+    const all = [];
     try {
-        all = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, { owner: search.owner, repo: search.repo, run_id: run.id, name, per_page: 100 });
+        for (let page = 1;; page++) {
+            const { data } = await client.rest.actions.listWorkflowRunArtifacts({
+                owner: search.owner,
+                repo: search.repo,
+                run_id: run.id,
+                name,
+                per_page: 100,
+                page,
+                request: search.request
+            });
+            all.push(...data.artifacts);
+            if (data.artifacts.length < 100 || all.length >= data.total_count)
+                break;
+        }
     }
     catch (error) {
         throw accessError(error, search, `list the artifacts of run ${run.id}`, 'actions: read');
     }
-    const named = all.filter(a => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id);
+    const named = all.filter((a) => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id);
     if (named.length === 0)
         return `it has no artifact named "${name}" (input artifact-name)`;
-    const usable = named.find(a => !a.expired);
+    const usable = named.find((a) => !a.expired);
     return usable ?? `its artifact "${name}" has expired (artifact id ${named[0].id})`;
 }
 function time(artifact) {
@@ -42083,7 +43309,9 @@ async function downloadAndPlace(search, run, artifact) {
     try {
         if (!(await downloadZip(search, artifact, zipPath)))
             return `its artifact "${artifact.name}" has expired (artifact id ${artifact.id}, HTTP 410)`;
-        const files = await extractZip(zipPath, unpacked);
+        const files = await extractOrWhyNot(search, artifact, zipPath, unpacked);
+        if (typeof files === 'string')
+            return files;
         const manifest = pickManifest(files);
         if (manifest.startsWith('!'))
             return `its artifact "${artifact.name}" (id ${artifact.id}) ${manifest.slice(1)}`;
@@ -42092,6 +43320,19 @@ async function downloadAndPlace(search, run, artifact) {
     finally {
         await rm$1(zipPath, { force: true });
         await rm$1(unpacked, { recursive: true, force: true });
+    }
+}
+/** The unpacked files, or why the artifact is passed over: a corrupt zip is skipped like one without a manifest. */
+async function extractOrWhyNot(search, artifact, zipPath, unpacked) {
+    try {
+        return await extractZip(zipPath, unpacked);
+    }
+    catch (error) {
+        if (!(error instanceof CorruptZipError))
+            throw error;
+        const why = `its artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}), so an older run is tried`;
+        search.deps.log.warning(`Baseline search: artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}); trying an older deploy run.`);
+        return why;
     }
 }
 /**
@@ -42107,7 +43348,7 @@ async function downloadZip(search, artifact, zipPath) {
             repo: search.repo,
             artifact_id: artifact.id,
             archive_format: 'zip',
-            request: { redirect: 'manual' }
+            request: { ...search.request, redirect: 'manual' }
         });
         location = res.headers.location;
     }
@@ -42116,21 +43357,25 @@ async function downloadZip(search, artifact, zipPath) {
             return false;
         throw accessError(error, search, `download artifact ${artifact.id}`, 'actions: read');
     }
-    if (!location)
-        throw new Error(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository}; re-run the job, and report it if it persists.`);
-    const blob = await fetch(location, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-    if (!blob.ok || !blob.body) {
-        const detail = (await blob.text().catch(() => '')).slice(0, 300);
-        throw new Error(`Downloading artifact ${artifact.id} from ${new URL(location).host} failed with HTTP ${blob.status}: ${detail}. Re-run the job; the download link GitHub hands out is short-lived.`);
+    if (!location) {
+        throw new BaselineServiceError(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`);
     }
-    await pipeline(Readable.fromWeb(blob.body), createWriteStream(zipPath));
-    return true;
+    return fetchBlob(search, artifact, location, zipPath);
+}
+/** Downloads the signed blob (retried like any download), without the GitHub token. */
+async function fetchBlob(search, artifact, location, zipPath) {
+    const what = `Downloading the zip of artifact ${artifact.id} ("${artifact.name}") from ${displayUrl(location)}`;
+    const result = await downloadToFile(location, zipPath, {}, what, search.http);
+    if (result.ok)
+        return true;
+    throw new BaselineServiceError(`Downloading artifact ${artifact.id} from ${new URL(location).host} failed with HTTP ${result.status}: ${result.body.slice(0, 300)}. ` +
+        'Re-run the job; the download link GitHub hands out is short-lived.', result.status);
 }
 /** `manifest.json` at the root or the single nested one; a `!`-prefixed reason otherwise. */
 function pickManifest(files) {
     if (files.includes('manifest.json'))
         return 'manifest.json';
-    const nested = files.filter(f => f.endsWith('/manifest.json'));
+    const nested = files.filter((f) => f.endsWith('/manifest.json'));
     if (nested.length === 1)
         return nested[0];
     if (nested.length > 1)
@@ -42172,13 +43417,48 @@ function listError(error, search) {
     return new BaselineConfigError(`Input ${input} is '${search.workflow}', but ${search.deps.repository} has no such workflow the token can see (GitHub answered 404). ` +
         `Give the file name of the deploy workflow under .github/workflows (e.g. deploy.yml) or its numeric id.`, input);
 }
-/** 403/404 become {@link BaselineAuthError} naming the permission; other errors pass through. */
+/**
+ * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
+ * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
+ */
 function accessError(error, search, what, permission) {
     const status = httpStatus(error);
-    if ((status !== 403 && status !== 404) || /rate limit/i.test(messageOf(error)))
-        return error;
-    return new BaselineAuthError(`The token may not ${what} (GitHub answered ${status}: ${messageOf(error).split('\n')[0]}). ` +
-        `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${search.deps.repository}.`, status, 'github-token');
+    const text = messageOf(error)
+        .split('\n')[0]
+        .replace(/ - https:\/\/docs\.github\.com\S*$/, '');
+    const deadline = search.http.deadline;
+    if (deadline && deadline.remainingMs() === 0)
+        return deadline.error(`The GitHub API request to ${what}`, text);
+    const repository = search.deps.repository;
+    if (status === 401) {
+        return new BaselineAuthError(`GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
+            `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`, 401, 'github-token');
+    }
+    if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
+        return new BaselineAuthError(`The token may not ${what} (GitHub answered ${status}: ${text}). ` +
+            `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`, status, 'github-token');
+    }
+    if (status !== undefined && status >= 500)
+        return gitHubSideError(error, status, text, what);
+    return error;
+}
+/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
+function gitHubSideError(error, status, text, what) {
+    const answered = typeof error === 'object' && error !== null && error.response !== undefined;
+    const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`;
+    const retried = retriesOf(error);
+    return new BaselineServiceError(`The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
+        'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.', status);
+}
+/** `GET <url without query>` of a failed client request. */
+function requestOf(error) {
+    const request = error?.request;
+    return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub';
+}
+/** How often the client retried the request, when it says. */
+function retriesOf(error) {
+    const count = error?.request?.request?.retryCount;
+    return typeof count === 'number' ? count : 0;
 }
 
 /**
@@ -42213,7 +43493,7 @@ async function locateManifest(configured, absolute, env) {
     if (!found)
         return { searched: [`${configured}: does not exist`] };
     if (!found.isDirectory())
-        return absolute;
+        return regularFile(absolute, found, env);
     const inDir = join(absolute, 'manifest.json');
     const file = await statOrMissing(inDir, env);
     if (!file)
@@ -42221,7 +43501,23 @@ async function locateManifest(configured, absolute, env) {
     if (file.isDirectory()) {
         throw new BaselineConfigError(`${inDir} is a directory; the input \`${inputOf[env]}\` must name manifest.json or the directory holding it.`, inputOf[env]);
     }
-    return inDir;
+    return regularFile(inDir, file, env);
+}
+/** `path` when it is a regular file; reading a FIFO, socket or device could block forever. */
+function regularFile(path, stats, env) {
+    if (stats.isFile())
+        return path;
+    throw new BaselineConfigError(`The input \`${inputOf[env]}\` names ${path}, which is ${kindOf(stats)}, not a regular file; it is not read, since reading it could wait forever. ` +
+        'Point the input at the manifest.json file written by dbt (or the directory holding it); copy the manifest to a file first if it arrives through a pipe.', inputOf[env]);
+}
+function kindOf(stats) {
+    if (stats.isFIFO())
+        return 'a named pipe (FIFO)';
+    if (stats.isSocket())
+        return 'a socket';
+    if (stats.isCharacterDevice() || stats.isBlockDevice())
+        return 'a device';
+    return 'not a regular file';
 }
 async function statOrMissing(path, env) {
     try {
@@ -42294,7 +43590,7 @@ async function obtainBaseline(settings, source, args) {
     try {
         const result = await source.fetch(env, incoming);
         if (!isBaseline(result))
-            return nothingFound(settings, env, result.searched, args.log);
+            return nothingFound(settings, env, result.searched);
         return { kind: 'found', baseline: await place(result, finalPath, args) };
     }
     finally {
@@ -42303,16 +43599,30 @@ async function obtainBaseline(settings, source, args) {
 }
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found, finalPath, args) {
-    const check = await checkManifestFile(found.manifestPath, { projectName: args.project.name }, found.location);
+    const check = checkManifest(await readManifestText(found, args), { projectName: args.project.name }, found.location);
     check.notes.forEach((note) => args.log.info(note));
     if (resolve(found.manifestPath) !== resolve(finalPath)) {
         await rename$1(found.manifestPath, finalPath).catch(() => copyFile$1(found.manifestPath, finalPath));
     }
-    const baseline = { ...found, manifestPath: finalPath, generatedAt: found.generatedAt ?? check.generatedAt };
+    const baseline = {
+        ...found,
+        manifestPath: finalPath,
+        generatedAt: found.generatedAt ?? check.generatedAt,
+        manifest: check.manifest,
+        dbtVersion: check.dbtVersion
+    };
     args.log.info(`Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`);
     return baseline;
 }
-function nothingFound(settings, env, searched, log) {
+async function readManifestText(found, args) {
+    try {
+        return await (args.readText ?? ((path) => readFile(path, 'utf8')))(found.manifestPath);
+    }
+    catch (error) {
+        throw new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
+    }
+}
+function nothingFound(settings, env, searched) {
     const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)';
     if (env === 'staging') {
         throw new NoStagingBaselineError(`No staging baseline was found (${whyEnv(settings, 'staging')}). Searched:${where}\n` +
@@ -42334,7 +43644,9 @@ function whyEnv(settings, env) {
     const because = {
         'github-artifact': '`staging-workflow` is set',
         'actions-cache': '`staging-cache` is true',
-        'dbt-cloud': settings.dbtCloud.deferEnvId ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment` : 'the dbt Cloud project has a staging environment',
+        'dbt-cloud': settings.dbtCloud.deferEnvId
+            ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment`
+            : 'the dbt Cloud project has a staging environment',
         url: '`staging-url` is set',
         path: '`staging-state-path` is set'
     };
@@ -42354,10 +43666,73 @@ function howToPublish(settings, env) {
             return `run a deploy job (not a CI job) successfully in the dbt Cloud ${env} environment, with its artifacts saved.`;
         case 'url': {
             const url = env === 'staging' ? settings.url.staging : settings.url.production;
-            return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl(url) : 'the URL'} after each deploy.`;
+            return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl$1(url) : 'the URL'} after each deploy.`;
         }
         case 'path':
             return `put the ${env} manifest.json at ${(env === 'staging' ? settings.path.staging : settings.path.production) ?? 'the path'} before this step (e.g. download it in an earlier step).`;
+    }
+}
+/** Whether the inputs point to production's baseline at all (some sources need an input for it). */
+function productionConfigured(settings) {
+    switch (settings.source) {
+        case 'path':
+            return Boolean(settings.path.production);
+        case 'url':
+            return Boolean(settings.url.production);
+        case 'github-artifact':
+            return Boolean(settings.artifact.productionWorkflow);
+        default:
+            return true;
+    }
+}
+/** Every environment the inputs point to: staging when configured, production when configured. */
+async function configuredEnvs(settings, source) {
+    const envs = [];
+    if (productionConfigured(settings) || settings.deferEnv === 'production')
+        envs.push('production');
+    if (settings.deferEnv === 'staging' || (await source.stagingConfigured()))
+        envs.push('staging');
+    return envs;
+}
+/**
+ * The baselines of every configured environment, for the safety check: the one already found
+ * for deferral is reused, the others are fetched into `evidenceDir(env)`. A search that finds
+ * nothing is allowed only under `if-no-baseline: build-all`; a search that fails is never allowed.
+ */
+async function obtainEvidence(settings, source, args) {
+    const evidence = [];
+    for (const env of await configuredEnvs(settings, source)) {
+        const known = args.known;
+        if (known?.kind === 'found' && known.baseline.env === env)
+            evidence.push({ env, manifest: known.baseline.manifest });
+        else if (known?.kind === 'none' && known.env === env)
+            evidence.push({ env, missing: { why: 'no baseline was found', allowed: true } });
+        else
+            evidence.push(await fetchEvidence(settings, source, env, args));
+    }
+    return evidence;
+}
+async function fetchEvidence(settings, source, env, args) {
+    const dir = args.evidenceDir(env);
+    try {
+        const result = await source.fetch(env, join(dir, '.incoming'));
+        if (!isBaseline(result)) {
+            return {
+                env,
+                missing: {
+                    why: `no ${env} baseline was found: ${result.searched.join('; ') || 'nothing to search'}`,
+                    allowed: settings.ifNoBaseline === 'build-all'
+                }
+            };
+        }
+        const placed = await place(result, join(dir, 'manifest.json'), args);
+        return { env, manifest: placed.manifest };
+    }
+    catch (error) {
+        return { env, missing: { why: `fetching it failed: ${messageOf(error)}`, allowed: false } };
+    }
+    finally {
+        await rm$1(join(dir, '.incoming'), { recursive: true, force: true });
     }
 }
 
@@ -50211,7 +51586,7 @@ function isError$1(e) {
 
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
-const custom = inspect.custom;
+const custom = inspect$1.custom;
 
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -96101,14 +97476,25 @@ function actionsCacheStore(log) {
         return yes;
     };
     return {
-        async restore(paths, primaryKey, restoreKeys) {
-            if (!available())
+        async restore(paths, primaryKey, restoreKeys, options = {}) {
+            const what = `Restoring the actions cache (${primaryKey})`;
+            if (!available()) {
+                if (options.failures === 'throw')
+                    throw new CacheServiceError(`${what} is not possible: the actions cache service is not available to this job.`);
                 return undefined;
+            }
             try {
-                return await restoreCache(paths, primaryKey, restoreKeys);
+                const { value, failure } = await watchingFailures(() => restoreCache(paths, primaryKey, restoreKeys, { lookupOnly: options.lookupOnly }));
+                if (failure && options.failures === 'throw')
+                    throw new CacheServiceError(`${what} failed in the cache service: ${failure}`);
+                return value;
             }
             catch (error) {
-                return failed(error, `Restoring the actions cache (${primaryKey})`, log);
+                if (error instanceof CacheServiceError)
+                    throw error;
+                if (options.failures === 'throw' && !isValidation(error))
+                    throw new CacheServiceError(`${what} failed in the cache service: ${messageOf(error)}`);
+                return failed(error, what, log);
             }
         },
         async save(paths, key) {
@@ -96135,8 +97521,33 @@ async function explainUnsaved(paths, key, log) {
     log.warning(`The actions cache entry ${key} was not saved (the lines above say why). Pull requests cannot defer to this deploy; ` +
         'the next successful publish saves a newer entry, or re-run this job once the cache service answers.');
 }
+/**
+ * Runs a restore while reading what it writes to the job log. restoreCache (6.3.0) reports a
+ * failed service call only as a `Failed to restore: …` warning or error line and then returns
+ * undefined, exactly as for a miss; that line is the only place the two differ.
+ */
+async function watchingFailures(run) {
+    const write = process.stdout.write;
+    let failure;
+    process.stdout.write = function (chunk, ...rest) {
+        const line = /^::(?:warning|error)[^:]*::Failed to restore: (.*)$/m.exec(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        if (line)
+            failure ??= line[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+        return write.call(process.stdout, chunk, ...rest);
+    };
+    try {
+        const value = await run();
+        return { value, failure };
+    }
+    finally {
+        process.stdout.write = write;
+    }
+}
+function isValidation(error) {
+    return error instanceof Error && error.name === ValidationError.name;
+}
 function failed(error, what, log) {
-    if (error instanceof Error && error.name === ValidationError.name) {
+    if (isValidation(error)) {
         throw new BaselineConfigError(`${what} was refused: ${error.message} Keys are built from the input \`cache-key-prefix\`: keep it short and without commas.`, 'cache-key-prefix');
     }
     if (error instanceof Error && error.name === ReserveCacheError.name) {
@@ -96147,71 +97558,10 @@ function failed(error, what, log) {
     return undefined;
 }
 
-/**
- * Which dbt Cloud environment id the user pinned, following the dbt Cloud CLI's precedence and
- * putting the action's own input first: input `defer-env-id` > env DBT_CLOUD_DEFER_ENV_ID >
- * dbt_project.yml `dbt-cloud: defer-env-id` > dbt_cloud.yml `context: defer-env-id`.
- * Pure: the caller (inputs.ts) reads the variable and the files and hands in their text.
- */
-const describe = {
-    input: 'the input `defer-env-id`',
-    DBT_CLOUD_DEFER_ENV_ID: 'the environment variable DBT_CLOUD_DEFER_ENV_ID',
-    'dbt_project.yml': 'dbt_project.yml (`dbt-cloud: defer-env-id`)',
-    'dbt_cloud.yml': 'dbt_cloud.yml (`context: defer-env-id`)'
-};
-/** Resolves the precedence and validates the winner (digits only). */
-function resolveDeferEnvId(a) {
-    const candidates = [
-        ['input', () => a.input],
-        ['DBT_CLOUD_DEFER_ENV_ID', () => a.envVar],
-        ['dbt_project.yml', () => fromYaml(a.dbtProjectYml, ['dbt-cloud', 'defer-env-id'], 'dbt_project.yml')],
-        ['dbt_cloud.yml', () => fromYaml(a.dbtCloudYml, ['context', 'defer-env-id'], 'dbt_cloud.yml')]
-    ];
-    for (const [origin, read] of candidates) {
-        const value = read()?.trim();
-        if (value)
-            return { id: validated(value, origin), origin };
-    }
-    return {};
-}
-function validated(value, origin) {
-    if (/^\d+$/.test(value))
-        return value;
-    throw new BaselineConfigError(`Invalid dbt Cloud environment id '${value}' in ${describe[origin]}. Expected the numeric id of a deployment environment ` +
-        "(the number after /environments/ in the environment's dbt Cloud URL).", origin === 'input' ? 'defer-env-id' : origin);
-}
-/** The scalar at `path` of a YAML text, as a string; numbers are accepted (YAML reads 123 as one). */
-function fromYaml(text, path, file) {
-    if (text === undefined)
-        return undefined;
-    let doc;
-    try {
-        doc = distExports$2.parse(text);
-    }
-    catch (error) {
-        throw new BaselineConfigError(`${file} is not valid YAML (${messageOf(error)}); fix it or set the input \`defer-env-id\`.`, file);
-    }
-    const section = isRecord(doc) ? doc[path[0]] : undefined;
-    const value = isRecord(section) ? section[path[1]] : undefined;
-    if (value === undefined || value === null || value === '')
-        return undefined;
-    if (typeof value === 'string' || typeof value === 'number')
-        return String(value);
-    throw new BaselineConfigError(`${file} sets \`${path.join(': ')}\` to a ${typeof value}; expected a numeric environment id.`, file);
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Where the deferred environment's manifest comes from: one factory that builds the configured
- * source, and the orchestration (obtain.ts) that chooses the environment and applies the
- * policies. main.ts needs only this module.
- */
 /** Builds the source `settings.source` names. Throws {@link BaselineConfigError} for missing inputs. */
 function createBaselineSource(settings, deps) {
     const workspace = deps.workspace ?? process.cwd();
-    const http = { ...deps.http, fetch: deps.fetch, log: deps.log };
+    const http = { ...httpOptionsOf(settings.network), ...deps.http, fetch: deps.fetch, log: deps.log };
     const fetched = settings.cacheFetched ? createFetchedCache(deps.cache, deps.tempDir, deps.log) : undefined;
     switch (settings.source) {
         case 'path':
@@ -96221,12 +97571,17 @@ function createBaselineSource(settings, deps) {
         case 'dbt-cloud':
             return createDbtCloudSource(settings.dbtCloud, { http, fetched, log: deps.log });
         case 'actions-cache':
-            return createCacheSource(settings.cache, { store: deps.cache, tempDir: deps.tempDir, projectKey: once(() => projectKeyFor(deps.projectDir, workspace)), log: deps.log });
+            return createCacheSource(settings.cache, {
+                store: deps.cache,
+                tempDir: deps.tempDir,
+                projectKey: async () => deps.projectKey ?? projectKeyFor(deps.projectDir, workspace),
+                log: deps.log
+            });
         case 'github-artifact':
-            return gitHubArtifactSource(settings, deps, fetched);
+            return gitHubArtifactSource(settings, deps, fetched, http);
     }
 }
-function gitHubArtifactSource(settings, deps, fetched) {
+function gitHubArtifactSource(settings, deps, fetched, http) {
     if (!deps.github) {
         throw new BaselineConfigError('The baseline source `github-artifact` needs a GitHub token (input `github-token`, default `${{ github.token }}`) with `actions: read`.', 'github-token');
     }
@@ -96236,13 +97591,10 @@ function gitHubArtifactSource(settings, deps, fetched) {
         serverUrl: deps.serverUrl,
         settings: settings.artifact,
         log: deps.log,
-        downloadDir: join(deps.tempDir, 'dbt-defer-action', 'artifact'),
+        downloadDir: deps.downloadDir ?? join(deps.tempDir, 'dbt-defer-action', 'artifact'),
+        http,
         fetched
     });
-}
-function once(make) {
-    let value;
-    return () => (value ??= make());
 }
 
 /** Flags shared by every dbt command the action runs: where the project, profiles and target are. */
@@ -96268,133 +97620,210 @@ function stateArgs(dbt, state) {
     return args;
 }
 /**
- * The argv (after the executable) of the main dbt command. A full build (no baseline) drops the
- * selection, since state selectors need a comparison manifest; exclusions still apply.
+ * The argv (after the executable) of the main dbt command, without the project, profiles,
+ * target and target-path flags, which the step runner adds. A full build (no baseline) drops
+ * the selection, since state selectors need a comparison manifest; exclusions still apply.
  */
 function buildDbtArgs(dbt, state) {
     const selection = state.kind === 'build-all' ? [] : selectionArgs(dbt);
     const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : [];
-    return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...projectArgs(dbt), ...dbt.extraArgs];
+    return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...dbt.extraArgs];
 }
 /** Selection of `dbt clone` that lets modified incremental models build incrementally in CI. */
 const CLONE_INCREMENTAL_SELECTION = 'state:modified+,config.materialized:incremental,state:old';
 /** The argv of `dbt clone` run before the build when `clone-incremental` is on. */
-function buildCloneArgs(dbt, stateDir) {
-    return ['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', stateDir, ...projectArgs(dbt)];
+function buildCloneArgs(stateDir) {
+    return ['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', stateDir];
 }
 /** The argv of `dbt deps`. */
-function buildDepsArgs(dbt) {
-    return ['deps', ...projectArgs(dbt)];
+function buildDepsArgs() {
+    return ['deps'];
 }
 
-function readJson(path) {
-    return JSON.parse(readFileSync(path, 'utf8'));
+function isMissing(error) {
+    return error?.code === 'ENOENT';
 }
-/** Reads a manifest file; null when it is missing or not JSON (callers then work without it). */
-function readManifestFile(path) {
-    try {
-        return readJson(path);
-    }
-    catch {
-        return null;
-    }
-}
-/** An artifact is current when dbt generated it after this invocation started. */
-function isCurrent(generatedAt, startedAt) {
-    if (typeof generatedAt !== 'string')
-        return false;
-    // dbt writes UTC timestamps with or without a trailing Z.
-    const stamp = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(generatedAt) ? generatedAt : `${generatedAt}Z`);
-    return Number.isFinite(stamp) && stamp >= startedAt.getTime() - 1000;
-}
-function readOne(path, startedAt, problems) {
+async function readOne(path, readText, problems) {
     const file = path.split('/').pop();
-    if (!existsSync(path)) {
-        problems.push(`dbt wrote no ${file}`);
-        return undefined;
-    }
     try {
-        const parsed = readJson(path);
-        if (isCurrent(parsed.metadata?.generated_at, startedAt))
+        const parsed = JSON.parse(await readText(path));
+        if (parsed && typeof parsed === 'object')
             return parsed;
-        problems.push(`${file} is older than this run (left by an earlier dbt invocation)`);
+        problems.push(`${file} holds no JSON object`);
     }
     catch (error) {
-        problems.push(`${file} could not be read: ${error.message}`);
+        problems.push(isMissing(error)
+            ? `dbt wrote no ${file} for this run`
+            : `${file} could not be read: ${error instanceof Error ? error.message : String(error)}`);
     }
     return undefined;
 }
-/** Reads run_results.json and manifest.json of the invocation that started at `startedAt`. */
-function readRunArtifacts(targetDir, startedAt) {
+/**
+ * Reads run_results.json and manifest.json of a step. The directory is the step's own and was
+ * empty before it ran, so whatever is found there is this invocation's.
+ */
+async function readRunArtifacts(targetDir, readText) {
     const problems = [];
     const runResultsPath = join(targetDir, 'run_results.json');
     const manifestPath = join(targetDir, 'manifest.json');
-    const runResults = readOne(runResultsPath, startedAt, problems);
-    const manifest = readOne(manifestPath, startedAt, problems);
+    const runResults = await readOne(runResultsPath, readText, problems);
+    const manifest = await readOne(manifestPath, readText, problems);
     return { runResults, manifest, runResultsPath, manifestPath, problems };
 }
 
-function readYaml(file) {
-    try {
-        const parsed = distExports$2.parse(readFileSync(file, 'utf8'));
-        return parsed && typeof parsed === 'object' ? parsed : {};
-    }
-    catch (error) {
-        throw new SetupError(`Could not read ${file}: ${error.message}. Fix the YAML so dbt can parse it too.`);
-    }
+const KEPT_LINES = 200;
+/** How long to wait for dbt's output streams to close after it exited (a child of dbt may hold them). */
+const STREAMS_GRACE_MS = 10_000;
+/** Why a signal may have killed dbt, by signal. */
+const SIGNAL_CAUSES = {
+    SIGKILL: 'killed by SIGKILL (out of memory or cancelled?)',
+    SIGTERM: 'stopped by SIGTERM (the job was cancelled or timed out?)',
+    SIGINT: 'interrupted by SIGINT (the job was cancelled?)',
+    SIGSEGV: 'crashed with SIGSEGV (a fault in Python or in a native library of the adapter)',
+    SIGABRT: 'aborted with SIGABRT (a fault in Python or in a native library of the adapter)'
+};
+/** Explains the signal that killed dbt, e.g. `dbt was killed by SIGKILL (out of memory or cancelled?)`. */
+function describeSignal(signal) {
+    return `dbt was ${SIGNAL_CAUSES[signal] ?? `killed by ${signal}`}`;
 }
-function declaredPackages(projectDir) {
-    let count = 0;
-    for (const file of ['packages.yml', 'dependencies.yml']) {
-        const path = join(projectDir, file);
-        if (!existsSync(path))
-            continue;
-        const packages = readYaml(path).packages;
-        if (Array.isArray(packages))
-            count += packages.length;
-    }
-    return count;
-}
-function absolute(projectDir, path) {
-    return isAbsolute(path) ? path : join(projectDir, path);
+/** Keeps the last lines of dbt's output. */
+function tail$1(limit) {
+    const lines = [];
+    return {
+        push(line) {
+            lines.push(line);
+            if (lines.length > limit)
+                lines.splice(0, lines.length - limit);
+        },
+        text: () => lines.join('\n').trim()
+    };
 }
 /**
- * Reads dbt_project.yml. `targetPathOverride` is DBT_TARGET_PATH when set (dbt gives the
- * environment variable precedence over the file).
+ * Cuts one output stream into whole lines (UTF-8 decoded across chunks), so that a secret
+ * written in two pieces is scrubbed as one line and never printed half by half.
  */
-function readDbtProject(projectDir, targetPathOverride) {
-    const config = readYaml(join(projectDir, 'dbt_project.yml'));
-    const name = typeof config.name === 'string' ? config.name : '';
-    if (!name)
-        throw new SetupError(`${join(projectDir, 'dbt_project.yml')} has no 'name'; dbt needs one too.`);
-    const targetPath = targetPathOverride || (typeof config['target-path'] === 'string' ? config['target-path'] : 'target');
-    const installPath = typeof config['packages-install-path'] === 'string' ? config['packages-install-path'] : 'dbt_packages';
-    const installDir = absolute(projectDir, installPath);
-    const installed = existsSync(installDir) && readdirSync(installDir).length > 0;
-    return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed };
-}
-
-/** A short, readable, collision-free key for the project: its path plus a hash of that path. */
-function projectDirKey(projectPath) {
-    const readable = projectPath === '.' ? 'root' : projectPath.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    const hash = createHash('sha256').update(projectPath).digest('hex').slice(0, 8);
-    return `${readable.slice(0, 40)}-${hash}`;
-}
-/** Creates (if needed) and returns the action's directories for the project. */
-function actionDirs(tempDir, workspace, projectDir) {
-    const projectPath = relative(workspace, projectDir) || '.';
-    const projectKey = projectDirKey(projectPath);
-    const root = join(tempDir, 'dbt-defer-action', projectKey);
-    const dirs = {
-        projectKey,
-        projectPath,
-        stateDir: join(root, 'state'),
-        downloadDir: join(root, 'download'),
-        reportDir: join(root, 'report')
+function lineSplitter(onLine) {
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    return {
+        push(chunk) {
+            const lines = (partial + decoder.write(chunk)).split('\n');
+            partial = lines.pop() ?? '';
+            for (const line of lines)
+                onLine(line);
+        },
+        end() {
+            const rest = partial + decoder.end();
+            partial = '';
+            if (rest)
+                onLine(rest);
+        }
     };
-    for (const dir of [dirs.stateDir, dirs.downloadDir, dirs.reportDir])
-        mkdirSync(dir, { recursive: true });
-    return dirs;
+}
+/** A path (rather than a name looked up on PATH); a relative one is taken from the workspace. */
+function asPath(executable) {
+    if (isAbsolute(executable))
+        return executable;
+    return /[\\/]/.test(executable) ? resolve(executable) : undefined;
+}
+function inspect(path) {
+    try {
+        return statSync(path).isDirectory() ? 'directory' : 'not-executable';
+    }
+    catch {
+        return 'missing';
+    }
+}
+/** The first entry named `name` in the directories of PATH, whatever it is. */
+function onPath(name, env) {
+    const dirs = (env.PATH ?? env.Path ?? '').split(delimiter$1).filter(Boolean);
+    return dirs.map((dir) => join(dir, name)).find((candidate) => inspect(candidate) !== 'missing');
+}
+/** Why `executable` could not be used, and what to do. */
+function unusable(executable, env) {
+    const path = asPath(executable);
+    const candidate = path ?? onPath(executable, env);
+    const found = candidate ? inspect(candidate) : 'missing';
+    const where = candidate && candidate !== executable ? ` (${candidate})` : '';
+    if (found === 'directory') {
+        return new SetupError(`The dbt executable '${executable}'${where} is a directory, not a program. ` +
+            `Set the input 'dbt-executable' to the dbt program itself, e.g. '${join(executable, 'bin', 'dbt')}' for a virtualenv, or leave it empty to use dbt on PATH.`, { input: 'dbt-executable' });
+    }
+    if (found === 'not-executable') {
+        return new SetupError(`The dbt executable '${executable}'${where} exists but is not executable. ` +
+            `Make it executable ('chmod +x ${candidate}') in an earlier step, or point the input 'dbt-executable' at the right file (e.g. the virtualenv's bin/dbt).`, { input: 'dbt-executable' });
+    }
+    return new SetupError(`The dbt executable '${executable}' was not found${path ? (where ? ` at ${path}` : '') : ' on PATH'}. ` +
+        `Install dbt and your adapter in an earlier step (e.g. 'pip install dbt-core dbt-postgres'), or set the input 'dbt-executable' to its path.`, { input: 'dbt-executable' });
+}
+/** Finds the dbt executable (a path, or a name on PATH), failing with what to do when it is not there. */
+async function locate(executable, env) {
+    const found = await which(asPath(executable) ?? executable, false);
+    if (!found)
+        throw unusable(executable, env);
+    return found;
+}
+/** A failure to start a program that was found: its interpreter is missing, or the system refused. */
+function startFailure(binary, error) {
+    const hint = error.code === 'ENOENT'
+        ? 'If it is a script, the interpreter on its first line (#!) is missing, e.g. a virtualenv made at another path: create the virtualenv in this job.'
+        : error.code === 'EACCES'
+            ? 'The system refused to run it: check that its file system is not mounted noexec and that its directories may be searched.'
+            : 'Check that it is a program for this runner.';
+    return new SetupError(`The dbt executable '${binary}' could not be started (${error.message}). ${hint}`, { input: 'dbt-executable' });
+}
+/** dbt's exit as {@link DbtExit} numbers: a signal becomes 128 + its number, as shells report it. */
+function exitOf(code, signal) {
+    if (code !== null)
+        return { exitCode: code };
+    const name = signal ?? 'SIGKILL';
+    return { exitCode: 128 + (constants$7.signals[name] ?? 0), signal: name };
+}
+/** Spawns the program and feeds its two streams to their splitters until it has exited and they closed. */
+function spawnAndWait(binary, args, opts, streams) {
+    return new Promise((settle, fail) => {
+        const child = spawn(binary, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.on('data', (chunk) => streams.stdout.push(chunk));
+        child.stderr.on('data', (chunk) => streams.stderr.push(chunk));
+        let grace;
+        const finish = (code, signal) => {
+            clearTimeout(grace);
+            streams.stdout.end();
+            streams.stderr.end();
+            settle(exitOf(code, signal));
+        };
+        child.on('error', (error) => fail(startFailure(binary, error)));
+        child.on('exit', () => (grace = setTimeout(() => finish(child.exitCode, child.signalCode), STREAMS_GRACE_MS)));
+        child.on('close', finish);
+    });
+}
+/** Refuses a working directory that is not there before anything is spawned (spawn would blame dbt). */
+function checkCwd(cwd) {
+    if (inspect(cwd) !== 'directory') {
+        throw new SetupError(`dbt cannot run in '${cwd}': no such directory. Check the input 'project-dir'.`, { input: 'project-dir' });
+    }
+}
+/**
+ * The real dbt, spawned with an argv (no shell). dbt's stdout and stderr go to this process's
+ * stdout (the job log) line by line, each line through `scrub`, and the last lines are kept
+ * (scrubbed) in {@link DbtExit.output}. A relative `executable` path is taken from the
+ * workspace (the current directory).
+ */
+function execDbtProcess(executable, scrub = (text) => text) {
+    return {
+        async run(args, opts) {
+            const binary = await locate(executable, opts.env);
+            checkCwd(opts.cwd);
+            const kept = tail$1(KEPT_LINES);
+            const print = (line) => {
+                const clean = scrub(line);
+                kept.push(clean);
+                process.stdout.write(`${clean}\n`);
+            };
+            const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) });
+            return { ...exit, output: kept.text() };
+        }
+    };
 }
 
 /** GitHub refuses comment bodies longer than this many characters. */
@@ -96410,9 +97839,12 @@ function markerComment(marker) {
 }
 /**
  * Creates the action's comment on a pull request, or updates it in place when this author
- * already wrote one carrying the marker (the newest one, should there be several). A marker
- * pasted by somebody else is never touched. Throws {@link CommentPermissionError} when the
- * token may not write (403) or cannot see the pull request (404).
+ * already wrote one carrying the marker. Two runs of one pull request can both find none and
+ * both create one; so after creating, it reads the comments again and converges: the oldest
+ * comment of this author with the marker keeps the report (this body), later ones are deleted
+ * (or, where deleting is refused, reduced to a line pointing at the report). A marker pasted by
+ * somebody else is never touched. Every failed request throws a {@link CommentError}
+ * ({@link CommentPermissionError} when the token may not write or cannot see the pull request).
  */
 async function upsertStickyComment(client, args) {
     const tag = markerComment(args.marker);
@@ -96420,23 +97852,83 @@ async function upsertStickyComment(client, args) {
     if (body.length > MAX_COMMENT_LENGTH) {
         throw new Error(`The comment body has ${body.length} characters, over GitHub's limit of ${MAX_COMMENT_LENGTH}: the report renderer must trim it to its budget first.`);
     }
-    try {
-        const author = args.author ?? (await authenticatedLogin(client));
-        const existing = await findOwnComment(client, args, tag, author);
-        const { owner, repo } = args;
-        if (existing) {
-            const { data } = await client.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
-            return { id: data.id, url: data.html_url, action: 'updated' };
+    const author = (args.author ?? (await authenticatedLogin(client, args))).toLowerCase();
+    const upsert = { client, args, tag, body, author };
+    const [oldest, ...later] = await ownComments(upsert);
+    if (oldest)
+        return { ...(await keepReport(upsert, oldest, later)), action: 'updated' };
+    return converge(upsert, await createComment(upsert));
+}
+/** After creating `created`: re-reads the comments and leaves one, the oldest, with this body. */
+async function converge(upsert, created) {
+    const [oldest, ...later] = await ownComments(upsert);
+    if (!oldest || oldest.id === created.id) {
+        await removeDuplicates(upsert, later, created);
+        return { id: created.id, url: created.html_url, action: 'created' };
+    }
+    // Another run created its comment first: that one keeps the report, this one goes.
+    const duplicates = later.some((c) => c.id === created.id) ? later : [...later, created];
+    return { ...(await keepReport(upsert, oldest, duplicates)), action: 'updated' };
+}
+/** Writes the body into `keeper` and removes the `duplicates`. */
+async function keepReport(upsert, keeper, duplicates) {
+    const kept = keeper.body === upsert.body ? keeper : await updateComment(upsert, keeper.id, upsert.body);
+    await removeDuplicates(upsert, duplicates, kept);
+    return { id: kept.id, url: kept.html_url };
+}
+/** Deletes each duplicate; one that may not be deleted is reduced to a line without the marker. */
+async function removeDuplicates(upsert, duplicates, keeper) {
+    for (const duplicate of duplicates) {
+        const outcome = await deleteComment(upsert, duplicate.id);
+        if (outcome === 'refused') {
+            await updateComment(upsert, duplicate.id, `This report was superseded by ${keeper.html_url}.`);
         }
-        const { data } = await client.rest.issues.createComment({ owner, repo, issue_number: args.issueNumber, body });
-        return { id: data.id, url: data.html_url, action: 'created' };
+    }
+}
+/** This author's comments carrying the marker, oldest first, reading every page of comments. */
+async function ownComments(upsert) {
+    const { client, args } = upsert;
+    const comments = await send(upsert, 'list', () => client.paginate(client.rest.issues.listComments, { owner: args.owner, repo: args.repo, issue_number: args.issueNumber, per_page: 100 }));
+    const ours = comments.filter((c) => c.user?.login.toLowerCase() === upsert.author && (c.body ?? '').includes(upsert.tag));
+    return ours.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id);
+}
+async function createComment(upsert) {
+    const { client, args, body } = upsert;
+    const { data } = await send(upsert, 'create', () => client.rest.issues.createComment({ owner: args.owner, repo: args.repo, issue_number: args.issueNumber, body }));
+    return data;
+}
+async function updateComment(upsert, id, body) {
+    const { client, args } = upsert;
+    const { data } = await send(upsert, 'update', () => client.rest.issues.updateComment({ owner: args.owner, repo: args.repo, comment_id: id, body }), id);
+    return data;
+}
+/** Deletes a comment; one already gone (another run removed it) counts as deleted. */
+async function deleteComment(upsert, id) {
+    const { client, args } = upsert;
+    try {
+        await client.rest.issues.deleteComment({ owner: args.owner, repo: args.repo, comment_id: id });
+        return 'deleted';
     }
     catch (error) {
-        throw asPermissionError(error, args);
+        const status = httpStatus(error);
+        if (status === 404)
+            return 'deleted';
+        if (status === 403 && !/rate limit/i.test(messageOf(error)))
+            return 'refused';
+        throw commentFailure(error, args, 'delete', id);
+    }
+}
+/** Sends one request of `step`, turning its failure into a {@link CommentError}. */
+async function send(upsert, step, request, id) {
+    try {
+        return await request();
+    }
+    catch (error) {
+        throw commentFailure(error, upsert.args, step, id);
     }
 }
 /** The token's login; an installation token cannot read `/user` (403) and writes as the Actions bot. */
-async function authenticatedLogin(client) {
+async function authenticatedLogin(client, args) {
     try {
         const { data } = await client.rest.users.getAuthenticated();
         return data.login;
@@ -96444,727 +97936,52 @@ async function authenticatedLogin(client) {
     catch (error) {
         if (httpStatus(error) === 403)
             return ACTIONS_BOT_LOGIN;
-        throw error;
+        throw commentFailure(error, args, 'login');
     }
 }
-/** The newest comment of `author` that carries the marker, reading every page of comments. */
-async function findOwnComment(client, args, tag, author) {
-    const comments = await client.paginate(client.rest.issues.listComments, {
-        owner: args.owner,
-        repo: args.repo,
-        issue_number: args.issueNumber,
-        per_page: 100
-    });
-    const login = author.toLowerCase();
-    const ours = comments.filter(c => c.user?.login.toLowerCase() === login && (c.body ?? '').includes(tag));
-    ours.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id);
-    return ours[0];
+/** What each step tried, in words. */
+function purposeOf(args, step, id) {
+    const on = `on ${target(args)}`;
+    switch (step) {
+        case 'login':
+            return "read the token's login (GET /user), which tells the action's earlier report comment apart";
+        case 'list':
+            return `list the comments ${on}`;
+        case 'create':
+            return `create the report comment ${on}`;
+        case 'update':
+            return `update the report comment ${id} ${on}`;
+        case 'delete':
+            return `delete the duplicate report comment ${id} ${on}`;
+    }
 }
-/** Turns a 403/404 into {@link CommentPermissionError}; anything else (rate limits too) passes through. */
-function asPermissionError(error, args) {
-    const status = httpStatus(error);
-    if ((status !== 403 && status !== 404) || /rate limit/i.test(messageOf(error)))
+function target(args) {
+    return `${args.kind === 'issue' ? 'issue' : 'pull request'} #${args.issueNumber} of ${args.owner}/${args.repo}`;
+}
+/** A failed request as a {@link CommentError}: a permission error for a plain 403/404, else with the request explained. */
+function commentFailure(error, args, step, id) {
+    if (error instanceof CommentError)
         return error;
+    const status = httpStatus(error) ?? 0;
+    const request = failedRequest(error) ?? '';
     const permission = args.kind === 'issue' ? 'issues: write' : 'pull-requests: write';
-    const what = `${args.kind === 'issue' ? 'issue' : 'pull request'} #${args.issueNumber} of ${args.owner}/${args.repo}`;
-    const why = status === 403
-        ? `the token may not write comments on ${what}. Grant the job \`permissions: ${permission}\`; ` +
-            'a pull request from a fork only gets a read-only GITHUB_TOKEN, so there no comment can be written'
-        : `the token cannot see ${what}. Check input pr-number, and that the token can read the repository and has \`${permission}\``;
-    return new CommentPermissionError(`Could not post the report comment (GitHub answered ${status}: ${firstLine(messageOf(error))}): ${why}. The report is in the job summary.`, permission, status);
+    const action = purposeOf(args, step, id);
+    if (step !== 'login' && (status === 403 || status === 404) && !/rate limit/i.test(messageOf(error))) {
+        const message = `Could not ${action} (${request} answered ${status}: ${firstLine(messageOf(error))}): ${refusal(args, status, permission)}.`;
+        return new CommentPermissionError(`${message} The report is still in the job summary.`, permission, status, request);
+    }
+    return new CommentError(`${describeGitHubError(error, { action, permission })} The report is still in the job summary.`, status, request);
+}
+/** Why a 403 or 404 happened and what to do. */
+function refusal(args, status, permission) {
+    if (status === 403) {
+        return (`the token may not write comments on ${target(args)}. Grant the job \`permissions: ${permission}\`; ` +
+            'a pull request from a fork only gets a read-only GITHUB_TOKEN, so there no comment can be written');
+    }
+    return `the token cannot see ${target(args)}. Check input pr-number, and that the token can read the repository and has \`${permission}\``;
 }
 function firstLine(text) {
     return text.split('\n')[0];
-}
-
-/**
- * Markdown helpers that make text from the project or from dbt (names, messages, SQL, relation
- * names) inert in a GitHub comment: it cannot break a table, close a tag, inject HTML, links
- * or images, start a code span, or notify anyone with an @mention.
- *
- * Escaping uses HTML character references rather than backslashes because the same text lands
- * both in markdown (table cells, list items) and inside raw HTML blocks (`<summary>`, `<pre>`),
- * where backslashes would show but character references decode.
- */
-/** Zero-width joiner: breaks @mentions, #references and autolinks without a visible change. */
-const ZWJ = '\u200D';
-const INLINE_ENTITIES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;',
-    '`': '&#96;',
-    '*': '&#42;',
-    _: '&#95;',
-    '~': '&#126;',
-    '[': '&#91;',
-    ']': '&#93;',
-    '(': '&#40;',
-    ')': '&#41;',
-    '|': '&#124;',
-    '\\': '&#92;',
-    '!': '&#33;',
-    '#': '&#35;',
-    $: '&#36;'
-};
-/** Cuts text to at most `max` characters (code points), ending with an ellipsis when cut. */
-function truncate(text, max) {
-    const chars = Array.from(text);
-    if (chars.length <= max)
-        return text;
-    return chars.slice(0, Math.max(0, max - 1)).join('') + '…';
-}
-/** Breaks GitHub's @mentions, cross references (#123) and autolinks (http://, www.). */
-function neutralize(text) {
-    return text
-        .replace(/@/g, `@${ZWJ}`)
-        .replace(/#(?=\d)/g, `#${ZWJ}`)
-        .replace(/:\/\//g, `:${ZWJ}//`)
-        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`);
-}
-/**
- * Escapes text for one line of markdown or HTML (a table cell, a list item, a `<summary>`):
- * line breaks become spaces, markdown and HTML syntax become character references.
- * An underscore inside a word is left alone (it cannot start emphasis there).
- */
-function escapeInline(text, max = 300) {
-    const flat = truncate(text.replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, ''), max);
-    const escaped = neutralize(flat).replace(/[&<>"'`*_~[\]()|\\!#$]/g, (c, offset, all) => c === '_' && isWordChar(all[offset - 1]) && isWordChar(all[offset + 1]) ? c : INLINE_ENTITIES[c]);
-    return escaped;
-}
-function isWordChar(c) {
-    return c !== undefined && /[\p{L}\p{N}]/u.test(c);
-}
-/**
- * Escapes multi-line text for a `<pre>` block: line breaks kept, HTML neutralised (so the block
- * cannot be closed from inside). Markdown is not interpreted inside `<pre>`; backticks, brackets
- * and pipes are encoded anyway, so no renderer could read a link, code span or table there.
- */
-function escapeBlock(text, max = 3000) {
-    const clean = truncate(text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''), max);
-    return neutralize(clean).replace(/[&<>`[\]|]/g, (c) => INLINE_ENTITIES[c]);
-}
-/** Project text as code: `<code>` with escaped content (backticks cannot end it). */
-function code(text, max = 300) {
-    return `<code>${escapeInline(text, max)}</code>`;
-}
-/** Project text in bold. */
-function bold(text, max = 300) {
-    return `<b>${escapeInline(text, max)}</b>`;
-}
-/** Only http(s) URLs are linked; anything else (javascript:, data:) is not. */
-function isSafeUrl(url) {
-    return typeof url === 'string' && /^https?:\/\/[^\s"'<>`]+$/i.test(url);
-}
-/** A link around already-escaped HTML, or the HTML alone when the URL is not http(s). */
-function link(html, url) {
-    if (!isSafeUrl(url))
-        return html;
-    return `<a href="${url.replace(/&/g, '&amp;')}">${html}</a>`;
-}
-/** A multi-line message as a `<pre>` block (blank lines around it keep markdown intact). */
-function preBlock(text, max = 3000) {
-    return `<pre>${escapeBlock(text, max)}</pre>`;
-}
-/** One markdown table, every cell already escaped. */
-function table(header, rows) {
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
-}
-/** The size GitHub's limit is checked against: UTF-8 bytes, never fewer than characters. */
-function sizeOf(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-
-const FAILED = new Set(['error', 'fail', 'runtime error']);
-const WARNED = new Set(['warn', 'partial success']);
-const PASSED = new Set(['success', 'pass']);
-/** Groups dbt's statuses into outcomes. */
-function outcomeOf(status) {
-    if (FAILED.has(status))
-        return 'failed';
-    if (WARNED.has(status))
-        return 'warned';
-    if (PASSED.has(status))
-        return 'passed';
-    if (status === 'skipped')
-        return 'skipped';
-    return 'other';
-}
-const OUTCOME_EMOJI = { failed: '❌', warned: '⚠️', passed: '✅', skipped: '⏭️', other: '➖' };
-/** The emoji of a status. */
-function statusEmoji(status) {
-    return OUTCOME_EMOJI[outcomeOf(status)];
-}
-/** Order of outcomes in the report: what needs attention first. */
-function outcomeRank(status) {
-    return ['failed', 'warned', 'skipped', 'other', 'passed'].indexOf(outcomeOf(status));
-}
-/** Classification labels, in legend order. */
-const CLASSIFICATIONS = [
-    { key: 'this-run', emoji: '🔨', label: 'this run', meaning: 'built earlier in this run' },
-    { key: 'dev', emoji: '🧪', label: 'dev (CI)', meaning: 'the CI schema, not rebuilt by this run' },
-    { key: 'staging', emoji: '🚧', label: 'staging', meaning: "deferred to staging's relation" },
-    { key: 'production', emoji: '🏭', label: 'production', meaning: "deferred to production's relation" },
-    { key: 'source', emoji: '🌱', label: 'source', meaning: 'a dbt source (never deferred)' },
-    { key: 'inlined', emoji: '🧩', label: 'inlined', meaning: 'an ephemeral model compiled in as a CTE; its own refs follow' },
-    { key: 'unknown', emoji: '❔', label: 'unknown', meaning: 'the compiled SQL does not tell (the evidence says why)' }
-];
-/** Emoji and label of a classification, e.g. "🏭 production". */
-function classificationLabel(c) {
-    const entry = CLASSIFICATIONS.find((e) => e.key === c);
-    return entry ? `${entry.emoji} ${entry.label}` : c;
-}
-/** Seconds as "0.41 s", "1 min 5 s", "2 h 3 min". */
-function formatDuration(seconds) {
-    if (seconds === null || seconds === undefined || !Number.isFinite(seconds))
-        return '–';
-    if (seconds < 60)
-        return `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)} s`;
-    const s = Math.round(seconds);
-    if (s < 3600)
-        return `${Math.floor(s / 60)} min ${s % 60} s`;
-    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-/** An age in words: "3 hours old", "1 day old", "less than a minute old". */
-function formatAge(seconds) {
-    const units = [
-        [86400, 'day'],
-        [3600, 'hour'],
-        [60, 'minute']
-    ];
-    for (const [size, unit] of units) {
-        const n = Math.floor(seconds / size);
-        if (n >= 1)
-            return `${n} ${unit}${n === 1 ? '' : 's'} old`;
-    }
-    return 'less than a minute old';
-}
-/** Every ref of a node, inlined refs' children included, depth first. */
-function flattenRefs(refs) {
-    return refs.flatMap((r) => [r, ...flattenRefs(r.children)]);
-}
-/** Whether a ref (or a ref inlined under it) was deferred to the baseline's environment. */
-function isDeferred(r) {
-    return r.classification === 'staging' || r.classification === 'production';
-}
-/** Nodes sorted for reading: failures first, then warnings, skips, the rest; by name within. */
-function sortNodes(nodes) {
-    return [...nodes].sort((a, b) => outcomeRank(a.status) - outcomeRank(b.status) || cmp(a.name, b.name) || cmp(a.unique_id, b.unique_id));
-}
-const collator = new Intl.Collator('en', { numeric: true });
-/** Natural order (m2 before m10), the same on every machine. */
-function cmp(a, b) {
-    return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/**
- * Check annotations for failing nodes: one per failure, on the node's file.
- */
-/** GitHub shows at most 10 error annotations per step. */
-const MAX_ANNOTATIONS = 10;
-/**
- * Annotations for failed nodes (errors and test failures), models before tests, at most
- * `limit`; when some are left out the last one says how many more there are.
- */
-function annotationsFor(report, limit = MAX_ANNOTATIONS) {
-    const failed = sortNodes(report.nodes.filter((n) => outcomeOf(n.status) === 'failed'));
-    const ordered = [...failed.filter((n) => !n.is_test), ...failed.filter((n) => n.is_test)];
-    const out = ordered.slice(0, Math.max(0, limit)).map((n) => ({
-        message: truncate(n.message?.trim() || `${n.name} ended with status ${n.status}.`, 4000),
-        ...(n.file ? { file: repoPath(report.run.project_dir, n.file) } : {}),
-        title: truncate(`dbt ${n.resource_type} ${n.name}: ${n.status}`, 200)
-    }));
-    const more = ordered.length - out.length;
-    if (more > 0 && out.length > 0) {
-        const last = out[out.length - 1];
-        last.message = `${last.message}\n\n(${more} more failures are not annotated; the job summary lists them all.)`;
-    }
-    return out;
-}
-/** The file's path from the repository root. */
-function repoPath(projectDir, file) {
-    const dir = (projectDir ?? '').replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '');
-    return dir ? `${dir}/${file}` : file;
-}
-
-/** Assembles report.json: schema version, the run, counts and every node with its refs. */
-function buildReport(args) {
-    const nodes = args.analysis.map((n) => toReportNode(n, args.run));
-    return { schema_version: 1, run: toReportRun(args), counts: countsOf(nodes), nodes };
-}
-function toReportRun({ run, runResults, manifest }) {
-    return {
-        command: run.command,
-        select: [...run.select],
-        exclude: [...run.exclude],
-        selector: run.selector ?? null,
-        defer: run.defer,
-        favor_state: run.favorState,
-        deferred_env: run.deferredEnv,
-        built_all: run.builtAll,
-        baseline: run.baseline ? toReportBaseline(run.baseline, run.now) : null,
-        success: run.success,
-        elapsed_seconds: run.elapsed ?? (typeof runResults.elapsed_time === 'number' ? runResults.elapsed_time : null),
-        dbt_version: run.dbtVersion ?? runResults.metadata?.dbt_version ?? manifest?.metadata?.dbt_version ?? null,
-        repository: run.repository ?? null,
-        server_url: run.serverUrl ?? null,
-        head_sha: run.headSha ?? null,
-        project_dir: run.projectDir ?? null,
-        generated_at: run.now.toISOString()
-    };
-}
-function toReportBaseline(b, now) {
-    return {
-        source: b.source,
-        run_id: b.runId ?? null,
-        run_url: b.runUrl ?? null,
-        sha: b.sha ?? null,
-        generated_at: b.generatedAt ?? null,
-        location: b.location ?? null,
-        age_seconds: ageSeconds(b.generatedAt, now)
-    };
-}
-/** Whole seconds between a timestamp and now; null when the timestamp is missing or invalid. */
-function ageSeconds(timestamp, now) {
-    const t = timestamp ? Date.parse(timestamp) : NaN;
-    if (Number.isNaN(t))
-        return null;
-    return Math.max(0, Math.floor((now.getTime() - t) / 1000));
-}
-function toReportNode(n, run) {
-    return {
-        unique_id: n.uniqueId,
-        name: n.name,
-        resource_type: n.resourceType,
-        is_test: n.isTest,
-        status: n.status,
-        execution_time: n.executionTime,
-        message: n.message,
-        failures: n.failures,
-        relation: n.relation,
-        file: n.file,
-        file_url: n.file ? fileUrl(run, n.file) : null,
-        compiled: n.compiled,
-        refs: n.refs.map(toReportRef)
-    };
-}
-function toReportRef(r) {
-    return {
-        unique_id: r.uniqueId,
-        name: r.name,
-        resource_type: r.resourceType,
-        classification: r.classification,
-        relation: r.relation,
-        dev_relation: r.devRelation,
-        state_relation: r.stateRelation,
-        evidence: r.evidence,
-        reason: r.reason,
-        children: r.children.map(toReportRef)
-    };
-}
-/**
- * Link to a project file at the PR's commit; null unless the server, repository and commit
- * are known and the server URL is http(s).
- */
-function fileUrl(run, file) {
-    const { serverUrl, repository, headSha } = run;
-    if (!serverUrl || !repository || !headSha || !/^https?:\/\//i.test(serverUrl))
-        return null;
-    if (!/^[\w.-]+\/[\w.-]+$/.test(repository) || !/^[0-9a-f]{7,64}$/i.test(headSha))
-        return null;
-    const segments = [...splitPath(run.projectDir ?? ''), ...splitPath(file)];
-    if (segments.includes('..'))
-        return null;
-    const path = segments.map(encodeSegment).join('/');
-    return `${serverUrl.replace(/\/+$/, '')}/${repository}/blob/${headSha}/${path}`;
-}
-function splitPath(p) {
-    return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-}
-/** Percent-encodes a path segment, parentheses and quotes included (they end markdown links). */
-function encodeSegment(s) {
-    return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-function countsOf(nodes) {
-    const byStatus = {};
-    const byClass = {};
-    const visit = (refs) => {
-        for (const r of refs) {
-            byClass[r.classification] = (byClass[r.classification] ?? 0) + 1;
-            visit(r.children);
-        }
-    };
-    for (const n of nodes) {
-        byStatus[n.status] = (byStatus[n.status] ?? 0) + 1;
-        visit(n.refs);
-    }
-    return { total: nodes.length, by_status: byStatus, by_classification: byClass };
-}
-
-/**
- * The top of the report: what ran, where it deferred, the baseline, counts and duration.
- */
-/** The title line: command and overall outcome. */
-function title(report) {
-    const cmd = escapeInline(report.run.command, 40);
-    return report.run.success ? `### ✅ dbt ${cmd} passed` : `### ❌ dbt ${cmd} failed`;
-}
-/** The command line as run, with its selection flags. */
-function commandLine(report) {
-    const r = report.run;
-    const words = ['dbt', r.command];
-    if (r.select.length > 0)
-        words.push('--select', ...r.select);
-    if (r.exclude.length > 0)
-        words.push('--exclude', ...r.exclude);
-    if (r.selector)
-        words.push('--selector', r.selector);
-    if (r.defer)
-        words.push('--defer');
-    if (r.favor_state)
-        words.push('--favor-state');
-    return code(words.join(' '), 500);
-}
-/** Where refs could be deferred to, said loudly when nothing was. */
-function deferLine(report) {
-    const r = report.run;
-    if (r.built_all)
-        return '**Deferred to:** nothing: no baseline was found, so everything was built';
-    if (!r.defer)
-        return '**Deferred to:** nothing (no defer)';
-    if (!r.deferred_env)
-        return '**Deferred to:** unknown environment';
-    return `**Deferred to:** ${classificationLabel(r.deferred_env)}${r.favor_state ? ' (favor state)' : ''}`;
-}
-/** The baseline: source, deploy run link, commit, age, location. */
-function baselineLine(report) {
-    const b = report.run.baseline;
-    if (!b)
-        return null;
-    const bits = [escapeInline(b.source, 40)];
-    if (b.run_id || isSafeUrl(b.run_url))
-        bits.push(link(`run ${escapeInline(b.run_id ?? 'link', 40)}`, b.run_url));
-    if (b.sha)
-        bits.push(`commit ${code(b.sha.slice(0, 7), 7)}`);
-    if (b.age_seconds !== null)
-        bits.push(formatAge(b.age_seconds));
-    if (b.location)
-        bits.push(escapeInline(b.location, 200));
-    return `**Baseline:** ${bits.join(' · ')}`;
-}
-/** Counts by status, e.g. "✅ 3 success · ❌ 1 error · ⏭️ 2 skipped". */
-function countsLine(report) {
-    const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => outcomeRank(a) - outcomeRank(b) || cmp(a, b));
-    const counts = entries.map(([status, n]) => `${statusEmoji(status)} ${n} ${escapeInline(status, 40)}`).join(' · ');
-    const total = report.counts.total;
-    return `**Results:** ${total} ${total === 1 ? 'node' : 'nodes'}${counts ? `: ${counts}` : ''}`;
-}
-/** Duration and dbt version. */
-function durationLine(report) {
-    const version = report.run.dbt_version ? ` · dbt ${escapeInline(report.run.dbt_version, 40)}` : '';
-    return `**Duration:** ${formatDuration(report.run.elapsed_seconds)}${version}`;
-}
-/** GitHub alerts for runs that did not defer: they must not pass unnoticed. */
-function notice(report) {
-    const r = report.run;
-    if (r.built_all) {
-        return [
-            '> [!WARNING]',
-            '> **No baseline found: built everything.** No deployed manifest was found to defer to, so this run built',
-            '> without defer: every ref read this run or the CI schema, and nothing was compared with a deployed environment.'
-        ].join('\n');
-    }
-    if (!r.defer) {
-        return '> [!NOTE]\n> **No defer:** dbt ran with `--no-defer`, so every ref read the CI schema (or this run).';
-    }
-    return null;
-}
-/** The whole header block. */
-function header(report) {
-    const lines = [
-        `- **Ran:** ${commandLine(report)}`,
-        `- ${deferLine(report)}`,
-        baselineLine(report),
-        `- ${countsLine(report)}`,
-        `- ${durationLine(report)}`
-    ].map((l) => (l && !l.startsWith('- ') ? `- ${l}` : l));
-    const blocks = [title(report), lines.filter((l) => l !== null).join('\n')];
-    const n = notice(report);
-    if (n)
-        blocks.push(n);
-    return blocks.join('\n\n');
-}
-/** The legend of the classifications. */
-function legend() {
-    const items = CLASSIFICATIONS.map((c) => `${c.emoji} ${c.label}: ${c.meaning}`).join(' · ');
-    return `<sub>Where refs resolved: ${items}.</sub>`;
-}
-
-/**
- * Markdown of one node (or one line about it) at each level of detail. Every string from the
- * project or dbt goes through markdown.ts.
- */
-/** Message lengths (characters) by level of detail. */
-const MESSAGE_MAX = { full: 3000, compact: 500, essentials: 300, test: 200 };
-/** "❌ error" */
-function statusLabel(status) {
-    return `${statusEmoji(status)} ${escapeInline(status, 40)}`;
-}
-/** The node's name in bold, linked to its file at the PR's commit when known. */
-function nodeName(node) {
-    return link(bold(node.name), node.file_url);
-}
-/** Refs with their resolution, inline: `a` → 🏭 production · `b` → 🧩 inlined (`c` → 🏭 production). */
-function refsInline(refs) {
-    if (refs.length === 0)
-        return 'none';
-    return refs.map(refInline).join(' · ');
-}
-function refInline(r) {
-    const own = `${code(r.name, 120)} → ${classificationLabel(r.classification)}`;
-    return r.children.length === 0 ? own : `${own} (${r.children.map(refInline).join(', ')})`;
-}
-/** Refs grouped by classification: 🏭 production: `a`, `b` · 🔨 this run: `c`. */
-function refsGrouped(refs, filter = () => true) {
-    const flat = flattenRefs(refs).filter(filter);
-    if (flat.length === 0)
-        return 'none';
-    return CLASSIFICATIONS.map(({ key }) => {
-        const names = unique$1(flat.filter((r) => r.classification === key).map((r) => r.name));
-        return names.length === 0 ? '' : `${classificationLabel(key)}: ${names.map((n) => code(n, 120)).join(', ')}`;
-    })
-        .filter((s) => s !== '')
-        .join(' · ');
-}
-function unique$1(xs) {
-    return [...new Set(xs)];
-}
-/** Table of every ref (children of inlined refs indented) with relation names and evidence. */
-function relationTable(refs, report) {
-    const env = report.run.deferred_env ?? 'baseline';
-    const rows = refs.flatMap((r) => relationRows(r, ''));
-    return table(['Ref', 'Resolved to', 'Relation read', 'CI relation', `${env} relation`, 'Evidence'], rows);
-}
-function relationRows(r, via) {
-    const name = via ? `↳ ${code(r.name, 120)} (via ${via})` : code(r.name, 120);
-    const rel = (s) => (s ? code(s, 200) : '–');
-    const row = [name, classificationLabel(r.classification), rel(r.relation), rel(r.dev_relation), rel(r.state_relation), escapeInline(r.evidence, 300)];
-    return [row, ...r.children.flatMap((c) => relationRows(c, code(r.name, 120)))];
-}
-/** Full detail: heading, refs, relation names on expand, the failure message. */
-function nodeFull(node, report) {
-    const parts = [
-        `#### ${statusLabel(node.status)} · ${nodeName(node)}`,
-        `${escapeInline(node.resource_type, 40)} · ${formatDuration(node.execution_time)}${fileNote(node)}`,
-        `Refs: ${refsInline(node.refs)}`
-    ];
-    if (node.refs.length > 0) {
-        parts.push(`<details><summary>Relations read</summary>\n\n${relationTable(node.refs, report)}\n\n</details>`);
-    }
-    if (node.message && outcomeOf(node.status) !== 'passed')
-        parts.push(preBlock(node.message, MESSAGE_MAX.full));
-    return parts.join('\n\n');
-}
-function fileNote(node) {
-    if (!node.file)
-        return '';
-    return ` · ${link(code(node.file, 200), node.file_url)}`;
-}
-/** One table row: status, node, type, time, refs grouped by resolution. */
-function nodeRow(node) {
-    return [statusLabel(node.status), nodeName(node), escapeInline(node.resource_type, 40), formatDuration(node.execution_time), refsGrouped(node.refs)];
-}
-/** One list item about a failure (or warning), with its message cut to `max`. */
-function failureItem(node, max) {
-    const head = `- ${statusLabel(node.status)} · ${nodeName(node)} (${escapeInline(node.resource_type, 40)})`;
-    return node.message && max > 0 ? `${head}: ${escapeInline(node.message, max)}` : head;
-}
-/** One list item naming a node's deferred refs; null when it has none. */
-function deferredItem(node) {
-    if (!flattenRefs(node.refs).some(isDeferred))
-        return null;
-    return `- ${nodeName(node)} (${escapeInline(node.resource_type, 40)}): ${refsGrouped(node.refs, isDeferred)}`;
-}
-/** One table row of a test: status, name, refs, time, message. */
-function testRow(node, messageMax) {
-    const message = node.message && outcomeOf(node.status) !== 'passed' ? escapeInline(node.message, messageMax) : '';
-    return [statusLabel(node.status), nodeName(node), refsGrouped(node.refs), formatDuration(node.execution_time), message];
-}
-
-/**
- * Renders the report as markdown within a size budget. Levels of detail, tried in order until
- * one fits: full (every ref with relation names on expand) → compact (one line per node) →
- * essentials (failures and deferred refs only) → truncated (as many essential lines as fit,
- * failures first, then a pointer to the full report). Blocks are only ever dropped whole, so
- * the output never ends inside a tag or a table.
- */
-const LEVELS = ['full', 'compact', 'essentials'];
-/** Renders the report as markdown no larger than `opts.maxChars`, as detailed as fits. */
-function renderMarkdown(report, opts) {
-    return renderWithLevel(report, opts).markdown;
-}
-/** Like renderMarkdown, also saying which level of detail fitted. */
-function renderWithLevel(report, opts) {
-    const parts = partsOf(report);
-    for (const level of LEVELS) {
-        const md = assemble(blocksFor(level, parts, opts), opts.maxChars);
-        if (md !== null)
-            return { markdown: md, level };
-    }
-    return { markdown: truncated(parts, opts), level: 'truncated' };
-}
-function partsOf(report) {
-    const sorted = sortNodes(report.nodes);
-    return {
-        report,
-        built: sorted.filter((n) => !n.is_test),
-        tests: sorted.filter((n) => n.is_test),
-        failures: sorted.filter((n) => outcomeOf(n.status) === 'failed' || outcomeOf(n.status) === 'warned')
-    };
-}
-/** Joins blocks with blank lines; null as soon as they exceed `max`. */
-function assemble(blocks, max) {
-    const out = [];
-    let size = 0;
-    for (const block of blocks) {
-        size += sizeOf(block) + (out.length > 0 ? 2 : 0);
-        if (size > max)
-            return null;
-        out.push(block);
-    }
-    return out.join('\n\n');
-}
-function* blocksFor(level, p, opts) {
-    yield header(p.report);
-    if (level === 'essentials') {
-        yield* essentials(p);
-    }
-    else {
-        yield* builtSection(level, p);
-        yield* testSection(level, p);
-    }
-    yield legend();
-    if (level !== 'full')
-        yield shortenedNote(opts, level === 'compact' ? 'relation names and evidence' : 'passing nodes without deferred refs');
-}
-function* builtSection(level, p) {
-    yield `### Models, seeds and snapshots (${p.built.length})`;
-    if (p.built.length === 0) {
-        yield 'None ran.';
-        return;
-    }
-    if (level === 'full') {
-        for (const node of p.built)
-            yield nodeFull(node, p.report);
-        return;
-    }
-    yield table(['Status', 'Node', 'Type', 'Time', 'Refs'], p.built.map(nodeRow));
-    const failed = p.built.filter((n) => outcomeOf(n.status) !== 'passed' && n.message);
-    if (failed.length > 0)
-        yield failed.map((n) => failureItem(n, MESSAGE_MAX.compact)).join('\n');
-}
-function* testSection(level, p) {
-    if (p.tests.length === 0)
-        return;
-    yield `### Tests (${p.tests.length})`;
-    const failing = p.tests.filter((n) => outcomeOf(n.status) === 'failed' || outcomeOf(n.status) === 'warned');
-    if (failing.length > 0)
-        yield failing.map((n) => failureItem(n, level === 'full' ? MESSAGE_MAX.compact : MESSAGE_MAX.test)).join('\n');
-    const rows = p.tests.map((n) => testRow(n, MESSAGE_MAX.test));
-    yield `<details><summary>All ${p.tests.length} tests</summary>\n\n${table(['Status', 'Test', 'Refs', 'Time', 'Message'], rows)}\n\n</details>`;
-}
-function* essentials(p) {
-    if (p.failures.length > 0) {
-        yield failuresHeading(p);
-        yield p.failures.map((n) => failureItem(n, MESSAGE_MAX.essentials)).join('\n');
-    }
-    const deferred = deferredItems(p);
-    if (deferred.length > 0) {
-        yield `### Deferred refs (${deferred.length} nodes)`;
-        yield deferred.join('\n');
-    }
-    const rest = p.report.nodes.length - p.failures.length - deferred.length;
-    if (rest > 0)
-        yield `<sub>${rest} other nodes ran without failures or deferred refs.</sub>`;
-}
-function failuresHeading(p) {
-    const warned = p.failures.some((n) => outcomeOf(n.status) === 'warned');
-    return `### ${warned ? 'Failures and warnings' : 'Failures'} (${p.failures.length})`;
-}
-/** Deferred refs of the models, seeds and snapshots that did not fail. */
-function deferredItems(p) {
-    return p.built
-        .filter((n) => !p.failures.includes(n) && flattenRefs(n.refs).some(isDeferred))
-        .map((n) => deferredItem(n));
-}
-/** The summary hint: a link when it is an http(s) URL, else escaped text. */
-function pointer(hint) {
-    return isSafeUrl(hint) ? link('the job summary of this run', hint) : escapeInline(hint, 300);
-}
-function shortenedNote(opts, dropped) {
-    const where = opts.summaryHint ? `: the full report is in ${pointer(opts.summaryHint)}` : '';
-    return `<sub>Shortened to fit (${dropped} left out)${where}.</sub>`;
-}
-/**
- * Last resort: header, then failure lines (no messages), then deferred-ref lines, as many as
- * fit, and a closing line that says what was left out and where the full report is.
- */
-function truncated(p, opts) {
-    const max = opts.maxChars;
-    const room = max - reserveFor(opts, p);
-    const heading = failuresHeading(p);
-    const groups = [
-        { heading, items: failureItems(p, header(p.report), heading, room), what: 'failures' },
-        { heading: '### Deferred refs', items: deferredItems(p), what: 'nodes with deferred refs' }
-    ];
-    let out = header(p.report);
-    const left = [];
-    for (const g of groups) {
-        const r = appendList(out, g.heading, g.items, room);
-        out = r.out;
-        if (r.omitted > 0)
-            left.push(`${r.omitted} ${g.what}`);
-    }
-    const end = truncatedNote(opts, left);
-    const final = `${out}\n\n${end}`;
-    return sizeOf(final) <= max ? final : minimal(p, max);
-}
-/** Failure lines with a short message when they all fit so, else names only (every failure named first). */
-function failureItems(p, head, heading, room) {
-    const withMessages = p.failures.map((n) => failureItem(n, MESSAGE_MAX.test));
-    const fits = sizeOf(`${head}\n\n${heading}\n\n${withMessages.join('\n')}`) <= room;
-    return fits ? withMessages : p.failures.map((n) => failureItem(n, 0));
-}
-/** Room kept for the closing line (its longest form). */
-function reserveFor(opts, p) {
-    return sizeOf(truncatedNote(opts, [`${p.report.nodes.length} failures`, `${p.report.nodes.length} nodes with deferred refs`])) + 2;
-}
-function appendList(out, heading, items, max) {
-    const lines = [];
-    let size = sizeOf(out) + sizeOf(heading) + 4;
-    for (const item of items) {
-        size += sizeOf(item) + (lines.length > 0 ? 1 : 0);
-        if (size > max)
-            break;
-        lines.push(item);
-    }
-    const text = lines.length > 0 ? `${out}\n\n${heading}\n\n${lines.join('\n')}` : out;
-    return { out: text, omitted: items.length - lines.length };
-}
-function truncatedNote(opts, left) {
-    const omitted = left.length > 0 ? ` Not shown: ${left.join(', ')}.` : '';
-    const where = opts.summaryHint ? ` The full report is in ${pointer(opts.summaryHint)}.` : '';
-    return `<sub>Truncated to fit.${omitted}${where}</sub>`;
-}
-/** When even the header does not fit: the title alone, or as much of it as fits. */
-function minimal(p, max) {
-    const t = title(p.report);
-    if (sizeOf(t) <= max)
-        return t;
-    const plain = p.report.run.success ? 'dbt passed' : 'dbt failed';
-    return plain.slice(0, Math.max(0, max));
 }
 
 /**
@@ -97466,7 +98283,7 @@ function resolveEphemeral(ctx, sql, node, seen) {
         return unknownRef(ctx, node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`);
     }
     const inner = new Set(seen).add(node.unique_id);
-    const parents = unique(node.depends_on?.nodes ?? []).filter((p) => !inner.has(p));
+    const parents = unique$1(node.depends_on?.nodes ?? []).filter((p) => !inner.has(p));
     const children = parents.map((p) => resolveParent(ctx, sql, p, inner));
     return { ...knownRef(ctx, node, 'inlined', null, `ephemeral model, inlined as the CTE ${cte}`), children };
 }
@@ -97532,7 +98349,7 @@ function resolveIdentical(ctx, node, rel, found) {
     return unknown('identical-names', `the compiled SQL reads ${rel}, the relation name in both CI and the baseline: the SQL cannot tell them apart`);
 }
 /** Keeps the first occurrence of each id. */
-function unique(ids) {
+function unique$1(ids) {
     return [...new Set(ids)];
 }
 
@@ -97585,7 +98402,7 @@ function analyzeResult(ctx, r) {
         relation: r.relation_name ?? node?.relation_name ?? null,
         file: node?.original_file_path ?? null,
         compiled: hasSql(r),
-        refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, unique(node?.depends_on?.nodes ?? []))
+        refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, unique$1(node?.depends_on?.nodes ?? []))
     };
 }
 function hasSql(r) {
@@ -97603,102 +98420,878 @@ function refsOf(ctx, r, parents) {
     return parents.map((p) => resolveParent(ctx, sql, p));
 }
 
+/**
+ * Markdown helpers that make text from the project or from dbt (names, messages, SQL, relation
+ * names) inert in a GitHub comment: it cannot break a table, close a tag, inject HTML, links
+ * or images, start a code span, or notify anyone with an @mention.
+ *
+ * Escaping uses HTML character references rather than backslashes because the same text lands
+ * both in markdown (table cells, list items) and inside raw HTML blocks (`<summary>`, `<pre>`),
+ * where backslashes would show but character references decode.
+ */
+/** Zero-width joiner: breaks @mentions, #references and autolinks without a visible change. */
+const ZWJ = '\u200D';
+const INLINE_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+    '`': '&#96;',
+    '*': '&#42;',
+    _: '&#95;',
+    '~': '&#126;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '(': '&#40;',
+    ')': '&#41;',
+    '|': '&#124;',
+    '\\': '&#92;',
+    '!': '&#33;',
+    '#': '&#35;',
+    $: '&#36;'
+};
+/** Cuts text to at most `max` characters (code points), ending with an ellipsis when cut. */
+function truncate(text, max) {
+    const chars = Array.from(text);
+    if (chars.length <= max)
+        return text;
+    return chars.slice(0, Math.max(0, max - 1)).join('') + '…';
+}
+/** Breaks GitHub's @mentions, cross references (#123) and autolinks (http://, www.). */
+function neutralize(text) {
+    return text
+        .replace(/@/g, `@${ZWJ}`)
+        .replace(/#(?=\d)/g, `#${ZWJ}`)
+        .replace(/:\/\//g, `:${ZWJ}//`)
+        .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWJ}.`);
+}
+/**
+ * Escapes text for one line of markdown or HTML (a table cell, a list item, a `<summary>`):
+ * line breaks become spaces, markdown and HTML syntax become character references.
+ * An underscore inside a word is left alone (it cannot start emphasis there).
+ */
+function escapeInline(text, max = 300) {
+    // Control characters are exactly what this strips.
+    // eslint-disable-next-line no-control-regex
+    const flat = truncate(text.replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, ''), max);
+    const escaped = neutralize(flat).replace(/[&<>"'`*_~[\]()|\\!#$]/g, (c, offset, all) => c === '_' && isWordChar(all[offset - 1]) && isWordChar(all[offset + 1]) ? c : INLINE_ENTITIES[c]);
+    return escaped;
+}
+function isWordChar(c) {
+    return c !== undefined && /[\p{L}\p{N}]/u.test(c);
+}
+/**
+ * Escapes multi-line text for a `<pre>` block: line breaks kept, HTML neutralised (so the block
+ * cannot be closed from inside). Markdown is not interpreted inside `<pre>`; backticks, brackets
+ * and pipes are encoded anyway, so no renderer could read a link, code span or table there.
+ */
+function escapeBlock(text, max = 3000) {
+    // eslint-disable-next-line no-control-regex
+    const clean = truncate(text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''), max);
+    return neutralize(clean).replace(/[&<>`[\]|]/g, (c) => INLINE_ENTITIES[c]);
+}
+/** Project text as code: `<code>` with escaped content (backticks cannot end it). */
+function code(text, max = 300) {
+    return `<code>${escapeInline(text, max)}</code>`;
+}
+/** Project text in bold. */
+function bold(text, max = 300) {
+    return `<b>${escapeInline(text, max)}</b>`;
+}
+/** Only http(s) URLs are linked; anything else (javascript:, data:) is not. */
+function isSafeUrl(url) {
+    return typeof url === 'string' && /^https?:\/\/[^\s"'<>`]+$/i.test(url);
+}
+/** A link around already-escaped HTML, or the HTML alone when the URL is not http(s). */
+function link(html, url) {
+    if (!isSafeUrl(url))
+        return html;
+    return `<a href="${url.replace(/&/g, '&amp;')}">${html}</a>`;
+}
+/** A multi-line message as a `<pre>` block (blank lines around it keep markdown intact). */
+function preBlock(text, max = 3000) {
+    return `<pre>${escapeBlock(text, max)}</pre>`;
+}
+/** One markdown table, every cell already escaped. */
+function table(header, rows) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+/** The size GitHub's limit is checked against: UTF-8 bytes, never fewer than characters. */
+function sizeOf(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+
+const FAILED = new Set(['error', 'fail', 'runtime error']);
+const WARNED = new Set(['warn', 'partial success']);
+const PASSED = new Set(['success', 'pass']);
+/** Groups dbt's statuses into outcomes. */
+function outcomeOf(status) {
+    if (FAILED.has(status))
+        return 'failed';
+    if (WARNED.has(status))
+        return 'warned';
+    if (PASSED.has(status))
+        return 'passed';
+    if (status === 'skipped')
+        return 'skipped';
+    return 'other';
+}
+const OUTCOME_EMOJI = { failed: '❌', warned: '⚠️', passed: '✅', skipped: '⏭️', other: '➖' };
+/** The emoji of a status. */
+function statusEmoji(status) {
+    return OUTCOME_EMOJI[outcomeOf(status)];
+}
+/** Order of outcomes in the report: what needs attention first. */
+function outcomeRank(status) {
+    return ['failed', 'warned', 'skipped', 'other', 'passed'].indexOf(outcomeOf(status));
+}
+/** Classification labels, in legend order. */
+const CLASSIFICATIONS = [
+    { key: 'this-run', emoji: '🔨', label: 'this run', meaning: 'built earlier in this run' },
+    { key: 'dev', emoji: '🧪', label: 'dev (CI)', meaning: 'the CI schema, not rebuilt by this run' },
+    { key: 'staging', emoji: '🚧', label: 'staging', meaning: "deferred to staging's relation" },
+    { key: 'production', emoji: '🏭', label: 'production', meaning: "deferred to production's relation" },
+    { key: 'source', emoji: '🌱', label: 'source', meaning: 'a dbt source (never deferred)' },
+    { key: 'inlined', emoji: '🧩', label: 'inlined', meaning: 'an ephemeral model compiled in as a CTE; its own refs follow' },
+    { key: 'unknown', emoji: '❔', label: 'unknown', meaning: 'the compiled SQL does not tell (the evidence says why)' }
+];
+/** Emoji and label of a classification, e.g. "🏭 production". */
+function classificationLabel(c) {
+    const entry = CLASSIFICATIONS.find((e) => e.key === c);
+    return entry ? `${entry.emoji} ${entry.label}` : c;
+}
+/** Seconds as "0.41 s", "1 min 5 s", "2 h 3 min". */
+function formatDuration(seconds) {
+    if (seconds === null || seconds === undefined || !Number.isFinite(seconds))
+        return '–';
+    if (seconds < 60)
+        return `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)} s`;
+    const s = Math.round(seconds);
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min ${s % 60} s`;
+    return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+/** An age in words: "3 hours old", "1 day old", "less than a minute old". */
+function formatAge(seconds) {
+    const units = [
+        [86400, 'day'],
+        [3600, 'hour'],
+        [60, 'minute']
+    ];
+    for (const [size, unit] of units) {
+        const n = Math.floor(seconds / size);
+        if (n >= 1)
+            return `${n} ${unit}${n === 1 ? '' : 's'} old`;
+    }
+    return 'less than a minute old';
+}
+/** Every ref of a node, inlined refs' children included, depth first. */
+function flattenRefs(refs) {
+    return refs.flatMap((r) => [r, ...flattenRefs(r.children)]);
+}
+/** Whether a ref (or a ref inlined under it) was deferred to the baseline's environment. */
+function isDeferred(r) {
+    return r.classification === 'staging' || r.classification === 'production';
+}
+/** Nodes sorted for reading: failures first, then warnings, skips, the rest; by name within. */
+function sortNodes(nodes) {
+    return [...nodes].sort((a, b) => outcomeRank(a.status) - outcomeRank(b.status) || cmp(a.name, b.name) || cmp(a.unique_id, b.unique_id));
+}
+const collator = new Intl.Collator('en', { numeric: true });
+/** Natural order (m2 before m10), the same on every machine. */
+function cmp(a, b) {
+    return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Check annotations for failing nodes: one per failure, on the node's file.
+ */
+/** GitHub shows at most 10 error annotations per step. */
+const MAX_ANNOTATIONS = 10;
+/**
+ * Annotations for failed nodes (errors and test failures), models before tests, at most
+ * `limit`; when some are left out the last one says how many more there are.
+ */
+function annotationsFor(report, limit = MAX_ANNOTATIONS) {
+    const failed = sortNodes(report.nodes.filter((n) => outcomeOf(n.status) === 'failed'));
+    const ordered = [...failed.filter((n) => !n.is_test), ...failed.filter((n) => n.is_test)];
+    const out = ordered.slice(0, Math.max(0, limit)).map((n) => ({
+        message: truncate(n.message?.trim() || `${n.name} ended with status ${n.status}.`, 4000),
+        ...(n.file ? { file: repoPath(report.run.project_dir, n.file) } : {}),
+        title: truncate(`dbt ${n.resource_type} ${n.name}: ${n.status}`, 200)
+    }));
+    const more = ordered.length - out.length;
+    if (more > 0 && out.length > 0) {
+        const last = out[out.length - 1];
+        last.message = `${last.message}\n\n(${more} more failures are not annotated; the job summary lists them all.)`;
+    }
+    return out;
+}
+/** The file's path from the repository root. */
+function repoPath(projectDir, file) {
+    const dir = (projectDir ?? '')
+        .replace(/\\/g, '/')
+        .replace(/^\.\/?/, '')
+        .replace(/\/+$/, '');
+    return dir ? `${dir}/${file}` : file;
+}
+
+/** Assembles report.json: schema version, the run, counts and every node with its refs. */
+function buildReport(args) {
+    const nodes = args.analysis.map((n) => toReportNode(n, args.run));
+    return { schema_version: 1, run: toReportRun(args), counts: countsOf(nodes), nodes };
+}
+function toReportRun({ run, runResults, manifest }) {
+    return {
+        command: run.command,
+        select: [...run.select],
+        exclude: [...run.exclude],
+        selector: run.selector ?? null,
+        defer: run.defer,
+        favor_state: run.favorState,
+        deferred_env: run.deferredEnv,
+        built_all: run.builtAll,
+        baseline: run.baseline ? toReportBaseline(run.baseline, run.now) : null,
+        success: run.success,
+        elapsed_seconds: run.elapsed ?? (typeof runResults.elapsed_time === 'number' ? runResults.elapsed_time : null),
+        dbt_version: run.dbtVersion ?? runResults.metadata?.dbt_version ?? manifest?.metadata?.dbt_version ?? null,
+        repository: run.repository ?? null,
+        server_url: run.serverUrl ?? null,
+        head_sha: run.headSha ?? null,
+        project_dir: run.projectDir ?? null,
+        generated_at: run.now.toISOString()
+    };
+}
+function toReportBaseline(b, now) {
+    return {
+        source: b.source,
+        run_id: b.runId ?? null,
+        run_url: b.runUrl ?? null,
+        sha: b.sha ?? null,
+        generated_at: b.generatedAt ?? null,
+        location: b.location ?? null,
+        age_seconds: ageSeconds(b.generatedAt, now)
+    };
+}
+/** Whole seconds between a timestamp and now; null when the timestamp is missing or invalid. */
+function ageSeconds(timestamp, now) {
+    const t = timestamp ? Date.parse(timestamp) : NaN;
+    if (Number.isNaN(t))
+        return null;
+    return Math.max(0, Math.floor((now.getTime() - t) / 1000));
+}
+function toReportNode(n, run) {
+    return {
+        unique_id: n.uniqueId,
+        name: n.name,
+        resource_type: n.resourceType,
+        is_test: n.isTest,
+        status: n.status,
+        execution_time: n.executionTime,
+        message: n.message,
+        failures: n.failures,
+        relation: n.relation,
+        file: n.file,
+        file_url: n.file ? fileUrl(run, n.file) : null,
+        compiled: n.compiled,
+        refs: n.refs.map(toReportRef)
+    };
+}
+function toReportRef(r) {
+    return {
+        unique_id: r.uniqueId,
+        name: r.name,
+        resource_type: r.resourceType,
+        classification: r.classification,
+        relation: r.relation,
+        dev_relation: r.devRelation,
+        state_relation: r.stateRelation,
+        evidence: r.evidence,
+        reason: r.reason,
+        children: r.children.map(toReportRef)
+    };
+}
+/**
+ * Link to a project file at the PR's commit; null unless the server, repository and commit
+ * are known and the server URL is http(s).
+ */
+function fileUrl(run, file) {
+    const { serverUrl, repository, headSha } = run;
+    if (!serverUrl || !repository || !headSha || !/^https?:\/\//i.test(serverUrl))
+        return null;
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repository) || !/^[0-9a-f]{7,64}$/i.test(headSha))
+        return null;
+    const segments = [...splitPath(run.projectDir ?? ''), ...splitPath(file)];
+    if (segments.includes('..'))
+        return null;
+    const path = segments.map(encodeSegment).join('/');
+    return `${serverUrl.replace(/\/+$/, '')}/${repository}/blob/${headSha}/${path}`;
+}
+function splitPath(p) {
+    return p.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
+}
+/** Percent-encodes a path segment, parentheses and quotes included (they end markdown links). */
+function encodeSegment(s) {
+    return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function countsOf(nodes) {
+    const byStatus = {};
+    const byClass = {};
+    const visit = (refs) => {
+        for (const r of refs) {
+            byClass[r.classification] = (byClass[r.classification] ?? 0) + 1;
+            visit(r.children);
+        }
+    };
+    for (const n of nodes) {
+        byStatus[n.status] = (byStatus[n.status] ?? 0) + 1;
+        visit(n.refs);
+    }
+    return { total: nodes.length, by_status: byStatus, by_classification: byClass };
+}
+
+/**
+ * The top of the report: what ran, where it deferred, the baseline, counts and duration.
+ */
+/** The title line: command and overall outcome. */
+function title(report) {
+    const cmd = escapeInline(report.run.command, 40);
+    return report.run.success ? `### ✅ dbt ${cmd} passed` : `### ❌ dbt ${cmd} failed`;
+}
+/** The command line as run, with its selection flags. */
+function commandLine(report) {
+    const r = report.run;
+    const words = ['dbt', r.command];
+    if (r.select.length > 0)
+        words.push('--select', ...r.select);
+    if (r.exclude.length > 0)
+        words.push('--exclude', ...r.exclude);
+    if (r.selector)
+        words.push('--selector', r.selector);
+    if (r.defer)
+        words.push('--defer');
+    if (r.favor_state)
+        words.push('--favor-state');
+    return code(words.join(' '), 500);
+}
+/** Where refs could be deferred to, said loudly when nothing was. */
+function deferLine(report) {
+    const r = report.run;
+    if (r.built_all)
+        return '**Deferred to:** nothing: no baseline was found, so everything was built';
+    if (!r.defer)
+        return '**Deferred to:** nothing (no defer)';
+    if (!r.deferred_env)
+        return '**Deferred to:** unknown environment';
+    return `**Deferred to:** ${classificationLabel(r.deferred_env)}${r.favor_state ? ' (favor state)' : ''}`;
+}
+/** The baseline: source, deploy run link, commit, age, location. */
+function baselineLine(report) {
+    const b = report.run.baseline;
+    if (!b)
+        return null;
+    const bits = [escapeInline(b.source, 40)];
+    if (b.run_id || isSafeUrl(b.run_url))
+        bits.push(link(`run ${escapeInline(b.run_id ?? 'link', 40)}`, b.run_url));
+    if (b.sha)
+        bits.push(`commit ${code(b.sha.slice(0, 7), 7)}`);
+    if (b.age_seconds !== null)
+        bits.push(formatAge(b.age_seconds));
+    if (b.location)
+        bits.push(escapeInline(b.location, 200));
+    return `**Baseline:** ${bits.join(' · ')}`;
+}
+/** Counts by status, e.g. "✅ 3 success · ❌ 1 error · ⏭️ 2 skipped". */
+function countsLine(report) {
+    const entries = Object.entries(report.counts.by_status).sort(([a], [b]) => outcomeRank(a) - outcomeRank(b) || cmp(a, b));
+    const counts = entries.map(([status, n]) => `${statusEmoji(status)} ${n} ${escapeInline(status, 40)}`).join(' · ');
+    const total = report.counts.total;
+    return `**Results:** ${total} ${total === 1 ? 'node' : 'nodes'}${counts ? `: ${counts}` : ''}`;
+}
+/** Duration and dbt version. */
+function durationLine(report) {
+    const version = report.run.dbt_version ? ` · dbt ${escapeInline(report.run.dbt_version, 40)}` : '';
+    return `**Duration:** ${formatDuration(report.run.elapsed_seconds)}${version}`;
+}
+/** GitHub alerts for runs that did not defer: they must not pass unnoticed. */
+function notice(report) {
+    const r = report.run;
+    if (r.built_all) {
+        return [
+            '> [!WARNING]',
+            '> **No baseline found: built everything.** No deployed manifest was found to defer to, so this run built',
+            '> without defer: every ref read this run or the CI schema, and nothing was compared with a deployed environment.'
+        ].join('\n');
+    }
+    if (!r.defer) {
+        return '> [!NOTE]\n> **No defer:** dbt ran with `--no-defer`, so every ref read the CI schema (or this run).';
+    }
+    return null;
+}
+/** The whole header block. */
+function header(report) {
+    const lines = [
+        `- **Ran:** ${commandLine(report)}`,
+        `- ${deferLine(report)}`,
+        baselineLine(report),
+        `- ${countsLine(report)}`,
+        `- ${durationLine(report)}`
+    ].map((l) => (l && !l.startsWith('- ') ? `- ${l}` : l));
+    const blocks = [title(report), lines.filter((l) => l !== null).join('\n')];
+    const n = notice(report);
+    if (n)
+        blocks.push(n);
+    return blocks.join('\n\n');
+}
+/** The legend of the classifications. */
+function legend() {
+    const items = CLASSIFICATIONS.map((c) => `${c.emoji} ${c.label}: ${c.meaning}`).join(' · ');
+    return `<sub>Where refs resolved: ${items}.</sub>`;
+}
+
+/**
+ * Markdown of one node (or one line about it) at each level of detail. Every string from the
+ * project or dbt goes through markdown.ts.
+ */
+/** Message lengths (characters) by level of detail. */
+const MESSAGE_MAX = { full: 3000, compact: 500, essentials: 300, test: 200 };
+/** "❌ error" */
+function statusLabel(status) {
+    return `${statusEmoji(status)} ${escapeInline(status, 40)}`;
+}
+/** The node's name in bold, linked to its file at the PR's commit when known. */
+function nodeName(node) {
+    return link(bold(node.name), node.file_url);
+}
+/** Refs with their resolution, inline: `a` → 🏭 production · `b` → 🧩 inlined (`c` → 🏭 production). */
+function refsInline(refs) {
+    if (refs.length === 0)
+        return 'none';
+    return refs.map(refInline).join(' · ');
+}
+function refInline(r) {
+    const own = `${code(r.name, 120)} → ${classificationLabel(r.classification)}`;
+    return r.children.length === 0 ? own : `${own} (${r.children.map(refInline).join(', ')})`;
+}
+/** Refs grouped by classification: 🏭 production: `a`, `b` · 🔨 this run: `c`. */
+function refsGrouped(refs, filter = () => true) {
+    const flat = flattenRefs(refs).filter(filter);
+    if (flat.length === 0)
+        return 'none';
+    return CLASSIFICATIONS.map(({ key }) => {
+        const names = unique(flat.filter((r) => r.classification === key).map((r) => r.name));
+        return names.length === 0 ? '' : `${classificationLabel(key)}: ${names.map((n) => code(n, 120)).join(', ')}`;
+    })
+        .filter((s) => s !== '')
+        .join(' · ');
+}
+function unique(xs) {
+    return [...new Set(xs)];
+}
+/** Table of every ref (children of inlined refs indented) with relation names and evidence. */
+function relationTable(refs, report) {
+    const env = report.run.deferred_env ?? 'baseline';
+    const rows = refs.flatMap((r) => relationRows(r, ''));
+    return table(['Ref', 'Resolved to', 'Relation read', 'CI relation', `${env} relation`, 'Evidence'], rows);
+}
+function relationRows(r, via) {
+    const name = via ? `↳ ${code(r.name, 120)} (via ${via})` : code(r.name, 120);
+    const rel = (s) => (s ? code(s, 200) : '–');
+    const row = [
+        name,
+        classificationLabel(r.classification),
+        rel(r.relation),
+        rel(r.dev_relation),
+        rel(r.state_relation),
+        escapeInline(r.evidence, 300)
+    ];
+    return [row, ...r.children.flatMap((c) => relationRows(c, code(r.name, 120)))];
+}
+/** Full detail: heading, refs, relation names on expand, the failure message. */
+function nodeFull(node, report) {
+    const parts = [
+        `#### ${statusLabel(node.status)} · ${nodeName(node)}`,
+        `${escapeInline(node.resource_type, 40)} · ${formatDuration(node.execution_time)}${fileNote(node)}`,
+        `Refs: ${refsInline(node.refs)}`
+    ];
+    if (node.refs.length > 0) {
+        parts.push(`<details><summary>Relations read</summary>\n\n${relationTable(node.refs, report)}\n\n</details>`);
+    }
+    if (node.message && outcomeOf(node.status) !== 'passed')
+        parts.push(preBlock(node.message, MESSAGE_MAX.full));
+    return parts.join('\n\n');
+}
+function fileNote(node) {
+    if (!node.file)
+        return '';
+    return ` · ${link(code(node.file, 200), node.file_url)}`;
+}
+/** One table row: status, node, type, time, refs grouped by resolution. */
+function nodeRow(node) {
+    return [
+        statusLabel(node.status),
+        nodeName(node),
+        escapeInline(node.resource_type, 40),
+        formatDuration(node.execution_time),
+        refsGrouped(node.refs)
+    ];
+}
+/** One list item about a failure (or warning), with its message cut to `max`. */
+function failureItem(node, max) {
+    const head = `- ${statusLabel(node.status)} · ${nodeName(node)} (${escapeInline(node.resource_type, 40)})`;
+    return node.message && max > 0 ? `${head}: ${escapeInline(node.message, max)}` : head;
+}
+/** One list item naming a node's deferred refs; null when it has none. */
+function deferredItem(node) {
+    if (!flattenRefs(node.refs).some(isDeferred))
+        return null;
+    return `- ${nodeName(node)} (${escapeInline(node.resource_type, 40)}): ${refsGrouped(node.refs, isDeferred)}`;
+}
+/** One table row of a test: status, name, refs, time, message. */
+function testRow(node, messageMax) {
+    const message = node.message && outcomeOf(node.status) !== 'passed' ? escapeInline(node.message, messageMax) : '';
+    return [statusLabel(node.status), nodeName(node), refsGrouped(node.refs), formatDuration(node.execution_time), message];
+}
+
+/**
+ * Renders the report as markdown within a size budget. Levels of detail, tried in order until
+ * one fits: full (every ref with relation names on expand) → compact (one line per node) →
+ * essentials (failures and deferred refs only) → truncated (as many essential lines as fit,
+ * failures first, then a pointer to the full report). Blocks are only ever dropped whole, so
+ * the output never ends inside a tag or a table.
+ */
+const LEVELS = ['full', 'compact', 'essentials'];
+/** Renders the report as markdown no larger than `opts.maxChars`, as detailed as fits. */
+function renderMarkdown(report, opts) {
+    return renderWithLevel(report, opts).markdown;
+}
+/** Like renderMarkdown, also saying which level of detail fitted. */
+function renderWithLevel(report, opts) {
+    const parts = partsOf(report);
+    for (const level of LEVELS) {
+        const md = assemble(blocksFor(level, parts, opts), opts.maxChars);
+        if (md !== null)
+            return { markdown: md, level };
+    }
+    return { markdown: truncated(parts, opts), level: 'truncated' };
+}
+function partsOf(report) {
+    const sorted = sortNodes(report.nodes);
+    return {
+        report,
+        built: sorted.filter((n) => !n.is_test),
+        tests: sorted.filter((n) => n.is_test),
+        failures: sorted.filter((n) => outcomeOf(n.status) === 'failed' || outcomeOf(n.status) === 'warned')
+    };
+}
+/** Joins blocks with blank lines; null as soon as they exceed `max`. */
+function assemble(blocks, max) {
+    const out = [];
+    let size = 0;
+    for (const block of blocks) {
+        size += sizeOf(block) + (out.length > 0 ? 2 : 0);
+        if (size > max)
+            return null;
+        out.push(block);
+    }
+    return out.join('\n\n');
+}
+function* blocksFor(level, p, opts) {
+    yield header(p.report);
+    if (level === 'essentials') {
+        yield* essentials(p);
+    }
+    else {
+        yield* builtSection(level, p);
+        yield* testSection(level, p);
+    }
+    yield legend();
+    if (level !== 'full')
+        yield shortenedNote(opts, level === 'compact' ? 'relation names and evidence' : 'passing nodes without deferred refs');
+}
+function* builtSection(level, p) {
+    yield `### Models, seeds and snapshots (${p.built.length})`;
+    if (p.built.length === 0) {
+        yield 'None ran.';
+        return;
+    }
+    if (level === 'full') {
+        for (const node of p.built)
+            yield nodeFull(node, p.report);
+        return;
+    }
+    yield table(['Status', 'Node', 'Type', 'Time', 'Refs'], p.built.map(nodeRow));
+    const failed = p.built.filter((n) => outcomeOf(n.status) !== 'passed' && n.message);
+    if (failed.length > 0)
+        yield failed.map((n) => failureItem(n, MESSAGE_MAX.compact)).join('\n');
+}
+function* testSection(level, p) {
+    if (p.tests.length === 0)
+        return;
+    yield `### Tests (${p.tests.length})`;
+    const failing = p.tests.filter((n) => outcomeOf(n.status) === 'failed' || outcomeOf(n.status) === 'warned');
+    if (failing.length > 0)
+        yield failing.map((n) => failureItem(n, level === 'full' ? MESSAGE_MAX.compact : MESSAGE_MAX.test)).join('\n');
+    const rows = p.tests.map((n) => testRow(n, MESSAGE_MAX.test));
+    yield `<details><summary>All ${p.tests.length} tests</summary>\n\n${table(['Status', 'Test', 'Refs', 'Time', 'Message'], rows)}\n\n</details>`;
+}
+function* essentials(p) {
+    if (p.failures.length > 0) {
+        yield failuresHeading(p);
+        yield p.failures.map((n) => failureItem(n, MESSAGE_MAX.essentials)).join('\n');
+    }
+    const deferred = deferredItems(p);
+    if (deferred.length > 0) {
+        yield `### Deferred refs (${deferred.length} nodes)`;
+        yield deferred.join('\n');
+    }
+    const rest = p.report.nodes.length - p.failures.length - deferred.length;
+    if (rest > 0)
+        yield `<sub>${rest} other nodes ran without failures or deferred refs.</sub>`;
+}
+function failuresHeading(p) {
+    const warned = p.failures.some((n) => outcomeOf(n.status) === 'warned');
+    return `### ${warned ? 'Failures and warnings' : 'Failures'} (${p.failures.length})`;
+}
+/** Deferred refs of the models, seeds and snapshots that did not fail. */
+function deferredItems(p) {
+    return p.built.filter((n) => !p.failures.includes(n) && flattenRefs(n.refs).some(isDeferred)).map((n) => deferredItem(n));
+}
+/** The summary hint: a link when it is an http(s) URL, else escaped text. */
+function pointer(hint) {
+    return isSafeUrl(hint) ? link('the job summary of this run', hint) : escapeInline(hint, 300);
+}
+function shortenedNote(opts, dropped) {
+    const where = opts.summaryHint ? `: the full report is in ${pointer(opts.summaryHint)}` : '';
+    return `<sub>Shortened to fit (${dropped} left out)${where}.</sub>`;
+}
+/**
+ * Last resort: header, then failure lines (no messages), then deferred-ref lines, as many as
+ * fit, and a closing line that says what was left out and where the full report is.
+ */
+function truncated(p, opts) {
+    const max = opts.maxChars;
+    const room = max - reserveFor(opts, p);
+    const heading = failuresHeading(p);
+    const groups = [
+        { heading, items: failureItems(p, header(p.report), heading, room), what: 'failures' },
+        { heading: '### Deferred refs', items: deferredItems(p), what: 'nodes with deferred refs' }
+    ];
+    let out = header(p.report);
+    const left = [];
+    for (const g of groups) {
+        const r = appendList(out, g.heading, g.items, room);
+        out = r.out;
+        if (r.omitted > 0)
+            left.push(`${r.omitted} ${g.what}`);
+    }
+    const end = truncatedNote(opts, left);
+    const final = `${out}\n\n${end}`;
+    return sizeOf(final) <= max ? final : minimal(p, max);
+}
+/** Failure lines with a short message when they all fit so, else names only (every failure named first). */
+function failureItems(p, head, heading, room) {
+    const withMessages = p.failures.map((n) => failureItem(n, MESSAGE_MAX.test));
+    const fits = sizeOf(`${head}\n\n${heading}\n\n${withMessages.join('\n')}`) <= room;
+    return fits ? withMessages : p.failures.map((n) => failureItem(n, 0));
+}
+/** Room kept for the closing line (its longest form). */
+function reserveFor(opts, p) {
+    return sizeOf(truncatedNote(opts, [`${p.report.nodes.length} failures`, `${p.report.nodes.length} nodes with deferred refs`])) + 2;
+}
+function appendList(out, heading, items, max) {
+    const lines = [];
+    let size = sizeOf(out) + sizeOf(heading) + 4;
+    for (const item of items) {
+        size += sizeOf(item) + (lines.length > 0 ? 1 : 0);
+        if (size > max)
+            break;
+        lines.push(item);
+    }
+    const text = lines.length > 0 ? `${out}\n\n${heading}\n\n${lines.join('\n')}` : out;
+    return { out: text, omitted: items.length - lines.length };
+}
+function truncatedNote(opts, left) {
+    const omitted = left.length > 0 ? ` Not shown: ${left.join(', ')}.` : '';
+    const where = opts.summaryHint ? ` The full report is in ${pointer(opts.summaryHint)}.` : '';
+    return `<sub>Truncated to fit.${omitted}${where}</sub>`;
+}
+/** When even the header does not fit: the title alone, or as much of it as fits. */
+function minimal(p, max) {
+    const t = title(p.report);
+    if (sizeOf(t) <= max)
+        return t;
+    const plain = p.report.run.success ? 'dbt passed' : 'dbt failed';
+    return plain.slice(0, Math.max(0, max));
+}
+
+/**
+ * The report step: report.json, the markdown file, the job summary, the sticky PR comment and
+ * annotations, from the parsed artifacts. Every text is scrubbed of the run's secrets before it
+ * leaves the process.
+ */
 /** GitHub's comment limit is 65,536 characters; the rest of the room is for the marker. */
 const COMMENT_BUDGET = 60_000;
 /** The job summary holds 1 MiB per step; stay clear of it. */
 const SUMMARY_BUDGET = 1_000_000;
-function readBaselineManifest(outcome) {
-    return outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null;
-}
-function runInfo(a) {
-    const { dbt, context } = a.settings;
-    const b = a.outcome.kind === 'found' ? a.outcome.baseline : undefined;
-    return {
-        command: dbt.command,
-        select: dbt.selector ? [] : dbt.select,
-        exclude: dbt.exclude,
-        selector: dbt.selector,
-        defer: Boolean(b) && dbt.defer,
-        favorState: Boolean(b) && dbt.defer && dbt.favorState,
-        deferredEnv: b && dbt.defer ? b.env : null,
-        baseline: b ? { source: b.source, runId: b.runId, runUrl: b.runUrl, sha: b.sha, generatedAt: b.generatedAt, location: b.location } : null,
-        builtAll: a.outcome.kind === 'none',
-        success: a.exit.exitCode === 0,
-        elapsed: (a.services.now().getTime() - a.startedAt.getTime()) / 1000,
-        repository: context.repository || undefined,
-        serverUrl: context.serverUrl,
-        headSha: a.pr.headSha ?? context.sha,
-        projectDir: a.dirs.projectPath,
-        now: a.services.now()
-    };
-}
 /** run_results stand-in when dbt wrote none: the report then lists no nodes and says why. */
 function noResults() {
     return { metadata: { dbt_schema_version: '' }, results: [] };
 }
-/** Builds report.json's structure from the artifacts. Pure apart from reading the baseline file. */
+/** Builds report.json's structure from the artifacts. Pure. */
 function makeReport(a) {
     const runResults = a.artifacts.runResults ?? noResults();
-    const baseline = readBaselineManifest(a.outcome);
-    const info = runInfo(a);
     const analysis = a.artifacts.manifest
-        ? analyzeRun({ manifest: a.artifacts.manifest, baseline, runResults, deferredEnv: info.deferredEnv })
+        ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
         : [];
-    return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: info });
+    return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info });
 }
 /** A note above the report when dbt wrote no usable results. */
 function problemsNote(a) {
     if (a.artifacts.runResults && a.artifacts.manifest)
         return '';
     const why = a.artifacts.problems.map((p) => `- ${escapeInline(p, 500)}`).join('\n');
-    return `> [!WARNING]\n> dbt exited with ${a.exit.exitCode} before reporting on its nodes; the job log has its output.\n\n${why}\n\n`;
-}
-function jobSummaryUrl(settings) {
-    const { serverUrl, repository, runId } = settings.context;
-    return repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined;
+    return `> [!WARNING]\n> dbt exited with ${a.exitCode} before reporting on its nodes; the job log has its output.\n\n${why}\n\n`;
 }
 /** Posts or updates the sticky comment; a refusal is a warning, never the step's failure. */
-async function comment(a, markdown) {
-    const { pr, services, settings } = a;
-    if (!settings.report.comment)
+async function comment(a, services, markdown) {
+    if (!a.comment)
         return;
-    if (!pr.repo || !pr.number) {
-        services.log.info(`No pull request comment: ${pr.reason}. The report is in the job summary.`);
+    if (!a.pr.repo || !a.pr.number) {
+        services.log.info(`No pull request comment: ${a.pr.reason}. The report is in the job summary.`);
         return;
     }
     try {
         const result = await upsertStickyComment(services.github(), {
-            ...pr.repo,
-            issueNumber: pr.number,
-            marker: `dbt-defer-action:${a.dirs.projectKey}`,
+            ...a.pr.repo,
+            issueNumber: a.pr.number,
+            marker: a.commentMarker,
             body: markdown
         });
-        services.outputs.set('comment-url', result.url);
+        services.outputs.set(Output.CommentUrl, result.url);
         services.log.info(`Report comment ${result.action}: ${result.url}`);
     }
     catch (error) {
-        if (!(error instanceof CommentPermissionError))
+        if (!(error instanceof CommentError))
             throw error;
         services.log.warning(error.message);
     }
 }
 /** Step: write report.json, the markdown file, the job summary, the PR comment and annotations. */
-async function publishReport(a) {
+async function publishReport(a, services) {
     const report = makeReport(a);
     const note = problemsNote(a);
-    const reportPath = join(a.dirs.reportDir, 'report.json');
-    writeFileSync$1(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-    const summary = note + renderMarkdown(report, { maxChars: SUMMARY_BUDGET - note.length });
-    const summaryPath = join(a.dirs.reportDir, 'summary.md');
+    const reportPath = join(a.reportDir, 'report.json');
+    writeFileSync$1(reportPath, services.scrub(`${JSON.stringify(report, null, 2)}\n`));
+    const summary = services.scrub(note + renderMarkdown(report, { maxChars: SUMMARY_BUDGET - note.length }));
+    const summaryPath = join(a.reportDir, 'summary.md');
     writeFileSync$1(summaryPath, summary);
-    a.services.outputs.set('report-path', reportPath);
-    a.services.outputs.set('summary-path', summaryPath);
-    await a.services.summary.write(summary);
-    const hint = jobSummaryUrl(a.settings);
-    await comment(a, note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: hint }));
+    services.outputs.set(Output.ReportPath, reportPath);
+    services.outputs.set(Output.SummaryPath, summaryPath);
+    await services.summary.write(summary);
     for (const annotation of annotationsFor(report))
-        a.services.annotate(annotation);
+        services.annotate(annotation);
+    if (a.comment)
+        await comment(a, services, services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl })));
     return report;
+}
+
+function readYaml(file) {
+    try {
+        const parsed = distExports$2.parse(readFileSync(file, 'utf8'));
+        return parsed && typeof parsed === 'object' ? parsed : {};
+    }
+    catch (error) {
+        throw new SetupError(`Could not read ${file}: ${messageOf(error)}. Fix the YAML so dbt can parse it too.`);
+    }
+}
+function declaredPackages(projectDir) {
+    let count = 0;
+    for (const file of ['packages.yml', 'dependencies.yml']) {
+        const path = join(projectDir, file);
+        if (!existsSync(path))
+            continue;
+        const packages = readYaml(path).packages;
+        if (Array.isArray(packages))
+            count += packages.length;
+    }
+    return count;
+}
+function absolute(projectDir, path) {
+    return isAbsolute(path) ? path : join(projectDir, path);
+}
+/**
+ * Reads dbt_project.yml. `targetPathOverride` is DBT_TARGET_PATH when set (dbt gives the
+ * environment variable precedence over the file).
+ */
+function readDbtProject(projectDir, targetPathOverride) {
+    const config = readYaml(join(projectDir, 'dbt_project.yml'));
+    const name = typeof config.name === 'string' ? config.name : '';
+    if (!name)
+        throw new SetupError(`${join(projectDir, 'dbt_project.yml')} has no 'name'; dbt needs one too.`);
+    const targetPath = targetPathOverride || (typeof config['target-path'] === 'string' ? config['target-path'] : 'target');
+    const installPath = typeof config['packages-install-path'] === 'string' ? config['packages-install-path'] : 'dbt_packages';
+    const installDir = absolute(projectDir, installPath);
+    const installed = existsSync(installDir) && readdirSync(installDir).length > 0;
+    return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed };
+}
+
+/** dbt commands that write no artifacts and take no `--target-path`. */
+const NO_TARGET_PATH = new Set(['deps', 'clean', 'debug', 'init']);
+/** Where `--target-path` goes: right after the dbt command, before its other flags. */
+function withTargetPath(args, targetDir) {
+    return NO_TARGET_PATH.has(args[0]) ? args : [args[0], '--target-path', targetDir, ...args.slice(1)];
+}
+/** The runner of one action run. */
+function dbtRunner(deps) {
+    let previous;
+    return {
+        async step(name, args, opts = {}) {
+            const targetDir = deps.dirs.dbtTarget(name, previous);
+            const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir);
+            deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`);
+            const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env });
+            previous = targetDir;
+            return { exit, targetDir };
+        }
+    };
+}
+
+/**
+ * Step: find the pull request. Never fails the build: without one the report goes to the job
+ * summary only, which is said in the log.
+ */
+async function locatePullRequest(settings, services) {
+    const { context, report } = settings;
+    // The payload's own pull request needs no API: the CI schema's {pr} comes from it even without a token.
+    const offline = report.prNumber === undefined ? pullRequestOfPayload(services.event, context.repository, context.eventName) : undefined;
+    if (!context.repository)
+        return {
+            ...offline?.pr,
+            fromFork: offline?.pr?.fromFork ?? false,
+            reason: 'the run belongs to no repository (GITHUB_REPOSITORY is not set)'
+        };
+    const repo = parseRepository(context.repository);
+    if (!report.token)
+        return { repo, ...offline?.pr, fromFork: offline?.pr?.fromFork ?? false, reason: 'no github-token was given' };
+    try {
+        const found = await findPullRequest(services.github(), {
+            repository: context.repository,
+            eventName: context.eventName,
+            payload: services.event,
+            branch: context.branch,
+            prNumberOverride: report.prNumber
+        });
+        if (!found.pr)
+            services.log.info(`No pull request to comment on: ${found.reason}`);
+        return { repo, ...found.pr, fromFork: found.pr?.fromFork ?? false, reason: found.reason };
+    }
+    catch (error) {
+        services.log.warning(`Could not look up the pull request: ${messageOf(error)}. The report goes to the job summary only.`);
+        return { repo, ...offline?.pr, fromFork: offline?.pr?.fromFork ?? false, reason: messageOf(error) };
+    }
 }
 
 /**
@@ -97781,177 +99374,9 @@ function ciSchemaName(template, vars, note = () => { }) {
     return name;
 }
 
-/** A schema drop was refused: the schema may hold data that is not the CI run's own. */
-class UnsafeDropError extends ActionError {
-    schema;
-    reason;
-    constructor(schema, reason, message) {
-        super(message);
-        this.schema = schema;
-        this.reason = reason;
-    }
-}
-/** Schemas that belong to the warehouse itself (compared lower-case). */
-const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main'];
-const SAFE_NAME = /^[A-Za-z0-9_]+$/;
-const FIX = "Set the 'ci-schema' input to a schema no deployed environment uses, such as 'dbt_ci_pr_{pr}'.";
-const same = (a, b) => (a ?? '').toLowerCase() === b.toLowerCase();
-function refuse(schema, reason, why, fix = FIX) {
-    throw new UnsafeDropError(schema, reason, `Refusing to drop schema '${schema}': ${why} ${fix}`);
-}
-function checkName(schema) {
-    if (!SAFE_NAME.test(schema)) {
-        refuse(schema, 'invalid-name', 'a CI schema name may hold only letters, digits and underscores.');
-    }
-    const lower = schema.toLowerCase();
-    if (SYSTEM_SCHEMAS.includes(lower) || lower.startsWith('pg_')) {
-        refuse(schema, 'system-schema', 'it is a schema of the warehouse itself.');
-    }
-}
-function checkBaseline(schema, baseline, debug) {
-    if (!baseline) {
-        debug(`No baseline manifest: '${schema}' was not checked against the deployed environment's relations.`);
-        return;
-    }
-    const hits = Object.values(baseline.nodes ?? {}).filter((node) => same(node.schema, schema));
-    if (hits.length === 0)
-        return;
-    const first = hits[0];
-    const more = hits.length > 1 ? ` and ${hits.length - 1} more` : '';
-    refuse(schema, 'baseline-relation', `the deployed environment's baseline manifest puts ${first.resource_type} '${first.unique_id}'${more} in it.`);
-}
-function checkSources(schema, manifests) {
-    for (const manifest of manifests) {
-        const source = Object.values(manifest?.sources ?? {}).find((s) => same(s.schema, schema));
-        if (source) {
-            refuse(schema, 'source-schema', `source '${source.source_name}.${source.name}' (${source.unique_id}) reads from it.`);
-        }
-    }
-}
-function checkProfile(input) {
-    const { schema, profiles, debug } = input;
-    if (!profiles) {
-        debug(`No profile read: '${schema}' was not checked against the schemas of other targets.`);
-        return;
-    }
-    const ciTarget = input.ciTarget ?? profiles.defaultTarget;
-    if (!ciTarget)
-        debug(`The CI target is unknown (no 'target' input, templated profile default): every target is checked.`);
-    for (const target of profiles.targets) {
-        if (target.name === ciTarget)
-            continue;
-        if (target.templated) {
-            debug(`Target '${target.name}' in ${profiles.path} has a templated schema (${target.templated}); not checked.`);
-        }
-        else if (same(target.schema, schema)) {
-            refuse(schema, 'profile-target', `it is the schema of target '${target.name}' in ${profiles.path}, which is not the CI target` +
-                `${ciTarget ? ` ('${ciTarget}')` : ' (unknown: set the action\'s \'target\' input)'}.`);
-        }
-    }
-}
 /**
- * Throws UnsafeDropError unless `schema` is safe to drop: a plain name, not a system schema,
- * not the schema of any node of the baseline manifest, of any source of either manifest, or of
- * any non-CI target of the profile. All comparisons ignore case.
- */
-function assertSafeToDrop(input) {
-    checkName(input.schema);
-    checkBaseline(input.schema, input.baseline, input.debug);
-    checkSources(input.schema, [input.manifest, input.baseline]);
-    checkProfile(input);
-}
-
-/**
- * Dropping the per-PR CI schema. The drop goes through dbt itself (`dbt compile --inline` with
- * a Jinja `adapter.drop_schema`), so it works on every adapter with the user's own connection
- * and quoting rules, and nothing is added to the user's project. The guard runs first.
- */
-/** dbt ran the drop and failed. */
-class SchemaDropError extends ActionError {
-    schemas;
-    exitCode;
-    constructor(schemas, exitCode, output) {
-        super(`dbt could not drop schema ${schemas.map((s) => `'${s}'`).join(', ')} (exit code ${exitCode}). ` +
-            `Check that the CI target's credentials may drop schemas; dbt said:\n${output}`);
-        this.schemas = schemas;
-        this.exitCode = exitCode;
-    }
-}
-/**
- * The CI schema and the custom schemas this run's dbt derived from it (dbt's default
- * generate_schema_name makes `<ci>_<custom>`), as found in this run's manifest. Pure.
- */
-function ciSchemasToDrop(schema, manifest) {
-    const prefix = `${schema.toLowerCase()}_`;
-    const derived = Object.values(manifest?.nodes ?? {})
-        .map((node) => node.schema ?? '')
-        .filter((name) => name.toLowerCase().startsWith(prefix));
-    return [...new Set([schema, ...derived])];
-}
-/**
- * The inline SQL whose rendering drops the schemas. Names must already have passed the guard
- * (letters, digits, underscores only), so nothing can break out of the quoted Jinja string.
- * `execute` keeps the parse pass from touching the warehouse.
- */
-function dropSchemaInlineSql(schemas) {
-    for (const s of schemas) {
-        if (!/^[A-Za-z0-9_]+$/.test(s))
-            throw new Error(`Unsafe schema name reached dropSchemaInlineSql: '${s}'.`);
-    }
-    const drops = schemas
-        .map((s) => `{% do adapter.drop_schema(api.Relation.create(database=target.database, schema='${s}')) %}`)
-        .join('');
-    return `{% if execute %}${drops}{% endif %}select 1 as dropped`;
-}
-/** Flags that keep dbt's own files of the drop out of the project's target/ and logs/. */
-function scratchArgs(args) {
-    return ['--target-path', args.scratchDir, '--log-path', args.scratchDir, ...projectArgs(args)];
-}
-/** The argv of the dbt command that drops the schemas. */
-function dropSchemaArgs(args, schemas) {
-    return ['compile', '--inline', dropSchemaInlineSql(schemas), ...scratchArgs(args)];
-}
-/** The manifest given, or one from `dbt parse` (null, with a warning, when parsing fails). */
-async function projectManifest(args) {
-    if (args.manifest)
-        return args.manifest;
-    args.log.info('Parsing the project to learn its sources and the schemas dbt derives from the CI schema.');
-    const run = await args.dbt.run(['parse', ...scratchArgs(args)], { cwd: args.projectDir, env: args.env });
-    if (run.exitCode !== 0) {
-        args.log.warning(`dbt parse failed (exit code ${run.exitCode}); the guard goes on without this project's sources:\n${run.output}`);
-        return null;
-    }
-    return JSON.parse(await readFile(join(args.scratchDir, 'manifest.json'), 'utf8'));
-}
-/**
- * Drops the CI schema (and the custom schemas derived from it in this run's manifest) after
- * the guard has cleared every one of them.
- * @throws UnsafeDropError when the guard refuses (nothing is dropped then).
- * @throws SchemaDropError when dbt fails.
- */
-async function dropCiSchema(args) {
-    const said = new Set(); // the guard runs once per schema; say each remark once
-    const debug = (m) => {
-        if (!said.has(m))
-            args.log.debug(m);
-        said.add(m);
-    };
-    const guard = (schema, manifest) => assertSafeToDrop({ ...args, manifest, schema, ciTarget: args.target, debug });
-    guard(args.schema, args.manifest); // before dbt runs at all
-    const manifest = await projectManifest(args);
-    const schemas = ciSchemasToDrop(args.schema, manifest);
-    for (const schema of schemas)
-        guard(schema, manifest);
-    args.log.info(`Dropping CI schema ${schemas.map((s) => `'${s}'`).join(', ')} through dbt.`);
-    const result = await args.dbt.run(dropSchemaArgs(args, schemas), { cwd: args.projectDir, env: args.env });
-    if (result.exitCode !== 0)
-        throw new SchemaDropError(schemas, result.exitCode, result.output);
-    args.log.info(`Dropped ${schemas.map((s) => `'${s}'`).join(', ')}.`);
-}
-
-/**
- * The schemas of a dbt profile's targets, as far as they can be known without running dbt:
- * the guard uses them to refuse dropping the schema of any other target (production, staging).
+ * The targets of the project's dbt profile as written in profiles.yml: literal schemas as they
+ * are, templated ones as raw Jinja for the safety probe to render through dbt.
  */
 const isTemplated = (value) => /\{\{|\{%/.test(value);
 function readTarget(name, output) {
@@ -97996,17 +99421,20 @@ async function readIfExists(path) {
         throw err;
     }
 }
+/** The profile could not be read: the safety check has no targets to compare with, so it refuses. */
+class ProfileUnreadableError extends ActionError {
+}
 /**
  * Finds and reads the project's profile the way dbt looks it up: `profilesDir` when given,
- * else the project directory, else `<homeDir>/.dbt`. Returns null (with a debug line) when no
- * profiles.yml or no such profile is found: the guard then relies on its other rules.
+ * else the project directory, else `<homeDir>/.dbt`. Throws ProfileUnreadableError when there is
+ * none: without the other targets' schemas nothing proves the CI schema is not one of them.
  */
 async function loadProfileTargets(args) {
-    const projectYaml = await readIfExists(join(args.projectDir, 'dbt_project.yml'));
+    const projectFile = join(args.projectDir, 'dbt_project.yml');
+    const projectYaml = await readIfExists(projectFile);
     const profile = projectYaml === undefined ? undefined : projectProfileName(projectYaml);
     if (!profile) {
-        args.debug(`No literal 'profile:' in ${join(args.projectDir, 'dbt_project.yml')}: target schemas are not checked.`);
-        return null;
+        throw new ProfileUnreadableError(`The safety check needs the project's profile, but ${projectFile} has no literal 'profile:'. Write the profile name there as plain text.`);
     }
     const dirs = args.profilesDir ? [args.profilesDir] : [args.projectDir, join(args.homeDir, '.dbt')];
     for (const dir of dirs) {
@@ -98014,97 +99442,78 @@ async function loadProfileTargets(args) {
         const text = await readIfExists(path);
         if (text === undefined)
             continue;
-        const targets = parseProfileTargets(text, profile, path);
+        const targets = parseOrRefuse(text, profile, path);
         if (targets)
             return targets;
-        args.debug(`${path} has no profile '${profile}'.`);
     }
-    args.debug(`No profiles.yml with profile '${profile}' in ${dirs.join(', ')}: target schemas are not checked.`);
-    return null;
+    throw new ProfileUnreadableError(`The safety check needs profile '${profile}' to compare the CI schema with every target's schema, but no profiles.yml in ${dirs.join(', ')} has it. ` +
+        `Set the input 'profiles-dir' to the directory of the profiles.yml dbt uses.`);
 }
-
-/** Step: derive the CI schema name from the template and publish it as an output. */
-function prepareCiSchema(settings, services, pr) {
-    const { template, envVar } = settings.ciSchema;
-    const vars = { pr: pr.number, runId: settings.context.runId, branch: settings.context.branch };
-    const name = ciSchemaName(template, vars, (m) => services.log.info(m));
-    services.outputs.set('ci-schema', name ?? '');
-    if (!name)
-        return { env: {} };
-    services.log.info(`CI schema: ${name} (handed to dbt as ${envVar}).`);
-    return { name, env: { [envVar]: name } };
-}
-/** Drops the CI schema after the guard has cleared it; the guard's refusal fails the step. */
-async function guardedDrop(c, baseline, manifest) {
-    if (!c.schema.name)
-        return;
-    const { settings, services } = c;
-    const profilesDir = settings.dbt.profilesDir ?? (c.env.DBT_PROFILES_DIR || undefined);
-    await dropCiSchema({
-        schema: c.schema.name,
-        baseline,
-        manifest,
-        profiles: await loadProfileTargets({
-            projectDir: settings.dbt.projectDir,
-            profilesDir,
-            homeDir: c.env.HOME || homedir(),
-            debug: (m) => services.log.debug(m)
-        }),
-        dbt: services.dbt,
-        projectDir: settings.dbt.projectDir,
-        profilesDir: settings.dbt.profilesDir,
-        target: settings.dbt.target,
-        env: c.env,
-        scratchDir: join(c.dirs.reportDir, '..', 'drop'),
-        log: services.log
-    });
-}
-/** Step: with `clean-slate`, drop the CI schema before the build and again after it. */
-async function dropSchemaIfAsked(c, outcome, when, manifestPath) {
-    if (!c.settings.ciSchema.cleanSlate)
-        return;
-    if (!c.schema.name) {
-        if (when === 'before')
-            c.services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.");
-        return;
+function parseOrRefuse(text, profile, path) {
+    try {
+        return parseProfileTargets(text, profile, path);
     }
-    const baseline = outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null;
-    c.services.log.info(`clean-slate: dropping the CI schema ${when} the build.`);
-    await guardedDrop(c, baseline, manifestPath ? readManifestFile(manifestPath) : null);
+    catch (error) {
+        throw new ProfileUnreadableError(`${path} is not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the safety check cannot read its targets. Fix the file so dbt can read it too.`);
+    }
 }
 
 /**
- * Step: find the pull request. Never fails the build: without one the report goes to the job
- * summary only, which is said in the log.
+ * The action's own directories for one dbt project, all under the runner's temp directory and
+ * never inside the user's project. This module is the one place their paths are made.
  */
-async function locatePullRequest(settings, services) {
-    const { context, report } = settings;
-    if (!context.repository)
-        return { fromFork: false, reason: 'the run belongs to no repository (GITHUB_REPOSITORY is not set)' };
-    const repo = parseRepository(context.repository);
-    if (!report.token)
-        return { repo, fromFork: false, reason: 'no github-token was given' };
-    try {
-        const found = await findPullRequest(services.github(), {
-            repository: context.repository,
-            eventName: context.eventName,
-            payload: services.event,
-            branch: context.branch,
-            prNumberOverride: report.prNumber
-        });
-        if (!found.pr)
-            services.log.info(`No pull request to comment on: ${found.reason}`);
-        return { repo, ...found.pr, fromFork: found.pr?.fromFork ?? false, reason: found.reason };
-    }
-    catch (error) {
-        services.log.warning(`Could not look up the pull request: ${error.message}. The report goes to the job summary only.`);
-        return { repo, fromFork: false, reason: error.message };
-    }
+/** dbt's partial-parse cache inside a target directory. */
+const PARTIAL_PARSE_FILE = 'partial_parse.msgpack';
+/** Creates (if needed) and returns the action's directories for the project. */
+function actionDirs(tempDir, workspace, projectDir, projectName) {
+    const projectPath = relative(resolve(workspace), resolve(projectDir)) || '.';
+    const projectKey = cacheProjectKey(projectName, projectPath);
+    const root = join(tempDir, 'dbt-defer-action', projectKey);
+    const made = (dir) => (mkdirSync(dir, { recursive: true }), dir);
+    return {
+        projectKey,
+        projectPath,
+        root,
+        stateDir: made(join(root, 'state')),
+        evidenceDir: (env) => made(join(root, 'evidence', env)),
+        downloadDir: made(join(root, 'download')),
+        reportDir: made(join(root, 'report')),
+        dbtTarget: (step, seedFrom) => freshTarget(join(root, 'dbt', step), seedFrom)
+    };
+}
+function freshTarget(dir, seedFrom) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const seed = seedFrom ? join(seedFrom, PARTIAL_PARSE_FILE) : undefined;
+    if (seed && existsSync(seed))
+        copyFileSync(seed, join(dir, PARTIAL_PARSE_FILE));
+    return dir;
 }
 
-/** The configured baseline source, wired to the run's services. */
-function baselineSource(settings, services) {
-    return createBaselineSource(settings.baseline, {
+/**
+ * The run seam: the facts of this run, gathered once, that every mode works from. Each step
+ * then takes the narrow part it needs and returns what it learned.
+ */
+/** The CI schema of the run, published as an output. */
+function ciSchemaOf(settings, services, pr) {
+    const { template, envVar } = settings.ciSchema;
+    const name = ciSchemaName(template, { pr: pr.number, runId: settings.context.runId, branch: settings.context.branch }, (m) => services.log.info(m));
+    services.outputs.set(Output.CiSchema, name ?? '');
+    if (!name)
+        return undefined;
+    services.log.info(`CI schema: ${name} (handed to dbt as ${envVar}).`);
+    return { name, envVar };
+}
+/** Gathers the facts every mode starts from. */
+async function prepareRun(settings, services) {
+    const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath);
+    const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir, project.name);
+    const pr = await locatePullRequest(settings, services);
+    const ciSchema = ciSchemaOf(settings, services, pr);
+    const env = { ...settings.dbt.env, ...(ciSchema ? { [ciSchema.envVar]: ciSchema.name } : {}) };
+    const runner = dbtRunner({ process: services.dbt, dbt: settings.dbt, env, dirs, log: services.log });
+    const owner = { repository: settings.context.repository, project: project.name, pr: pr.number, runId: settings.context.runId };
+    const source = createBaselineSource(settings.baseline, {
         github: services.github,
         repository: settings.context.repository,
         serverUrl: settings.context.serverUrl,
@@ -98112,78 +99521,450 @@ function baselineSource(settings, services) {
         log: services.log,
         tempDir: settings.context.tempDir,
         projectDir: settings.dbt.projectDir,
-        workspace: settings.context.workspace
+        workspace: settings.context.workspace,
+        projectKey: dirs.projectKey,
+        downloadDir: dirs.downloadDir
+    });
+    return { project, dirs, pr, ciSchema, owner, runner, source };
+}
+/** The baselines of every environment the inputs point to (reusing the deferred one, when known). */
+function gatherBaselineEvidence(settings, services, facts, known) {
+    return obtainEvidence(settings.baseline, facts.source, {
+        project: { name: facts.project.name },
+        log: services.log,
+        readText: services.files.readText,
+        evidenceDir: facts.dirs.evidenceDir,
+        known
     });
 }
-/** Step: find the deferred environment's baseline (or decide on a full build). */
-async function findBaseline(s) {
-    const { settings, services } = s;
-    const source = baselineSource(settings, services);
-    const outcome = await obtainBaseline(settings.baseline, source, {
-        stateDir: s.dirs.stateDir,
-        project: { name: s.project.name },
-        log: services.log
+/** What the safety steps need, from the run's facts. */
+async function safetyDeps(settings, services, facts, baselines) {
+    const profile = await loadProfileTargets({
+        projectDir: settings.dbt.projectDir,
+        profilesDir: settings.dbt.profilesDir,
+        homeDir: settings.dbt.env.HOME || homedir()
     });
-    setBaselineOutputs(services, outcome, s.dirs.stateDir);
+    return {
+        runner: facts.runner,
+        profile,
+        ciSchema: facts.ciSchema,
+        baselines,
+        owner: facts.owner,
+        readText: services.files.readText,
+        log: services.log,
+        now: services.now
+    };
+}
+
+/**
+ * The ownership marker: a one-row table the action creates, through dbt, in every schema it
+ * creates for a pull request (or a run). It names the repository, the dbt project and the pull
+ * request or run, and is the positive proof a drop needs: a schema without it is never dropped.
+ * Pure: the SQL is rendered and run by dbt (probe.ts), so it works on every adapter.
+ */
+/** The marker relation's name in each schema the action creates. */
+const MARKER_TABLE = 'dbt_defer_action_owner';
+/** Column order of the marker table. */
+const MARKER_COLUMNS = ['repository', 'project', 'pr', 'run_id', 'created_at'];
+/** Why a marker does not prove the run's ownership, or undefined when it does. */
+function ownerMatches(marker, owner) {
+    if (marker.repository !== owner.repository)
+        return `repository '${marker.repository}', not '${owner.repository}'`;
+    if (marker.project !== owner.project)
+        return `dbt project '${marker.project}', not '${owner.project}'`;
+    if (owner.pr !== undefined) {
+        return marker.pr === String(owner.pr)
+            ? undefined
+            : `${marker.pr ? `pull request #${marker.pr}` : `run ${marker.run_id}`}, not pull request #${owner.pr}`;
+    }
+    return marker.pr === '' && marker.run_id === (owner.runId ?? '')
+        ? undefined
+        : `${marker.pr ? `pull request #${marker.pr}` : `run ${marker.run_id}`}, not run ${owner.runId ?? '(none)'}`;
+}
+/** A text as a SQL string literal (single quotes doubled). */
+function sqlString(value) {
+    return `'${value.replace(/'/g, "''")}'`;
+}
+/** A text as a Jinja string literal inside `{% %}` (backslashes and quotes escaped). */
+function jinjaString(value) {
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+/** The select that fills a new marker table. */
+function markerSelect(owner, createdAt) {
+    const values = {
+        repository: owner.repository,
+        project: owner.project,
+        pr: owner.pr === undefined ? '' : String(owner.pr),
+        run_id: owner.pr === undefined ? (owner.runId ?? '') : '',
+        created_at: createdAt.toISOString()
+    };
+    return `select ${MARKER_COLUMNS.map((c) => `cast(${sqlString(values[c])} as varchar(512)) as ${c}`).join(', ')}`;
+}
+
+/** A write or a drop was refused: the schema may hold data that is not the run's own. */
+class UnsafeSchemaError extends ActionError {
+    schema;
+    reason;
+    constructor(schema, reason, message) {
+        super(message, { input: 'ci-schema' });
+        this.schema = schema;
+        this.reason = reason;
+    }
+}
+/** Schemas that belong to the warehouse itself (compared lower-case). */
+const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main', 'pg_toast', 'sys'];
+/** Node types dbt materialises in a schema (tests: their store_failures tables). */
+const WRITING_TYPES = new Set(['model', 'seed', 'snapshot', 'test', 'function']);
+const SAFE_NAME = /^[A-Za-z0-9_]+$/;
+const FIX = "Set the 'ci-schema' input to a schema no deployed environment uses, such as 'dbt_ci_pr_{pr}', and let the CI target take its schema from it.";
+const lower = (s) => (s ?? '').toLowerCase();
+function refuse(schema, reason, why, fix = FIX) {
+    throw new UnsafeSchemaError(schema, reason, `Refusing to use schema '${schema}': ${why} ${fix}`);
+}
+/** The schemas this run's dbt writes to: the target's, and every schema a materialised node of the project resolves to. */
+function writeSchemas(evidence) {
+    const found = new Map([[lower(evidence.target.schema), evidence.target.schema]]);
+    for (const node of Object.values(evidence.manifest.nodes ?? {})) {
+        if (!WRITING_TYPES.has(node.resource_type) || node.config?.materialized === 'ephemeral' || !node.schema)
+            continue;
+        if (!found.has(lower(node.schema)))
+            found.set(lower(node.schema), node.schema);
+    }
+    return [...found.values()];
+}
+/** The CI schema and the schemas dbt derives from it (`<ci>_<custom>`), which the run creates and may drop. */
+function ciOwnedSchemas(ciSchema, manifest) {
+    const prefix = `${lower(ciSchema)}_`;
+    const derived = writeSchemas({ target: { name: '', schema: ciSchema }, manifest }).filter((s) => lower(s).startsWith(prefix));
+    return [ciSchema, ...derived.sort()];
+}
+function checkMissing(evidence) {
+    for (const b of evidence.baselines) {
+        if (b.manifest || !b.missing || b.missing.allowed)
+            continue;
+        refuse(evidence.ciSchema?.name ?? evidence.target.schema, 'missing-evidence', `the ${b.env} baseline, which the inputs point to, is not at hand (${b.missing.why}), so the action cannot prove the schema is not ${b.env}'s.`, `Make the ${b.env} baseline reachable (the message above says how), or, if ${b.env} has really never been deployed, set 'if-no-baseline: build-all'.`);
+    }
+}
+function checkCiTarget(evidence) {
+    const ci = evidence.ciSchema;
+    if (!ci || lower(evidence.target.schema) === lower(ci.name))
+        return;
+    refuse(evidence.target.schema, 'ci-target-schema', `the CI schema is '${ci.name}', but dbt renders the schema of target '${evidence.target.name}' as '${evidence.target.schema}': the target does not take its schema from ${ci.envVar}, so the build would write elsewhere.`, `Give the CI target \`schema: "{{ env_var('${ci.envVar}') }}"\` in ${evidence.profilePath}, or set the input 'target' to the target that does.`);
+}
+function checkName(schema) {
+    if (!SAFE_NAME.test(schema))
+        refuse(schema, 'invalid-name', 'a schema the action writes or drops may hold only letters, digits and underscores.');
+    const l = lower(schema);
+    if (SYSTEM_SCHEMAS.includes(l) || l.startsWith('pg_'))
+        refuse(schema, 'system-schema', 'it is a schema of the warehouse itself.');
+}
+function checkBaselines(schema, baselines) {
+    for (const { env, manifest } of baselines) {
+        const hit = Object.values(manifest?.nodes ?? {}).find((node) => lower(node.schema) === lower(schema));
+        if (hit)
+            refuse(schema, 'baseline-relation', `the ${env} baseline manifest puts ${hit.resource_type} '${hit.unique_id}' in it.`);
+        const source = Object.values(manifest?.sources ?? {}).find((s) => lower(s.schema) === lower(schema));
+        if (source)
+            refuse(schema, 'source-schema', `the ${env} baseline's source '${source.source_name}.${source.name}' reads from it.`);
+    }
+}
+function checkSources(schema, manifest) {
+    const source = Object.values(manifest.sources ?? {}).find((s) => lower(s.schema) === lower(schema));
+    if (source)
+        refuse(schema, 'source-schema', `source '${source.source_name}.${source.name}' (${source.unique_id}) reads from it.`);
+}
+function checkTargets(schema, evidence) {
+    for (const target of evidence.profileTargets) {
+        if (target.name === evidence.target.name || target.followsCiSchema || lower(target.schema) !== lower(schema))
+            continue;
+        refuse(schema, 'profile-target', `it is the schema of target '${target.name}' in ${evidence.profilePath} (as dbt renders it), and the CI target is '${evidence.target.name}'.`);
+    }
+}
+/** Throws unless `schema` is provably not a deployed environment's, a source's or the warehouse's. */
+function assertNotDeployed(schema, evidence) {
+    checkName(schema);
+    checkBaselines(schema, evidence.baselines);
+    checkSources(schema, evidence.manifest);
+    checkTargets(schema, evidence);
+}
+/**
+ * Proves the run may write: the evidence is complete, the CI target writes into the CI schema,
+ * and no schema the run writes to is a deployed environment's. Returns the schemas it writes to.
+ */
+function proveWritable(evidence) {
+    checkMissing(evidence);
+    checkCiTarget(evidence);
+    const schemas = writeSchemas(evidence);
+    for (const schema of schemas)
+        assertNotDeployed(schema, evidence);
+    return schemas;
+}
+/** How to drop a schema by hand, for a refusal that leaves it to the user. */
+function byHand(schema) {
+    return `If it really is this pull request's and should go, drop it by hand: \`drop schema ${schema} cascade\` with the CI role.`;
+}
+/**
+ * Proves the run may drop the CI schema and those derived from it: every check of a write, and
+ * for each one that exists, the action's marker naming this repository, project and pull
+ * request (or run). Returns the schemas to drop (those that exist).
+ */
+function proveDroppable(evidence, owner) {
+    const ci = evidence.ciSchema;
+    if (!ci)
+        throw new ActionError("There is no CI schema to drop: the input 'ci-schema' is empty.", { input: 'ci-schema' });
+    checkMissing(evidence);
+    checkCiTarget(evidence);
+    const drop = [];
+    for (const schema of ciOwnedSchemas(ci.name, evidence.manifest)) {
+        assertNotDeployed(schema, evidence);
+        const state = evidence.schemas.find((s) => lower(s.schema) === lower(schema));
+        if (!state)
+            refuse(schema, 'missing-evidence', 'the warehouse was not asked whether it exists and who made it.');
+        if (!state.exists)
+            continue;
+        if (!state.marker)
+            refuse(schema, 'not-owned', 'it holds no ownership marker of this action, so nothing proves the action created it.', byHand(schema));
+        const mismatch = ownerMatches(state.marker, owner);
+        if (mismatch)
+            refuse(schema, 'not-owned', `its ownership marker names ${mismatch}.`, byHand(schema));
+        drop.push(schema);
+    }
+    return drop;
+}
+
+/**
+ * What the warehouse and dbt say, asked through dbt itself before dbt writes anything: one
+ * `dbt compile --inline` under the CI target renders the schema of every profile target the way
+ * dbt renders it, parses the project (its sources, and the schema each node resolves to under
+ * the CI target), and asks the adapter which of those schemas exist and which hold the action's
+ * ownership marker. Two more inline compiles create claimed schemas with their marker and drop
+ * proven ones. Every name that reaches the Jinja has passed the check's name rule or is escaped.
+ */
+/** A dbt step the safety check depends on failed: the run stops before touching the warehouse. */
+class SafetyProbeError extends ActionError {
+}
+const BEGIN = '/*DBT_DEFER_PROBE';
+const END = 'DBT_DEFER_PROBE*/';
+const WRITING = "['model', 'seed', 'snapshot', 'test', 'function']";
+function renderTemplates(templates) {
+    return Object.entries(templates)
+        .map(([name, raw], i) => `{%- set t${i} -%}${raw}{%- endset -%}{%- do rendered.update({${jinjaString(name)}: t${i} | trim}) -%}`)
+        .join('');
+}
+const MARKER_READ = `{%- set rel = adapter.get_relation(database=db, schema=s, identifier='${MARKER_TABLE}') -%}` +
+    `{%- if rel is not none -%}{%- set res = run_query('select ${MARKER_COLUMNS.join(', ')} from ' ~ rel) -%}` +
+    `{%- if res.rows | length > 0 -%}{%- set row = res.rows[0] -%}{%- set marker = {} -%}` +
+    MARKER_COLUMNS.map((c, i) => `{%- do marker.update({'${c}': '' if row[${i}] is none else row[${i}] | string}) -%}`).join('') +
+    `{%- endif -%}{%- endif -%}`;
+/** The inline SQL of the probe. `templates` maps target names to their raw templated schema. */
+function probeSql(templates) {
+    return (`{% if execute %}{%- set rendered = {} -%}${renderTemplates(templates)}` +
+        `{%- set pairs = [[target.database, target.schema]] -%}` +
+        `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and [n.database, n.schema] not in pairs -%}` +
+        `{%- do pairs.append([n.database, n.schema]) -%}{%- endif -%}{%- endfor -%}` +
+        `{%- set states = [] -%}{%- for p in pairs -%}{%- set db = p[0] -%}{%- set s = p[1] -%}{%- set marker = none -%}` +
+        `{%- set exists = adapter.check_schema_exists(db, s) -%}{%- if exists -%}${MARKER_READ}{%- endif -%}` +
+        `{%- do states.append({'schema': s, 'exists': exists, 'marker': marker}) -%}{%- endfor -%}` +
+        `${BEGIN}{{ tojson({'target': {'name': target.name, 'schema': target.schema, 'database': target.database, 'type': target.type}, 'rendered': rendered, 'schemas': states}) }}${END}` +
+        `{% endif %}select 1 as probed`);
+}
+/** The inline SQL that creates each schema and its ownership marker. Names must have passed the check. */
+function claimSql(schemas, owner, now) {
+    const select = jinjaString(markerSelect(owner, now));
+    const each = schemas
+        .map((s) => `{%- do adapter.create_schema(api.Relation.create(database=target.database, schema=${jinjaString(s)})) -%}` +
+        `{%- do run_query(get_create_table_as_sql(False, api.Relation.create(database=target.database, schema=${jinjaString(s)}, identifier='${MARKER_TABLE}', type='table'), ${select})) -%}`)
+        .join('');
+    return `{% if execute %}${each}{% endif %}select 1 as claimed`;
+}
+/** The inline SQL that drops the schemas. Names must have passed the check. */
+function dropSql(schemas) {
+    const each = schemas
+        .map((s) => `{%- do adapter.drop_schema(api.Relation.create(database=target.database, schema=${jinjaString(s)})) -%}`)
+        .join('');
+    return `{% if execute %}${each}{% endif %}select 1 as dropped`;
+}
+function tail(output) {
+    return output.split('\n').slice(-20).join('\n');
+}
+async function readJson(read, path) {
+    return (await read(path));
+}
+/** Runs the probe. Throws SafetyProbeError (nothing touched) when dbt cannot parse, render or connect. */
+async function runProbe(runner, templates, read) {
+    const step = await runner.step('probe', ['compile', '--inline', probeSql(templates)], {
+        logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>'
+    });
+    if (step.exit.exitCode !== 0) {
+        throw new SafetyProbeError(`The safety check could not ask dbt which schemas the run would use (dbt compile exited ${step.exit.exitCode}), so nothing was written or dropped. ` +
+            `dbt must be able to parse the project and connect with the CI target; and every target's schema in profiles.yml must render in this job (set the variables it reads). dbt said:\n${tail(step.exit.output)}`);
+    }
+    const results = await readJson(read, join(step.targetDir, 'run_results.json'));
+    const code = results.results?.[0]?.compiled_code ?? '';
+    const start = code.indexOf(BEGIN);
+    const end = code.indexOf(END, start);
+    if (start < 0 || end < 0)
+        throw new SafetyProbeError('The safety probe ran, but dbt reported no probe result; nothing was written or dropped. Re-run with debug logging and report it.');
+    const parsed = JSON.parse(code.slice(start + BEGIN.length, end));
+    const manifest = await readJson(read, join(step.targetDir, 'manifest.json'));
+    const schemas = parsed.schemas.map((s) => ({ schema: s.schema, exists: Boolean(s.exists), marker: s.marker ?? undefined }));
+    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest };
+}
+/** Creates the schemas with their markers. */
+async function claimSchemas(runner, schemas, owner, now) {
+    if (schemas.length === 0)
+        return;
+    const step = await runner.step('claim', ['compile', '--inline', claimSql(schemas, owner, now)], {
+        logAs: `compile --inline <create ${schemas.join(', ')} with the ownership marker>`
+    });
+    if (step.exit.exitCode !== 0) {
+        throw new SafetyProbeError(`Could not create the CI schema ${schemas.map((s) => `'${s}'`).join(', ')} with its ownership marker (dbt exited ${step.exit.exitCode}); the CI role needs the right to create schemas. dbt said:\n${tail(step.exit.output)}`);
+    }
+}
+/** Drops the schemas. */
+async function dropSchemas(runner, step, schemas) {
+    const run = await runner.step(step, ['compile', '--inline', dropSql(schemas)], { logAs: `compile --inline <drop ${schemas.join(', ')}>` });
+    if (run.exit.exitCode !== 0) {
+        throw new SafetyProbeError(`dbt could not drop schema ${schemas.map((s) => `'${s}'`).join(', ')} (exit code ${run.exit.exitCode}). Check that the CI target's credentials may drop schemas; dbt said:\n${tail(run.exit.output)}`);
+    }
+}
+
+/** Asks dbt and the warehouse for the evidence the check decides from. */
+async function gatherEvidence(d) {
+    const templates = Object.fromEntries(d.profile.targets.flatMap((t) => (t.templated ? [[t.name, t.templated]] : [])));
+    const probe = await runProbe(d.runner, templates, async (path) => JSON.parse(await d.readText(path)));
+    const raw = (t) => t.templated ?? t.schema;
+    const ciRaw = raw(d.profile.targets.find((t) => t.name === probe.target.name) ?? { });
+    const follows = (t) => Boolean((d.ciSchema && t.templated?.includes(d.ciSchema.envVar)) || (ciRaw !== undefined && raw(t) === ciRaw));
+    return {
+        target: probe.target,
+        ciSchema: d.ciSchema,
+        profileTargets: d.profile.targets.map((t) => ({
+            name: t.name,
+            schema: t.schema ?? probe.rendered[t.name],
+            followsCiSchema: follows(t)
+        })),
+        profilePath: d.profile.path,
+        manifest: probe.manifest,
+        baselines: d.baselines,
+        schemas: probe.schemas
+    };
+}
+function quoted(schemas) {
+    return schemas.map((s) => `'${s}'`).join(', ');
+}
+function sayProven(d, evidence, schemas) {
+    const envs = evidence.baselines.filter((b) => b.manifest).map((b) => b.env);
+    d.log.info(`Safety check passed: dbt writes only to ${quoted(schemas)} (target '${evidence.target.name}'), none of them a schema of ` +
+        `${envs.length ? `the ${envs.join(' or ')} baseline, ` : ''}another profile target, a source or the warehouse itself.`);
+}
+/**
+ * Before the build: proves every schema dbt will write to, drops the run's own schemas when
+ * asked (only those proven owned), then creates the CI schema and those derived from it with the
+ * ownership marker, so the drop at the end has its proof.
+ */
+async function prepareBuildSchemas(d, plan) {
+    const evidence = await gatherEvidence(d);
+    sayProven(d, evidence, proveWritable(evidence));
+    if (!d.ciSchema)
+        return evidence;
+    let absent = evidence.schemas.filter((s) => !s.exists).map((s) => s.schema);
+    if (plan.cleanSlate) {
+        const dropped = await dropProven(d, evidence, 'drop-before');
+        absent = [...absent, ...dropped];
+    }
+    const owned = ciOwnedSchemas(d.ciSchema.name, evidence.manifest);
+    const toClaim = owned.filter((s) => absent.some((a) => a.toLowerCase() === s.toLowerCase()));
+    if (plan.claim && toClaim.length > 0) {
+        await claimSchemas(d.runner, toClaim, d.owner, d.now());
+        d.log.info(`Created ${quoted(toClaim)} with the action's ownership marker (repository, project and pull request or run).`);
+    }
+    return evidence;
+}
+async function dropProven(d, evidence, step) {
+    const drop = proveDroppable(evidence, d.owner);
+    if (drop.length === 0) {
+        d.log.info(`Nothing to drop: ${d.ciSchema ? `'${d.ciSchema.name}'` : 'the CI schema'} does not exist.`);
+        return [];
+    }
+    await dropSchemas(d.runner, step, drop);
+    d.log.info(`Dropped ${quoted(drop)}.`);
+    return drop;
+}
+/** Drops the run's own schemas after asking dbt afresh what exists and who made it. */
+async function dropOwnedSchemas(d, step) {
+    return dropProven(d, await gatherEvidence(d), step);
+}
+
+/**
+ * The build mode: find the deferred environment's baseline, prove the schemas dbt will write
+ * to, run the slim build, publish the report, and drop the run's own schemas when asked.
+ */
+/** Step: find the deferred environment's baseline (or decide on a full build). */
+async function findBaseline(settings, services, facts) {
+    const outcome = await obtainBaseline(settings.baseline, facts.source, {
+        stateDir: facts.dirs.stateDir,
+        project: { name: facts.project.name },
+        log: services.log,
+        readText: services.files.readText
+    });
+    setBaselineOutputs(services, outcome, facts.dirs.stateDir, settings.dbt.defer);
     return outcome;
 }
-function setBaselineOutputs(services, outcome, stateDir) {
+function setBaselineOutputs(services, outcome, stateDir, defer) {
     const b = outcome.kind === 'found' ? outcome.baseline : undefined;
-    services.outputs.set('deferred-env', b?.env ?? '');
-    services.outputs.set('baseline-source', b?.source ?? '');
-    services.outputs.set('baseline-run-id', b?.runId ?? '');
-    services.outputs.set('baseline-run-url', b?.runUrl ?? '');
-    services.outputs.set('baseline-sha', b?.sha ?? '');
-    services.outputs.set('baseline-generated-at', b?.generatedAt ?? '');
-    services.outputs.set('built-all', outcome.kind === 'none');
-    services.outputs.set('state-path', b ? stateDir : '');
+    services.outputs.set(Output.DeferredEnv, b && defer ? b.env : '');
+    services.outputs.set(Output.BaselineSource, b?.source ?? '');
+    services.outputs.set(Output.BaselineRunId, b?.runId ?? '');
+    services.outputs.set(Output.BaselineRunUrl, b?.runUrl ?? '');
+    services.outputs.set(Output.BaselineSha, b?.sha ?? '');
+    services.outputs.set(Output.BaselineGeneratedAt, b?.generatedAt ?? '');
+    services.outputs.set(Output.BuiltAll, outcome.kind === 'none');
+    services.outputs.set(Output.StatePath, b ? stateDir : '');
     if (outcome.kind === 'none') {
         services.log.warning(`No ${outcome.env} baseline was found, so everything is built without defer (if-no-baseline: build-all). Searched:\n` +
             outcome.searched.map((line) => `  - ${line}`).join('\n'));
     }
 }
-/** Runs one dbt command in the project, logging the exact argv. */
-async function dbt(s, args) {
-    s.services.log.info(`Running: ${s.settings.dbt.executable} ${args.join(' ')}`);
-    return s.services.dbt.run(args, { cwd: s.settings.dbt.projectDir, env: s.env });
-}
 /** Step: `dbt deps` when the project declares packages that are not installed (or always/never). */
-async function installPackages(s) {
-    const { deps } = s.settings.dbt;
-    if (deps === 'never' || (deps === 'auto' && !s.project.packagesMissing))
+async function installPackages(settings, facts) {
+    const { deps } = settings.dbt;
+    if (deps === 'never' || (deps === 'auto' && !facts.project.packagesMissing))
         return;
-    const exit = await dbt(s, buildDepsArgs(s.settings.dbt));
+    const { exit } = await facts.runner.step('deps', buildDepsArgs());
     if (exit.exitCode !== 0) {
-        throw new DbtFailedError(exit.exitCode, `dbt deps failed (exit ${exit.exitCode}); the log above says why. Last lines:\n${exit.output.slice(-2e3)}`);
+        const why = exit.signal ? describeSignal(exit.signal) : `exit ${exit.exitCode}`;
+        throw new DbtFailedError(exit.exitCode, `dbt deps failed (${why}): the project's packages could not be installed. Last lines dbt printed:\n${exit.output.slice(-2e3)}`);
     }
 }
 /** Step: clone modified incremental models from the baseline so they build incrementally. */
-async function cloneIncrementals(s, outcome) {
-    if (!s.settings.dbt.cloneIncremental || outcome.kind !== 'found')
+async function cloneIncrementals(settings, services, facts, outcome) {
+    if (!settings.dbt.cloneIncremental || outcome.kind !== 'found')
         return;
-    const exit = await dbt(s, buildCloneArgs(s.settings.dbt, s.dirs.stateDir));
+    const { exit } = await facts.runner.step('clone', buildCloneArgs(facts.dirs.stateDir));
     if (exit.exitCode !== 0) {
-        s.services.log.warning(`dbt clone of modified incremental models failed (exit ${exit.exitCode}); they will be built in full.`);
+        services.log.warning(`dbt clone of modified incremental models failed (exit ${exit.exitCode}); they will be built in full.`);
     }
 }
-/** Step: the main dbt command, then its artifacts. */
-async function runDbt(s, outcome) {
-    const state = outcome.kind === 'found' ? { kind: 'baseline', stateDir: s.dirs.stateDir } : { kind: 'build-all' };
-    const startedAt = s.services.now();
-    const exit = await dbt(s, buildDbtArgs(s.settings.dbt, state));
-    const artifacts = readRunArtifacts(s.project.targetDir, startedAt);
+/** Step: the main dbt command, then its artifacts (from the step's own target directory). */
+async function runDbt(settings, services, facts, outcome) {
+    const state = outcome.kind === 'found' ? { kind: 'baseline', stateDir: facts.dirs.stateDir } : { kind: 'build-all' };
+    const startedAt = services.now();
+    const { exit, targetDir } = await facts.runner.step('build', buildDbtArgs(settings.dbt, state));
+    const artifacts = await readRunArtifacts(targetDir, services.files.readText);
     for (const problem of artifacts.problems)
-        s.services.log.warning(problem);
+        services.log.warning(problem);
+    services.outputs.set(Output.Success, exit.exitCode === 0);
+    services.outputs.set(Output.SelectedCount, artifacts.runResults?.results.length ?? 0);
+    services.outputs.set(Output.RunResultsPath, artifacts.runResults ? artifacts.runResultsPath : '');
+    services.outputs.set(Output.ManifestPath, artifacts.manifest ? artifacts.manifestPath : '');
     return { exit, artifacts, startedAt };
-}
-function setRunOutputs(services, exit, artifacts) {
-    services.outputs.set('success', exit.exitCode === 0);
-    services.outputs.set('selected-count', artifacts.runResults?.results.length ?? 0);
-    services.outputs.set('run-results-path', artifacts.runResults ? artifacts.runResultsPath : '');
-    services.outputs.set('manifest-path', artifacts.manifest ? artifacts.manifestPath : '');
 }
 /** Explains dbt's exit status. */
 function explainExit(exit, command) {
+    if (exit.signal) {
+        return `dbt ${command} did not finish: ${describeSignal(exit.signal)} (exit ${exit.exitCode}). Its last lines:\n${exit.output.split('\n').slice(-15).join('\n')}`;
+    }
     if (exit.exitCode === 1) {
         return `dbt ${command} finished with failures (exit 1): some nodes errored or some tests failed. The summary lists them.`;
     }
@@ -98204,406 +99985,131 @@ function semanticsWarnings(dbt) {
         warnings.push("command 'seed': seeds read no refs, so defer changes nothing for this command.");
     return warnings;
 }
-/** The build mode: baseline, slim build, report. */
+/** Facts about the invocation for the report. */
+function runInfo(settings, services, facts, outcome, exit, startedAt) {
+    const { dbt, context } = settings;
+    const b = outcome.kind === 'found' ? outcome.baseline : undefined;
+    return {
+        command: dbt.command,
+        select: dbt.selector ? [] : dbt.select,
+        exclude: dbt.exclude,
+        selector: dbt.selector,
+        defer: Boolean(b) && dbt.defer,
+        favorState: Boolean(b) && dbt.defer && dbt.favorState,
+        deferredEnv: b && dbt.defer ? b.env : null,
+        baseline: b
+            ? { source: b.source, runId: b.runId, runUrl: b.runUrl, sha: b.sha, generatedAt: b.generatedAt, location: b.location }
+            : null,
+        builtAll: outcome.kind === 'none',
+        success: exit.exitCode === 0,
+        elapsed: (services.now().getTime() - startedAt.getTime()) / 1000,
+        repository: context.repository || undefined,
+        serverUrl: context.serverUrl,
+        headSha: facts.pr.headSha ?? context.sha,
+        projectDir: facts.dirs.projectPath,
+        now: services.now()
+    };
+}
+function jobSummaryUrl(settings) {
+    const { serverUrl, repository, runId } = settings.context;
+    return repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined;
+}
+/** Step: the report. Best effort: a failure to publish is a warning, and the build's result alone decides the step. */
+async function report(settings, services, facts, outcome, run) {
+    try {
+        await publishReport({
+            info: runInfo(settings, services, facts, outcome, run.exit, run.startedAt),
+            baseline: outcome.kind === 'found' ? outcome.baseline.manifest : null,
+            artifacts: run.artifacts,
+            exitCode: run.exit.exitCode,
+            reportDir: facts.dirs.reportDir,
+            commentMarker: `dbt-defer-action:${facts.dirs.projectKey}`,
+            pr: facts.pr,
+            comment: settings.report.comment,
+            summaryUrl: jobSummaryUrl(settings)
+        }, services);
+    }
+    catch (error) {
+        services.log.warning(`The report could not be published in full: ${messageOf(error)}. The build's result stands.`);
+    }
+}
+/** Step: with clean-slate, drop the run's own schemas after the build, whatever happened before. */
+async function dropAfter(settings, services, safety) {
+    if (!settings.ciSchema.cleanSlate || !safety.ciSchema)
+        return;
+    services.log.info('clean-slate: dropping the CI schema after the build.');
+    await dropOwnedSchemas(safety, 'drop-after');
+}
+/** The build mode: baseline, safety check, slim build, report. */
 async function build(settings, services) {
     semanticsWarnings(settings.dbt).forEach((w) => services.log.warning(w));
-    const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath);
-    const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir);
-    const pr = await locatePullRequest(settings, services);
-    const schema = prepareCiSchema(settings, services, pr);
-    const s = { settings, services, project, dirs, schema, env: { ...services.env, ...schema.env } };
-    const outcome = await findBaseline(s);
-    await installPackages(s);
-    await dropSchemaIfAsked(s, outcome, 'before');
-    await cloneIncrementals(s, outcome);
-    const { exit, artifacts, startedAt } = await runDbt(s, outcome);
-    setRunOutputs(services, exit, artifacts);
-    await publishReport({ settings, services, dirs, pr, outcome, exit, artifacts, startedAt });
-    await dropSchemaIfAsked(s, outcome, 'after', artifacts.manifest ? artifacts.manifestPath : undefined);
+    const facts = await prepareRun(settings, services);
+    const outcome = await findBaseline(settings, services, facts);
+    const safety = await safetyDeps(settings, services, facts, await gatherBaselineEvidence(settings, services, facts, outcome));
+    await installPackages(settings, facts);
+    if (settings.ciSchema.cleanSlate && !facts.ciSchema)
+        services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.");
+    if (settings.ciSchema.cleanSlate && facts.ciSchema)
+        services.log.info('clean-slate: dropping the CI schema before the build.');
+    const writes = settings.dbt.command !== 'compile' || settings.dbt.cloneIncremental;
+    await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes });
+    let exit;
+    try {
+        await cloneIncrementals(settings, services, facts, outcome);
+        const run = await runDbt(settings, services, facts, outcome);
+        exit = run.exit;
+        await report(settings, services, facts, outcome, run);
+    }
+    finally {
+        await dropAfter(settings, services, safety);
+    }
     if (exit.exitCode !== 0)
         throw new DbtFailedError(exit.exitCode, explainExit(exit, settings.dbt.command));
 }
 
 /**
- * The baseline manifest, for the guard: the schemas it lists are never dropped. A missing
- * baseline does not stop the cleanup (the guard still checks targets, sources and system
- * schemas), but it is said.
+ * The cleanup mode (`pull_request: closed`): drop the pull request's CI schemas, and only those
+ * the safety check proves are the run's own (the ownership marker for this PR, and not a schema
+ * of any deployed environment). Missing evidence refuses the drop.
  */
-async function baselineForGuard(settings, services, dirs, projectName) {
-    try {
-        const source = baselineSource(settings, services);
-        const outcome = await obtainBaseline({ ...settings.baseline, ifNoBaseline: 'build-all' }, source, {
-            stateDir: dirs.stateDir,
-            project: { name: projectName },
-            log: services.log
-        });
-        return outcome.kind === 'found' ? readManifestFile(outcome.baseline.manifestPath) : null;
-    }
-    catch (error) {
-        services.log.warning(`No baseline manifest for the drop guard (${error.message}); it still checks targets, sources and system schemas.`);
-        return null;
-    }
-}
-/** The cleanup mode (`pull_request: closed`): drop the PR's CI schema, guarded. */
+/** The cleanup mode. */
 async function cleanup(settings, services) {
-    const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath);
-    const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir);
-    const pr = await locatePullRequest(settings, services);
-    const schema = prepareCiSchema(settings, services, pr);
-    if (!schema.name)
-        throw new ActionError("mode: cleanup needs a CI schema to drop, but the input 'ci-schema' is empty. Set it to the template the builds use.");
-    const env = { ...services.env, ...schema.env };
-    const baseline = await baselineForGuard(settings, services, dirs, project.name);
-    // Without a manifest of this run, the drop parses the project itself (sources' schemas).
-    await guardedDrop({ settings, services, dirs, schema, env }, baseline, null);
-    services.outputs.set('success', true);
-}
-
-function parseArgsStringToArgv(value, env, file) {
-    // ([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*) Matches nested quotes until the first space outside of quotes
-    // [^\s'"]+ or Match if not a space ' or "
-    // (['"])([^\5]*?)\5 or Match "quoted text" without quotes
-    // `\3` and `\5` are a backreference to the quote style (' or ") captured
-    var myRegexp = /([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*)|[^\s'"]+|(['"])([^\5]*?)\5/gi;
-    var myString = value;
-    var myArray = [];
-    var match;
-    do {
-        // Each call to exec returns the next regex match as an array
-        match = myRegexp.exec(myString);
-        if (match !== null) {
-            // Index 1 in the array is the captured group if it exists
-            // Index 0 is the matched text, which we use if no captured group exists
-            myArray.push(firstString(match[1], match[6], match[0]));
-        }
-    } while (match !== null);
-    return myArray;
-}
-// Accepts any number of arguments, and returns the first one that is a string
-// (even an empty string)
-function firstString() {
-    var args = [];
-    for (var _i = 0; _i < arguments.length; _i++) {
-        args[_i] = arguments[_i];
+    const facts = await prepareRun(settings, services);
+    if (!facts.ciSchema) {
+        throw new ActionError(`mode: cleanup needs a CI schema to drop, but the input '${Input.CiSchema}' is empty. Set it to the template the builds use.`, { input: Input.CiSchema });
     }
-    for (var i = 0; i < args.length; i++) {
-        var arg = args[i];
-        if (typeof arg === "string") {
-            return arg;
-        }
-    }
-}
-
-const MODES = ['build', 'publish', 'cleanup'];
-const COMMANDS = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
-const DEFER_ENVS = ['auto', 'staging', 'production'];
-const SOURCES = ['github-artifact', 'actions-cache', 'dbt-cloud', 'url', 'path'];
-const NO_BASELINE = ['fail', 'build-all'];
-const DEPS = ['auto', 'always', 'never'];
-/** Reads a trimmed input; empty means unset. */
-function text(name) {
-    return getInput(name).trim();
-}
-function optional(name) {
-    return text(name) || undefined;
-}
-/** Parses an input that must be one of a fixed set of words. */
-function oneOf(name, allowed, fallback) {
-    const value = text(name) || fallback;
-    if (allowed.includes(value))
-        return value;
-    throw new InputError(name, value, `Expected one of: ${allowed.join(', ')}.`);
-}
-/** Parses a boolean input (YAML 1.2 core schema words), naming the input and value when wrong. */
-function flag(name, fallback) {
-    if (!text(name))
-        return fallback;
-    try {
-        return getBooleanInput(name);
-    }
-    catch {
-        throw new InputError(name, text(name), 'Expected true or false.');
-    }
-}
-/** Parses a positive whole number input. */
-function positiveInt(name, fallback) {
-    const value = text(name);
-    if (!value)
-        return fallback;
-    if (!/^[1-9][0-9]*$/.test(value))
-        throw new InputError(name, value, 'Expected a whole number of 1 or more.');
-    return Number(value);
-}
-/** Splits a selection input on spaces and new lines (dbt reads several values as a union). */
-function splitSelection(value) {
-    return value.split(/\s+/).filter((part) => part.length > 0);
-}
-/** Splits extra dbt arguments: one or more per line, quotes keeping spaces inside one argument. */
-function splitArgs(name, value) {
-    const args = [];
-    for (const line of value.split(/\r?\n/)) {
-        if ((line.match(/"/g) ?? []).length % 2 === 1 || (line.match(/'/g) ?? []).length % 2 === 1) {
-            throw new InputError(name, line.trim(), 'A quote is not closed on this line; close it, or put each argument on its own line.');
-        }
-        args.push(...parseArgsStringToArgv(line.trim()));
-    }
-    return args;
-}
-/** Resolves a path input against the workspace. */
-function workspacePath(workspace, value) {
-    return isAbsolute(value) ? value : resolve(workspace, value);
-}
-function readRunContext(env) {
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    return {
-        repository: env.GITHUB_REPOSITORY ?? '',
-        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
-        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
-        eventName: env.GITHUB_EVENT_NAME ?? '',
-        eventPath: env.GITHUB_EVENT_PATH || undefined,
-        runId: env.GITHUB_RUN_ID || undefined,
-        sha: env.GITHUB_SHA || undefined,
-        ref: env.GITHUB_REF || undefined,
-        branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
-        tempDir: env.RUNNER_TEMP || tmpdir(),
-        workspace
-    };
-}
-function readProjectDir(workspace) {
-    const value = text('project-dir') || '.';
-    const dir = workspacePath(workspace, value);
-    if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, 'dbt_project.yml'))) {
-        throw new InputError('project-dir', value, `Expected a directory holding dbt_project.yml, relative to the workspace (${workspace}); check out the repository first (actions/checkout) and point project-dir at the dbt project.`);
-    }
-    return dir;
-}
-function readProfilesDir(workspace) {
-    const value = optional('profiles-dir');
-    if (!value)
-        return undefined;
-    const dir = workspacePath(workspace, value);
-    if (!existsSync(join(dir, 'profiles.yml'))) {
-        throw new InputError('profiles-dir', value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`);
-    }
-    return dir;
-}
-function readBaselineSource() {
-    const value = text('baseline-source');
-    if (!value)
-        return text('state-path') || text('staging-state-path') ? 'path' : 'github-artifact';
-    return oneOf('baseline-source', SOURCES, 'github-artifact');
-}
-function readHttpsUrl(name) {
-    const value = optional(name);
-    if (!value)
-        return undefined;
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError(name, value, 'Expected an absolute https:// URL of a manifest.json.');
-    }
-    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-        throw new InputError(name, value, 'Expected an https:// URL (plain http is accepted only for a loopback address).');
-    }
-    return value;
-}
-function readFileIfPresent(path) {
-    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-}
-function readDbtCloud(env, projectDir) {
-    const token = optional('dbt-cloud-api-token');
-    if (token)
-        setSecret(token);
-    const deferEnv = resolveDeferEnvId({
-        input: optional('defer-env-id'),
-        envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
-        dbtProjectYml: readFileIfPresent(join(projectDir, 'dbt_project.yml')),
-        dbtCloudYml: readFileIfPresent(join(env.HOME || homedir(), '.dbt', 'dbt_cloud.yml'))
-    });
-    const accountId = optional('dbt-cloud-account-id');
-    if (accountId && !/^[0-9]+$/.test(accountId)) {
-        throw new InputError('dbt-cloud-account-id', accountId, 'Expected the numeric account id from your dbt Cloud URL.');
-    }
-    const projectId = optional('dbt-cloud-project-id');
-    if (projectId && !/^[0-9]+$/.test(projectId)) {
-        throw new InputError('dbt-cloud-project-id', projectId, 'Expected the numeric project id from your dbt Cloud URL.');
-    }
-    return {
-        accountId,
-        token,
-        baseUrl: (readHttpsUrl('dbt-cloud-host') ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
-        projectId,
-        deferEnvId: deferEnv.id,
-        deferEnvIdOrigin: deferEnv.origin
-    };
-}
-function readBaseline(env, workspace, projectDir) {
-    const source = readBaselineSource();
-    const authorization = optional('url-authorization');
-    if (authorization)
-        setSecret(authorization);
-    return {
-        source,
-        deferEnv: oneOf('defer-env', DEFER_ENVS, 'auto'),
-        ifNoBaseline: oneOf('if-no-baseline', NO_BASELINE, 'fail'),
-        cacheFetched: flag('cache-baseline', true),
-        path: {
-            production: optional('state-path') && workspacePath(workspace, text('state-path')),
-            staging: optional('staging-state-path') && workspacePath(workspace, text('staging-state-path'))
-        },
-        artifact: {
-            artifactName: text('artifact-name') || 'dbt-manifest',
-            productionWorkflow: optional('production-workflow'),
-            stagingWorkflow: optional('staging-workflow'),
-            branch: optional('baseline-branch'),
-            maxRuns: positiveInt('max-runs-searched', 20)
-        },
-        cache: {
-            keyPrefix: text('cache-key-prefix') || 'dbt-defer-baseline',
-            stagingConfigured: flag('staging-cache', false)
-        },
-        dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
-        url: {
-            production: readHttpsUrl('production-url'),
-            staging: readHttpsUrl('staging-url'),
-            authorization
-        }
-    };
-}
-function readPrNumber() {
-    const value = text('pr-number');
-    if (!value)
-        return undefined;
-    if (!/^[1-9][0-9]*$/.test(value))
-        throw new InputError('pr-number', value, 'Expected a pull request number such as 42.');
-    return Number(value);
-}
-function readCiSchema() {
-    const envVar = text('ci-schema-env-var') || 'DBT_CI_SCHEMA';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
-        throw new InputError('ci-schema-env-var', envVar, 'Expected an environment variable name (letters, digits, underscores).');
-    }
-    return { template: text('ci-schema'), envVar, cleanSlate: flag('clean-slate', false) };
-}
-/** Reads and validates every input once. The only reader of inputs and the environment. */
-function getInputs(env = process.env) {
-    const context = readRunContext(env);
-    const mode = oneOf('mode', MODES, 'build');
-    const projectDir = readProjectDir(context.workspace);
-    const token = text('github-token');
-    if (token)
-        setSecret(token);
-    return {
-        mode,
-        dbt: {
-            executable: text('dbt-executable') || 'dbt',
-            projectDir,
-            profilesDir: readProfilesDir(context.workspace),
-            target: optional('target'),
-            targetPath: env.DBT_TARGET_PATH || undefined,
-            command: oneOf('command', COMMANDS, 'build'),
-            select: optional('selector') ? [] : splitSelection(getInput('select') || 'state:modified'),
-            exclude: splitSelection(getInput('exclude')),
-            selector: optional('selector'),
-            defer: flag('defer', true),
-            favorState: flag('favor-state', false),
-            extraArgs: splitArgs('extra-args', getInput('extra-args')),
-            deps: oneOf('deps', DEPS, 'auto'),
-            cloneIncremental: flag('clone-incremental', false)
-        },
-        baseline: readBaseline(env, context.workspace, projectDir),
-        ciSchema: readCiSchema(),
-        report: { comment: flag('comment', true), token, prNumber: readPrNumber() },
-        context
-    };
-}
-/** The environment handed to dbt: the runner's, as strings. */
-function processEnvironment(env = process.env) {
-    const copy = {};
-    for (const [key, value] of Object.entries(env))
-        if (value !== undefined)
-            copy[key] = value;
-    return copy;
-}
-/** The event payload of the run (GITHUB_EVENT_PATH), or an empty object when there is none. */
-function readEventPayload(eventPath) {
-    if (!eventPath || !existsSync(eventPath))
-        return {};
-    try {
-        return JSON.parse(readFileSync(eventPath, 'utf8'));
-    }
-    catch (error) {
-        throw new InputError('GITHUB_EVENT_PATH', eventPath, `Expected a JSON event payload: ${error.message}.`);
-    }
+    const safety = await safetyDeps(settings, services, facts, await gatherBaselineEvidence(settings, services, facts));
+    // The safety probe parses the project, which needs its packages.
+    await installPackages(settings, facts);
+    await dropOwnedSchemas(safety, 'drop');
+    services.outputs.set(Output.Success, true);
 }
 
 /**
  * The publish mode, a step of the deploy job after its dbt build: saves that build's
- * manifest.json to the actions cache as the newest baseline of its environment.
- * The environment is `defer-env` (auto means production: a deploy publishes what it deployed).
+ * manifest.json to the actions cache as the newest baseline of its environment. The
+ * environment is `defer-env` (auto means production: a deploy publishes what it deployed).
+ * It reads what the user's own dbt wrote and touches no warehouse.
  */
+/** The publish mode. */
 async function publish(settings, services) {
     const project = readDbtProject(settings.dbt.projectDir, settings.dbt.targetPath);
+    const dirs = actionDirs(settings.context.tempDir, settings.context.workspace, settings.dbt.projectDir, project.name);
     const env = settings.baseline.deferEnv === 'staging' ? 'staging' : 'production';
-    const { key } = await publishBaseline({
+    const { key, saved } = await publishBaseline({
         cache: services.cache,
         settings: settings.baseline.cache,
         env,
-        projectKey: await projectKeyFor(settings.dbt.projectDir, settings.context.workspace),
+        projectKey: dirs.projectKey,
         projectName: project.name,
         manifestPath: join(project.targetDir, 'manifest.json'),
         sha: settings.context.sha ?? '',
         tempDir: settings.context.tempDir,
         log: services.log
     });
-    services.outputs.set('deferred-env', env);
-    services.outputs.set('baseline-source', 'actions-cache');
-    services.outputs.set('cache-key', key);
-}
-
-const KEPT_LINES = 200;
-/** Keeps the last lines of a stream. */
-function tail(limit) {
-    const lines = [];
-    let partial = '';
-    return {
-        push(chunk) {
-            const parts = (partial + chunk.toString('utf8')).split('\n');
-            partial = parts.pop() ?? '';
-            lines.push(...parts);
-            if (lines.length > limit)
-                lines.splice(0, lines.length - limit);
-        },
-        text: () => [...lines, partial].join('\n').trim()
-    };
-}
-/** Finds the dbt executable (a path, or a name on PATH), failing with what to do when it is not there. */
-async function locate(executable) {
-    const found = await which(executable, false);
-    if (!found) {
-        throw new SetupError(`The dbt executable '${executable}' was not found${executable.includes('/') ? '' : ' on PATH'}. ` +
-            `Install dbt and your adapter in an earlier step (e.g. 'pip install dbt-core dbt-postgres'), or set the input 'dbt-executable' to its path.`);
-    }
-    return found;
-}
-/** The real dbt, run through @actions/exec with an argv (no shell). */
-function execDbtProcess(executable) {
-    return {
-        async run(args, opts) {
-            const binary = await locate(executable);
-            const kept = tail(KEPT_LINES);
-            const exitCode = await exec(binary, args, {
-                cwd: opts.cwd,
-                env: opts.env,
-                ignoreReturnCode: true,
-                listeners: { stdout: (d) => kept.push(d), stderr: (d) => kept.push(d) }
-            });
-            return { exitCode, output: kept.text() };
-        }
-    };
+    services.outputs.set(Output.DeferredEnv, env);
+    services.outputs.set(Output.BaselineSource, 'actions-cache');
+    services.outputs.set(Output.CacheKey, saved ? key : '');
 }
 
 class Context {
@@ -105823,8 +107329,8 @@ function createGitHubClient(token, apiUrl, options = {}) {
     };
     return getOctokit(token, {
         baseUrl: apiUrl.replace(/\/+$/, ''),
-        log: { debug: m => log.debug(m), info: m => log.debug(m), warn: m => log.warning(m), error: m => log.warning(m) },
-        retry: { retries: options.retries ?? 3 },
+        log: { debug: (m) => log.debug(m), info: (m) => log.debug(m), warn: (m) => log.warning(m), error: (m) => log.warning(m) },
+        retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseDelayMs ?? 1000 },
         throttle: pacing(options.paceWrites ?? true, onLimit('primary'), onLimit('secondary'))
     }, retry, throttling);
 }
@@ -105848,20 +107354,27 @@ const coreLogger = {
     debug: (m) => debug(m)
 };
 
-/** The services of a real run on a runner. */
-function realServices(settings, env, event) {
+/** The job log, every line scrubbed. */
+function scrubbedLogger(log, scrub) {
+    return { info: (m) => log.info(scrub(m)), warning: (m) => log.warning(scrub(m)), debug: (m) => log.debug(scrub(m)) };
+}
+/** The services of a real run on a runner; everything they publish passes through the redactor. */
+function realServices(settings, event, redactor) {
+    const scrub = redactor.scrub;
+    const log = scrubbedLogger(coreLogger, scrub);
     let client;
     return {
-        dbt: execDbtProcess(settings.dbt.executable),
-        cache: actionsCacheStore(coreLogger),
-        github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log: coreLogger })),
-        summary: { write: async (markdown) => void (await summary.addRaw(markdown, true).write()) },
-        outputs: { set: (name, value) => setOutput(name, value) },
-        log: coreLogger,
+        dbt: execDbtProcess(settings.dbt.executable, scrub),
+        cache: actionsCacheStore(log),
+        github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log })),
+        summary: { write: async (markdown) => void (await summary.addRaw(scrub(markdown), true).write()) },
+        outputs: { set: (name, value) => setOutput(name, typeof value === 'string' ? scrub(value) : value) },
+        log,
         now: () => new Date(),
-        env,
+        files: { readText: (path) => readFile(path, 'utf8') },
         event,
-        annotate: (a) => error(a.message, { title: a.title, file: a.file })
+        annotate: (a) => error(scrub(a.message), { title: a.title && scrub(a.title), file: a.file }),
+        scrub
     };
 }
 
@@ -105876,18 +107389,27 @@ async function runMode(settings, services) {
             return cleanup(settings, services);
     }
 }
-/** The action's entry: read inputs once, run, and turn any error into the step's failure. */
+/** Decides, in this one place, what a thrown value does to the step. */
+function settle(error, redactor) {
+    const verdict = verdictOf(error);
+    if (!verdict.expected && error instanceof Error && error.stack)
+        debug(redactor.scrub(error.stack));
+    const message = redactor.scrub(verdict.message);
+    if (verdict.severity === 'warn')
+        warning(message);
+    else
+        setFailed(message);
+}
+/** The action's entry: read inputs once, run the mode, and settle any error. */
 async function run() {
+    let redactor = createRedactor([]);
     try {
         const settings = getInputs();
-        const services = realServices(settings, processEnvironment(), readEventPayload(settings.context.eventPath));
-        await runMode(settings, services);
+        redactor = createRedactor(settings.secrets);
+        await runMode(settings, realServices(settings, readEventPayload(settings.context.eventPath), redactor));
     }
     catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
-        if (err.stack)
-            debug(err.stack);
-        setFailed(err.message);
+        settle(error, redactor);
     }
 }
 

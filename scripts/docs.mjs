@@ -9,7 +9,10 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const readmePath = join(root, 'README.md')
 
 function cell(text) {
-  return String(text ?? '').replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')
+  return String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\|/g, '\\|')
 }
 
 export function tables(actionYml) {

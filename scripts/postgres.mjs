@@ -27,7 +27,7 @@ const DEBIAN_ROOT = '/usr/lib/postgresql'
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim()
-  return { status: r.error ? -1 : r.status ?? -1, output: r.error ? r.error.message : output }
+  return { status: r.error ? -1 : (r.status ?? -1), output: r.error ? r.error.message : output }
 }
 
 function must(cmd, args, opts) {
@@ -46,7 +46,9 @@ function hasServer(bin) {
 export function findServerBin(explicit) {
   if (explicit) return hasServer(explicit) ? explicit : undefined
   if (existsSync(DEBIAN_ROOT)) {
-    const versions = readdirSync(DEBIAN_ROOT).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    const versions = readdirSync(DEBIAN_ROOT)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))
     for (const v of versions) if (hasServer(join(DEBIAN_ROOT, v, 'bin'))) return join(DEBIAN_ROOT, v, 'bin')
   }
   const config = run('pg_config', ['--bindir'])
@@ -66,7 +68,7 @@ function installServer(log) {
   if (run('apt-get', ['--version']).status !== 0) {
     throw new Error('No PostgreSQL server binaries were found and apt-get is not available to install them.')
   }
-  log('No PostgreSQL server binaries found: installing Debian\'s postgresql package (apt-get)...')
+  log("No PostgreSQL server binaries found: installing Debian's postgresql package (apt-get)...")
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   must('apt-get', ['update'], { env })
   must('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { env })
@@ -167,7 +169,7 @@ export async function startPostgres({ bin: explicit, log = console.log } = {}) {
         serverRun(bin, 'pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dir, 'server.log')])
       } catch (err) {
         // Another process may have taken the port between the probe and the start.
-        if (attempt >= 3) throw new Error(`${err.message}\nServer log:\n${logTail(join(dir, 'server.log'))}`)
+        if (attempt >= 3) throw new Error(`${err.message}\nServer log:\n${logTail(join(dir, 'server.log'))}`, { cause: err })
         continue
       }
       const server = { bin, dir, dataDir, host: '127.0.0.1', port, user: 'postgres', database: DATABASE }

@@ -74,12 +74,31 @@ function checkDist() {
   console.log('dist/index.js matches a fresh bundle of the sources.')
 }
 
+/** ESLint and Prettier over the repository; a problem fails the run like a failing test. */
+function checkStyle() {
+  const bin = (pkg, file) => join(root, 'node_modules', pkg, 'bin', file)
+  for (const [what, args] of [
+    ['ESLint', [bin('eslint', 'eslint.js'), '.']],
+    ['Prettier', [bin('prettier', 'prettier.cjs'), '--check', '.', '--log-level', 'warn']]
+  ]) {
+    const code = onNode24(args)
+    if (code !== 0) {
+      console.error(`${what} found problems: 'npm run lint' and 'npm run format' show and fix them.`)
+      process.exit(code)
+    }
+  }
+  console.log('ESLint and Prettier: clean.')
+}
+
 /** Each task's exit code from its arguments. */
 const tasks = {
   bundle: () => onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js']),
   test: (args) => {
-    // The whole suite (no arguments) first checks that dist/ is what the sources bundle to.
-    if (args.length === 0) checkDist()
+    // The whole suite (no arguments) first checks style, and that dist/ is what the sources bundle to.
+    if (args.length === 0) {
+      checkStyle()
+      checkDist()
+    }
     return jest(args, venvEnv())
   },
   // Pure tests only: no dbt virtualenv, and jest starts no PostgreSQL for this project.

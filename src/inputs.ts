@@ -6,7 +6,8 @@ import stringArgv from 'string-argv'
 import { resolveDeferEnvId } from './baseline/dbt-cloud-env-id.js'
 import { Input } from './constants.js'
 import { assertNoOwnedEnv, assertNoOwnedFlags, assertSelectionValues } from './dbt/owned-flags.js'
-import { InputError } from './errors.js'
+import { InputError, messageOf } from './errors.js'
+import type { EventPayload } from './github/event.js'
 import { secretsOfUrl } from './secrets.js'
 import type {
   BaselineSettings,
@@ -240,7 +241,11 @@ function readProfilesDirSetting(env: Env, workspace: string): string | undefined
   if (fromInput || !fromEnv) return fromInput
   const dir = workspacePath(workspace, fromEnv)
   if (!existsSync(join(dir, 'profiles.yml'))) {
-    throw new InputError('DBT_PROFILES_DIR', fromEnv, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist. Or set the input '${Input.ProfilesDir}'.`)
+    throw new InputError(
+      'DBT_PROFILES_DIR',
+      fromEnv,
+      `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist. Or set the input '${Input.ProfilesDir}'.`
+    )
   }
   return dir
 }
@@ -326,7 +331,8 @@ export function getInputs(env: Env = process.env): Settings {
 }
 
 /** Variables of the runner's environment that dbt is never given: the action's inputs and the runner's own tokens. */
-const NOT_FOR_DBT = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RESULTS_URL$|ACTIONS_CACHE_URL$|ACTIONS_RUNTIME_URL$)/
+const NOT_FOR_DBT =
+  /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RESULTS_URL$|ACTIONS_CACHE_URL$|ACTIONS_RUNTIME_URL$)/
 
 /**
  * The environment handed to dbt: the runner's, less the action's own inputs (its secrets among
@@ -339,11 +345,12 @@ export function dbtEnvironment(env: Env = process.env): Record<string, string> {
 }
 
 /** The event payload of the run (GITHUB_EVENT_PATH), or an empty object when there is none. */
-export function readEventPayload(eventPath: string | undefined): Record<string, unknown> {
+export function readEventPayload(eventPath: string | undefined): EventPayload {
   if (!eventPath || !existsSync(eventPath)) return {}
   try {
-    return JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>
+    const payload: unknown = JSON.parse(readFileSync(eventPath, 'utf8'))
+    return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as EventPayload) : {}
   } catch (error) {
-    throw new InputError('GITHUB_EVENT_PATH', eventPath, `Expected a JSON event payload: ${(error as Error).message}.`)
+    throw new InputError('GITHUB_EVENT_PATH', eventPath, `Expected a JSON event payload: ${messageOf(error)}.`)
   }
 }

@@ -1,8 +1,10 @@
 import * as core from '@actions/core'
-import { build } from './build.js'
-import { cleanup } from './cleanup.js'
-import { getInputs, processEnvironment, readEventPayload } from './inputs.js'
-import { publish } from './publish.js'
+import { verdictOf } from './errors.js'
+import { getInputs, readEventPayload } from './inputs.js'
+import { build } from './modes/build.js'
+import { cleanup } from './modes/cleanup.js'
+import { publish } from './modes/publish.js'
+import { createRedactor, type Redactor } from './secrets.js'
 import { realServices, type Services } from './services.js'
 import type { Settings } from './settings.js'
 
@@ -18,15 +20,23 @@ export async function runMode(settings: Settings, services: Services): Promise<v
   }
 }
 
-/** The action's entry: read inputs once, run, and turn any error into the step's failure. */
+/** Decides, in this one place, what a thrown value does to the step. */
+export function settle(error: unknown, redactor: Redactor): void {
+  const verdict = verdictOf(error)
+  if (!verdict.expected && error instanceof Error && error.stack) core.debug(redactor.scrub(error.stack))
+  const message = redactor.scrub(verdict.message)
+  if (verdict.severity === 'warn') core.warning(message)
+  else core.setFailed(message)
+}
+
+/** The action's entry: read inputs once, run the mode, and settle any error. */
 export async function run(): Promise<void> {
+  let redactor = createRedactor([])
   try {
     const settings = getInputs()
-    const services = realServices(settings, processEnvironment(), readEventPayload(settings.context.eventPath))
-    await runMode(settings, services)
+    redactor = createRedactor(settings.secrets)
+    await runMode(settings, realServices(settings, readEventPayload(settings.context.eventPath), redactor))
   } catch (error) {
-    const err = error instanceof Error ? error : new Error(String(error))
-    if (err.stack) core.debug(err.stack)
-    core.setFailed(err.message)
+    settle(error, redactor)
   }
 }

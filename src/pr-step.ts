@@ -1,4 +1,5 @@
-import { findPullRequest, parseRepository } from './github/pull-request.js'
+import { findPullRequest, parseRepository, pullRequestOfPayload } from './github/pull-request.js'
+import { messageOf } from './errors.js'
 import type { Services } from './services.js'
 import type { Settings } from './settings.js'
 
@@ -24,9 +25,16 @@ export interface PullRequestTarget {
  */
 export async function locatePullRequest(settings: Settings, services: Services): Promise<PullRequestTarget> {
   const { context, report } = settings
-  if (!context.repository) return { fromFork: false, reason: 'the run belongs to no repository (GITHUB_REPOSITORY is not set)' }
+  // The payload's own pull request needs no API: the CI schema's {pr} comes from it even without a token.
+  const offline = report.prNumber === undefined ? pullRequestOfPayload(services.event, context.repository, context.eventName) : undefined
+  if (!context.repository)
+    return {
+      ...offline?.pr,
+      fromFork: offline?.pr?.fromFork ?? false,
+      reason: 'the run belongs to no repository (GITHUB_REPOSITORY is not set)'
+    }
   const repo = parseRepository(context.repository)
-  if (!report.token) return { repo, fromFork: false, reason: 'no github-token was given' }
+  if (!report.token) return { repo, ...offline?.pr, fromFork: offline?.pr?.fromFork ?? false, reason: 'no github-token was given' }
   try {
     const found = await findPullRequest(services.github(), {
       repository: context.repository,
@@ -38,7 +46,7 @@ export async function locatePullRequest(settings: Settings, services: Services):
     if (!found.pr) services.log.info(`No pull request to comment on: ${found.reason}`)
     return { repo, ...found.pr, fromFork: found.pr?.fromFork ?? false, reason: found.reason }
   } catch (error) {
-    services.log.warning(`Could not look up the pull request: ${(error as Error).message}. The report goes to the job summary only.`)
-    return { repo, fromFork: false, reason: (error as Error).message }
+    services.log.warning(`Could not look up the pull request: ${messageOf(error)}. The report goes to the job summary only.`)
+    return { repo, ...offline?.pr, fromFork: offline?.pr?.fromFork ?? false, reason: messageOf(error) }
   }
 }

@@ -1,9 +1,13 @@
 import * as core from '@actions/core'
+import { readFile } from 'node:fs/promises'
 import { actionsCacheStore, type CacheStore } from './baseline/cache-store.js'
+import type { Output } from './constants.js'
 import { execDbtProcess, type DbtProcess } from './dbt/process.js'
+import type { EventPayload } from './github/event.js'
 import { createGitHubClient, type GitHubClient } from './github/octokit.js'
 import { coreLogger, type Logger } from './logger.js'
 import type { Annotation } from './report/annotations.js'
+import type { Redactor } from './secrets.js'
 import type { Settings } from './settings.js'
 
 /** Writes the job summary (GITHUB_STEP_SUMMARY). */
@@ -14,7 +18,13 @@ export interface JobSummary {
 
 /** Sets step outputs. */
 export interface Outputs {
-  set(name: string, value: string | number | boolean): void
+  set(name: Output, value: string | number | boolean): void
+}
+
+/** Reads files the run has on disk (artifacts, baselines); every artifact read goes through here. */
+export interface FileReader {
+  /** The file's text. Rejects with the file system's error (ENOENT for a missing file). */
+  readText(path: string): Promise<string>
 }
 
 /**
@@ -36,27 +46,37 @@ export interface Services {
   log: Logger
   /** The clock. */
   now: () => Date
-  /** The environment handed to child processes. */
-  env: Record<string, string>
+  /** Files on disk. */
+  files: FileReader
   /** The event payload of the run. */
-  event: Record<string, unknown>
+  event: EventPayload
   /** Adds an error annotation to a file of the repository. */
   annotate: (annotation: Annotation) => void
+  /** Removes the run's secrets from a text about to be published (files, comment bodies). */
+  scrub: (text: string) => string
 }
 
-/** The services of a real run on a runner. */
-export function realServices(settings: Settings, env: Record<string, string>, event: Record<string, unknown>): Services {
+/** The job log, every line scrubbed. */
+export function scrubbedLogger(log: Logger, scrub: (text: string) => string): Logger {
+  return { info: (m) => log.info(scrub(m)), warning: (m) => log.warning(scrub(m)), debug: (m) => log.debug(scrub(m)) }
+}
+
+/** The services of a real run on a runner; everything they publish passes through the redactor. */
+export function realServices(settings: Settings, event: EventPayload, redactor: Redactor): Services {
+  const scrub = redactor.scrub
+  const log = scrubbedLogger(coreLogger, scrub)
   let client: GitHubClient | undefined
   return {
-    dbt: execDbtProcess(settings.dbt.executable),
-    cache: actionsCacheStore(coreLogger),
-    github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log: coreLogger })),
-    summary: { write: async (markdown) => void (await core.summary.addRaw(markdown, true).write()) },
-    outputs: { set: (name, value) => core.setOutput(name, value) },
-    log: coreLogger,
+    dbt: execDbtProcess(settings.dbt.executable, scrub),
+    cache: actionsCacheStore(log),
+    github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log })),
+    summary: { write: async (markdown) => void (await core.summary.addRaw(scrub(markdown), true).write()) },
+    outputs: { set: (name, value) => core.setOutput(name, typeof value === 'string' ? scrub(value) : value) },
+    log,
     now: () => new Date(),
-    env,
+    files: { readText: (path) => readFile(path, 'utf8') },
     event,
-    annotate: (a) => core.error(a.message, { title: a.title, file: a.file })
+    annotate: (a) => core.error(scrub(a.message), { title: a.title && scrub(a.title), file: a.file }),
+    scrub
   }
 }

@@ -104,7 +104,13 @@ export class ActionsCacheServer {
   env(protocol: CacheProtocol): Record<string, string> {
     const common = { ACTIONS_RUNTIME_TOKEN: this.token, ACTIONS_CACHE_MODE: '' }
     if (protocol === 'v1') {
-      return { ...common, ACTIONS_CACHE_URL: this.url, ACTIONS_RESULTS_URL: '', ACTIONS_CACHE_SERVICE_V2: '', GITHUB_SERVER_URL: this.url.replace(/\/$/, '') }
+      return {
+        ...common,
+        ACTIONS_CACHE_URL: this.url,
+        ACTIONS_RESULTS_URL: '',
+        ACTIONS_CACHE_SERVICE_V2: '',
+        GITHUB_SERVER_URL: this.url.replace(/\/$/, '')
+      }
     }
     return { ...common, ACTIONS_RESULTS_URL: this.url, ACTIONS_CACHE_URL: '', ACTIONS_CACHE_SERVICE_V2: 'true', GITHUB_SERVER_URL: '' }
   }
@@ -128,14 +134,26 @@ export class ActionsCacheServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req)
     const url = new URL(req.url ?? '/', this.url)
-    const api = url.pathname.startsWith(V1_PREFIX) ? 'v1' : url.pathname.startsWith(TWIRP_PREFIX) ? 'v2' : url.pathname.startsWith('/blobs/') ? 'blob' : 'other'
+    const api = url.pathname.startsWith(V1_PREFIX)
+      ? 'v1'
+      : url.pathname.startsWith(TWIRP_PREFIX)
+        ? 'v2'
+        : url.pathname.startsWith('/blobs/')
+          ? 'blob'
+          : 'other'
     let reply: Reply
     try {
       reply = this.route(api, req, url, body)
     } catch (error) {
       reply = { status: 500, json: { message: String(error) } }
     }
-    this.requests.push({ api, method: req.method ?? '', url: req.url ?? '', status: reply.status, withAuthorization: !!req.headers.authorization })
+    this.requests.push({
+      api,
+      method: req.method ?? '',
+      url: req.url ?? '',
+      status: reply.status,
+      withAuthorization: !!req.headers.authorization
+    })
     send(res, reply)
   }
 
@@ -143,10 +161,17 @@ export class ActionsCacheServer {
     if (api === 'blob') return this.blob(req, url, body)
     if (api === 'other') return { status: 404, json: { message: `No such endpoint: ${url.pathname}` } }
     if (req.headers.authorization !== `Bearer ${this.token}`) {
-      return api === 'v2' ? twirpError(401, 'unauthenticated', 'invalid runtime token') : { status: 401, json: { message: 'Invalid runtime token.' } }
+      return api === 'v2'
+        ? twirpError(401, 'unauthenticated', 'invalid runtime token')
+        : { status: 401, json: { message: 'Invalid runtime token.' } }
     }
-    if (this.failure) return api === 'v2' ? twirpError(this.failure, 'internal', 'injected failure') : { status: this.failure, json: { message: 'Injected failure.' } }
-    return api === 'v1' ? this.v1(req.method ?? '', url, body, req.headers['content-range']) : this.v2(url.pathname.slice(TWIRP_PREFIX.length), body)
+    if (this.failure)
+      return api === 'v2'
+        ? twirpError(this.failure, 'internal', 'injected failure')
+        : { status: this.failure, json: { message: 'Injected failure.' } }
+    return api === 'v1'
+      ? this.v1(req.method ?? '', url, body, req.headers['content-range'])
+      : this.v2(url.pathname.slice(TWIRP_PREFIX.length), body)
   }
 
   // ---- v1 (REST) ----
@@ -168,7 +193,13 @@ export class ActionsCacheServer {
     if (!keys.length || !version) return { status: 400, json: { message: 'keys and version are required.' } }
     const entry = this.find(keys[0], keys.slice(1), version)
     if (!entry) return { status: 204 }
-    const json = { cacheKey: entry.key, cacheVersion: entry.version, scope: 'refs/heads/main', creationTime: new Date().toISOString(), archiveLocation: this.archiveUrl(entry.id) }
+    const json = {
+      cacheKey: entry.key,
+      cacheVersion: entry.version,
+      scope: 'refs/heads/main',
+      creationTime: new Date().toISOString(),
+      archiveLocation: this.archiveUrl(entry.id)
+    }
     return { status: 200, json }
   }
 
@@ -214,7 +245,8 @@ export class ActionsCacheServer {
   private v2(method: string, body: Buffer): Reply {
     const request = JSON.parse(body.toString('utf8')) as Record<string, unknown>
     if (method === 'CreateCacheEntry') return this.v2Create(String(request.key ?? ''), String(request.version ?? ''))
-    if (method === 'FinalizeCacheEntryUpload') return this.v2Finalize(String(request.key ?? ''), String(request.version ?? ''), Number(request.size_bytes))
+    if (method === 'FinalizeCacheEntryUpload')
+      return this.v2Finalize(String(request.key ?? ''), String(request.version ?? ''), Number(request.size_bytes))
     if (method === 'GetCacheEntryDownloadURL') {
       return this.v2Download(String(request.key ?? ''), (request.restore_keys as string[] | undefined) ?? [], String(request.version ?? ''))
     }
@@ -261,7 +293,8 @@ export class ActionsCacheServer {
     const entry = this.pending.get(id)
     if (!entry) return { status: 404 }
     // Archives over 128 MiB go up in blocks (comp=block / blocklist); the manifests here never do.
-    if (url.searchParams.has('comp') || blobType !== 'BlockBlob') return { status: 501, json: { message: 'Only single-shot Put Blob is implemented.' } }
+    if (url.searchParams.has('comp') || blobType !== 'BlockBlob')
+      return { status: 501, json: { message: 'Only single-shot Put Blob is implemented.' } }
     entry.blob = body
     return { status: 201, headers: { etag: `"${id}"`, 'last-modified': new Date().toUTCString(), 'x-ms-request-id': String(id) } }
   }

@@ -30,7 +30,9 @@ export function testManifest(o: TestManifestOptions = {}): string {
     adapter_type: 'duckdb'
   }
   if (!o.withoutProjectName) metadata.project_name = project
-  const nodes = o.marker ? { [`model.${project}.${o.marker}`]: { unique_id: `model.${project}.${o.marker}`, resource_type: 'model', name: o.marker } } : {}
+  const nodes = o.marker
+    ? { [`model.${project}.${o.marker}`]: { unique_id: `model.${project}.${o.marker}`, resource_type: 'model', name: o.marker } }
+    : {}
   return JSON.stringify({ metadata, nodes, sources: {}, macros: {}, parent_map: {}, child_map: {} })
 }
 

@@ -88,7 +88,10 @@ export class FakeDbtCloud {
 
   /** Artifact downloads of manifest.json, by run id. */
   manifestDownloads(): number[] {
-    return this.requests.map((r) => /\/runs\/(\d+)\/artifacts\/manifest\.json$/.exec(r.path)).filter((m) => m !== null).map((m) => Number(m![1]))
+    return this.requests
+      .map((r) => /\/runs\/(\d+)\/artifacts\/manifest\.json$/.exec(r.path))
+      .filter((m) => m !== null)
+      .map((m) => Number(m![1]))
   }
 
   async close(): Promise<void> {
@@ -135,7 +138,10 @@ export class FakeDbtCloud {
     const offset = Number(query.offset ?? 0)
     const limit = Math.min(Number(query.limit ?? 100), 100)
     const page = runs.slice(offset, offset + limit).map((r) => this.runJson(r, related))
-    send(res, 200, { ...envelope(page), extra: { filters: query, order_by: query.order_by ?? 'id', pagination: { count: page.length, total_count: runs.length } } })
+    send(res, 200, {
+      ...envelope(page),
+      extra: { filters: query, order_by: query.order_by ?? 'id', pagination: { count: page.length, total_count: runs.length } }
+    })
   }
 
   private runJson(r: FakeRun, related: string[]): Record<string, unknown> {
@@ -155,14 +161,21 @@ export class FakeDbtCloud {
       has_docs_generated: false,
       href: `${this.url}/deploy/${this.accountId}/projects/1/runs/${r.id}/`
     }
-    if (related.includes('job')) json.job = { id: r.id * 10, name: `job ${r.id}`, job_type: r.jobType === undefined ? 'scheduled' : r.jobType, triggers: { schedule: false, github_webhook: false, git_provider_webhook: false, on_merge: false, ...r.triggers } }
+    if (related.includes('job'))
+      json.job = {
+        id: r.id * 10,
+        name: `job ${r.id}`,
+        job_type: r.jobType === undefined ? 'scheduled' : r.jobType,
+        triggers: { schedule: false, github_webhook: false, git_provider_webhook: false, on_merge: false, ...r.triggers }
+      }
     if (related.includes('trigger')) json.trigger = { id: r.id * 100, cause: 'Scheduled', github_pull_request_id: null, ...r.trigger }
     return json
   }
 
   private artifact(runId: number, res: ServerResponse): void {
     const run = this.runs.find((r) => r.id === runId)
-    if (!run || run.artifactsSaved === false || run.manifest === undefined) return send(res, 404, envelope(null, 404, 'The requested resource was not found.'))
+    if (!run || run.artifactsSaved === false || run.manifest === undefined)
+      return send(res, 404, envelope(null, 404, 'The requested resource was not found.'))
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(run.manifest)
   }
@@ -186,7 +199,14 @@ export class FakeDbtCloud {
 }
 
 function environmentJson(e: FakeEnvironment): Record<string, unknown> {
-  return { id: e.id, project_id: e.projectId, name: e.name, type: e.type ?? 'deployment', deployment_type: e.deploymentType, state: e.state ?? 1 }
+  return {
+    id: e.id,
+    project_id: e.projectId,
+    name: e.name,
+    type: e.type ?? 'deployment',
+    deployment_type: e.deploymentType,
+    state: e.state ?? 1
+  }
 }
 
 function envelope(data: unknown, code = 200, message = 'Success!'): Record<string, unknown> {
@@ -201,7 +221,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /** dbt Cloud accepts `["job","trigger"]` and `['job']`. */
 function parseList(value: string | undefined): string[] {
   if (!value) return []
-  return value.replace(/[[\]'"\s]/g, '').split(',').filter(Boolean)
+  return value
+    .replace(/[[\]'"\s]/g, '')
+    .split(',')
+    .filter(Boolean)
 }
 
 function orderBy(field: string): (a: FakeRun, b: FakeRun) => number {

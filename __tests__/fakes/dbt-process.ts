@@ -127,7 +127,8 @@ export function describeCall(args: string[], opts: { cwd: string; env: Record<st
 
 function defaultFiles(command: string, options: FakeDbtOptions): Record<string, object> {
   const manifest = options.manifest ?? recordedArtifacts().manifest
-  if (WRITES_RESULTS.has(command)) return { 'manifest.json': manifest, 'run_results.json': options.runResults ?? recordedArtifacts().runResults }
+  if (WRITES_RESULTS.has(command))
+    return { 'manifest.json': manifest, 'run_results.json': options.runResults ?? recordedArtifacts().runResults }
   return WRITES_MANIFEST.has(command) ? { 'manifest.json': manifest } : {}
 }
 

@@ -173,16 +173,19 @@ export class FakeGitHub {
 
   /** Starts both servers on free loopback ports. */
   async start(): Promise<void> {
-    await Promise.all([this.api, this.blob].map(s => new Promise<void>(ok => s.listen(0, '127.0.0.1', ok))))
+    await Promise.all([this.api, this.blob].map((s) => new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok))))
   }
 
   /** Stops both servers. */
   async stop(): Promise<void> {
     await Promise.all(
-      [this.api, this.blob].map(s => new Promise<void>(ok => {
-        s.closeAllConnections()
-        s.close(() => ok())
-      }))
+      [this.api, this.blob].map(
+        (s) =>
+          new Promise<void>((ok) => {
+            s.closeAllConnections()
+            s.close(() => ok())
+          })
+      )
     )
   }
 
@@ -211,7 +214,13 @@ export class FakeGitHub {
   /** Adds a repository; the first one added is the default of every other builder. */
   addRepo(args: { owner: string; repo: string; defaultBranch?: string }): void {
     const full = `${args.owner}/${args.repo}`
-    this.repos.set(full.toLowerCase(), { id: this.id(), owner: args.owner, name: args.repo, full, defaultBranch: args.defaultBranch ?? 'main' })
+    this.repos.set(full.toLowerCase(), {
+      id: this.id(),
+      owner: args.owner,
+      name: args.repo,
+      full,
+      defaultBranch: args.defaultBranch ?? 'main'
+    })
   }
 
   /** Adds a workflow run (default: a successful push run on main of the default repo). */
@@ -261,7 +270,7 @@ export class FakeGitHub {
    * answers 410 on download, as when it expires between the listing and the download.
    */
   addArtifact(runId: number, args: { name: string; zip: Buffer; expired?: boolean | 'on-download'; createdAt?: string }): FakeArtifact {
-    const run = this.runs.find(r => r.id === runId)
+    const run = this.runs.find((r) => r.id === runId)
     if (!run) throw new Error(`fake GitHub: no run ${runId}`)
     const id = this.id()
     const created = args.createdAt ?? this.tick()
@@ -278,14 +287,29 @@ export class FakeGitHub {
       updated_at: created,
       expires_at: new Date(Date.parse(created) + 90 * 86400_000).toISOString(),
       digest: `sha256:${createHash('sha256').update(args.zip).digest('hex')}`,
-      workflow_run: { id: run.id, repository_id: run.repository.id, head_repository_id: run.head_repository.id, head_branch: run.head_branch, head_sha: run.head_sha }
+      workflow_run: {
+        id: run.id,
+        repository_id: run.repository.id,
+        head_repository_id: run.head_repository.id,
+        head_branch: run.head_branch,
+        head_sha: run.head_sha
+      }
     }
     this.artifacts.push({ json, zip: args.zip, repoFull: run.repoFull, gone: Boolean(args.expired) })
     return { ...json }
   }
 
   /** Adds a pull request; `headRepo` null is a deleted fork, default is the base repo. */
-  addPullRequest(args: { number: number; headRef: string; headRepo?: string | null; baseRef?: string; state?: 'open' | 'closed'; headSha?: string; repo?: string; updatedAt?: string }): FakePull {
+  addPullRequest(args: {
+    number: number
+    headRef: string
+    headRepo?: string | null
+    baseRef?: string
+    state?: 'open' | 'closed'
+    headSha?: string
+    repo?: string
+    updatedAt?: string
+  }): FakePull {
     const repo = this.repo(args.repo)
     const headRepo = args.headRepo === undefined ? repo.full : args.headRepo
     const when = args.updatedAt ?? this.tick()
@@ -327,7 +351,7 @@ export class FakeGitHub {
 
   /** Copies of the comments of an issue or pull request, oldest first. */
   comments(issueNumber: number, repo?: string): FakeComment[] {
-    return (this.issueComments.get(this.issueKey(this.repo(repo).full, issueNumber)) ?? []).map(c => ({ ...c, user: { ...c.user } }))
+    return (this.issueComments.get(this.issueKey(this.repo(repo).full, issueNumber)) ?? []).map((c) => ({ ...c, user: { ...c.user } }))
   }
 
   /** The next `count` API requests answer 403 with exhausted rate-limit headers. */
@@ -368,7 +392,7 @@ export class FakeGitHub {
 
   /** Consumes the first interception this request matches; a reply it returns is the answer. */
   private intercept(method: string, path: string): Reply | undefined {
-    const index = this.interceptions.findIndex(i => i.method === method && i.path.test(path))
+    const index = this.interceptions.findIndex((i) => i.method === method && i.path.test(path))
     if (index < 0) return undefined
     return this.interceptions.splice(index, 1)[0].run()
   }
@@ -389,7 +413,7 @@ export class FakeGitHub {
   // ---- API server -----------------------------------------------------------------------
 
   private routes: [string, RegExp, Handler][] = [
-    ['GET', /^\/user$/, r => this.getUser(r)],
+    ['GET', /^\/user$/, (r) => this.getUser(r)],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)$/, (r, m) => this.getRepo(m)],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/runs$/, (r, m) => this.listRuns(r, m)],
     ['GET', /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/artifacts$/, (r, m) => this.listArtifacts(r, m)],
@@ -436,7 +460,7 @@ export class FakeGitHub {
     if (!route) return error(404, 'Not Found')
     if (method !== 'GET' && token.readOnly) return error(403, 'Resource not accessible by integration', `${DOCS}/issues/comments`)
     if (token.deny?.test(path)) return error(403, 'Resource not accessible by integration')
-    let body: Record<string, unknown> = {}
+    let body: Record<string, unknown>
     try {
       body = raw ? JSON.parse(raw) : {}
     } catch {
@@ -449,27 +473,37 @@ export class FakeGitHub {
 
   private getUser(req: Req): Reply {
     const t = req.token as TokenInfo
-    if (t.kind === 'installation') return error(403, 'Resource not accessible by integration', `${DOCS}/users/users#get-the-authenticated-user`)
+    if (t.kind === 'installation')
+      return error(403, 'Resource not accessible by integration', `${DOCS}/users/users#get-the-authenticated-user`)
     return { status: 200, body: { login: t.login, id: 1, type: 'User' } }
   }
 
   private getRepo(m: RegExpMatchArray): Reply {
     const r = this.repo(`${m[1]}/${m[2]}`)
-    const body = { id: r.id, name: r.name, full_name: r.full, owner: { login: r.owner }, private: false, fork: false, default_branch: r.defaultBranch, html_url: `${this.serverUrl}/${r.full}` }
+    const body = {
+      id: r.id,
+      name: r.name,
+      full_name: r.full,
+      owner: { login: r.owner },
+      private: false,
+      fork: false,
+      default_branch: r.defaultBranch,
+      html_url: `${this.serverUrl}/${r.full}`
+    }
     return { status: 200, body }
   }
 
   private listRuns(req: Req, m: RegExpMatchArray): Reply {
     const full = this.repo(`${m[1]}/${m[2]}`).full
-    const wf = [...this.workflows.values()].find(w => w.file === m[3] || String(w.id) === m[3])
+    const wf = [...this.workflows.values()].find((w) => w.file === m[3] || String(w.id) === m[3])
     if (!wf) return error(404, 'Not Found', `${DOCS}/actions/workflow-runs#list-workflow-runs-for-a-workflow`)
     const q = req.query
     const status = q.get('status')
     const runs = this.runs
-      .filter(r => r.repoFull === full && r.workflow_id === wf.id)
-      .filter(r => (!q.get('branch') || r.head_branch === q.get('branch')) && (!q.get('event') || r.event === q.get('event')))
-      .filter(r => !status || (CONCLUSIONS.includes(status) ? r.conclusion === status : r.status === status))
-      .filter(r => !q.get('head_sha') || r.head_sha === q.get('head_sha'))
+      .filter((r) => r.repoFull === full && r.workflow_id === wf.id)
+      .filter((r) => (!q.get('branch') || r.head_branch === q.get('branch')) && (!q.get('event') || r.event === q.get('event')))
+      .filter((r) => !status || (CONCLUSIONS.includes(status) ? r.conclusion === status : r.status === status))
+      .filter((r) => !q.get('head_sha') || r.head_sha === q.get('head_sha'))
       .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)
     const page = this.page(runs.map(strip), req)
     return { status: 200, body: { total_count: runs.length, workflow_runs: page.items }, headers: page.headers }
@@ -478,9 +512,11 @@ export class FakeGitHub {
   private listArtifacts(req: Req, m: RegExpMatchArray): Reply {
     const full = this.repo(`${m[1]}/${m[2]}`).full
     const runId = Number(m[3])
-    if (!this.runs.some(r => r.id === runId && r.repoFull === full)) return error(404, 'Not Found')
+    if (!this.runs.some((r) => r.id === runId && r.repoFull === full)) return error(404, 'Not Found')
     const name = req.query.get('name')
-    const list = this.artifacts.filter(a => a.json.workflow_run.id === runId && (!name || a.json.name === name)).map(a => ({ ...a.json }))
+    const list = this.artifacts
+      .filter((a) => a.json.workflow_run.id === runId && (!name || a.json.name === name))
+      .map((a) => ({ ...a.json }))
     // Without `direction`, the order is the store's: callers must not rely on it.
     const dir = req.query.get('direction')
     if (dir) list.sort((a, b) => (Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id) * (dir === 'desc' ? -1 : 1))
@@ -490,7 +526,7 @@ export class FakeGitHub {
 
   private downloadArtifact(m: RegExpMatchArray): Reply {
     const full = this.repo(`${m[1]}/${m[2]}`).full
-    const art = this.artifacts.find(a => a.json.id === Number(m[3]) && a.repoFull === full)
+    const art = this.artifacts.find((a) => a.json.id === Number(m[3]) && a.repoFull === full)
     if (!art || m[4] !== 'zip') return error(404, 'Not Found', `${DOCS}/actions/artifacts#download-an-artifact`)
     if (art.gone) return error(410, 'Artifact has expired', `${DOCS}/actions/artifacts#download-an-artifact`)
     const path = `/artifacts/${randomBytes(6).toString('hex')}/${art.json.id}.zip`
@@ -501,7 +537,10 @@ export class FakeGitHub {
   private listComments(req: Req, m: RegExpMatchArray): Reply {
     const key = this.issueKey(this.repo(`${m[1]}/${m[2]}`).full, Number(m[3]))
     if (!this.issues.has(key)) return error(404, 'Not Found')
-    const page = this.page((this.issueComments.get(key) ?? []).map(c => ({ ...c })), req)
+    const page = this.page(
+      (this.issueComments.get(key) ?? []).map((c) => ({ ...c })),
+      req
+    )
     return { status: 200, body: page.items, headers: page.headers }
   }
 
@@ -516,7 +555,7 @@ export class FakeGitHub {
   private updateComment(req: Req, m: RegExpMatchArray): Reply {
     const full = this.repo(`${m[1]}/${m[2]}`).full
     const list = [...this.issueComments.entries()].filter(([k]) => k.startsWith(`${full}#`)).flatMap(([, v]) => v)
-    const comment = list.find(c => c.id === Number(m[3]))
+    const comment = list.find((c) => c.id === Number(m[3]))
     if (!comment) return error(404, 'Not Found')
     if (comment.user.login !== (req.token as TokenInfo).login) return error(403, 'You may only edit your own comments (fake GitHub rule)')
     const invalid = validateBody(req.body.body)
@@ -532,9 +571,9 @@ export class FakeGitHub {
     const head = req.query.get('head')
     const [headOwner, headRef] = head?.includes(':') ? head.split(/:(.*)/s) : [m[1], head]
     const list = this.pulls
-      .filter(p => p.repoFull === full && (state === 'all' || p.state === state))
-      .filter(p => !head || (p.head.ref === headRef && p.head.repo?.owner.login.toLowerCase() === headOwner.toLowerCase()))
-      .filter(p => !req.query.get('base') || p.base.ref === req.query.get('base'))
+      .filter((p) => p.repoFull === full && (state === 'all' || p.state === state))
+      .filter((p) => !head || (p.head.ref === headRef && p.head.repo?.owner.login.toLowerCase() === headOwner.toLowerCase()))
+      .filter((p) => !req.query.get('base') || p.base.ref === req.query.get('base'))
       .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)
     const page = this.page(list.map(strip), req)
     return { status: 200, body: page.items, headers: page.headers }
@@ -542,18 +581,21 @@ export class FakeGitHub {
 
   private getPull(m: RegExpMatchArray): Reply {
     const full = this.repo(`${m[1]}/${m[2]}`).full
-    const pull = this.pulls.find(p => p.repoFull === full && p.number === Number(m[3]))
+    const pull = this.pulls.find((p) => p.repoFull === full && p.number === Number(m[3]))
     return pull ? { status: 200, body: strip(pull) } : error(404, 'Not Found', `${DOCS}/pulls/pulls#get-a-pull-request`)
   }
 
   private deleteComment(req: Req, m: RegExpMatchArray): Reply {
     const full = this.repo(`${m[1]}/${m[2]}`).full
-    const entry = [...this.issueComments.entries()].find(([k, v]) => k.startsWith(`${full}#`) && v.some(c => c.id === Number(m[3])))
+    const entry = [...this.issueComments.entries()].find(([k, v]) => k.startsWith(`${full}#`) && v.some((c) => c.id === Number(m[3])))
     if (!entry) return error(404, 'Not Found', `${DOCS}/issues/comments#delete-an-issue-comment`)
-    const comment = entry[1].find(c => c.id === Number(m[3])) as FakeComment
+    const comment = entry[1].find((c) => c.id === Number(m[3])) as FakeComment
     if (comment.user.login !== (req.token as TokenInfo).login) return error(403, 'You may only delete your own comments (fake GitHub rule)')
     if (this.deletesRefused) return error(403, 'Resource not accessible by integration', `${DOCS}/issues/comments#delete-an-issue-comment`)
-    this.issueComments.set(entry[0], entry[1].filter(c => c !== comment))
+    this.issueComments.set(
+      entry[0],
+      entry[1].filter((c) => c !== comment)
+    )
     return { status: 204 }
   }
 
@@ -566,7 +608,12 @@ export class FakeGitHub {
     if (fault !== undefined) {
       this.log('blob', message, url.pathname, url.searchParams, fault === 'reset' ? 0 : fault)
       if (fault === 'reset') this.cutBlob(res, url)
-      else send(res, { status: fault, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>' })
+      else
+        send(res, {
+          status: fault,
+          headers: { 'content-type': 'application/xml' },
+          body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>'
+        })
       return
     }
     const reply = this.answerBlob(message, url)
@@ -577,7 +624,7 @@ export class FakeGitHub {
   /** Starts sending the zip, then cuts the connection halfway. */
   private cutBlob(res: ServerResponse, url: URL): void {
     const id = Number(/\/(\d+)\.zip$/.exec(url.pathname)?.[1])
-    const zip = this.artifacts.find(a => a.json.id === id)?.zip ?? Buffer.alloc(1000)
+    const zip = this.artifacts.find((a) => a.json.id === id)?.zip ?? Buffer.alloc(1000)
     res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(zip.length) })
     res.write(zip.subarray(0, Math.floor(zip.length / 2)))
     setTimeout(() => res.socket?.resetAndDestroy(), 20)
@@ -590,13 +637,17 @@ export class FakeGitHub {
       body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${text}</Message></Error>`
     })
     if (message.headers.authorization !== undefined) {
-      return xml(400, 'InvalidAuthenticationInfo', 'Authentication information is not given in the correct format. Check the value of Authorization header.')
+      return xml(
+        400,
+        'InvalidAuthenticationInfo',
+        'Authentication information is not given in the correct format. Check the value of Authorization header.'
+      )
     }
     const se = url.searchParams.get('se') ?? ''
     if (url.searchParams.get('sig') !== this.sign(url.pathname, se)) return xml(403, 'AuthenticationFailed', 'Signature did not match.')
     if (Number(se) < Date.now()) return xml(403, 'AuthenticationFailed', 'Signed expiry time has passed.')
     const id = Number(/\/(\d+)\.zip$/.exec(url.pathname)?.[1])
-    const art = this.artifacts.find(a => a.json.id === id)
+    const art = this.artifacts.find((a) => a.json.id === id)
     if (!art) return xml(404, 'BlobNotFound', 'The specified blob does not exist.')
     return { status: 200, headers: { 'content-type': 'application/zip' }, body: art.zip }
   }
@@ -674,24 +725,46 @@ export class FakeGitHub {
   }
 
   private log(host: 'api' | 'blob', m: IncomingMessage, path: string, query: URLSearchParams, status: number): void {
-    this.requests.push({ host, method: m.method ?? 'GET', path, query: Object.fromEntries(query), authorization: m.headers.authorization !== undefined, status })
+    this.requests.push({
+      host,
+      method: m.method ?? 'GET',
+      path,
+      query: Object.fromEntries(query),
+      authorization: m.headers.authorization !== undefined,
+      status
+    })
   }
 }
 
 function validateBody(body: unknown): Reply | undefined {
   if (typeof body !== 'string' || body === '') {
-    return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }], documentation_url: DOCS } }
+    return {
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }],
+        documentation_url: DOCS
+      }
+    }
   }
   if (body.length > 65536) {
-    return { status: 422, body: { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }], documentation_url: DOCS } }
+    return {
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }],
+        documentation_url: DOCS
+      }
+    }
   }
   return undefined
 }
 
 /** Drops the store's bookkeeping field from a record before it is served or returned. */
 function strip<T extends { repoFull: string }>(record: T): Omit<T, 'repoFull'> {
-  const { repoFull: _drop, ...rest } = record
-  return structuredClone(rest)
+  const rest: Partial<T> = { ...record }
+  delete rest.repoFull
+  return structuredClone(rest) as Omit<T, 'repoFull'>
 }
 
 async function readBody(message: IncomingMessage): Promise<string> {

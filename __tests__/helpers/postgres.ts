@@ -48,7 +48,12 @@ export function psql(sql: string, database?: string): Promise<string[][]> {
   return new Promise((resolve, reject) => {
     execFile(join(pg.bin, 'psql'), args, { encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`psql -c ${JSON.stringify(sql)} failed: ${stderr || err.message}`))
-      resolve(stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t')))
+      resolve(
+        stdout
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => line.split('\t'))
+      )
     })
   })
 }
@@ -79,4 +84,17 @@ export async function listRelations(database: string, schema: string): Promise<s
   const literal = `'${schema.replace(/'/g, "''")}'`
   const rows = await psql(`select table_name from information_schema.tables where table_schema = ${literal} order by 1`, database)
   return rows.map((r) => r[0])
+}
+
+/** Row counts of every table and view in the schemas, as `schema.relation`, read with psql. */
+export async function rowCounts(database: string, schemas: string[]): Promise<Record<string, number>> {
+  const list = schemas.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')
+  const relations = await psql(
+    `select table_schema, table_name from information_schema.tables where table_schema in (${list}) order by 1, 2`,
+    database
+  )
+  if (relations.length === 0) return {}
+  const union = relations.map(([s, t]) => `select '${s}.${t}', count(*) from "${s}"."${t}"`).join(' union all ')
+  const rows = await psql(union, database)
+  return Object.fromEntries(rows.map(([name, count]) => [name, Number(count)]))
 }

@@ -105,6 +105,7 @@ export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
     child.on('error', reject)
     child.on('close', (exit) => resolve({ code: exit ?? 1, log }))
   })
+  if (process.env.SHOW_ACTION_LOG) console.log(log)
   return {
     code,
     log,

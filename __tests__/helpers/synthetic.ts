@@ -44,12 +44,23 @@ function toNode(n: SynthNode): ManifestNode {
 
 function toSource(n: SynthNode): ManifestSource {
   const [, , sourceName, name] = n.id.split('.')
-  return { unique_id: n.id, resource_type: 'source', name, source_name: sourceName, relation_name: n.relation ?? null, original_file_path: 'models/_sources.yml' }
+  return {
+    unique_id: n.id,
+    resource_type: 'source',
+    name,
+    source_name: sourceName,
+    relation_name: n.relation ?? null,
+    original_file_path: 'models/_sources.yml'
+  }
 }
 
 /** A manifest holding exactly these nodes and sources. */
 export function synthManifest(nodes: SynthNode[]): Manifest {
-  const m: Manifest = { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.11.0' }, nodes: {}, sources: {} }
+  const m: Manifest = {
+    metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.11.0' },
+    nodes: {},
+    sources: {}
+  }
   for (const n of nodes) {
     if (n.id.startsWith('source.')) m.sources[n.id] = toSource(n)
     else m.nodes[n.id] = toNode(n)
@@ -86,13 +97,39 @@ const J = 'model.jaffle_shop'
 const JAFFLE_NODES = (schema: string): SynthNode[] => [
   { id: 'source.jaffle_shop.jaffle.raw_orders', relation: rel('prod_raw', 'raw_orders') },
   { id: 'source.jaffle_shop.jaffle.raw_payments', relation: rel('prod_raw', 'raw_payments') },
-  { id: `${J}.stg_orders`, relation: rel(schema, 'stg_orders'), deps: ['source.jaffle_shop.jaffle.raw_orders'], file: 'models/staging/stg_orders.sql' },
-  { id: `${J}.stg_payments`, relation: rel(schema, 'stg_payments'), deps: ['source.jaffle_shop.jaffle.raw_payments'], file: 'models/staging/stg_payments.sql' },
+  {
+    id: `${J}.stg_orders`,
+    relation: rel(schema, 'stg_orders'),
+    deps: ['source.jaffle_shop.jaffle.raw_orders'],
+    file: 'models/staging/stg_orders.sql'
+  },
+  {
+    id: `${J}.stg_payments`,
+    relation: rel(schema, 'stg_payments'),
+    deps: ['source.jaffle_shop.jaffle.raw_payments'],
+    file: 'models/staging/stg_payments.sql'
+  },
   { id: `${J}.stg_customers`, relation: rel(schema, 'stg_customers'), deps: [], file: 'models/staging/stg_customers.sql' },
-  { id: `${J}.int_order_payments`, relation: null, materialized: 'ephemeral', deps: [`${J}.stg_payments`], file: 'models/intermediate/int_order_payments.sql' },
-  { id: `${J}.orders`, relation: rel(schema, 'orders'), deps: [`${J}.stg_orders`, `${J}.int_order_payments`], file: 'models/marts/orders.sql' },
+  {
+    id: `${J}.int_order_payments`,
+    relation: null,
+    materialized: 'ephemeral',
+    deps: [`${J}.stg_payments`],
+    file: 'models/intermediate/int_order_payments.sql'
+  },
+  {
+    id: `${J}.orders`,
+    relation: rel(schema, 'orders'),
+    deps: [`${J}.stg_orders`, `${J}.int_order_payments`],
+    file: 'models/marts/orders.sql'
+  },
   { id: 'seed.jaffle_shop.country_codes', relation: rel(schema, 'country_codes'), file: 'seeds/country_codes.csv' },
-  { id: `${J}.customers`, relation: rel(schema, 'customers'), deps: [`${J}.orders`, `${J}.stg_customers`, 'seed.jaffle_shop.country_codes'], file: 'models/marts/customers.sql' },
+  {
+    id: `${J}.customers`,
+    relation: rel(schema, 'customers'),
+    deps: [`${J}.orders`, `${J}.stg_customers`, 'seed.jaffle_shop.country_codes'],
+    file: 'models/marts/customers.sql'
+  },
   { id: 'test.jaffle_shop.unique_orders_order_id.fed79b3a6e', deps: [`${J}.orders`], file: 'models/marts/_marts.yml' },
   { id: 'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d', deps: [`${J}.customers`], file: 'models/marts/_marts.yml' }
 ]
@@ -114,20 +151,42 @@ export function jaffleRun(kind: 'pass' | 'fail'): SynthRun {
           unique_id: `${J}.orders`,
           status: 'error',
           execution_time: 0.12,
-          message: 'Runtime Error in model orders (models/marts/orders.sql)\n  Parser Error: syntax error at or near "where"\n\n  LINE 9: where not_a_function(\n          ^',
+          message:
+            'Runtime Error in model orders (models/marts/orders.sql)\n  Parser Error: syntax error at or near "where"\n\n  LINE 9: where not_a_function(\n          ^',
           compiled_code: `${ORDERS_SQL('prod', 'prod')}\nwhere not_a_function(`
         },
     ok
       ? { unique_id: `${J}.customers`, status: 'success', execution_time: 0.36, compiled_code: CUSTOMERS_SQL }
       : { unique_id: `${J}.customers`, status: 'skipped', execution_time: 0, compiled_code: null },
     ok
-      ? { unique_id: 'test.jaffle_shop.unique_orders_order_id.fed79b3a6e', status: 'pass', execution_time: 0.05, compiled_code: `select order_id from ${rel('ci', 'orders')} group by 1 having count(*) > 1` }
+      ? {
+          unique_id: 'test.jaffle_shop.unique_orders_order_id.fed79b3a6e',
+          status: 'pass',
+          execution_time: 0.05,
+          compiled_code: `select order_id from ${rel('ci', 'orders')} group by 1 having count(*) > 1`
+        }
       : { unique_id: 'test.jaffle_shop.unique_orders_order_id.fed79b3a6e', status: 'skipped', execution_time: 0, compiled_code: null },
     ok
-      ? { unique_id: 'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d', status: 'fail', failures: 2, message: 'Got 2 results, configured to fail if != 0', execution_time: 0.04, compiled_code: `select * from ${rel('ci', 'customers')} where customer_id is null` }
-      : { unique_id: 'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d', status: 'skipped', execution_time: 0, compiled_code: null }
+      ? {
+          unique_id: 'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d',
+          status: 'fail',
+          failures: 2,
+          message: 'Got 2 results, configured to fail if != 0',
+          execution_time: 0.04,
+          compiled_code: `select * from ${rel('ci', 'customers')} where customer_id is null`
+        }
+      : {
+          unique_id: 'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d',
+          status: 'skipped',
+          execution_time: 0,
+          compiled_code: null
+        }
   ]
-  return { manifest: synthManifest(JAFFLE_NODES('ci')), baseline: synthManifest(JAFFLE_NODES('prod')), runResults: synthRunResults(results) }
+  return {
+    manifest: synthManifest(JAFFLE_NODES('ci')),
+    baseline: synthManifest(JAFFLE_NODES('prod')),
+    runResults: synthRunResults(results)
+  }
 }
 
 /**
@@ -161,7 +220,12 @@ export function hugeRun(models: number, failures: number): SynthRun {
       message: failed ? `Database Error in model m${i}\n  division by zero` : 'OK',
       compiled_code: `select * from ${rel('prod', 'upstream_a')} join ${rel('prod', 'upstream_b')} using (id)${prev}`
     })
-    results.push({ unique_id: `test.big.not_null_m${i}_id.${i}`, status: 'pass', execution_time: 0.01, compiled_code: `select * from ${rel('ci', `m${i}`)} where id is null` })
+    results.push({
+      unique_id: `test.big.not_null_m${i}_id.${i}`,
+      status: 'pass',
+      execution_time: 0.01,
+      compiled_code: `select * from ${rel('ci', `m${i}`)} where id is null`
+    })
   }
   return { manifest: synthManifest(nodes('ci')), baseline: synthManifest(nodes('prod')), runResults: synthRunResults(results) }
 }

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process'
 import type { DbtProcess } from '../../src/dbt/process.js'
-import type { Logger } from '../../src/logger.js'
 import { dbtExecutable } from './paths.js'
 
-/** The action's DbtProcess over the virtualenv's real dbt (tests only; the action uses @actions/exec). */
+/** The action's DbtProcess over the virtualenv's real dbt (tests only; the action runs dbt through src/dbt/process.ts). */
 export function venvDbt(): DbtProcess {
   return {
     run: (args, opts) =>

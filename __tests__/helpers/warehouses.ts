@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Catalog } from './ci-schema-drop-scenario.js'
 import { duckdb, ExampleProject } from './example-project.js'
 import { venvBin } from './paths.js'
-import { createDatabase, dropDatabase, listRelations, listSchemas, postgresWarehouse } from './postgres.js'
+import { createDatabase, dropDatabase, listRelations, listSchemas, postgresWarehouse, rowCounts } from './postgres.js'
 
 // Each adapter the integration suites run on: how to make a copy of the example project on it,
 // how its relation names read, and its own catalog (read directly, never through dbt).
@@ -20,6 +20,24 @@ function duckdbQuery(file: string, sql: string, ...params: string[]): Promise<st
     execFile(join(venvBin(), 'python'), ['-c', QUERY, file, sql, ...params], (err, stdout, stderr) => {
       if (err) return reject(new Error(`reading ${file} failed: ${stderr || err.message}`))
       resolve(JSON.parse(stdout) as string[])
+    })
+  })
+}
+
+const COUNTS = `
+import duckdb, json, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+schemas = json.loads(sys.argv[2])
+rows = con.execute("select table_schema, table_name from information_schema.tables where table_schema in (select unnest(?))", [schemas]).fetchall()
+print(json.dumps({f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in rows}))
+`
+
+/** Row counts of every relation in the schemas of a DuckDB file, as `schema.relation`. */
+function duckdbRowCounts(file: string, schemas: string[]): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    execFile(join(venvBin(), 'python'), ['-c', COUNTS, file, JSON.stringify(schemas)], (err, stdout, stderr) => {
+      if (err) return reject(new Error(`counting rows in ${file} failed: ${stderr || err.message}`))
+      resolve(JSON.parse(stdout) as Record<string, number>)
     })
   })
 }
@@ -49,6 +67,8 @@ export interface TestWarehouse {
   catalog(project: ExampleProject): Catalog
   /** Environment a run of the action needs to reach this warehouse. */
   actionEnv(project: ExampleProject): Record<string, string>
+  /** Row counts of every relation in these schemas, as `schema.relation`, from the warehouse's own catalog. */
+  rowCounts(project: ExampleProject, schemas: string[]): Promise<Record<string, number>>
 }
 
 /** The embedded DuckDB warehouse: one file per project copy. */
@@ -60,7 +80,8 @@ export function duckdbTestWarehouse(): TestWarehouse {
     project: () => ExampleProject.create(duckdb),
     relation: (schema, identifier) => `"warehouse"."${schema}"."${identifier}"`,
     catalog: duckdbCatalog,
-    actionEnv: (project) => ({ DBT_DUCKDB_PATH: project.path('warehouse.duckdb') })
+    actionEnv: (project) => ({ DBT_DUCKDB_PATH: project.path('warehouse.duckdb') }),
+    rowCounts: (project, schemas) => duckdbRowCounts(project.path('warehouse.duckdb'), schemas)
   }
 }
 
@@ -74,7 +95,8 @@ export function postgresTestWarehouse(prefix: string): TestWarehouse {
     project: () => ExampleProject.create(postgresWarehouse(database)),
     relation: (schema, identifier) => `"${database}"."${schema}"."${identifier}"`,
     catalog: () => ({ schemas: () => listSchemas(database), relations: (schema) => listRelations(database, schema) }),
-    actionEnv: () => postgresWarehouse(database).env
+    actionEnv: () => postgresWarehouse(database).env,
+    rowCounts: (_project, schemas) => rowCounts(database, schemas)
   }
 }
 

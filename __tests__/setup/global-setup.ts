@@ -27,7 +27,9 @@ function banner(message: string, ci: boolean): string {
     rule,
     '!! PostgreSQL could NOT be started for the tests.',
     ...message.split('\n').map((line) => `!!   ${line}`),
-    ci ? '!! CI=true: the test run FAILS now (CI never runs without PostgreSQL).' : '!! Every PostgreSQL test of this run will FAIL with this message.',
+    ci
+      ? '!! CI=true: the test run FAILS now (CI never runs without PostgreSQL).'
+      : '!! Every PostgreSQL test of this run will FAIL with this message.',
     '!! Fix: install the server (apt-get install postgresql), or set DBT_DEFER_TEST_PG_BIN',
     '!! to a directory holding initdb, pg_ctl, postgres and psql.',
     rule,
@@ -40,10 +42,7 @@ function banner(message: string, ci: boolean): string {
  * or the flag `unavailable` with the reason (after printing the loud banner). Under CI=true a
  * server that cannot be had fails the run instead.
  */
-export async function setupPostgres(
-  env: NodeJS.ProcessEnv,
-  print: (message: string) => void
-): Promise<PostgresServer | undefined> {
+export async function setupPostgres(env: NodeJS.ProcessEnv, print: (message: string) => void): Promise<PostgresServer | undefined> {
   try {
     const server = await startPostgres({ bin: env[PG_BIN_VAR] || undefined, log: print })
     Object.assign(env, postgresEnv(server), { [PG_FLAG_VAR]: 'ready', [PG_BIN_VAR]: server.bin })

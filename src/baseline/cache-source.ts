@@ -33,7 +33,12 @@ export interface CacheSourceDeps {
  * relative to the workspace, so two projects of one name in one repository never mix.
  */
 export function cacheProjectKey(projectName: string, projectDirInWorkspace: string): string {
-  const dir = projectDirInWorkspace.split(sep).join('/').replace(/^\.\/+/, '').replace(/\/+$/, '') || '.'
+  const dir =
+    projectDirInWorkspace
+      .split(sep)
+      .join('/')
+      .replace(/^\.\/+/, '')
+      .replace(/\/+$/, '') || '.'
   const name = projectName.replace(/[^A-Za-z0-9_.]+/g, '_')
   return `${name}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`
 }
@@ -75,7 +80,12 @@ async function restoreNewest(
   await rm(fixed, { force: true })
   await mkdir(dirname(fixed), { recursive: true })
   const matched = await lookUp(deps.store, fixed, prefix, env)
-  if (!matched) return { searched: [`actions cache: no entry with a key starting with '${prefix}' is visible to this branch (the cache service answered: nothing was published under this prefix that this branch may read)`] }
+  if (!matched)
+    return {
+      searched: [
+        `actions cache: no entry with a key starting with '${prefix}' is visible to this branch (the cache service answered: nothing was published under this prefix that this branch may read)`
+      ]
+    }
   if (!existsSync(fixed)) return { searched: [`actions cache: entry '${matched}' holds no manifest.json`] }
   const manifestPath = join(destDir, 'manifest.json')
   await mkdir(destDir, { recursive: true })
@@ -157,7 +167,7 @@ async function confirmSaved(cache: CacheStore, fixed: string, key: string): Prom
 function notSaved(args: PublishArgs, key: string, why: string): { key: string; saved: false } {
   const message =
     `Publishing the ${args.env} baseline failed: the actions cache did not keep the entry ${key} (${why}). ` +
-    'The cache library\'s lines above say why the save failed. Pull requests cannot defer to this deploy until an entry is saved: re-run this job once the cache service answers.'
+    "The cache library's lines above say why the save failed. Pull requests cannot defer to this deploy until an entry is saved: re-run this job once the cache service answers."
   if ((args.settings.publishFailure ?? 'fail') === 'fail') {
     throw new BaselineServiceError(`${message} Set \`publish-failure: warn\` to let the deploy job pass anyway.`)
   }

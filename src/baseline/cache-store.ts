@@ -36,7 +36,10 @@ export function actionsCacheStore(log: Logger): CacheStore {
   let availabilityChecked = false
   const available = (): boolean => {
     const yes = cache.isFeatureAvailable()
-    if (!yes && !availabilityChecked) log.warning('The actions cache service is not available to this job (e.g. GitHub Enterprise Server without it); the cache is skipped.')
+    if (!yes && !availabilityChecked)
+      log.warning(
+        'The actions cache service is not available to this job (e.g. GitHub Enterprise Server without it); the cache is skipped.'
+      )
     availabilityChecked = true
     return yes
   }
@@ -44,16 +47,20 @@ export function actionsCacheStore(log: Logger): CacheStore {
     async restore(paths, primaryKey, restoreKeys, options = {}) {
       const what = `Restoring the actions cache (${primaryKey})`
       if (!available()) {
-        if (options.failures === 'throw') throw new CacheServiceError(`${what} is not possible: the actions cache service is not available to this job.`)
+        if (options.failures === 'throw')
+          throw new CacheServiceError(`${what} is not possible: the actions cache service is not available to this job.`)
         return undefined
       }
       try {
-        const { value, failure } = await watchingFailures(() => cache.restoreCache(paths, primaryKey, restoreKeys, { lookupOnly: options.lookupOnly }))
+        const { value, failure } = await watchingFailures(() =>
+          cache.restoreCache(paths, primaryKey, restoreKeys, { lookupOnly: options.lookupOnly })
+        )
         if (failure && options.failures === 'throw') throw new CacheServiceError(`${what} failed in the cache service: ${failure}`)
         return value
       } catch (error) {
         if (error instanceof CacheServiceError) throw error
-        if (options.failures === 'throw' && !isValidation(error)) throw new CacheServiceError(`${what} failed in the cache service: ${messageOf(error)}`)
+        if (options.failures === 'throw' && !isValidation(error))
+          throw new CacheServiceError(`${what} failed in the cache service: ${messageOf(error)}`)
         return failed(error, what, log)
       }
     },
@@ -91,7 +98,9 @@ async function watchingFailures<T>(run: () => Promise<T>): Promise<{ value: T; f
   const write = process.stdout.write
   let failure: string | undefined
   process.stdout.write = function (this: unknown, chunk: string | Uint8Array, ...rest: unknown[]) {
-    const line = /^::(?:warning|error)[^:]*::Failed to restore: (.*)$/m.exec(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    const line = /^::(?:warning|error)[^:]*::Failed to restore: (.*)$/m.exec(
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    )
     if (line) failure ??= line[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
     return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest)
   } as typeof process.stdout.write

@@ -13,10 +13,7 @@ export function decideEnv(choice: DeferEnvChoice, stagingConfigured: boolean): D
 }
 
 /** The environment of this invocation; asks the source only when the choice is `auto`. */
-export async function chooseEnv(
-  choice: DeferEnvChoice,
-  source: Pick<BaselineSource, 'stagingConfigured'>
-): Promise<DeferredEnv> {
+export async function chooseEnv(choice: DeferEnvChoice, source: Pick<BaselineSource, 'stagingConfigured'>): Promise<DeferredEnv> {
   if (choice !== 'auto') return choice
   return decideEnv(choice, await source.stagingConfigured())
 }

@@ -92,12 +92,22 @@ export function createDbtCloudApi(connection: DbtCloudConnection, http: HttpOpti
         limit: String(limit),
         offset: String(offset)
       }
-      const body = await get(`/api/v2/accounts/${account}/runs/`, query, `the account ${connection.accountId} (input \`dbt-cloud-account-id\`)`)
+      const body = await get(
+        `/api/v2/accounts/${account}/runs/`,
+        query,
+        `the account ${connection.accountId} (input \`dbt-cloud-account-id\`)`
+      )
       return { runs: (Array.isArray(body.data) ? body.data : []) as DbtCloudRun[], totalCount: body.extra?.pagination?.total_count }
     },
     async downloadManifest(runId, destPath) {
       const url = `${base}/api/v2/accounts/${account}/runs/${runId}/artifacts/manifest.json`
-      const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId} (GET ${displayUrl(url)})`, http)
+      const result = await downloadToFile(
+        url,
+        destPath,
+        headers,
+        `Downloading manifest.json of dbt Cloud run ${runId} (GET ${displayUrl(url)})`,
+        http
+      )
       if (result.ok) return true
       if (result.status === 404) return false
       throw failure(result.status, result.body, `manifest.json of run ${runId}`, connection)
@@ -118,16 +128,25 @@ async function getJson(
   http: HttpOptions
 ): Promise<Envelope> {
   const what = `The dbt Cloud request GET ${displayUrl(url)}`
-  return getWithRetry(url, headers, what, async (response) => {
-    if (!response.ok) {
-      const body = await shortBody(response)
-      if (response.status === 404 && notFound) {
-        throw new BaselineConfigError(`dbt Cloud at ${connection.baseUrl} does not know ${notFound} (HTTP 404). Check the id and the input \`dbt-cloud-host\` (your account's access URL).`, notFound.includes('project') ? 'dbt-cloud-project-id' : 'dbt-cloud-account-id')
+  return getWithRetry(
+    url,
+    headers,
+    what,
+    async (response) => {
+      if (!response.ok) {
+        const body = await shortBody(response)
+        if (response.status === 404 && notFound) {
+          throw new BaselineConfigError(
+            `dbt Cloud at ${connection.baseUrl} does not know ${notFound} (HTTP 404). Check the id and the input \`dbt-cloud-host\` (your account's access URL).`,
+            notFound.includes('project') ? 'dbt-cloud-project-id' : 'dbt-cloud-account-id'
+          )
+        }
+        throw failure(response.status, body, new URL(url).pathname, connection)
       }
-      throw failure(response.status, body, new URL(url).pathname, connection)
-    }
-    return (await readJson(response, what)) as Envelope
-  }, http)
+      return (await readJson(response, what)) as Envelope
+    },
+    http
+  )
 }
 
 /** Reads every page of a v3 list. Stops on an empty page, so a shrinking list cannot loop. */

@@ -51,10 +51,16 @@ export function createDbtCloudSource(settings: DbtCloudSourceSettings, deps: Dbt
 function checkConnection(settings: DbtCloudSourceSettings): { baseUrl: string; accountId: string; token: string } {
   const accountId = settings.accountId?.trim()
   if (!accountId) {
-    throw new BaselineConfigError('The baseline source is `dbt-cloud` but the input `dbt-cloud-account-id` is empty. Set it to the number after /accounts/ in your dbt Cloud URLs.', 'dbt-cloud-account-id')
+    throw new BaselineConfigError(
+      'The baseline source is `dbt-cloud` but the input `dbt-cloud-account-id` is empty. Set it to the number after /accounts/ in your dbt Cloud URLs.',
+      'dbt-cloud-account-id'
+    )
   }
   if (!/^\d+$/.test(accountId)) {
-    throw new BaselineConfigError(`Invalid dbt Cloud account id '${accountId}' in the input \`dbt-cloud-account-id\`. Expected a number, e.g. 12345.`, 'dbt-cloud-account-id')
+    throw new BaselineConfigError(
+      `Invalid dbt Cloud account id '${accountId}' in the input \`dbt-cloud-account-id\`. Expected a number, e.g. 12345.`,
+      'dbt-cloud-account-id'
+    )
   }
   if (!settings.token) {
     throw new BaselineConfigError(
@@ -91,7 +97,10 @@ class EnvironmentResolver {
       return { id: pinned, label: `${pinned} (defer-env-id from ${this.settings.deferEnvIdOrigin ?? 'input'})` }
     }
     const match = (await this.environments()).find((e) => e.deployment_type === env)
-    if (!match) return { searched: [`dbt Cloud project ${this.settings.projectId}: no ${env} environment (no deployment environment of type '${env}')`] }
+    if (!match)
+      return {
+        searched: [`dbt Cloud project ${this.settings.projectId}: no ${env} environment (no deployment environment of type '${env}')`]
+      }
     return { id: String(match.id), label: `${match.id}${match.name ? ` '${match.name}'` : ''}` }
   }
 
@@ -118,7 +127,9 @@ class EnvironmentResolver {
     const projectId = this.settings.projectId?.trim()
     const id = this.settings.deferEnvId as string
     if (!projectId) {
-      this.log.info(`dbt Cloud environment ${id} is pinned; without \`dbt-cloud-project-id\` its deployment type cannot be looked up, so \`defer-env: auto\` treats it as production.`)
+      this.log.info(
+        `dbt Cloud environment ${id} is pinned; without \`dbt-cloud-project-id\` its deployment type cannot be looked up, so \`defer-env: auto\` treats it as production.`
+      )
       return undefined
     }
     const env = await this.api.getEnvironment(projectId, id)
@@ -212,6 +223,12 @@ export function isCiRun(run: DbtCloudRun): boolean {
   if (job?.job_type === 'ci') return true
   if (job?.triggers?.github_webhook === true || job?.triggers?.git_provider_webhook === true) return true
   const trigger = run.trigger ?? {}
-  const prKeys = ['github_pull_request_id', 'gitlab_merge_request_id', 'azure_pull_request_id', 'azure_devops_pull_request_id', 'git_provider_pull_request_id']
+  const prKeys = [
+    'github_pull_request_id',
+    'gitlab_merge_request_id',
+    'azure_pull_request_id',
+    'azure_devops_pull_request_id',
+    'git_provider_pull_request_id'
+  ]
   return prKeys.some((key) => trigger[key] !== undefined && trigger[key] !== null && trigger[key] !== '')
 }

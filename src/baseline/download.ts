@@ -30,7 +30,12 @@ export const NETWORK_INPUTS = {
 } as const
 
 /** The limits action.yml defaults to. */
-export const NETWORK_DEFAULTS: NetworkSettings = { connectTimeoutMs: 30_000, idleTimeoutMs: 30_000, downloadTimeoutMs: 600_000, searchTimeoutMs: 900_000 }
+export const NETWORK_DEFAULTS: NetworkSettings = {
+  connectTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  downloadTimeoutMs: 600_000,
+  searchTimeoutMs: 900_000
+}
 
 /** How requests are made; every field has a default. */
 export interface HttpOptions extends Partial<NetworkSettings> {
@@ -66,9 +71,7 @@ export interface DownloadedFile {
 }
 
 /** A download either wrote the file or got a final (non-retryable) non-2xx answer. */
-export type DownloadResult =
-  | { ok: true; file: DownloadedFile }
-  | { ok: false; status: number; body: string }
+export type DownloadResult = { ok: true; file: DownloadedFile } | { ok: false; status: number; body: string }
 
 /** The moment by which the whole baseline search must be over (input `baseline-timeout`). */
 export class Deadline {
@@ -160,8 +163,10 @@ class Watchdog {
   private describe(limit: Limit): string {
     const o = this.options
     const input = `input \`${NETWORK_INPUTS[limit]}\``
-    if (limit === 'connect') return `no connection within ${seconds(o.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)} (connect timeout, ${input})`
-    if (limit === 'idle') return `no bytes received for ${seconds(o.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)} after ${this.bytes} bytes (idle timeout, ${input})`
+    if (limit === 'connect')
+      return `no connection within ${seconds(o.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)} (connect timeout, ${input})`
+    if (limit === 'idle')
+      return `no bytes received for ${seconds(o.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)} after ${this.bytes} bytes (idle timeout, ${input})`
     if (limit === 'total') return `not finished within ${seconds(o.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs)} (${input})`
     return `the baseline search ran past its limit of ${seconds(o.deadline?.limitMs ?? 0)} (${input})`
   }
@@ -212,7 +217,12 @@ export async function getWithRetry<T>(
   }
 }
 
-async function attemptOnce<T>(url: string, headers: Record<string, string>, use: (response: Response) => Promise<T>, options: HttpOptions): Promise<T> {
+async function attemptOnce<T>(
+  url: string,
+  headers: Record<string, string>,
+  use: (response: Response) => Promise<T>,
+  options: HttpOptions
+): Promise<T> {
   const dog = new Watchdog(options)
   try {
     const response = await send(url, headers, dog, options, 'follow')
@@ -243,7 +253,14 @@ function giveUp(what: string, failure: AttemptFailure, attempts: number): Error 
 }
 
 /** Sends one GET, following up to five redirects unless `redirect` is manual. */
-async function send(url: string, headers: Record<string, string>, dog: Watchdog, options: HttpOptions, redirect: 'follow' | 'manual', signal?: AbortSignal | null): Promise<Response> {
+async function send(
+  url: string,
+  headers: Record<string, string>,
+  dog: Watchdog,
+  options: HttpOptions,
+  redirect: 'follow' | 'manual',
+  signal?: AbortSignal | null
+): Promise<Response> {
   const abort = signal ? AbortSignal.any([signal, dog.controller.signal]) : dog.controller.signal
   if (options.fetch) return viaFetch(options.fetch, url, headers, dog, redirect, abort)
   let current = new URL(url)
@@ -255,7 +272,8 @@ async function send(url: string, headers: Record<string, string>, dog: Watchdog,
     await response.body?.cancel().catch(() => undefined)
     const next = new URL(location, current)
     // As fetch does: credentials never follow a redirect to another origin.
-    if (next.origin !== current.origin) sent = Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'authorization'))
+    if (next.origin !== current.origin)
+      sent = Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'authorization'))
     current = next
   }
 }
@@ -268,7 +286,8 @@ function viaNode(url: URL, headers: Record<string, string>, dog: Watchdog, signa
       const status = res.statusCode ?? 502
       const body = [204, 205, 304].includes(status) ? null : watchBody(Readable.toWeb(res) as ReadableStream<Uint8Array>, dog)
       const answer = new Headers()
-      for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value)
+      for (const [name, value] of Object.entries(res.headers))
+        if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(', ') : value)
       if (!body) dog.dispose()
       resolve(new Response(body, { status, statusText: res.statusMessage, headers: answer }))
     })
@@ -281,7 +300,14 @@ function viaNode(url: URL, headers: Record<string, string>, dog: Watchdog, signa
   })
 }
 
-async function viaFetch(doFetch: typeof fetch, url: string, headers: Record<string, string>, dog: Watchdog, redirect: 'follow' | 'manual', signal: AbortSignal): Promise<Response> {
+async function viaFetch(
+  doFetch: typeof fetch,
+  url: string,
+  headers: Record<string, string>,
+  dog: Watchdog,
+  redirect: 'follow' | 'manual',
+  signal: AbortSignal
+): Promise<Response> {
   let response: Response
   try {
     response = await doFetch(url, { headers, redirect, signal })
@@ -290,7 +316,11 @@ async function viaFetch(doFetch: typeof fetch, url: string, headers: Record<stri
   }
   dog.connected()
   if (!response.body) return response
-  return new Response(watchBody(response.body, dog), { status: response.status, statusText: response.statusText, headers: response.headers })
+  return new Response(watchBody(response.body, dog), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers
+  })
 }
 
 /** The body, restarting the idle timer on each chunk and turning read errors into attempt failures. */
@@ -330,7 +360,8 @@ function failure(dog: Watchdog, error: unknown, during = 'the request failed'): 
     return new AttemptFailure(`the connection was cut after ${dog.bytes} bytes (${detail})`, true)
   }
   if (code === 'ECONNREFUSED') return new AttemptFailure(`the connection was refused (${detail}): nothing answers at that address`, true)
-  if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(code) || code === 'ENOTFOUND') return new AttemptFailure(`${during}: ${detail}`, false)
+  if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(code) || code === 'ENOTFOUND')
+    return new AttemptFailure(`${during}: ${detail}`, false)
   return new AttemptFailure(`${during}: ${detail}`, true)
 }
 
@@ -340,7 +371,10 @@ export async function readJson(response: Response, what: string): Promise<unknow
   try {
     return JSON.parse(text)
   } catch {
-    throw new BaselineServiceError(`${what} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, response.status)
+    throw new BaselineServiceError(
+      `${what} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      response.status
+    )
   }
 }
 
@@ -353,11 +387,17 @@ export async function downloadToFile(
   options: HttpOptions = {}
 ): Promise<DownloadResult> {
   await mkdir(dirname(destPath), { recursive: true })
-  return getWithRetry(url, headers, what, async (response): Promise<DownloadResult> => {
-    if (!response.ok) return { ok: false, status: response.status, body: await shortBody(response) }
-    const file = await streamToFile(response, destPath)
-    return { ok: true, file }
-  }, options)
+  return getWithRetry(
+    url,
+    headers,
+    what,
+    async (response): Promise<DownloadResult> => {
+      if (!response.ok) return { ok: false, status: response.status, body: await shortBody(response) }
+      const file = await streamToFile(response, destPath)
+      return { ok: true, file }
+    },
+    options
+  )
 }
 
 async function streamToFile(response: Response, destPath: string): Promise<DownloadedFile> {
@@ -366,13 +406,17 @@ async function streamToFile(response: Response, destPath: string): Promise<Downl
   let bytes = 0
   const body = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : Readable.from([])
   try {
-    await pipeline(body, async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        hash.update(chunk)
-        bytes += chunk.length
-        yield chunk
-      }
-    }, createWriteStream(part))
+    await pipeline(
+      body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk)
+          bytes += chunk.length
+          yield chunk
+        }
+      },
+      createWriteStream(part)
+    )
   } catch (error) {
     await rm(part, { force: true })
     throw error
@@ -407,7 +451,7 @@ export function timedFetch(options: HttpOptions): typeof fetch {
     } catch (error) {
       dog.dispose()
       if (!(error instanceof AttemptFailure)) throw error
-      throw new TypeError('fetch failed', { cause: new Error(error.message) })
+      throw new TypeError('fetch failed', { cause: error })
     }
   }) as typeof fetch
 }

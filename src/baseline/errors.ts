@@ -1,25 +1,23 @@
 /**
- * Typed errors of the baseline modules. main.ts decides what each means for the run: every one
- * of them fails the step, but the message already says what to change.
+ * Typed errors of the baseline modules. They are ActionErrors: main.ts decides from their fields
+ * what each means for the run (every one of them fails the step), and the message already says
+ * what to change.
  */
+import { ActionError } from '../errors.js'
 import type { DeferredEnv } from '../settings.js'
 
-/** Base class of the baseline errors, so main.ts can tell them from programming errors. */
-export class BaselineError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = new.target.name
+/** Base class of the baseline errors. */
+export class BaselineError extends ActionError {
+  constructor(message: string, input?: string) {
+    super(message, { input })
   }
 }
 
 /** An input (or a file the action reads settings from) is missing or malformed. */
 export class BaselineConfigError extends BaselineError {
-  constructor(
-    message: string,
-    /** The input at fault, e.g. `dbt-cloud-account-id`. */
-    readonly input: string
-  ) {
-    super(message)
+  /** @param input the input at fault, e.g. `dbt-cloud-account-id`. */
+  constructor(message: string, input: string) {
+    super(message, input)
   }
 }
 
@@ -28,32 +26,26 @@ export class BaselineServiceError extends BaselineError {
   constructor(
     message: string,
     /** HTTP status, when the failure was an HTTP answer. */
-    readonly status?: number
+    readonly status?: number,
+    input?: string
   ) {
-    super(message)
+    super(message, input)
   }
 }
 
 /** The service refused the credentials (HTTP 401 or 403). */
 export class BaselineAuthError extends BaselineServiceError {
-  constructor(
-    message: string,
-    status: number,
-    /** The input holding the credentials that were refused. */
-    readonly input: string
-  ) {
-    super(message, status)
+  /** @param input the input holding the credentials that were refused. */
+  constructor(message: string, status: number, input: string) {
+    super(message, status, input)
   }
 }
 
 /** A network call or the whole baseline search ran out of time. */
 export class BaselineTimeoutError extends BaselineServiceError {
-  constructor(
-    message: string,
-    /** The input that sets the limit that was hit, e.g. `http-idle-timeout`. */
-    readonly input: string
-  ) {
-    super(message)
+  /** @param input the input that sets the limit that was hit, e.g. `http-idle-timeout`. */
+  constructor(message: string, input: string) {
+    super(message, undefined, input)
   }
 }
 

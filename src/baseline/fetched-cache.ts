@@ -47,7 +47,9 @@ export function createFetchedCache(store: CacheStore, tempDir: string, log: Logg
         return true
       } catch (error) {
         if (error instanceof BaselineConfigError) throw error
-        log.warning(`Reading the fetched baseline of ${identity} from the actions cache failed (${messageOf(error)}); downloading it instead.`)
+        log.warning(
+          `Reading the fetched baseline of ${identity} from the actions cache failed (${messageOf(error)}); downloading it instead.`
+        )
         return false
       }
     },
@@ -58,7 +60,9 @@ export function createFetchedCache(store: CacheStore, tempDir: string, log: Logg
         if (resolve(srcPath) !== resolve(fixed)) await copyFile(srcPath, fixed)
         await store.save([fixed], fetchedCacheKey(identity))
       } catch (error) {
-        log.warning(`Keeping the fetched baseline of ${identity} in the actions cache failed (${messageOf(error)}); the next run downloads it again.`)
+        log.warning(
+          `Keeping the fetched baseline of ${identity} in the actions cache failed (${messageOf(error)}); the next run downloads it again.`
+        )
       }
     }
   }

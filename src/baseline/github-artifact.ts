@@ -71,7 +71,16 @@ export function createGitHubArtifactSource(deps: GitHubArtifactSourceDeps): Base
 async function findBaseline(deps: GitHubArtifactSourceDeps, env: DeferredEnv, destDir: string): Promise<Baseline | SearchReport> {
   const { owner, repo } = parseRepository(deps.repository)
   const http = withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log })
-  const search: Search = { deps, owner, repo, env, workflow: workflowOf(deps.settings, env), destDir, http, request: { fetch: timedFetch(http) } }
+  const search: Search = {
+    deps,
+    owner,
+    repo,
+    env,
+    workflow: workflowOf(deps.settings, env),
+    destDir,
+    http,
+    request: { fetch: timedFetch(http) }
+  }
   const branch = deps.settings.branch || (await defaultBranch(search))
   const maxRuns = Math.max(1, deps.settings.maxRuns)
   const searched: string[] = []
@@ -116,7 +125,12 @@ async function defaultBranch(search: Search): Promise<string> {
     const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo, request: search.request })
     return data.default_branch
   } catch (error) {
-    throw accessError(error, search, `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read')
+    throw accessError(
+      error,
+      search,
+      `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`,
+      'metadata: read'
+    )
   }
 }
 
@@ -179,16 +193,24 @@ async function newestArtifact(search: Search, run: Run): Promise<Artifact | stri
   const all: Artifact[] = []
   try {
     for (let page = 1; ; page++) {
-      const { data } = await client.rest.actions.listWorkflowRunArtifacts({ owner: search.owner, repo: search.repo, run_id: run.id, name, per_page: 100, page, request: search.request })
+      const { data } = await client.rest.actions.listWorkflowRunArtifacts({
+        owner: search.owner,
+        repo: search.repo,
+        run_id: run.id,
+        name,
+        per_page: 100,
+        page,
+        request: search.request
+      })
       all.push(...data.artifacts)
       if (data.artifacts.length < 100 || all.length >= data.total_count) break
     }
   } catch (error) {
     throw accessError(error, search, `list the artifacts of run ${run.id}`, 'actions: read')
   }
-  const named = all.filter(a => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id)
+  const named = all.filter((a) => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id)
   if (named.length === 0) return `it has no artifact named "${name}" (input artifact-name)`
-  const usable = named.find(a => !a.expired)
+  const usable = named.find((a) => !a.expired)
   return usable ?? `its artifact "${name}" has expired (artifact id ${named[0].id})`
 }
 
@@ -224,7 +246,8 @@ async function downloadAndPlace(search: Search, run: Run, artifact: Artifact): P
   const unpacked = join(downloadDir, `artifact-${artifact.id}`)
   await mkdir(downloadDir, { recursive: true })
   try {
-    if (!(await downloadZip(search, artifact, zipPath))) return `its artifact "${artifact.name}" has expired (artifact id ${artifact.id}, HTTP 410)`
+    if (!(await downloadZip(search, artifact, zipPath)))
+      return `its artifact "${artifact.name}" has expired (artifact id ${artifact.id}, HTTP 410)`
     const files = await extractOrWhyNot(search, artifact, zipPath, unpacked)
     if (typeof files === 'string') return files
     const manifest = pickManifest(files)
@@ -243,7 +266,9 @@ async function extractOrWhyNot(search: Search, artifact: Artifact, zipPath: stri
   } catch (error) {
     if (!(error instanceof CorruptZipError)) throw error
     const why = `its artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}), so an older run is tried`
-    search.deps.log.warning(`Baseline search: artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}); trying an older deploy run.`)
+    search.deps.log.warning(
+      `Baseline search: artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}); trying an older deploy run.`
+    )
     return why
   }
 }
@@ -269,7 +294,9 @@ async function downloadZip(search: Search, artifact: Artifact, zipPath: string):
     throw accessError(error, search, `download artifact ${artifact.id}`, 'actions: read')
   }
   if (!location) {
-    throw new BaselineServiceError(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`)
+    throw new BaselineServiceError(
+      `GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`
+    )
   }
   return fetchBlob(search, artifact, location, zipPath)
 }
@@ -289,7 +316,7 @@ async function fetchBlob(search: Search, artifact: Artifact, location: string, z
 /** `manifest.json` at the root or the single nested one; a `!`-prefixed reason otherwise. */
 function pickManifest(files: string[]): string {
   if (files.includes('manifest.json')) return 'manifest.json'
-  const nested = files.filter(f => f.endsWith('/manifest.json'))
+  const nested = files.filter((f) => f.endsWith('/manifest.json'))
   if (nested.length === 1) return nested[0]
   if (nested.length > 1) return `!holds several manifest.json files (${nested.join(', ')}) and none at its root`
   const listing = files.length ? files.slice(0, 5).join(', ') + (files.length > 5 ? ', ...' : '') : 'nothing'
@@ -339,7 +366,9 @@ function listError(error: unknown, search: Search): unknown {
  */
 function accessError(error: unknown, search: Search, what: string, permission: string): unknown {
   const status = httpStatus(error)
-  const text = messageOf(error).split('\n')[0].replace(/ - https:\/\/docs\.github\.com\S*$/, '')
+  const text = messageOf(error)
+    .split('\n')[0]
+    .replace(/ - https:\/\/docs\.github\.com\S*$/, '')
   const deadline = search.http.deadline
   if (deadline && deadline.remainingMs() === 0) return deadline.error(`The GitHub API request to ${what}`, text)
   const repository = search.deps.repository

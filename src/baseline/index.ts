@@ -3,13 +3,13 @@
  * source, and the orchestration (obtain.ts) that chooses the environment and applies the
  * policies. main.ts needs only this module.
  */
-import { join } from 'node:path'
 import type { GitHubClient, Logger } from '../github/octokit.js'
 import type { BaselineSettings } from '../settings.js'
+import { join } from 'node:path'
 import { createCacheSource, projectKeyFor } from './cache-source.js'
 import type { CacheStore } from './cache-store.js'
 import { createDbtCloudSource } from './dbt-cloud-source.js'
-import type { HttpOptions } from './download.js'
+import { httpOptionsOf, type HttpOptions } from './download.js'
 import { BaselineConfigError } from './errors.js'
 import { createFetchedCache, type FetchedCache } from './fetched-cache.js'
 import { createGitHubArtifactSource } from './github-artifact.js'
@@ -17,7 +17,7 @@ import { createPathSource } from './path-source.js'
 import type { BaselineSource } from './types.js'
 import { createUrlSource } from './url-source.js'
 
-export { obtainBaseline, type BaselineOutcome, type ObtainArgs } from './obtain.js'
+export { obtainBaseline, obtainEvidence, type BaselineOutcome, type EnvEvidence, type ObtainArgs, type PlacedBaseline } from './obtain.js'
 export { publishBaseline, projectKeyFor, type PublishArgs } from './cache-source.js'
 export { actionsCacheStore, type CacheStore } from './cache-store.js'
 export { projectNameFromDbtProject, checkManifestFile, type ManifestCheck } from './manifest-check.js'
@@ -45,12 +45,16 @@ export interface BaselineDeps {
   projectDir: string
   /** The workspace (GITHUB_WORKSPACE); relative `state-path`s are resolved against it. Default: the working directory. */
   workspace?: string
+  /** The project's key (ActionDirs.projectKey): cache keys and paths of this project carry it. Default: from dbt_project.yml. */
+  projectKey?: string
+  /** Where artifact zips are downloaded (ActionDirs.downloadDir). Default: under tempDir. */
+  downloadDir?: string
 }
 
 /** Builds the source `settings.source` names. Throws {@link BaselineConfigError} for missing inputs. */
 export function createBaselineSource(settings: BaselineSettings, deps: BaselineDeps): BaselineSource {
   const workspace = deps.workspace ?? process.cwd()
-  const http: HttpOptions = { ...deps.http, fetch: deps.fetch, log: deps.log }
+  const http: HttpOptions = { ...httpOptionsOf(settings.network), ...deps.http, fetch: deps.fetch, log: deps.log }
   const fetched = settings.cacheFetched ? createFetchedCache(deps.cache, deps.tempDir, deps.log) : undefined
   switch (settings.source) {
     case 'path':
@@ -60,15 +64,28 @@ export function createBaselineSource(settings: BaselineSettings, deps: BaselineD
     case 'dbt-cloud':
       return createDbtCloudSource(settings.dbtCloud, { http, fetched, log: deps.log })
     case 'actions-cache':
-      return createCacheSource(settings.cache, { store: deps.cache, tempDir: deps.tempDir, projectKey: once(() => projectKeyFor(deps.projectDir, workspace)), log: deps.log })
+      return createCacheSource(settings.cache, {
+        store: deps.cache,
+        tempDir: deps.tempDir,
+        projectKey: async () => deps.projectKey ?? projectKeyFor(deps.projectDir, workspace),
+        log: deps.log
+      })
     case 'github-artifact':
-      return gitHubArtifactSource(settings, deps, fetched)
+      return gitHubArtifactSource(settings, deps, fetched, http)
   }
 }
 
-function gitHubArtifactSource(settings: BaselineSettings, deps: BaselineDeps, fetched: FetchedCache | undefined): BaselineSource {
+function gitHubArtifactSource(
+  settings: BaselineSettings,
+  deps: BaselineDeps,
+  fetched: FetchedCache | undefined,
+  http: HttpOptions
+): BaselineSource {
   if (!deps.github) {
-    throw new BaselineConfigError('The baseline source `github-artifact` needs a GitHub token (input `github-token`, default `${{ github.token }}`) with `actions: read`.', 'github-token')
+    throw new BaselineConfigError(
+      'The baseline source `github-artifact` needs a GitHub token (input `github-token`, default `${{ github.token }}`) with `actions: read`.',
+      'github-token'
+    )
   }
   return createGitHubArtifactSource({
     client: deps.github(),
@@ -76,12 +93,8 @@ function gitHubArtifactSource(settings: BaselineSettings, deps: BaselineDeps, fe
     serverUrl: deps.serverUrl,
     settings: settings.artifact,
     log: deps.log,
-    downloadDir: join(deps.tempDir, 'dbt-defer-action', 'artifact'),
+    downloadDir: deps.downloadDir ?? join(deps.tempDir, 'dbt-defer-action', 'artifact'),
+    http,
     fetched
   })
-}
-
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined
-  return () => (value ??= make())
 }

@@ -41,11 +41,7 @@ export interface ManifestExpectation {
  * Checks a manifest given as JSON text or as an already parsed value. Throws
  * {@link ManifestCheckError} naming `location` when it is not usable.
  */
-export function checkManifest(
-  input: string | unknown,
-  expected: ManifestExpectation,
-  location = 'the baseline manifest'
-): ManifestCheck {
+export function checkManifest(input: string | unknown, expected: ManifestExpectation, location = 'the baseline manifest'): ManifestCheck {
   const value = typeof input === 'string' ? parseJson(input, location) : input
   const metadata = metadataOf(value, location)
   const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location)
@@ -63,11 +59,7 @@ export function checkManifest(
 }
 
 /** Reads and checks a manifest file. */
-export async function checkManifestFile(
-  path: string,
-  expected: ManifestExpectation,
-  location = path
-): Promise<ManifestCheck> {
+export async function checkManifestFile(path: string, expected: ManifestExpectation, location = path): Promise<ManifestCheck> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -135,7 +127,8 @@ function whereInText(text: string, message: string): string {
 function metadataOf(value: unknown, location: string): Record<string, unknown> {
   const metadata = isRecord(value) ? value.metadata : undefined
   if (!isRecord(metadata) || typeof metadata.dbt_schema_version !== 'string') {
-    const found = isRecord(metadata) && metadata.dbt_schema_version !== undefined ? ` string (it is ${kind(metadata.dbt_schema_version)})` : ''
+    const found =
+      isRecord(metadata) && metadata.dbt_schema_version !== undefined ? ` string (it is ${kind(metadata.dbt_schema_version)})` : ''
     throw new ManifestCheckError(
       `The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`${found}. ` +
         "Publish dbt's target/manifest.json (written by dbt build, run or compile).",
@@ -145,21 +138,28 @@ function metadataOf(value: unknown, location: string): Record<string, unknown> {
   return metadata
 }
 
-const REPUBLISH = 'dbt cannot defer to it; the file may be truncated, edited or written by another tool. Publish target/manifest.json of a successful dbt build, run or compile again.'
+const REPUBLISH =
+  'dbt cannot defer to it; the file may be truncated, edited or written by another tool. Publish target/manifest.json of a successful dbt build, run or compile again.'
 const METADATA_STRINGS = ['dbt_version', 'generated_at', 'invocation_id', 'project_name', 'project_id', 'adapter_type']
 
 /** The fields the action and dbt read: caught here with the field's name rather than as dbt's traceback. */
 function checkShape(manifest: Record<string, unknown>, metadata: Record<string, unknown>, location: string): void {
   for (const field of METADATA_STRINGS) {
     const value = metadata[field]
-    if (value !== undefined && value !== null && typeof value !== 'string') throw shapeError(location, `\`metadata.${field}\` is ${kind(value)}, not a string`)
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw shapeError(location, `\`metadata.${field}\` is ${kind(value)}, not a string`)
   }
   for (const field of ['nodes', 'sources']) {
-    if (!isRecord(manifest[field])) throw shapeError(location, `\`${field}\` is ${manifest[field] === undefined ? 'missing' : kind(manifest[field])}; it must be an object`)
+    if (!isRecord(manifest[field]))
+      throw shapeError(
+        location,
+        `\`${field}\` is ${manifest[field] === undefined ? 'missing' : kind(manifest[field])}; it must be an object`
+      )
   }
   for (const field of ['parent_map', 'child_map']) {
     const value = manifest[field]
-    if (value !== undefined && value !== null && !isRecord(value)) throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`)
+    if (value !== undefined && value !== null && !isRecord(value))
+      throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`)
   }
   for (const [key, node] of Object.entries(manifest.nodes as Record<string, unknown>)) checkNode(key, node, location)
 }
@@ -168,7 +168,10 @@ function checkNode(key: string, node: unknown, location: string): void {
   if (!isRecord(node)) throw shapeError(location, `\`nodes["${key}"]\` is ${kind(node)}, not an object`)
   for (const field of ['unique_id', 'resource_type']) {
     if (typeof node[field] !== 'string') {
-      throw shapeError(location, `\`nodes["${key}"].${field}\` is ${node[field] === undefined ? 'missing' : kind(node[field])}; it must be a string`)
+      throw shapeError(
+        location,
+        `\`nodes["${key}"].${field}\` is ${node[field] === undefined ? 'missing' : kind(node[field])}; it must be a string`
+      )
     }
   }
 }
@@ -188,7 +191,10 @@ function schemaVersionOf(url: unknown, location: string): { version: number; not
   const supported = `manifest v${SUPPORTED_MANIFEST_VERSION} (dbt 1.8 to 1.12; v${OLDEST_MANIFEST_VERSION} to v${SUPPORTED_MANIFEST_VERSION - 1} are upgraded by dbt)`
   const match = schemaPattern.exec(String(url))
   if (!match) {
-    throw new ManifestCheckError(`The baseline file from ${location} has schema '${String(url)}', which is not a dbt manifest schema; the action reads ${supported}.`, location)
+    throw new ManifestCheckError(
+      `The baseline file from ${location} has schema '${String(url)}', which is not a dbt manifest schema; the action reads ${supported}.`,
+      location
+    )
   }
   const [, kind, digits] = match
   const version = Number(digits)
@@ -206,10 +212,16 @@ function schemaVersionOf(url: unknown, location: string): { version: number; not
     )
   }
   if (version < OLDEST_MANIFEST_VERSION) {
-    throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`, location)
+    throw new ManifestCheckError(
+      `The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`,
+      location
+    )
   }
   if (version < SUPPORTED_MANIFEST_VERSION) {
-    return { version, note: `The baseline manifest has schema manifest v${version}; dbt upgrades it to v${SUPPORTED_MANIFEST_VERSION} when reading it.` }
+    return {
+      version,
+      note: `The baseline manifest has schema manifest v${version}; dbt upgrades it to v${SUPPORTED_MANIFEST_VERSION} when reading it.`
+    }
   }
   return { version }
 }

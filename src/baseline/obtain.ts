@@ -4,20 +4,28 @@
  * `<stateDir>/manifest.json`, the directory dbt gets as `--state`. The state directory belongs
  * to the action (under the runner's temp directory); nothing is written into the dbt project.
  */
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { BaselineSettings, DeferredEnv } from '../settings.js'
 import { chooseEnv } from './choose-env.js'
-import { NoBaselineError, NoStagingBaselineError } from './errors.js'
-import { checkManifestFile } from './manifest-check.js'
+import type { Manifest } from '../dbt/artifact-types.js'
+import { ManifestCheckError, messageOf, NoBaselineError, NoStagingBaselineError } from './errors.js'
+import { checkManifest } from './manifest-check.js'
 import { isBaseline, type Baseline, type BaselineSource } from './types.js'
-import { displayUrl } from './url-source.js'
+import { displayUrl } from '../secrets.js'
+
+/** A baseline placed in the action's state directory, with its manifest parsed and checked. */
+export interface PlacedBaseline extends Baseline {
+  /** The parsed manifest (read from disk once; everything after works on this object). */
+  manifest: Manifest
+  /** `metadata.dbt_version`, when present. */
+  dbtVersion?: string
+}
 
 /** What obtaining the baseline came to. */
 export type BaselineOutcome =
-  | { kind: 'found'; baseline: Baseline }
-  | { kind: 'none'; env: DeferredEnv; searched: string[]; buildAll: true }
+  { kind: 'found'; baseline: PlacedBaseline } | { kind: 'none'; env: DeferredEnv; searched: string[]; buildAll: true }
 
 /** What {@link obtainBaseline} needs besides the settings and the source. */
 export interface ObtainArgs {
@@ -26,6 +34,8 @@ export interface ObtainArgs {
   /** This dbt project (the manifest must belong to it). */
   project: { name: string }
   log: Logger
+  /** Reads a file's text (the one read of each baseline manifest); default: from disk. */
+  readText?: (path: string) => Promise<string>
 }
 
 /**
@@ -45,7 +55,7 @@ export async function obtainBaseline(settings: BaselineSettings, source: Baselin
   await mkdir(incoming, { recursive: true })
   try {
     const result = await source.fetch(env, incoming)
-    if (!isBaseline(result)) return nothingFound(settings, env, result.searched, args.log)
+    if (!isBaseline(result)) return nothingFound(settings, env, result.searched)
     return { kind: 'found', baseline: await place(result, finalPath, args) }
   } finally {
     await rm(incoming, { recursive: true, force: true })
@@ -53,18 +63,37 @@ export async function obtainBaseline(settings: BaselineSettings, source: Baselin
 }
 
 /** Checks the fetched manifest and moves it to its final place. */
-async function place(found: Baseline, finalPath: string, args: ObtainArgs): Promise<Baseline> {
-  const check = await checkManifestFile(found.manifestPath, { projectName: args.project.name }, found.location)
+async function place(found: Baseline, finalPath: string, args: Omit<ObtainArgs, 'stateDir'>): Promise<PlacedBaseline> {
+  const check = checkManifest(await readManifestText(found, args), { projectName: args.project.name }, found.location)
   check.notes.forEach((note) => args.log.info(note))
   if (resolve(found.manifestPath) !== resolve(finalPath)) {
     await rename(found.manifestPath, finalPath).catch(() => copyFile(found.manifestPath, finalPath))
   }
-  const baseline = { ...found, manifestPath: finalPath, generatedAt: found.generatedAt ?? check.generatedAt }
-  args.log.info(`Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`)
+  const baseline = {
+    ...found,
+    manifestPath: finalPath,
+    generatedAt: found.generatedAt ?? check.generatedAt,
+    manifest: check.manifest,
+    dbtVersion: check.dbtVersion
+  }
+  args.log.info(
+    `Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`
+  )
   return baseline
 }
 
-function nothingFound(settings: BaselineSettings, env: DeferredEnv, searched: string[], log: Logger): BaselineOutcome {
+async function readManifestText(found: Baseline, args: Pick<ObtainArgs, 'readText'>): Promise<string> {
+  try {
+    return await (args.readText ?? ((path: string) => readFile(path, 'utf8')))(found.manifestPath)
+  } catch (error) {
+    throw new ManifestCheckError(
+      `Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`,
+      found.location
+    )
+  }
+}
+
+function nothingFound(settings: BaselineSettings, env: DeferredEnv, searched: string[]): BaselineOutcome {
   const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)'
   if (env === 'staging') {
     throw new NoStagingBaselineError(
@@ -93,7 +122,9 @@ export function whyEnv(settings: BaselineSettings, env: DeferredEnv): string {
   const because: Record<BaselineSettings['source'], string> = {
     'github-artifact': '`staging-workflow` is set',
     'actions-cache': '`staging-cache` is true',
-    'dbt-cloud': settings.dbtCloud.deferEnvId ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment` : 'the dbt Cloud project has a staging environment',
+    'dbt-cloud': settings.dbtCloud.deferEnvId
+      ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment`
+      : 'the dbt Cloud project has a staging environment',
     url: '`staging-url` is set',
     path: '`staging-state-path` is set'
   }
@@ -118,5 +149,81 @@ export function howToPublish(settings: BaselineSettings, env: DeferredEnv): stri
     }
     case 'path':
       return `put the ${env} manifest.json at ${(env === 'staging' ? settings.path.staging : settings.path.production) ?? 'the path'} before this step (e.g. download it in an earlier step).`
+  }
+}
+
+/** The baseline of one environment the inputs point to, for the safety check, or why it is not at hand. */
+export interface EnvEvidence {
+  env: DeferredEnv
+  manifest?: Manifest
+  missing?: { why: string; allowed: boolean }
+}
+
+/** Whether the inputs point to production's baseline at all (some sources need an input for it). */
+function productionConfigured(settings: BaselineSettings): boolean {
+  switch (settings.source) {
+    case 'path':
+      return Boolean(settings.path.production)
+    case 'url':
+      return Boolean(settings.url.production)
+    case 'github-artifact':
+      return Boolean(settings.artifact.productionWorkflow)
+    default:
+      return true
+  }
+}
+
+/** Every environment the inputs point to: staging when configured, production when configured. */
+export async function configuredEnvs(settings: BaselineSettings, source: BaselineSource): Promise<DeferredEnv[]> {
+  const envs: DeferredEnv[] = []
+  if (productionConfigured(settings) || settings.deferEnv === 'production') envs.push('production')
+  if (settings.deferEnv === 'staging' || (await source.stagingConfigured())) envs.push('staging')
+  return envs
+}
+
+/**
+ * The baselines of every configured environment, for the safety check: the one already found
+ * for deferral is reused, the others are fetched into `evidenceDir(env)`. A search that finds
+ * nothing is allowed only under `if-no-baseline: build-all`; a search that fails is never allowed.
+ */
+export async function obtainEvidence(
+  settings: BaselineSettings,
+  source: BaselineSource,
+  args: Omit<ObtainArgs, 'stateDir'> & { evidenceDir: (env: DeferredEnv) => string; known?: BaselineOutcome }
+): Promise<EnvEvidence[]> {
+  const evidence: EnvEvidence[] = []
+  for (const env of await configuredEnvs(settings, source)) {
+    const known = args.known
+    if (known?.kind === 'found' && known.baseline.env === env) evidence.push({ env, manifest: known.baseline.manifest })
+    else if (known?.kind === 'none' && known.env === env) evidence.push({ env, missing: { why: 'no baseline was found', allowed: true } })
+    else evidence.push(await fetchEvidence(settings, source, env, args))
+  }
+  return evidence
+}
+
+async function fetchEvidence(
+  settings: BaselineSettings,
+  source: BaselineSource,
+  env: DeferredEnv,
+  args: Omit<ObtainArgs, 'stateDir'> & { evidenceDir: (env: DeferredEnv) => string }
+): Promise<EnvEvidence> {
+  const dir = args.evidenceDir(env)
+  try {
+    const result = await source.fetch(env, join(dir, '.incoming'))
+    if (!isBaseline(result)) {
+      return {
+        env,
+        missing: {
+          why: `no ${env} baseline was found: ${result.searched.join('; ') || 'nothing to search'}`,
+          allowed: settings.ifNoBaseline === 'build-all'
+        }
+      }
+    }
+    const placed = await place(result, join(dir, 'manifest.json'), args)
+    return { env, manifest: placed.manifest }
+  } catch (error) {
+    return { env, missing: { why: `fetching it failed: ${messageOf(error)}`, allowed: false } }
+  } finally {
+    await rm(join(dir, '.incoming'), { recursive: true, force: true })
   }
 }

@@ -56,9 +56,13 @@ async function locateManifest(configured: string, absolute: string, env: Deferre
   if (!found.isDirectory()) return regularFile(absolute, found, env)
   const inDir = join(absolute, 'manifest.json')
   const file = await statOrMissing(inDir, env)
-  if (!file) return { searched: [`${join(configured, 'manifest.json')}: does not exist (the directory ${configured} has no manifest.json)`] }
+  if (!file)
+    return { searched: [`${join(configured, 'manifest.json')}: does not exist (the directory ${configured} has no manifest.json)`] }
   if (file.isDirectory()) {
-    throw new BaselineConfigError(`${inDir} is a directory; the input \`${inputOf[env]}\` must name manifest.json or the directory holding it.`, inputOf[env])
+    throw new BaselineConfigError(
+      `${inDir} is a directory; the input \`${inputOf[env]}\` must name manifest.json or the directory holding it.`,
+      inputOf[env]
+    )
   }
   return regularFile(inDir, file, env)
 }
@@ -85,7 +89,9 @@ async function statOrMissing(path: string, env: DeferredEnv): Promise<Stats | un
     return await stat(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new BaselineServiceError(`Cannot read ${path} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`)
+    throw new BaselineServiceError(
+      `Cannot read ${path} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`
+    )
   }
 }
 
@@ -95,7 +101,9 @@ async function copyInto(file: string, manifestPath: string, env: DeferredEnv): P
     await mkdir(join(manifestPath, '..'), { recursive: true })
     await copyFile(file, manifestPath)
   } catch (error) {
-    throw new BaselineServiceError(`Cannot read ${file} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`)
+    throw new BaselineServiceError(
+      `Cannot read ${file} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`
+    )
   }
 }
 

@@ -1,3 +1,4 @@
+import { ActionError } from '../errors.js'
 import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
@@ -12,7 +13,7 @@ const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
 
 /** A zip entry that would escape the destination, is a link, or busts the size cap. */
-export class UnsafeZipError extends Error {
+export class UnsafeZipError extends ActionError {
   override readonly name = 'UnsafeZipError'
   constructor(
     message: string,
@@ -24,7 +25,7 @@ export class UnsafeZipError extends Error {
 }
 
 /** The file is not a readable zip archive: truncated, corrupt, or not a zip at all. */
-export class CorruptZipError extends Error {
+export class CorruptZipError extends ActionError {
   override readonly name = 'CorruptZipError'
   constructor(
     message: string,
@@ -46,7 +47,7 @@ export async function extractZip(zipPath: string, destDir: string, opts: { maxBy
   const root = resolve(destDir)
   await mkdir(root, { recursive: true })
   // Names are decoded here rather than by yauzl so that refusals carry this module's messages.
-  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch(error => {
+  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch((error) => {
     throw corruptOrNot(error, zipPath)
   })
   const budget: Budget = { max: opts.maxBytes ?? DEFAULT_MAX_UNZIPPED_BYTES, declared: 0, inflated: 0 }
@@ -60,7 +61,7 @@ export async function extractZip(zipPath: string, destDir: string, opts: { maxBy
     zip.on('end', () => done(written))
     zip.on('entry', (entry: yauzl.Entry) => {
       extractEntry(zip, entry, root, budget, zipPath)
-        .then(name => {
+        .then((name) => {
           if (name !== undefined) written.push(name)
           zip.readEntry()
         })
@@ -78,7 +79,13 @@ interface Budget {
 }
 
 /** Writes one entry; returns its name when it was a file. */
-async function extractEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, root: string, budget: Budget, zipPath: string): Promise<string | undefined> {
+async function extractEntry(
+  zip: yauzl.ZipFile,
+  entry: yauzl.Entry,
+  root: string,
+  budget: Budget,
+  zipPath: string
+): Promise<string | undefined> {
   const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false)
   const target = safeTarget(name, root, zipPath)
   if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {

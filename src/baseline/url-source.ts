@@ -39,7 +39,10 @@ export function validateUrl(value: string, input: string): URL {
   try {
     url = new URL(value)
   } catch {
-    throw new BaselineConfigError(`Invalid URL '${displayUrl(value)}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input)
+    throw new BaselineConfigError(
+      `Invalid URL '${displayUrl(value)}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`,
+      input
+    )
   }
   const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname))
   if (!allowed) {
@@ -75,7 +78,11 @@ async function fetchUrl(
   const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, what, http)
   if (result.ok) return found(env, shown, result.file)
   if (result.status === 404 || result.status === 410) return { searched: [`${shown}: HTTP ${result.status}, no manifest there`] }
-  throw refusal(result.status, result.body, shown, { input: inputOf[env], authorization: Boolean(settings.authorization), inUrl: carriesCredentials(url) })
+  throw refusal(result.status, result.body, shown, {
+    input: inputOf[env],
+    authorization: Boolean(settings.authorization),
+    inUrl: carriesCredentials(url)
+  })
 }
 
 function found(env: DeferredEnv, shown: string, file: DownloadedFile): Baseline {
@@ -103,7 +110,11 @@ interface Credentials {
 function refusal(status: number, body: string, shown: string, credentials: Credentials): Error {
   if (status === 401 || status === 403) {
     const input = credentials.authorization || !credentials.inUrl ? 'url-authorization' : credentials.input
-    return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${credentialHint(credentials)}`, status, input)
+    return new BaselineAuthError(
+      `The server refused the authorization for ${shown} (HTTP ${status}). ${credentialHint(credentials)}`,
+      status,
+      input
+    )
   }
   return new BaselineServiceError(
     `Downloading ${shown} (input \`${credentials.input}\`) failed with HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}. ` +

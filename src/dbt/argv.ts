@@ -28,24 +28,25 @@ function stateArgs(dbt: DbtSettings, state: StateMode): string[] {
 }
 
 /**
- * The argv (after the executable) of the main dbt command. A full build (no baseline) drops the
- * selection, since state selectors need a comparison manifest; exclusions still apply.
+ * The argv (after the executable) of the main dbt command, without the project, profiles,
+ * target and target-path flags, which the step runner adds. A full build (no baseline) drops
+ * the selection, since state selectors need a comparison manifest; exclusions still apply.
  */
 export function buildDbtArgs(dbt: DbtSettings, state: StateMode): string[] {
   const selection = state.kind === 'build-all' ? [] : selectionArgs(dbt)
   const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : []
-  return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...projectArgs(dbt), ...dbt.extraArgs]
+  return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...dbt.extraArgs]
 }
 
 /** Selection of `dbt clone` that lets modified incremental models build incrementally in CI. */
 export const CLONE_INCREMENTAL_SELECTION = 'state:modified+,config.materialized:incremental,state:old'
 
 /** The argv of `dbt clone` run before the build when `clone-incremental` is on. */
-export function buildCloneArgs(dbt: DbtSettings, stateDir: string): string[] {
-  return ['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', stateDir, ...projectArgs(dbt)]
+export function buildCloneArgs(stateDir: string): string[] {
+  return ['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', stateDir]
 }
 
 /** The argv of `dbt deps`. */
-export function buildDepsArgs(dbt: DbtSettings): string[] {
-  return ['deps', ...projectArgs(dbt)]
+export function buildDepsArgs(): string[] {
+  return ['deps']
 }

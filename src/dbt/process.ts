@@ -95,7 +95,7 @@ function inspect(path: string): Found {
 /** The first entry named `name` in the directories of PATH, whatever it is. */
 function onPath(name: string, env: Record<string, string>): string | undefined {
   const dirs = (env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean)
-  return dirs.map(dir => join(dir, name)).find(candidate => inspect(candidate) !== 'missing')
+  return dirs.map((dir) => join(dir, name)).find((candidate) => inspect(candidate) !== 'missing')
 }
 
 /** Why `executable` could not be used, and what to do. */
@@ -168,7 +168,7 @@ function spawnAndWait(
       streams.stderr.end()
       settle(exitOf(code, signal))
     }
-    child.on('error', error => fail(startFailure(binary, error)))
+    child.on('error', (error) => fail(startFailure(binary, error)))
     child.on('exit', () => (grace = setTimeout(() => finish(child.exitCode, child.signalCode), STREAMS_GRACE_MS)))
     child.on('close', finish)
   })

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { parse } from 'yaml'
-import { SetupError } from '../errors.js'
+import { messageOf, SetupError } from '../errors.js'
 
 /** What the action needs to know of a dbt project's own configuration. */
 export interface DbtProject {
@@ -18,7 +18,7 @@ function readYaml(file: string): Record<string, unknown> {
     const parsed: unknown = parse(readFileSync(file, 'utf8'))
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {}
   } catch (error) {
-    throw new SetupError(`Could not read ${file}: ${(error as Error).message}. Fix the YAML so dbt can parse it too.`)
+    throw new SetupError(`Could not read ${file}: ${messageOf(error)}. Fix the YAML so dbt can parse it too.`)
   }
 }
 

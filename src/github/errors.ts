@@ -123,9 +123,11 @@ function advice(status: number, failure: OctokitFailure, purpose: GitHubRequestP
   if (status === 404) {
     return `It does not exist, or the token in input ${input} cannot see it: check the names and numbers, and that the token can read the repository (\`permissions: ${purpose.permission}\`).`
   }
-  if (status === 422) return 'GitHub refused what was sent; its message says which field. Re-run the job; if it persists, report it as a bug with this message.'
-  if (status >= 500) return 'This is a fault on GitHub\'s side and usually passes: re-run the job, and see https://www.githubstatus.com if it persists.'
-  return 'Re-run the job; if it persists, GitHub\'s message above says what it objected to.'
+  if (status === 422)
+    return 'GitHub refused what was sent; its message says which field. Re-run the job; if it persists, report it as a bug with this message.'
+  if (status >= 500)
+    return "This is a fault on GitHub's side and usually passes: re-run the job, and see https://www.githubstatus.com if it persists."
+  return "Re-run the job; if it persists, GitHub's message above says what it objected to."
 }
 
 function networkAdvice(): string {
@@ -155,7 +157,7 @@ function detail(error: unknown): string {
   if (typeof error === 'string') return error
   const e = (error ?? {}) as { message?: unknown; field?: unknown; code?: unknown }
   if (typeof e.message === 'string') return e.message
-  return [e.field, e.code].filter(part => typeof part === 'string').join(' ')
+  return [e.field, e.code].filter((part) => typeof part === 'string').join(' ')
 }
 
 function firstLine(text: string): string {

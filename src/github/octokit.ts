@@ -55,7 +55,7 @@ export function createGitHubClient(token: string, apiUrl: string, options: GitHu
     token,
     {
       baseUrl: apiUrl.replace(/\/+$/, ''),
-      log: { debug: m => log.debug(m), info: m => log.debug(m), warn: m => log.warning(m), error: m => log.warning(m) },
+      log: { debug: (m) => log.debug(m), info: (m) => log.debug(m), warn: (m) => log.warning(m), error: (m) => log.warning(m) },
       retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseDelayMs ?? 1000 },
       throttle: pacing(options.paceWrites ?? true, onLimit('primary'), onLimit('secondary'))
     },

@@ -1,3 +1,4 @@
+import { payloadIssuePullNumber, payloadPullRequest, type EventPayload, type PullRequestFields } from './event.js'
 import { describeGitHubError, failedRequest, GitHubInputError, GitHubRequestError, httpStatus } from './errors.js'
 import type { GitHubClient } from './octokit.js'
 
@@ -32,7 +33,7 @@ export interface FindPullRequestArgs {
   /** The event name (for workflow_call: the caller's). */
   eventName: string
   /** The event payload (for workflow_call: the caller's). */
-  payload: any
+  payload: EventPayload
   /** The run's branch, used when the payload has no pull request. */
   branch?: string
   /** Input `pr-number`: wins over everything else. */
@@ -66,14 +67,11 @@ export async function findPullRequest(client: GitHubClient, args: FindPullReques
     const pr = await getPullRequest(client, owner, repo, args.prNumberOverride, 'pr-number')
     return { pr, reason: `pull request #${pr.number} from input pr-number` }
   }
-  const fromPayload = args.payload?.pull_request
-  if (fromPayload && typeof fromPayload.number === 'number') {
-    const pr = toInfo(fromPayload, args.repository)
-    return { pr, reason: `pull request #${pr.number} of the ${args.eventName} event` }
-  }
-  const issue = args.payload?.issue
-  if (issue?.pull_request && typeof issue.number === 'number') {
-    const pr = await getPullRequest(client, owner, repo, issue.number, 'pr-number')
+  const fromPayload = pullRequestOfPayload(args.payload, args.repository, args.eventName)
+  if (fromPayload) return fromPayload
+  const issueNumber = payloadIssuePullNumber(args.payload)
+  if (issueNumber !== undefined) {
+    const pr = await getPullRequest(client, owner, repo, issueNumber, 'pr-number')
     return { pr, reason: `pull request #${pr.number} the ${args.eventName} event is about` }
   }
   return byBranch(client, owner, repo, args)
@@ -118,7 +116,7 @@ async function getPullRequest(client: GitHubClient, owner: string, repo: string,
     if (httpStatus(error) !== 404) throw requestError(error, `read pull request #${number} of ${owner}/${repo}`)
     throw new GitHubInputError(
       `Input ${input} is ${number}, but ${owner}/${repo} has no pull request #${number} the token can see. ` +
-        'Give the number of a pull request of this repository, or leave pr-number empty to use the event\'s.',
+        "Give the number of a pull request of this repository, or leave pr-number empty to use the event's.",
       input
     )
   }
@@ -130,8 +128,16 @@ function requestError(error: unknown, action: string): GitHubRequestError {
   return new GitHubRequestError(message, httpStatus(error) ?? 0, failedRequest(error) ?? '')
 }
 
+/** The pull request the payload itself carries, without asking the API. */
+export function pullRequestOfPayload(payload: EventPayload, repository: string, eventName: string): PullRequestLookup | undefined {
+  const fromPayload = payloadPullRequest(payload)
+  if (!fromPayload) return undefined
+  const pr = toInfo(fromPayload, repository)
+  return { pr, reason: `pull request #${pr.number} of the ${eventName} event` }
+}
+
 /** Maps a REST or payload pull request object to {@link PullRequestInfo}. */
-function toInfo(pr: any, repository: string): PullRequestInfo {
+function toInfo(pr: PullRequestFields, repository: string): PullRequestInfo {
   const headRepo: string | undefined = pr.head?.repo?.full_name
   const baseRepo: string = pr.base?.repo?.full_name ?? repository
   return {

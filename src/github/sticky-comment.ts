@@ -88,7 +88,7 @@ async function converge(upsert: Upsert, created: CommentSummary): Promise<Sticky
     return { id: created.id, url: created.html_url, action: 'created' }
   }
   // Another run created its comment first: that one keeps the report, this one goes.
-  const duplicates = later.some(c => c.id === created.id) ? later : [...later, created]
+  const duplicates = later.some((c) => c.id === created.id) ? later : [...later, created]
   return { ...(await keepReport(upsert, oldest, duplicates)), action: 'updated' }
 }
 
@@ -115,19 +115,26 @@ async function ownComments(upsert: Upsert): Promise<CommentSummary[]> {
   const comments: CommentSummary[] = await send(upsert, 'list', () =>
     client.paginate(client.rest.issues.listComments, { owner: args.owner, repo: args.repo, issue_number: args.issueNumber, per_page: 100 })
   )
-  const ours = comments.filter(c => c.user?.login.toLowerCase() === upsert.author && (c.body ?? '').includes(upsert.tag))
+  const ours = comments.filter((c) => c.user?.login.toLowerCase() === upsert.author && (c.body ?? '').includes(upsert.tag))
   return ours.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id)
 }
 
 async function createComment(upsert: Upsert): Promise<CommentSummary> {
   const { client, args, body } = upsert
-  const { data } = await send(upsert, 'create', () => client.rest.issues.createComment({ owner: args.owner, repo: args.repo, issue_number: args.issueNumber, body }))
+  const { data } = await send(upsert, 'create', () =>
+    client.rest.issues.createComment({ owner: args.owner, repo: args.repo, issue_number: args.issueNumber, body })
+  )
   return data
 }
 
 async function updateComment(upsert: Upsert, id: number, body: string): Promise<CommentSummary> {
   const { client, args } = upsert
-  const { data } = await send(upsert, 'update', () => client.rest.issues.updateComment({ owner: args.owner, repo: args.repo, comment_id: id, body }), id)
+  const { data } = await send(
+    upsert,
+    'update',
+    () => client.rest.issues.updateComment({ owner: args.owner, repo: args.repo, comment_id: id, body }),
+    id
+  )
   return data
 }
 

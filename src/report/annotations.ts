@@ -40,6 +40,9 @@ export function annotationsFor(report: Report, limit = MAX_ANNOTATIONS): Annotat
 
 /** The file's path from the repository root. */
 function repoPath(projectDir: string | null, file: string): string {
-  const dir = (projectDir ?? '').replace(/\\/g, '/').replace(/^\.\/?/, '').replace(/\/+$/, '')
+  const dir = (projectDir ?? '')
+    .replace(/\\/g, '/')
+    .replace(/^\.\/?/, '')
+    .replace(/\/+$/, '')
   return dir ? `${dir}/${file}` : file
 }

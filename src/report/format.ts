@@ -84,9 +84,7 @@ export function isDeferred(r: ReportRef): boolean {
 
 /** Nodes sorted for reading: failures first, then warnings, skips, the rest; by name within. */
 export function sortNodes(nodes: readonly ReportNode[]): ReportNode[] {
-  return [...nodes].sort(
-    (a, b) => outcomeRank(a.status) - outcomeRank(b.status) || cmp(a.name, b.name) || cmp(a.unique_id, b.unique_id)
-  )
+  return [...nodes].sort((a, b) => outcomeRank(a.status) - outcomeRank(b.status) || cmp(a.name, b.name) || cmp(a.unique_id, b.unique_id))
 }
 
 const collator = new Intl.Collator('en', { numeric: true })

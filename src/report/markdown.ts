@@ -54,6 +54,8 @@ function neutralize(text: string): string {
  * An underscore inside a word is left alone (it cannot start emphasis there).
  */
 export function escapeInline(text: string, max = 300): string {
+  // Control characters are exactly what this strips.
+  // eslint-disable-next-line no-control-regex
   const flat = truncate(text.replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, ''), max)
   const escaped = neutralize(flat).replace(/[&<>"'`*_~[\]()|\\!#$]/g, (c, offset: number, all: string) =>
     c === '_' && isWordChar(all[offset - 1]) && isWordChar(all[offset + 1]) ? c : INLINE_ENTITIES[c]
@@ -71,6 +73,7 @@ function isWordChar(c: string | undefined): boolean {
  * and pipes are encoded anyway, so no renderer could read a link, code span or table there.
  */
 export function escapeBlock(text: string, max = 3000): string {
+  // eslint-disable-next-line no-control-regex
   const clean = truncate(text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''), max)
   return neutralize(clean).replace(/[&<>`[\]|]/g, (c) => INLINE_ENTITIES[c])
 }

@@ -56,7 +56,14 @@ export function relationTable(refs: readonly ReportRef[], report: Report): strin
 function relationRows(r: ReportRef, via: string): string[][] {
   const name = via ? `↳ ${code(r.name, 120)} (via ${via})` : code(r.name, 120)
   const rel = (s: string | null): string => (s ? code(s, 200) : '–')
-  const row = [name, classificationLabel(r.classification), rel(r.relation), rel(r.dev_relation), rel(r.state_relation), escapeInline(r.evidence, 300)]
+  const row = [
+    name,
+    classificationLabel(r.classification),
+    rel(r.relation),
+    rel(r.dev_relation),
+    rel(r.state_relation),
+    escapeInline(r.evidence, 300)
+  ]
   return [row, ...r.children.flatMap((c) => relationRows(c, code(r.name, 120)))]
 }
 
@@ -81,7 +88,13 @@ function fileNote(node: ReportNode): string {
 
 /** One table row: status, node, type, time, refs grouped by resolution. */
 export function nodeRow(node: ReportNode): string[] {
-  return [statusLabel(node.status), nodeName(node), escapeInline(node.resource_type, 40), formatDuration(node.execution_time), refsGrouped(node.refs)]
+  return [
+    statusLabel(node.status),
+    nodeName(node),
+    escapeInline(node.resource_type, 40),
+    formatDuration(node.execution_time),
+    refsGrouped(node.refs)
+  ]
 }
 
 /** One list item about a failure (or warning), with its message cut to `max`. */

@@ -77,7 +77,8 @@ function* blocksFor(level: Level, p: Parts, opts: RenderOptions): Generator<stri
     yield* testSection(level, p)
   }
   yield legend()
-  if (level !== 'full') yield shortenedNote(opts, level === 'compact' ? 'relation names and evidence' : 'passing nodes without deferred refs')
+  if (level !== 'full')
+    yield shortenedNote(opts, level === 'compact' ? 'relation names and evidence' : 'passing nodes without deferred refs')
 }
 
 function* builtSection(level: Level, p: Parts): Generator<string> {
@@ -125,9 +126,7 @@ function failuresHeading(p: Parts): string {
 
 /** Deferred refs of the models, seeds and snapshots that did not fail. */
 function deferredItems(p: Parts): string[] {
-  return p.built
-    .filter((n) => !p.failures.includes(n) && flattenRefs(n.refs).some(isDeferred))
-    .map((n) => deferredItem(n) as string)
+  return p.built.filter((n) => !p.failures.includes(n) && flattenRefs(n.refs).some(isDeferred)).map((n) => deferredItem(n) as string)
 }
 
 /** The summary hint: a link when it is an http(s) URL, else escaped text. */

@@ -73,9 +73,10 @@ function hasSql(r: RunResult): boolean {
 /** Unit tests read fixtures, not relations, so they get no refs. */
 function refsOf(ctx: ResolutionContext, r: RunResult, parents: string[]): RefResolution[] {
   if (!hasSql(r)) {
-    const why = r.status === 'skipped'
-      ? 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved'
-      : `the node has no compiled SQL (status ${r.status}): it failed before compiling`
+    const why =
+      r.status === 'skipped'
+        ? 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved'
+        : `the node has no compiled SQL (status ${r.status}): it failed before compiling`
     return parents.map((p) => notCompiledRef(ctx, p, why))
   }
   const sql = scanSql(r.compiled_code as string)

@@ -51,7 +51,11 @@ export function notCompiledRef(ctx: ResolutionContext, id: string, why: string):
   return unknownRef(ctx, id, lookupNode(ctx.manifest, id), 'not-compiled', why)
 }
 
-function baseRef(ctx: ResolutionContext, id: string, node: Parent | undefined): Omit<RefResolution, 'classification' | 'evidence' | 'reason'> {
+function baseRef(
+  ctx: ResolutionContext,
+  id: string,
+  node: Parent | undefined
+): Omit<RefResolution, 'classification' | 'evidence' | 'reason'> {
   return {
     uniqueId: id,
     name: displayName(node, id),
@@ -68,7 +72,13 @@ function unknownRef(ctx: ResolutionContext, id: string, node: Parent | undefined
   return { ...baseRef(ctx, id, node), classification: 'unknown', reason, evidence }
 }
 
-function knownRef(ctx: ResolutionContext, node: Parent, classification: Classification, relation: string | null, evidence: string): RefResolution {
+function knownRef(
+  ctx: ResolutionContext,
+  node: Parent,
+  classification: Classification,
+  relation: string | null,
+  evidence: string
+): RefResolution {
   return { ...baseRef(ctx, node.unique_id, node), classification, relation, evidence, reason: null }
 }
 
@@ -129,7 +139,10 @@ function decide(ctx: ResolutionContext, node: Parent, f: Found): RefResolution {
     return knownRef(ctx, node, env, f.state, evidence)
   }
   if (f.stateFound) {
-    return unknown('no-deferred-env', `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`)
+    return unknown(
+      'no-deferred-env',
+      `the compiled SQL reads the baseline relation ${f.state}, but which environment it belongs to was not given`
+    )
   }
   const missing = f.state
     ? `neither ${f.dev} (CI) nor ${f.state} (baseline) appears`
@@ -158,7 +171,10 @@ function resolveIdentical(ctx: ResolutionContext, node: Parent, rel: string, fou
   if (ctx.deferOff) {
     return knownRef(ctx, node, 'dev', rel, `the compiled SQL reads ${rel}; defer was off, so no ref could resolve elsewhere`)
   }
-  return unknown('identical-names', `the compiled SQL reads ${rel}, the relation name in both CI and the baseline: the SQL cannot tell them apart`)
+  return unknown(
+    'identical-names',
+    `the compiled SQL reads ${rel}, the relation name in both CI and the baseline: the SQL cannot tell them apart`
+  )
 }
 
 /** Keeps the first occurrence of each id. */

@@ -1,10 +1,11 @@
 /**
- * The schemas of a dbt profile's targets, as far as they can be known without running dbt:
- * the guard uses them to refuse dropping the schema of any other target (production, staging).
+ * The targets of the project's dbt profile as written in profiles.yml: literal schemas as they
+ * are, templated ones as raw Jinja for the safety probe to render through dbt.
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { ActionError } from '../errors.js'
 
 /** One output (target) of the profile. */
 export interface ProfileTarget {
@@ -72,32 +73,43 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+/** The profile could not be read: the safety check has no targets to compare with, so it refuses. */
+export class ProfileUnreadableError extends ActionError {}
+
 /**
  * Finds and reads the project's profile the way dbt looks it up: `profilesDir` when given,
- * else the project directory, else `<homeDir>/.dbt`. Returns null (with a debug line) when no
- * profiles.yml or no such profile is found: the guard then relies on its other rules.
+ * else the project directory, else `<homeDir>/.dbt`. Throws ProfileUnreadableError when there is
+ * none: without the other targets' schemas nothing proves the CI schema is not one of them.
  */
-export async function loadProfileTargets(args: {
-  projectDir: string
-  profilesDir?: string
-  homeDir: string
-  debug: (message: string) => void
-}): Promise<ProfileTargets | null> {
-  const projectYaml = await readIfExists(join(args.projectDir, 'dbt_project.yml'))
+export async function loadProfileTargets(args: { projectDir: string; profilesDir?: string; homeDir: string }): Promise<ProfileTargets> {
+  const projectFile = join(args.projectDir, 'dbt_project.yml')
+  const projectYaml = await readIfExists(projectFile)
   const profile = projectYaml === undefined ? undefined : projectProfileName(projectYaml)
   if (!profile) {
-    args.debug(`No literal 'profile:' in ${join(args.projectDir, 'dbt_project.yml')}: target schemas are not checked.`)
-    return null
+    throw new ProfileUnreadableError(
+      `The safety check needs the project's profile, but ${projectFile} has no literal 'profile:'. Write the profile name there as plain text.`
+    )
   }
   const dirs = args.profilesDir ? [args.profilesDir] : [args.projectDir, join(args.homeDir, '.dbt')]
   for (const dir of dirs) {
     const path = join(dir, 'profiles.yml')
     const text = await readIfExists(path)
     if (text === undefined) continue
-    const targets = parseProfileTargets(text, profile, path)
+    const targets = parseOrRefuse(text, profile, path)
     if (targets) return targets
-    args.debug(`${path} has no profile '${profile}'.`)
   }
-  args.debug(`No profiles.yml with profile '${profile}' in ${dirs.join(', ')}: target schemas are not checked.`)
-  return null
+  throw new ProfileUnreadableError(
+    `The safety check needs profile '${profile}' to compare the CI schema with every target's schema, but no profiles.yml in ${dirs.join(', ')} has it. ` +
+      `Set the input 'profiles-dir' to the directory of the profiles.yml dbt uses.`
+  )
+}
+
+function parseOrRefuse(text: string, profile: string, path: string): ProfileTargets | null {
+  try {
+    return parseProfileTargets(text, profile, path)
+  } catch (error) {
+    throw new ProfileUnreadableError(
+      `${path} is not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); the safety check cannot read its targets. Fix the file so dbt can read it too.`
+    )
+  }
 }

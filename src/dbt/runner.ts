@@ -1,0 +1,60 @@
+/**
+ * Runs the dbt steps of one action run. Every step gets a fresh target directory of the
+ * action's own (`--target-path`), so the artifacts found there after the step are that step's
+ * and no other's; each step after the first starts from the previous one's partial-parse file.
+ */
+import type { Logger } from '../logger.js'
+import type { ActionDirs } from '../run/dirs.js'
+import type { DbtSettings } from '../settings.js'
+import { projectArgs } from './argv.js'
+import type { DbtExit, DbtProcess } from './process.js'
+
+/** One dbt step that ran. */
+export interface DbtStep {
+  /** dbt's exit. */
+  exit: DbtExit
+  /** The step's own target directory, holding what dbt wrote. */
+  targetDir: string
+}
+
+/** Runs named dbt steps in the project. */
+export interface DbtRunner {
+  /**
+   * Runs `dbt <args>` with `--target-path` set to a fresh directory of the step's own, and the
+   * project, profiles and target flags of the settings. `logAs` replaces the argv in the log
+   * (for inline SQL too long to be worth reading there).
+   */
+  step(name: string, args: string[], opts?: { logAs?: string }): Promise<DbtStep>
+}
+
+/** What the runner needs. */
+export interface DbtRunnerDeps {
+  process: DbtProcess
+  dbt: Pick<DbtSettings, 'executable' | 'projectDir' | 'profilesDir' | 'target'>
+  env: Record<string, string>
+  dirs: Pick<ActionDirs, 'dbtTarget'>
+  log: Logger
+}
+
+/** dbt commands that write no artifacts and take no `--target-path`. */
+const NO_TARGET_PATH = new Set(['deps', 'clean', 'debug', 'init'])
+
+/** Where `--target-path` goes: right after the dbt command, before its other flags. */
+function withTargetPath(args: string[], targetDir: string): string[] {
+  return NO_TARGET_PATH.has(args[0]) ? args : [args[0], '--target-path', targetDir, ...args.slice(1)]
+}
+
+/** The runner of one action run. */
+export function dbtRunner(deps: DbtRunnerDeps): DbtRunner {
+  let previous: string | undefined
+  return {
+    async step(name, args, opts = {}) {
+      const targetDir = deps.dirs.dbtTarget(name, previous)
+      const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir)
+      deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`)
+      const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env })
+      previous = targetDir
+      return { exit, targetDir }
+    }
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The build mode: find the deferred environment's baseline, prove the schemas dbt will write
+ * to, run the slim build, publish the report, and drop the run's own schemas when asked.
+ */
+import { obtainBaseline, type BaselineOutcome } from '../baseline/index.js'
+import { Output } from '../constants.js'
+import { buildCloneArgs, buildDbtArgs, buildDepsArgs, type StateMode } from '../dbt/argv.js'
+import { readRunArtifacts, type RunArtifacts } from '../dbt/artifacts.js'
+import { describeSignal, type DbtExit } from '../dbt/process.js'
+import { DbtFailedError, messageOf } from '../errors.js'
+import { publishReport } from '../report/publish.js'
+import type { RunInfo } from '../report/types.js'
+import { gatherBaselineEvidence, prepareRun, safetyDeps, type RunFacts } from '../run/prepare.js'
+import { dropOwnedSchemas, prepareBuildSchemas, type SafetyDeps } from '../safety/step.js'
+import type { Services } from '../services.js'
+import type { Settings } from '../settings.js'
+
+/** Step: find the deferred environment's baseline (or decide on a full build). */
+async function findBaseline(settings: Settings, services: Services, facts: RunFacts): Promise<BaselineOutcome> {
+  const outcome = await obtainBaseline(settings.baseline, facts.source, {
+    stateDir: facts.dirs.stateDir,
+    project: { name: facts.project.name },
+    log: services.log,
+    readText: services.files.readText
+  })
+  setBaselineOutputs(services, outcome, facts.dirs.stateDir, settings.dbt.defer)
+  return outcome
+}
+
+function setBaselineOutputs(services: Services, outcome: BaselineOutcome, stateDir: string, defer: boolean): void {
+  const b = outcome.kind === 'found' ? outcome.baseline : undefined
+  services.outputs.set(Output.DeferredEnv, b && defer ? b.env : '')
+  services.outputs.set(Output.BaselineSource, b?.source ?? '')
+  services.outputs.set(Output.BaselineRunId, b?.runId ?? '')
+  services.outputs.set(Output.BaselineRunUrl, b?.runUrl ?? '')
+  services.outputs.set(Output.BaselineSha, b?.sha ?? '')
+  services.outputs.set(Output.BaselineGeneratedAt, b?.generatedAt ?? '')
+  services.outputs.set(Output.BuiltAll, outcome.kind === 'none')
+  services.outputs.set(Output.StatePath, b ? stateDir : '')
+  if (outcome.kind === 'none') {
+    services.log.warning(
+      `No ${outcome.env} baseline was found, so everything is built without defer (if-no-baseline: build-all). Searched:\n` +
+        outcome.searched.map((line) => `  - ${line}`).join('\n')
+    )
+  }
+}
+
+/** Step: `dbt deps` when the project declares packages that are not installed (or always/never). */
+export async function installPackages(settings: Settings, facts: RunFacts): Promise<void> {
+  const { deps } = settings.dbt
+  if (deps === 'never' || (deps === 'auto' && !facts.project.packagesMissing)) return
+  const { exit } = await facts.runner.step('deps', buildDepsArgs())
+  if (exit.exitCode !== 0) {
+    const why = exit.signal ? describeSignal(exit.signal) : `exit ${exit.exitCode}`
+    throw new DbtFailedError(
+      exit.exitCode,
+      `dbt deps failed (${why}): the project's packages could not be installed. Last lines dbt printed:\n${exit.output.slice(-2000)}`
+    )
+  }
+}
+
+/** Step: clone modified incremental models from the baseline so they build incrementally. */
+async function cloneIncrementals(settings: Settings, services: Services, facts: RunFacts, outcome: BaselineOutcome): Promise<void> {
+  if (!settings.dbt.cloneIncremental || outcome.kind !== 'found') return
+  const { exit } = await facts.runner.step('clone', buildCloneArgs(facts.dirs.stateDir))
+  if (exit.exitCode !== 0) {
+    services.log.warning(`dbt clone of modified incremental models failed (exit ${exit.exitCode}); they will be built in full.`)
+  }
+}
+
+/** Step: the main dbt command, then its artifacts (from the step's own target directory). */
+async function runDbt(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome
+): Promise<{ exit: DbtExit; artifacts: RunArtifacts; startedAt: Date }> {
+  const state: StateMode = outcome.kind === 'found' ? { kind: 'baseline', stateDir: facts.dirs.stateDir } : { kind: 'build-all' }
+  const startedAt = services.now()
+  const { exit, targetDir } = await facts.runner.step('build', buildDbtArgs(settings.dbt, state))
+  const artifacts = await readRunArtifacts(targetDir, services.files.readText)
+  for (const problem of artifacts.problems) services.log.warning(problem)
+  services.outputs.set(Output.Success, exit.exitCode === 0)
+  services.outputs.set(Output.SelectedCount, artifacts.runResults?.results.length ?? 0)
+  services.outputs.set(Output.RunResultsPath, artifacts.runResults ? artifacts.runResultsPath : '')
+  services.outputs.set(Output.ManifestPath, artifacts.manifest ? artifacts.manifestPath : '')
+  return { exit, artifacts, startedAt }
+}
+
+/** Explains dbt's exit status. */
+export function explainExit(exit: DbtExit, command: string): string {
+  if (exit.signal) {
+    return `dbt ${command} did not finish: ${describeSignal(exit.signal)} (exit ${exit.exitCode}). Its last lines:\n${exit.output.split('\n').slice(-15).join('\n')}`
+  }
+  if (exit.exitCode === 1) {
+    return `dbt ${command} finished with failures (exit 1): some nodes errored or some tests failed. The summary lists them.`
+  }
+  const last = exit.output.split('\n').slice(-15).join('\n')
+  return (
+    `dbt ${command} could not run (exit ${exit.exitCode}): an invalid argument, project, profile or connection. ` +
+    `The dbt log above says why; its last lines:\n${last}`
+  )
+}
+
+/** Warnings where dbt's semantics surprise users; the flags are passed as configured all the same. */
+export function semanticsWarnings(dbt: Settings['dbt']): string[] {
+  const warnings: string[] = []
+  if (dbt.favorState && !dbt.defer) warnings.push('favor-state is set but defer is false: dbt ignores --favor-state without --defer.')
+  if (dbt.favorState && dbt.defer && dbt.command === 'test') {
+    warnings.push(
+      "command 'test' with favor-state: dbt test counts only tests as selected, so every model ref, even to a model the PR changed, " +
+        'resolves to the deferred environment. Use command: build to test the CI build of changed models.'
+    )
+  }
+  if (dbt.defer && dbt.command === 'seed') warnings.push("command 'seed': seeds read no refs, so defer changes nothing for this command.")
+  return warnings
+}
+
+/** Facts about the invocation for the report. */
+function runInfo(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome,
+  exit: DbtExit,
+  startedAt: Date
+): RunInfo {
+  const { dbt, context } = settings
+  const b = outcome.kind === 'found' ? outcome.baseline : undefined
+  return {
+    command: dbt.command,
+    select: dbt.selector ? [] : dbt.select,
+    exclude: dbt.exclude,
+    selector: dbt.selector,
+    defer: Boolean(b) && dbt.defer,
+    favorState: Boolean(b) && dbt.defer && dbt.favorState,
+    deferredEnv: b && dbt.defer ? b.env : null,
+    baseline: b
+      ? { source: b.source, runId: b.runId, runUrl: b.runUrl, sha: b.sha, generatedAt: b.generatedAt, location: b.location }
+      : null,
+    builtAll: outcome.kind === 'none',
+    success: exit.exitCode === 0,
+    elapsed: (services.now().getTime() - startedAt.getTime()) / 1000,
+    repository: context.repository || undefined,
+    serverUrl: context.serverUrl,
+    headSha: facts.pr.headSha ?? context.sha,
+    projectDir: facts.dirs.projectPath,
+    now: services.now()
+  }
+}
+
+function jobSummaryUrl(settings: Settings): string | undefined {
+  const { serverUrl, repository, runId } = settings.context
+  return repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined
+}
+
+/** Step: the report. Best effort: a failure to publish is a warning, and the build's result alone decides the step. */
+async function report(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome,
+  run: Awaited<ReturnType<typeof runDbt>>
+): Promise<void> {
+  try {
+    await publishReport(
+      {
+        info: runInfo(settings, services, facts, outcome, run.exit, run.startedAt),
+        baseline: outcome.kind === 'found' ? outcome.baseline.manifest : null,
+        artifacts: run.artifacts,
+        exitCode: run.exit.exitCode,
+        reportDir: facts.dirs.reportDir,
+        commentMarker: `dbt-defer-action:${facts.dirs.projectKey}`,
+        pr: facts.pr,
+        comment: settings.report.comment,
+        summaryUrl: jobSummaryUrl(settings)
+      },
+      services
+    )
+  } catch (error) {
+    services.log.warning(`The report could not be published in full: ${messageOf(error)}. The build's result stands.`)
+  }
+}
+
+/** Step: with clean-slate, drop the run's own schemas after the build, whatever happened before. */
+async function dropAfter(settings: Settings, services: Services, safety: SafetyDeps): Promise<void> {
+  if (!settings.ciSchema.cleanSlate || !safety.ciSchema) return
+  services.log.info('clean-slate: dropping the CI schema after the build.')
+  await dropOwnedSchemas(safety, 'drop-after')
+}
+
+/** The build mode: baseline, safety check, slim build, report. */
+export async function build(settings: Settings, services: Services): Promise<void> {
+  semanticsWarnings(settings.dbt).forEach((w) => services.log.warning(w))
+  const facts = await prepareRun(settings, services)
+  const outcome = await findBaseline(settings, services, facts)
+  const safety = await safetyDeps(settings, services, facts, await gatherBaselineEvidence(settings, services, facts, outcome))
+  await installPackages(settings, facts)
+  if (settings.ciSchema.cleanSlate && !facts.ciSchema)
+    services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.")
+  if (settings.ciSchema.cleanSlate && facts.ciSchema) services.log.info('clean-slate: dropping the CI schema before the build.')
+  const writes = settings.dbt.command !== 'compile' || settings.dbt.cloneIncremental
+  await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes })
+  let exit: DbtExit
+  try {
+    await cloneIncrementals(settings, services, facts, outcome)
+    const run = await runDbt(settings, services, facts, outcome)
+    exit = run.exit
+    await report(settings, services, facts, outcome, run)
+  } finally {
+    await dropAfter(settings, services, safety)
+  }
+  if (exit.exitCode !== 0) throw new DbtFailedError(exit.exitCode, explainExit(exit, settings.dbt.command))
+}

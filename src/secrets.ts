@@ -1,0 +1,86 @@
+/**
+ * Secrets never leave the run. The action knows its secrets (tokens, the url-authorization
+ * header, credentials and query strings inside URL inputs); every text it publishes (log lines,
+ * step outputs, the job summary, report.json, summary.md, the PR comment, annotations, dbt's
+ * streamed output) goes through one {@link Redactor} before it leaves the process. The runner's
+ * own masking (core.setSecret) covers the job log only; this covers everything else too.
+ */
+
+/** What a secret is replaced with. */
+export const REDACTED = '***'
+
+/** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
+const MIN_SECRET_LENGTH = 4
+
+/** Replaces every known secret in a text. */
+export interface Redactor {
+  /** The text with every known secret (and its JSON- and URL-encoded forms) replaced. */
+  scrub(text: string): string
+  /** The secrets it knows, longest first. */
+  readonly secrets: readonly string[]
+}
+
+function forms(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1)
+  const variants = [secret, json, encodeURIComponent(secret)]
+  // An Authorization header value is also worth scrubbing without its scheme.
+  const scheme = /^(?:bearer|token|basic)\s+(\S.*)$/i.exec(secret)
+  if (scheme) variants.push(scheme[1])
+  return variants.filter((v) => v.length >= MIN_SECRET_LENGTH)
+}
+
+/** A redactor for these secrets (empty and very short values are ignored). */
+export function createRedactor(secrets: Iterable<string | undefined>): Redactor {
+  const all = new Set<string>()
+  for (const secret of secrets) if (secret) for (const form of forms(secret.trim())) all.add(form)
+  const sorted = [...all].sort((a, b) => b.length - a.length)
+  return {
+    secrets: sorted,
+    scrub: (text) => {
+      let out = scrubUrls(text)
+      for (const secret of sorted) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+      return out
+    }
+  }
+}
+
+/**
+ * Credentials in URLs of a text, whether or not the action knew them: userinfo always, and the
+ * values of query parameters whose names say they are secret (`token`, `sig`, `key`, ...):
+ * `https://user:pass@host/p?token=x&page=2` becomes `https://***@host/p?token=***&page=2`.
+ */
+export function scrubUrls(text: string): string {
+  return text
+    .replace(/\b(https?:\/\/)[^\s/@'"<>`]+@/gi, `$1${REDACTED}@`)
+    .replace(
+      /([?&][^=&\s'"<>`]*(?:token|key|secret|sig|signature|password|passwd|auth|credential|code)[^=&\s'"<>`]*=)[^&\s#'"<>`]+/gi,
+      `$1${REDACTED}`
+    )
+}
+
+/**
+ * The secrets inside a URL input: its password, username and every query value. Registered
+ * with the runner and the redactor before any request is made.
+ */
+export function secretsOfUrl(value: string | undefined): string[] {
+  if (!value) return []
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return []
+  }
+  const found = [decodeURIComponent(url.password), decodeURIComponent(url.username)]
+  for (const [, v] of url.searchParams) found.push(v)
+  return found.filter((s) => s.length >= MIN_SECRET_LENGTH)
+}
+
+/** A URL for messages: no userinfo, no query string, no fragment. */
+export function displayUrl(value: string): string {
+  try {
+    const url = new URL(value)
+    return `${url.protocol}//${url.host}${url.pathname}`
+  } catch {
+    return scrubUrls(value)
+  }
+}
