@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
+import { baselineRelationProblem } from '../dbt/artifact-check.js'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { BaselineConfigError, ManifestCheckError, messageOf } from './errors.js'
 
@@ -162,6 +163,8 @@ function checkShape(manifest: Record<string, unknown>, metadata: Record<string, 
       throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`)
   }
   for (const [key, node] of Object.entries(manifest.nodes as Record<string, unknown>)) checkNode(key, node, location)
+  const relation = baselineRelationProblem(manifest)
+  if (relation) throw shapeError(location, `\`${relation.field}\` ${relation.what}`)
 }
 
 function checkNode(key: string, node: unknown, location: string): void {

@@ -1,4 +1,6 @@
 import { join } from 'node:path'
+import { messageOf } from '../errors.js'
+import { ArtifactCheckError, checkRunManifest, checkRunResults } from './artifact-check.js'
 import type { Manifest, RunResults } from './artifact-types.js'
 
 /** The artifacts of one dbt step, or why they are missing. */
@@ -10,7 +12,7 @@ export interface RunArtifacts {
   /** Paths of the two files. */
   runResultsPath: string
   manifestPath: string
-  /** Why an artifact is missing: not written, or unreadable. */
+  /** Why an artifact is missing: not written, unreadable, or lacking a field the report reads. */
   problems: string[]
 }
 
@@ -18,31 +20,48 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === 'ENOENT'
 }
 
-async function readOne<T>(path: string, readText: (path: string) => Promise<string>, problems: string[]): Promise<T | undefined> {
-  const file = path.split('/').pop()
+/**
+ * Reads and checks one artifact. A file that is missing, unreadable, not JSON or lacking a field
+ * the report reads is a problem to report, never a crash of the report step.
+ */
+async function readOne<T>(
+  path: string,
+  readText: (path: string) => Promise<string>,
+  problems: string[],
+  check: (value: unknown, file: string) => T
+): Promise<T | undefined> {
+  const file = path.split('/').pop() ?? path
+  let parsed: unknown
   try {
-    const parsed = JSON.parse(await readText(path)) as T
-    if (parsed && typeof parsed === 'object') return parsed
-    problems.push(`${file} holds no JSON object`)
+    parsed = JSON.parse(await readText(path))
   } catch (error) {
-    problems.push(
-      isMissing(error)
-        ? `dbt wrote no ${file} for this run`
-        : `${file} could not be read: ${error instanceof Error ? error.message : String(error)}`
-    )
+    problems.push(isMissing(error) ? `dbt wrote no ${file} for this run` : `${file} could not be read: ${messageOf(error)}`)
+    return undefined
   }
-  return undefined
+  if (!parsed || typeof parsed !== 'object') {
+    problems.push(`${file} holds no JSON object`)
+    return undefined
+  }
+  try {
+    return check(parsed, file)
+  } catch (error) {
+    if (!(error instanceof ArtifactCheckError)) throw error
+    problems.push(error.message)
+    return undefined
+  }
 }
 
 /**
- * Reads run_results.json and manifest.json of a step. The directory is the step's own and was
- * empty before it ran, so whatever is found there is this invocation's.
+ * Reads run_results.json and manifest.json of a step, each checked for the fields the report
+ * reads: one that fails the check is left out and said in `problems`, as a missing one is. The
+ * directory is the step's own and was empty before it ran, so whatever is found there is this
+ * invocation's.
  */
 export async function readRunArtifacts(targetDir: string, readText: (path: string) => Promise<string>): Promise<RunArtifacts> {
   const problems: string[] = []
   const runResultsPath = join(targetDir, 'run_results.json')
   const manifestPath = join(targetDir, 'manifest.json')
-  const runResults = await readOne<RunResults>(runResultsPath, readText, problems)
-  const manifest = await readOne<Manifest>(manifestPath, readText, problems)
+  const runResults = await readOne(runResultsPath, readText, problems, checkRunResults)
+  const manifest = await readOne(manifestPath, readText, problems, checkRunManifest)
   return { runResults, manifest, runResultsPath, manifestPath, problems }
 }

@@ -120,18 +120,25 @@ function encodeSegment(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
+/**
+ * Counts by status and by classification. Maps, not plain objects: a status is dbt's text, and
+ * one such as `__proto__` or `hasOwnProperty` must count as itself, not as Object.prototype's.
+ */
 function countsOf(nodes: ReportNode[]): ReportCounts {
-  const byStatus: Record<string, number> = {}
-  const byClass: Record<string, number> = {}
+  const byStatus = new Map<string, number>()
+  const byClass = new Map<string, number>()
+  const add = (counts: Map<string, number>, key: string): void => {
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
   const visit = (refs: ReportRef[]): void => {
     for (const r of refs) {
-      byClass[r.classification] = (byClass[r.classification] ?? 0) + 1
+      add(byClass, r.classification)
       visit(r.children)
     }
   }
   for (const n of nodes) {
-    byStatus[n.status] = (byStatus[n.status] ?? 0) + 1
+    add(byStatus, n.status)
     visit(n.refs)
   }
-  return { total: nodes.length, by_status: byStatus, by_classification: byClass }
+  return { total: nodes.length, by_status: Object.fromEntries(byStatus), by_classification: Object.fromEntries(byClass) }
 }

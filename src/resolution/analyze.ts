@@ -3,7 +3,7 @@
  * resolved, read from the compiled SQL (dbt does not record the defer decision anywhere else).
  */
 import type { ManifestNode, RunResult } from '../dbt/artifact-types.js'
-import { displayName, notCompiledRef, resolveParent, unique, type ResolutionContext } from './classify.js'
+import { displayName, notCompiledRef, own, resolveParent, unique, type ResolutionContext } from './classify.js'
 import { scanSql } from './relation-match.js'
 import type { AnalysisInput, NodeResolution, RefResolution } from './types.js'
 
@@ -44,7 +44,7 @@ function builtIds(input: AnalysisInput): Set<string> {
 }
 
 function nodeOf(manifest: AnalysisInput['manifest'], id: string): ManifestNode | undefined {
-  return manifest.nodes?.[id] ?? manifest.unit_tests?.[id]
+  return own(manifest.nodes, id) ?? own(manifest.unit_tests, id)
 }
 
 function analyzeResult(ctx: ResolutionContext, r: RunResult): NodeResolution {

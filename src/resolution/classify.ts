@@ -27,7 +27,15 @@ type Parent = ManifestNode | ManifestSource
 /** Looks a unique_id up among the nodes and sources of a manifest. */
 export function lookupNode(manifest: Manifest | null, id: string): Parent | undefined {
   if (!manifest) return undefined
-  return manifest.nodes?.[id] ?? manifest.sources?.[id]
+  return own(manifest.nodes, id) ?? own(manifest.sources, id)
+}
+
+/**
+ * The entry of a manifest section, never an inherited property: an id such as `constructor`
+ * or `__proto__` names a node only when the manifest has one of that name.
+ */
+export function own<T>(section: Record<string, T> | undefined, id: string): T | undefined {
+  return section !== undefined && section !== null && Object.hasOwn(section, id) ? section[id] : undefined
 }
 
 /** A node's display name: `name`, or `name.v2` for a versioned model. */
