@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildCloneArgs, buildDbtArgs, buildDepsArgs, CLONE_INCREMENTAL_SELECTION } from '../src/dbt/argv.js'
+import { buildCloneArgs, buildDbtArgs, buildDepsArgs, CLONE_INCREMENTAL_FILTER } from '../src/dbt/argv.js'
 import { dbtRunner } from '../src/dbt/runner.js'
 import type { StateMode } from '../src/dbt/argv.js'
 import type { DbtSettings } from '../src/settings.js'
@@ -100,8 +100,28 @@ describe('buildDbtArgs', () => {
 
 describe('other dbt commands', () => {
   it('clones modified incremental models from the state', () => {
-    expect(buildCloneArgs('/tmp/state')).toEqual(['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', '/tmp/state'])
-    expect(CLONE_INCREMENTAL_SELECTION).toBe('state:modified+,config.materialized:incremental,state:old')
+    expect(buildCloneArgs(settings(), '/tmp/state')).toEqual([
+      'clone',
+      '--select',
+      `state:modified,${CLONE_INCREMENTAL_FILTER}`,
+      '--state',
+      '/tmp/state'
+    ])
+    expect(CLONE_INCREMENTAL_FILTER).toBe('config.materialized:incremental,state:old')
+  })
+
+  it('clones only what the build selects: each selection value intersected, exclusions kept, no YAML selector', () => {
+    expect(buildCloneArgs(settings({ select: ['state:modified', 'tag:pr'], exclude: ['tag:slow'] }), '/s')).toEqual([
+      'clone',
+      '--select',
+      `state:modified,${CLONE_INCREMENTAL_FILTER}`,
+      `tag:pr,${CLONE_INCREMENTAL_FILTER}`,
+      '--exclude',
+      'tag:slow',
+      '--state',
+      '/s'
+    ])
+    expect(buildCloneArgs(settings({ selector: 'pr_nodes', select: [] }), '/s')).toBeUndefined()
   })
 
   it('installs packages in the project', () => {

@@ -118,7 +118,7 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
     // compile materialises nothing, so whatever the CI schema holds afterwards came from the clone.
     const run = await act(pr, 36, 'synchronize', { 'clone-incremental': 'true', command: 'compile' })
     expect(run.code).toBe(0)
-    expect(run.log).toContain('clone --select state:modified+,config.materialized:incremental,state:old --state')
+    expect(run.log).toContain('clone --select state:modified,config.materialized:incremental,state:old --state')
     expect(await warehouse.catalog(pr).relations('dbt_ci_pr_36')).toEqual(['daily_revenue', MARKER_TABLE])
 
     const without = production.clone()
@@ -129,6 +129,21 @@ describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request 
     expect(plain.code).toBe(0)
     expect(plain.log).not.toContain(' clone --select')
     expect(await warehouse.catalog(without).schemas()).not.toContain('dbt_ci_pr_37')
+  }, 240_000)
+
+  it('with clone-incremental clones nothing the build does not select: an edit upstream of an incremental model clones no incremental', async () => {
+    const pr = production.clone()
+    // orders is upstream of the incremental daily_revenue; the build selects orders alone.
+    pr.edit(
+      'models/marts/orders.sql',
+      (sql) => `${sql}
+-- a comment that changes the body`
+    )
+    const run = await act(pr, 38, 'synchronize', { 'clone-incremental': 'true' })
+    expect(run.code).toBe(0)
+    expect(await warehouse.catalog(pr).relations('dbt_ci_pr_38')).not.toContain('daily_revenue')
+    const results = JSON.parse(readFileSync(run.outputs['run-results-path'], 'utf8')) as RunResults
+    expect(results.results.map((r) => r.unique_id)).not.toContain('model.jaffle_shop.daily_revenue')
   }, 240_000)
 
   it('refuses to drop the production schema when ci-schema is misconfigured, and production keeps its tables', async () => {

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getInputs, splitArgs, splitSelection } from '../src/inputs.js'
+import { InputError } from '../src/errors.js'
+import { getInputs, readEventPayload, splitArgs, splitSelection } from '../src/inputs.js'
 
 let workspace: string
 let saved: NodeJS.ProcessEnv
@@ -119,5 +120,38 @@ describe('getInputs', () => {
       process.stdout.write = write
     }
     expect(chunks.join('')).toContain('::add-mask::ghs_secret123')
+  })
+})
+
+describe('the event payload', () => {
+  it('is read from GITHUB_EVENT_PATH; invalid JSON is an InputError naming it, never a raw SyntaxError', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbt-defer-event-'))
+    const good = join(dir, 'good.json')
+    writeFileSync(good, JSON.stringify({ pull_request: { number: 3 } }))
+    expect(readEventPayload(good)).toEqual({ pull_request: { number: 3 } })
+    expect(readEventPayload(undefined)).toEqual({})
+    expect(readEventPayload(join(dir, 'absent.json'))).toEqual({})
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, '{"pull_request": ')
+    expect(() => readEventPayload(bad)).toThrow(InputError)
+    expect(() => readEventPayload(bad)).toThrow(
+      /Invalid value for input 'GITHUB_EVENT_PATH': '.*bad\.json'\. Expected a JSON event payload/
+    )
+    writeFileSync(bad, '[1, 2]')
+    expect(readEventPayload(bad)).toEqual({})
+  })
+
+  it("masks the secrets inside URL inputs before anything is requested: the password and the query's values", () => {
+    given({ 'project-dir': 'analytics', 'production-url': 'https://user:pa55word@host.test/m.json?sig=abc123def&x=1' })
+    const chunks: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    process.stdout.write = ((chunk: string) => (chunks.push(String(chunk)), true)) as typeof process.stdout.write
+    try {
+      expect(getInputs().secrets).toEqual(expect.arrayContaining(['pa55word', 'abc123def']))
+    } finally {
+      process.stdout.write = write
+    }
+    expect(chunks.join('')).toContain('::add-mask::pa55word')
+    expect(chunks.join('')).toContain('::add-mask::abc123def')
   })
 })

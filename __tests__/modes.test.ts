@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { Output } from '../src/constants.js'
+import { createGitHubClient } from '../src/github/octokit.js'
 import { UnsafeSchemaError } from '../src/safety/check.js'
 import { runMode } from '../src/main.js'
 import { createRedactor } from '../src/secrets.js'
@@ -11,6 +12,7 @@ import type { Services } from '../src/services.js'
 import type { Settings } from '../src/settings.js'
 import { recordingLogger } from './fakes/baseline-fixtures.js'
 import { fakeDbtProcess, inlineRunResults, recordedDir, type FakeDbtCall, type FakeDbtProcess } from './fakes/dbt-process.js'
+import { FakeGitHub } from './fakes/github-server.js'
 import { MemoryCacheStore } from './fakes/memory-cache-store.js'
 import { exampleDir } from './helpers/paths.js'
 
@@ -178,9 +180,9 @@ describe('build mode, in process', () => {
     })
     await runMode(h.settings, h.services)
     expect(steps(h).slice(-2)).toEqual(['probe', 'drop-after'])
-    expect(
-      h.log.lines.some((l) => l.startsWith('warning: The report could not be published in full: GITHUB_STEP_SUMMARY is not writable'))
-    ).toBe(true)
+    expect(h.log.lines.some((l) => l.startsWith('warning: Could not write the job summary: GITHUB_STEP_SUMMARY is not writable'))).toBe(
+      true
+    )
     expect(h.outputs.get('success')).toBe(true)
   })
 
@@ -235,5 +237,104 @@ describe('publish mode, in process', () => {
     expect(h.dbt.calls).toEqual([])
     expect(String(h.outputs.get('cache-key'))).toMatch(/^dbt-defer-baseline-jaffle_shop-[0-9a-f]{8}-production-c{40}$/)
     expect(existsSync(join(h.settings.context.tempDir, 'dbt-defer-action'))).toBe(true)
+  })
+})
+
+describe('faults the modes survive, in process', () => {
+  it('a comment API answering 422 after dbt passed is a warning: the summary and annotations are written, the step passes', async () => {
+    const github = new FakeGitHub()
+    await github.start()
+    try {
+      github.addRepo({ owner: 'octo', repo: 'shop', defaultBranch: 'main' })
+      github.addToken('ghs_t', { login: 'github-actions[bot]', kind: 'installation' })
+      github.addPullRequest({ number: 7, headRef: 'feature/x', headSha: 'a'.repeat(40) })
+      github.failNextMatching('POST', /\/issues\/7\/comments$/, 1, 422, 'Validation Failed')
+      const h = harness({
+        settings: (s) => ((s.report.comment = true), (s.report.token = 'ghs_t'), (s.context.apiUrl = github.apiUrl)),
+        services: {
+          event: { pull_request: { number: 7, head: { sha: 'a'.repeat(40), ref: 'feature/x', repo: { full_name: 'octo/shop' } } } }
+        }
+      })
+      h.services.github = () => createGitHubClient('ghs_t', github.apiUrl, { retryBaseDelayMs: 1 })
+      await runMode(h.settings, h.services)
+      expect(h.outputs.get('success')).toBe(true)
+      expect(h.summaries).toHaveLength(1)
+      expect(h.log.lines.some((l) => l.startsWith('warning:') && l.includes('422') && l.includes('Validation Failed'))).toBe(true)
+      expect(github.comments(7)).toEqual([])
+    } finally {
+      await github.stop()
+    }
+  })
+
+  it('never takes a stale run_results.json for this run: a dbt crash that wrote nothing is said to have written nothing', async () => {
+    const h = harness({ schemaExists: true })
+    mkdirSync(join(h.settings.dbt.projectDir, 'target'), { recursive: true })
+    const stale = {
+      ...JSON.parse(readFileSync(join(recordedDir, 'ci', 'run_results.json'), 'utf8')),
+      metadata: { dbt_schema_version: 'x', generated_at: '2099-01-01T00:00:00Z' }
+    }
+    writeFileSync(join(h.settings.dbt.projectDir, 'target', 'run_results.json'), JSON.stringify(stale))
+    h.dbt.enqueue(probeReply(true), {
+      exitCode: 2,
+      output: 'Runtime Error: something broke',
+      files: { 'run_results.json': null, 'manifest.json': null }
+    })
+    await expect(runMode(h.settings, h.services)).rejects.toThrow(/dbt build could not run \(exit 2\)/)
+    expect(h.outputs.get('selected-count')).toBe(0)
+    expect(h.log.lines).toContain('warning: dbt wrote no run_results.json for this run')
+    expect(h.summaries[0]).toContain('dbt exited with 2 before reporting on its nodes')
+  })
+
+  it("with clone-incremental, a build that fails before running reports no nodes, never the clone's", async () => {
+    const h = harness({ schemaExists: true, settings: (s) => (s.dbt.cloneIncremental = true) })
+    h.dbt.enqueue(
+      probeReply(true),
+      {},
+      { exitCode: 2, output: 'Error: bad selector', files: { 'run_results.json': null, 'manifest.json': null } }
+    )
+    await expect(runMode(h.settings, h.services)).rejects.toThrow(/exit 2/)
+    expect(steps(h)).toEqual(['probe', 'clone', 'build'])
+    expect(h.outputs.get('selected-count')).toBe(0)
+    expect(h.outputs.get('run-results-path')).toBe('')
+  })
+
+  it('defer: false sets no deferred-env output', async () => {
+    const h = harness({ schemaExists: true, settings: (s) => (s.dbt.defer = false) })
+    await runMode(h.settings, h.services)
+    expect(h.outputs.get('deferred-env')).toBe('')
+    expect(h.dbt.calls.at(-1)?.args).toContain('--no-defer')
+  })
+
+  it("reads dbt's artifacts from its own target directory whatever target-path dbt_project.yml names", async () => {
+    const h = harness({ schemaExists: true })
+    const file = join(h.settings.dbt.projectDir, 'dbt_project.yml')
+    writeFileSync(file, `${readFileSync(file, 'utf8')}\ntarget-path: out\n`)
+    await runMode(h.settings, h.services)
+    expect(h.outputs.get('selected-count')).toBe(3)
+    expect(String(h.outputs.get('run-results-path'))).toContain('/dbt-defer-action/')
+  })
+
+  it("refuses a state-path inside the project's own target directory, naming the input", async () => {
+    const h = harness()
+    const own = join(h.settings.dbt.projectDir, 'target', 'manifest.json')
+    mkdirSync(dirname(own), { recursive: true })
+    cpSync(join(recordedDir, 'ci', 'manifest.json'), own)
+    h.settings.baseline.path.production = own
+    await expect(runMode(h.settings, h.services)).rejects.toThrow(
+      /The input `state-path` points at .*inside the project's own target directory/
+    )
+    expect(h.dbt.calls).toEqual([])
+  })
+
+  it("takes the CI schema's {pr} from the pull_request payload without a token or repository", async () => {
+    const h = harness({
+      settings: (s) => ((s.ciSchema.template = 'dbt_ci_pr_{pr}'), (s.context.repository = '')),
+      services: {
+        event: { pull_request: { number: 31, head: { sha: 'a'.repeat(40), ref: 'feature/x', repo: { full_name: 'octo/shop' } } } }
+      }
+    })
+    h.dbt.enqueue(probeReply(false, 'dbt_ci_pr_31'))
+    await runMode(h.settings, h.services)
+    expect(h.outputs.get('ci-schema')).toBe('dbt_ci_pr_31')
   })
 })

@@ -135,3 +135,33 @@ describe('fileUrl', () => {
     expect(fileUrl(run, '../../etc/passwd')).toBeNull()
   })
 })
+
+describe('refs to relations dbt clone made', () => {
+  it('are reported as clones of the deferred environment, not as CI builds, and counted so', () => {
+    const run = jaffleRun('pass')
+    const analysis = analyzeRun({ manifest: run.manifest, baseline: run.baseline, runResults: run.runResults, deferredEnv: 'production' })
+    const plain = buildReport({ analysis, runResults: run.runResults, manifest: run.manifest, run: runInfo() })
+    const dev = plain.nodes.flatMap((n) => n.refs).filter((r) => r.classification === 'dev')
+    const target = (dev[0] ?? plain.nodes.flatMap((n) => n.refs)[0]).unique_id
+    // Make one ref read the CI schema, as it does after a clone, then report the node as cloned.
+    const asDev = analysis.map((n) => ({
+      ...n,
+      refs: n.refs.map((r) => (r.uniqueId === target ? { ...r, classification: 'dev' as const } : r))
+    }))
+    const report = buildReport({
+      analysis: asDev,
+      runResults: run.runResults,
+      manifest: run.manifest,
+      run: runInfo(),
+      cloned: new Set([target])
+    })
+    const refs = report.nodes.flatMap((n) => n.refs).filter((r) => r.unique_id === target)
+    expect(refs.length).toBeGreaterThan(0)
+    for (const r of refs) {
+      expect(r.classification).toBe('clone')
+      expect(r.evidence).toContain("a clone of production's, made by dbt clone before this build")
+    }
+    expect(report.counts.by_classification.clone).toBe(refs.length)
+    expect(errorsOf(JSON.parse(JSON.stringify(report)))).toEqual([])
+  })
+})

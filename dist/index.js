@@ -39619,7 +39619,7 @@ class NoBaselineError extends BaselineError {
  * dbt_project.yml `dbt-cloud: defer-env-id` > dbt_cloud.yml `context: defer-env-id`.
  * Pure: the caller (inputs.ts) reads the variable and the files and hands in their text.
  */
-const describe = {
+const describe$1 = {
     input: 'the input `defer-env-id`',
     DBT_CLOUD_DEFER_ENV_ID: 'the environment variable DBT_CLOUD_DEFER_ENV_ID',
     'dbt_project.yml': 'dbt_project.yml (`dbt-cloud: defer-env-id`)',
@@ -39643,7 +39643,7 @@ function resolveDeferEnvId(a) {
 function validated(value, origin) {
     if (/^\d+$/.test(value))
         return value;
-    throw new BaselineConfigError(`Invalid dbt Cloud environment id '${value}' in ${describe[origin]}. Expected the numeric id of a deployment environment ` +
+    throw new BaselineConfigError(`Invalid dbt Cloud environment id '${value}' in ${describe$1[origin]}. Expected the numeric id of a deployment environment ` +
         "(the number after /environments/ in the environment's dbt Cloud URL).", origin === 'input' ? 'defer-env-id' : origin);
 }
 /** The scalar at `path` of a YAML text, as a string; numbers are accepted (YAML reads 123 as one). */
@@ -40221,6 +40221,166 @@ function readEventPayload(eventPath) {
 }
 
 /**
+ * Checks the fields of dbt's artifacts that the resolution analysis and the report read. The
+ * files come from outside the action (this run's dbt wrote them, a deploy wrote the baseline),
+ * so a field of the wrong type is caught here, once, with its name, instead of as a TypeError
+ * deep inside the report. Keys the action does not read are never looked at, and kept.
+ */
+/** An artifact lacks a field the action reads, or holds it with the wrong type. */
+class ArtifactCheckError extends ActionError {
+    file;
+    field;
+    constructor(
+    /** The file, e.g. `run_results.json`. */
+    file, 
+    /** The field at fault, as a path, e.g. `results[3].status`. */
+    field, what) {
+        super(`${file} is not usable: \`${field}\` ${what}. It may be truncated, edited or written by an unsupported dbt version.`);
+        this.file = file;
+        this.field = field;
+    }
+}
+const OPTIONAL_STRING = ['string', 'null', 'missing'];
+const OPTIONAL_OBJECT = ['object', 'null', 'missing'];
+/** What the analysis reads of each entry of `nodes`, `sources` and `unit_tests`. */
+const NODE_FIELDS = [
+    ['unique_id', ['string']],
+    ['resource_type', ['string']],
+    ['name', ['string']],
+    ['relation_name', OPTIONAL_STRING],
+    ['original_file_path', OPTIONAL_STRING],
+    ['alias', OPTIONAL_STRING],
+    ['version', ['string', 'number', 'null', 'missing']],
+    ['config', OPTIONAL_OBJECT],
+    ['depends_on', OPTIONAL_OBJECT]
+];
+/** What the analysis and the report read of each result. */
+const RESULT_FIELDS = [
+    ['unique_id', ['string']],
+    ['status', ['string']],
+    ['message', OPTIONAL_STRING],
+    ['relation_name', OPTIONAL_STRING]
+];
+/** The JSON type of a value. */
+function kindOf$1(value) {
+    if (value === undefined)
+        return 'missing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'array';
+    const type = typeof value;
+    return type === 'string' || type === 'number' || type === 'boolean' ? type : 'object';
+}
+function describe(kind) {
+    if (kind === 'missing' || kind === 'null')
+        return kind;
+    return kind === 'array' || kind === 'object' ? `an ${kind}` : `a ${kind}`;
+}
+function accepted(kinds) {
+    const named = kinds.filter((k) => k !== 'missing').map(describe);
+    const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} or ${named[named.length - 1]}` : named[0];
+    return kinds.includes('missing') ? `when present it must be ${list}` : `it must be ${list}`;
+}
+/** A problem when `value` is none of `kinds`. */
+function expectKind(value, field, kinds) {
+    const kind = kindOf$1(value);
+    return kinds.includes(kind) ? undefined : { field, what: `is ${describe(kind)}; ${accepted(kinds)}` };
+}
+/** The value of an own key (never one inherited from Object.prototype, such as `constructor`). */
+function ownValue(record, key) {
+    return kindOf$1(record) === 'object' && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+function firstProblem(items, check) {
+    for (const item of items) {
+        const problem = check(item);
+        if (problem)
+            return problem;
+    }
+    return undefined;
+}
+/** The first problem of one node (or source, or unit test) `path` of a manifest. */
+function nodeProblem(node, path) {
+    const shape = expectKind(node, path, ['object']);
+    if (shape)
+        return shape;
+    const field = firstProblem(NODE_FIELDS, ([key, kinds]) => expectKind(ownValue(node, key), `${path}.${key}`, kinds));
+    if (field)
+        return field;
+    const parents = ownValue(ownValue(node, 'depends_on'), 'nodes');
+    const list = expectKind(parents, `${path}.depends_on.nodes`, ['array', 'missing']);
+    if (list || parents === undefined)
+        return list;
+    return firstProblem(parents.entries(), ([n, id]) => expectKind(id, `${path}.depends_on.nodes[${n}]`, ['string']));
+}
+/** The first problem of the entries of one section (`nodes`, `sources`, `unit_tests`). */
+function sectionProblem(manifest, section, entry) {
+    const entries = ownValue(manifest, section);
+    if (kindOf$1(entries) !== 'object')
+        return undefined;
+    return firstProblem(Object.entries(entries), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`));
+}
+/**
+ * The first field of a manifest that the analysis would misread, or undefined. `nodes` must be
+ * an object; `sources` and `unit_tests` may be absent; every entry is checked field by field.
+ */
+function manifestProblem(manifest) {
+    const root = expectKind(manifest, '(the whole file)', ['object']);
+    if (root)
+        return root;
+    const sections = [
+        ['metadata', OPTIONAL_OBJECT],
+        ['nodes', ['object']],
+        ['sources', OPTIONAL_OBJECT],
+        ['unit_tests', OPTIONAL_OBJECT]
+    ];
+    return (firstProblem(sections, ([key, kinds]) => expectKind(ownValue(manifest, key), key, kinds)) ??
+        expectKind(ownValue(ownValue(manifest, 'metadata'), 'dbt_version'), 'metadata.dbt_version', OPTIONAL_STRING) ??
+        firstProblem(['nodes', 'sources', 'unit_tests'], (section) => sectionProblem(manifest, section, nodeProblem)));
+}
+/**
+ * The first problem of the relation names of a baseline manifest: all the analysis reads of it
+ * (besides the entries being objects, which the baseline check asks already).
+ */
+function baselineRelationProblem(manifest) {
+    const relation = (node, path) => expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING);
+    return firstProblem(['nodes', 'sources'], (section) => sectionProblem(manifest, section, relation));
+}
+/** The first field of run_results.json that the analysis or the report would misread, or undefined. */
+function runResultsProblem(runResults) {
+    const root = expectKind(runResults, '(the whole file)', ['object']);
+    if (root)
+        return root;
+    const metadata = ownValue(runResults, 'metadata');
+    const results = ownValue(runResults, 'results');
+    const head = expectKind(metadata, 'metadata', OPTIONAL_OBJECT) ??
+        expectKind(ownValue(metadata, 'dbt_version'), 'metadata.dbt_version', OPTIONAL_STRING) ??
+        expectKind(ownValue(runResults, 'args'), 'args', OPTIONAL_OBJECT) ??
+        expectKind(results, 'results', ['array']);
+    if (head)
+        return head;
+    return firstProblem(results.entries(), ([n, result]) => {
+        const path = `results[${n}]`;
+        return (expectKind(result, path, ['object']) ??
+            firstProblem(RESULT_FIELDS, ([key, kinds]) => expectKind(ownValue(result, key), `${path}.${key}`, kinds)));
+    });
+}
+/** This run's manifest.json, checked: throws {@link ArtifactCheckError} naming the first bad field. */
+function checkRunManifest(value, file = 'manifest.json') {
+    const problem = manifestProblem(value);
+    if (problem)
+        throw new ArtifactCheckError(file, problem.field, problem.what);
+    return value;
+}
+/** This run's run_results.json, checked: throws {@link ArtifactCheckError} naming the first bad field. */
+function checkRunResults(value, file = 'run_results.json') {
+    const problem = runResultsProblem(value);
+    if (problem)
+        throw new ArtifactCheckError(file, problem.field, problem.what);
+    return value;
+}
+
+/**
  * Checks that a baseline file is a dbt manifest dbt can defer to, and that it belongs to this
  * project. dbt itself refuses a newer schema and upgrades older ones; the action says so before
  * dbt does, with a message that names the file's origin.
@@ -40339,6 +40499,9 @@ function checkShape(manifest, metadata, location) {
     }
     for (const [key, node] of Object.entries(manifest.nodes))
         checkNode(key, node, location);
+    const relation = baselineRelationProblem(manifest);
+    if (relation)
+        throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
 }
 function checkNode(key, node, location) {
     if (!isRecord$1(node))
@@ -41458,17 +41621,36 @@ function isRecord(value) {
 }
 /** The pull request the payload carries (pull_request events, and a workflow_call from one). */
 function payloadPullRequest(payload) {
-    const pr = payload.pull_request;
-    if (!isRecord(pr) || typeof pr.number !== 'number' || !Number.isInteger(pr.number) || pr.number < 1)
+    const pr = fieldOf(payload, 'pull_request');
+    const number = fieldOf(pr, 'number');
+    if (!isPullNumber(number))
         return undefined;
-    return pr;
+    return { number, html_url: stringOf(fieldOf(pr, 'html_url')), head: branchOf(fieldOf(pr, 'head')), base: branchOf(fieldOf(pr, 'base')) };
 }
 /** The number of the pull request an `issue_comment` event is about, when it is about one. */
 function payloadIssuePullNumber(payload) {
-    const issue = payload.issue;
-    if (!isRecord(issue) || !issue.pull_request || typeof issue.number !== 'number' || !Number.isInteger(issue.number))
+    const issue = fieldOf(payload, 'issue');
+    const number = fieldOf(issue, 'number');
+    return fieldOf(issue, 'pull_request') && isPullNumber(number) ? number : undefined;
+}
+function isPullNumber(value) {
+    return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+/** An own field of a record; undefined for anything that is not a record. */
+function fieldOf(record, key) {
+    return isRecord(record) && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+function stringOf(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+/** The head or base of a pull request, keeping only fields of the right type. */
+function branchOf(value) {
+    if (!isRecord(value))
         return undefined;
-    return issue.number;
+    const repo = fieldOf(value, 'repo');
+    // A deleted fork leaves `repo` null; keep that apart from a missing one.
+    const repository = repo === null ? null : isRecord(repo) ? { full_name: stringOf(fieldOf(repo, 'full_name')) } : undefined;
+    return { sha: stringOf(fieldOf(value, 'sha')), ref: stringOf(fieldOf(value, 'ref')), repo: repository };
 }
 
 const OWNER_OR_REPO = /^[A-Za-z0-9_.-]+$/;
@@ -43599,6 +43781,7 @@ async function obtainBaseline(settings, source, args) {
 }
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found, finalPath, args) {
+    refuseOwnOutput(found, args.project.targetDir);
     const check = checkManifest(await readManifestText(found, args), { projectName: args.project.name }, found.location);
     check.notes.forEach((note) => args.log.info(note));
     if (resolve(found.manifestPath) !== resolve(finalPath)) {
@@ -43613,6 +43796,17 @@ async function place(found, finalPath, args) {
     };
     args.log.info(`Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`);
     return baseline;
+}
+/** A `path` baseline inside the project's target directory is this job's own manifest, not a deploy's. */
+function refuseOwnOutput(found, targetDir) {
+    if (found.source !== 'path' || !targetDir)
+        return;
+    const rel = relative(resolve(targetDir), resolve(found.location));
+    if (rel.startsWith('..') || isAbsolute(rel))
+        return;
+    const input = found.env === 'staging' ? 'staging-state-path' : 'state-path';
+    throw new BaselineConfigError(`The input \`${input}\` points at ${found.location}, inside the project's own target directory (${targetDir}): that manifest was written by dbt in this job, ` +
+        `so comparing with it selects nothing and defers to nothing. Give the ${found.env} deploy's manifest instead, downloaded to a directory of its own (e.g. prod-state/manifest.json).`, input);
 }
 async function readManifestText(found, args) {
     try {
@@ -97629,11 +97823,20 @@ function buildDbtArgs(dbt, state) {
     const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : [];
     return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...dbt.extraArgs];
 }
-/** Selection of `dbt clone` that lets modified incremental models build incrementally in CI. */
-const CLONE_INCREMENTAL_SELECTION = 'state:modified+,config.materialized:incremental,state:old';
-/** The argv of `dbt clone` run before the build when `clone-incremental` is on. */
-function buildCloneArgs(stateDir) {
-    return ['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', stateDir];
+/** What a clone keeps of the build's selection: the incremental models that exist in the baseline. */
+const CLONE_INCREMENTAL_FILTER = 'config.materialized:incremental,state:old';
+/**
+ * The argv of `dbt clone` run before the build when `clone-incremental` is on: exactly the
+ * incremental models the build itself selects (each selection value intersected with the
+ * filter, the build's exclusions kept), so the clone never reaches past the build. Undefined
+ * when the build names a YAML selector, which cannot be intersected on the command line.
+ */
+function buildCloneArgs(dbt, stateDir) {
+    if (dbt.selector)
+        return undefined;
+    const select = dbt.select.map((value) => `${value},${CLONE_INCREMENTAL_FILTER}`);
+    const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : [];
+    return ['clone', '--select', ...select, ...exclude, '--state', stateDir];
 }
 /** The argv of `dbt deps`. */
 function buildDepsArgs() {
@@ -97643,31 +97846,46 @@ function buildDepsArgs() {
 function isMissing(error) {
     return error?.code === 'ENOENT';
 }
-async function readOne(path, readText, problems) {
-    const file = path.split('/').pop();
+/**
+ * Reads and checks one artifact. A file that is missing, unreadable, not JSON or lacking a field
+ * the report reads is a problem to report, never a crash of the report step.
+ */
+async function readOne(path, readText, problems, check) {
+    const file = path.split('/').pop() ?? path;
+    let parsed;
     try {
-        const parsed = JSON.parse(await readText(path));
-        if (parsed && typeof parsed === 'object')
-            return parsed;
-        problems.push(`${file} holds no JSON object`);
+        parsed = JSON.parse(await readText(path));
     }
     catch (error) {
-        problems.push(isMissing(error)
-            ? `dbt wrote no ${file} for this run`
-            : `${file} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+        problems.push(isMissing(error) ? `dbt wrote no ${file} for this run` : `${file} could not be read: ${messageOf(error)}`);
+        return undefined;
     }
-    return undefined;
+    if (!parsed || typeof parsed !== 'object') {
+        problems.push(`${file} holds no JSON object`);
+        return undefined;
+    }
+    try {
+        return check(parsed, file);
+    }
+    catch (error) {
+        if (!(error instanceof ArtifactCheckError))
+            throw error;
+        problems.push(error.message);
+        return undefined;
+    }
 }
 /**
- * Reads run_results.json and manifest.json of a step. The directory is the step's own and was
- * empty before it ran, so whatever is found there is this invocation's.
+ * Reads run_results.json and manifest.json of a step, each checked for the fields the report
+ * reads: one that fails the check is left out and said in `problems`, as a missing one is. The
+ * directory is the step's own and was empty before it ran, so whatever is found there is this
+ * invocation's.
  */
 async function readRunArtifacts(targetDir, readText) {
     const problems = [];
     const runResultsPath = join(targetDir, 'run_results.json');
     const manifestPath = join(targetDir, 'manifest.json');
-    const runResults = await readOne(runResultsPath, readText, problems);
-    const manifest = await readOne(manifestPath, readText, problems);
+    const runResults = await readOne(runResultsPath, readText, problems, checkRunResults);
+    const manifest = await readOne(manifestPath, readText, problems, checkRunManifest);
     return { runResults, manifest, runResultsPath, manifestPath, problems };
 }
 
@@ -98224,7 +98442,14 @@ function containsCte(sql, identifier) {
 function lookupNode(manifest, id) {
     if (!manifest)
         return undefined;
-    return manifest.nodes?.[id] ?? manifest.sources?.[id];
+    return own(manifest.nodes, id) ?? own(manifest.sources, id);
+}
+/**
+ * The entry of a manifest section, never an inherited property: an id such as `constructor`
+ * or `__proto__` names a node only when the manifest has one of that name.
+ */
+function own(section, id) {
+    return section !== undefined && section !== null && Object.hasOwn(section, id) ? section[id] : undefined;
 }
 /** A node's display name: `name`, or `name.v2` for a versioned model. */
 function displayName(node, id) {
@@ -98385,7 +98610,7 @@ function builtIds(input) {
     return new Set(built.map((r) => r.unique_id));
 }
 function nodeOf(manifest, id) {
-    return manifest.nodes?.[id] ?? manifest.unit_tests?.[id];
+    return own(manifest.nodes, id) ?? own(manifest.unit_tests, id);
 }
 function analyzeResult(ctx, r) {
     const node = nodeOf(ctx.manifest, r.unique_id);
@@ -98551,6 +98776,12 @@ function outcomeRank(status) {
 const CLASSIFICATIONS = [
     { key: 'this-run', emoji: '🔨', label: 'this run', meaning: 'built earlier in this run' },
     { key: 'dev', emoji: '🧪', label: 'dev (CI)', meaning: 'the CI schema, not rebuilt by this run' },
+    {
+        key: 'clone',
+        emoji: '🧬',
+        label: 'clone (CI)',
+        meaning: "the CI schema, holding a dbt clone of the deferred environment's relation made by this run"
+    },
     { key: 'staging', emoji: '🚧', label: 'staging', meaning: "deferred to staging's relation" },
     { key: 'production', emoji: '🏭', label: 'production', meaning: "deferred to production's relation" },
     { key: 'source', emoji: '🌱', label: 'source', meaning: 'a dbt source (never deferred)' },
@@ -98641,6 +98872,8 @@ function repoPath(projectDir, file) {
 /** Assembles report.json: schema version, the run, counts and every node with its refs. */
 function buildReport(args) {
     const nodes = args.analysis.map((n) => toReportNode(n, args.run));
+    if (args.cloned?.size)
+        markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production');
     return { schema_version: 1, run: toReportRun(args), counts: countsOf(nodes), nodes };
 }
 function toReportRun({ run, runResults, manifest }) {
@@ -98736,20 +98969,44 @@ function splitPath(p) {
 function encodeSegment(s) {
     return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-function countsOf(nodes) {
-    const byStatus = {};
-    const byClass = {};
+/**
+ * Counts by status and by classification. Maps, not plain objects: a status is dbt's text, and
+ * one such as `__proto__` or `hasOwnProperty` must count as itself, not as Object.prototype's.
+ */
+/**
+ * A ref read from the CI schema whose relation `dbt clone` made in this run is no CI build: it
+ * holds the deferred environment's data. Such refs are reported as what they are.
+ */
+function markClones(nodes, cloned, env) {
     const visit = (refs) => {
         for (const r of refs) {
-            byClass[r.classification] = (byClass[r.classification] ?? 0) + 1;
+            if (r.classification === 'dev' && cloned.has(r.unique_id)) {
+                r.classification = 'clone';
+                r.evidence = `${r.evidence}; the relation is a clone of ${env}'s, made by dbt clone before this build`;
+            }
+            visit(r.children);
+        }
+    };
+    for (const n of nodes)
+        visit(n.refs);
+}
+function countsOf(nodes) {
+    const byStatus = new Map();
+    const byClass = new Map();
+    const add = (counts, key) => {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    };
+    const visit = (refs) => {
+        for (const r of refs) {
+            add(byClass, r.classification);
             visit(r.children);
         }
     };
     for (const n of nodes) {
-        byStatus[n.status] = (byStatus[n.status] ?? 0) + 1;
+        add(byStatus, n.status);
         visit(n.refs);
     }
-    return { total: nodes.length, by_status: byStatus, by_classification: byClass };
+    return { total: nodes.length, by_status: Object.fromEntries(byStatus), by_classification: Object.fromEntries(byClass) };
 }
 
 /**
@@ -99146,14 +99403,17 @@ function makeReport(a) {
     const analysis = a.artifacts.manifest
         ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
         : [];
-    return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info });
+    return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info, cloned: a.cloned });
 }
 /** A note above the report when dbt wrote no usable results. */
 function problemsNote(a) {
     if (a.artifacts.runResults && a.artifacts.manifest)
         return '';
     const why = a.artifacts.problems.map((p) => `- ${escapeInline(p, 500)}`).join('\n');
-    return `> [!WARNING]\n> dbt exited with ${a.exitCode} before reporting on its nodes; the job log has its output.\n\n${why}\n\n`;
+    const headline = a.artifacts.problems.some((p) => p.startsWith('dbt wrote no'))
+        ? `dbt exited with ${a.exitCode} before reporting on its nodes; the job log has its output.`
+        : `dbt's artifacts of this run could not be used (dbt exited with ${a.exitCode}); the job log has dbt's output.`;
+    return `> [!WARNING]\n> ${headline}\n\n${why}\n\n`;
 }
 /** Posts or updates the sticky comment; a refusal is a warning, never the step's failure. */
 async function comment(a, services, markdown) {
@@ -99179,7 +99439,20 @@ async function comment(a, services, markdown) {
         services.log.warning(error.message);
     }
 }
-/** Step: write report.json, the markdown file, the job summary, the PR comment and annotations. */
+/** Runs one destination of the report; a failure is a warning and the others still run. */
+async function bestEffort(services, what, publish) {
+    try {
+        await publish();
+    }
+    catch (error) {
+        services.log.warning(`Could not ${what}: ${messageOf(error)}. The other report destinations were still written, and the build's result stands.`);
+    }
+}
+/**
+ * Step: write report.json, the markdown file, the job summary, annotations and the PR comment.
+ * Each destination is best effort: one failing (the job summary file unset, the comment API
+ * refusing) never stops the others and never changes the build's result.
+ */
 async function publishReport(a, services) {
     const report = makeReport(a);
     const note = problemsNote(a);
@@ -99190,11 +99463,12 @@ async function publishReport(a, services) {
     writeFileSync$1(summaryPath, summary);
     services.outputs.set(Output.ReportPath, reportPath);
     services.outputs.set(Output.SummaryPath, summaryPath);
-    await services.summary.write(summary);
-    for (const annotation of annotationsFor(report))
-        services.annotate(annotation);
-    if (a.comment)
-        await comment(a, services, services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl })));
+    await bestEffort(services, 'write the job summary', () => services.summary.write(summary));
+    await bestEffort(services, 'add the annotations', () => annotationsFor(report).forEach((annotation) => services.annotate(annotation)));
+    if (a.comment) {
+        const markdown = services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl }));
+        await bestEffort(services, 'post the report comment', () => comment(a, services, markdown));
+    }
     return report;
 }
 
@@ -99904,7 +100178,7 @@ async function dropOwnedSchemas(d, step) {
 async function findBaseline(settings, services, facts) {
     const outcome = await obtainBaseline(settings.baseline, facts.source, {
         stateDir: facts.dirs.stateDir,
-        project: { name: facts.project.name },
+        project: { name: facts.project.name, targetDir: facts.project.targetDir },
         log: services.log,
         readText: services.files.readText
     });
@@ -99937,14 +100211,24 @@ async function installPackages(settings, facts) {
         throw new DbtFailedError(exit.exitCode, `dbt deps failed (${why}): the project's packages could not be installed. Last lines dbt printed:\n${exit.output.slice(-2e3)}`);
     }
 }
-/** Step: clone modified incremental models from the baseline so they build incrementally. */
+/**
+ * Step: clone the modified incremental models the build selects from the baseline, so they
+ * build incrementally. Returns the nodes it cloned (the report labels refs to them as clones).
+ */
 async function cloneIncrementals(settings, services, facts, outcome) {
     if (!settings.dbt.cloneIncremental || outcome.kind !== 'found')
-        return;
-    const { exit } = await facts.runner.step('clone', buildCloneArgs(facts.dirs.stateDir));
+        return new Set();
+    const args = buildCloneArgs(settings.dbt, facts.dirs.stateDir);
+    if (!args) {
+        services.log.warning("clone-incremental is on, but the build selects through the YAML selector 'selector', which a clone cannot intersect with: nothing is cloned.");
+        return new Set();
+    }
+    const { exit, targetDir } = await facts.runner.step('clone', args);
     if (exit.exitCode !== 0) {
         services.log.warning(`dbt clone of modified incremental models failed (exit ${exit.exitCode}); they will be built in full.`);
     }
+    const { runResults } = await readRunArtifacts(targetDir, services.files.readText);
+    return new Set((runResults?.results ?? []).filter((r) => r.status === 'success').map((r) => r.unique_id));
 }
 /** Step: the main dbt command, then its artifacts (from the step's own target directory). */
 async function runDbt(settings, services, facts, outcome) {
@@ -100015,7 +100299,7 @@ function jobSummaryUrl(settings) {
     return repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined;
 }
 /** Step: the report. Best effort: a failure to publish is a warning, and the build's result alone decides the step. */
-async function report(settings, services, facts, outcome, run) {
+async function report(settings, services, facts, outcome, run, cloned) {
     try {
         await publishReport({
             info: runInfo(settings, services, facts, outcome, run.exit, run.startedAt),
@@ -100026,7 +100310,8 @@ async function report(settings, services, facts, outcome, run) {
             commentMarker: `dbt-defer-action:${facts.dirs.projectKey}`,
             pr: facts.pr,
             comment: settings.report.comment,
-            summaryUrl: jobSummaryUrl(settings)
+            summaryUrl: jobSummaryUrl(settings),
+            cloned
         }, services);
     }
     catch (error) {
@@ -100055,10 +100340,10 @@ async function build(settings, services) {
     await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes });
     let exit;
     try {
-        await cloneIncrementals(settings, services, facts, outcome);
+        const cloned = await cloneIncrementals(settings, services, facts, outcome);
         const run = await runDbt(settings, services, facts, outcome);
         exit = run.exit;
-        await report(settings, services, facts, outcome, run);
+        await report(settings, services, facts, outcome, run, cloned);
     }
     finally {
         await dropAfter(settings, services, safety);

@@ -5,12 +5,12 @@
  * to the action (under the runner's temp directory); nothing is written into the dbt project.
  */
 import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { BaselineSettings, DeferredEnv } from '../settings.js'
 import { chooseEnv } from './choose-env.js'
 import type { Manifest } from '../dbt/artifact-types.js'
-import { ManifestCheckError, messageOf, NoBaselineError, NoStagingBaselineError } from './errors.js'
+import { BaselineConfigError, ManifestCheckError, messageOf, NoBaselineError, NoStagingBaselineError } from './errors.js'
 import { checkManifest } from './manifest-check.js'
 import { isBaseline, type Baseline, type BaselineSource } from './types.js'
 import { displayUrl } from '../secrets.js'
@@ -31,8 +31,11 @@ export type BaselineOutcome =
 export interface ObtainArgs {
   /** The action's own state directory; `manifest.json` is written there and nowhere else. */
   stateDir: string
-  /** This dbt project (the manifest must belong to it). */
-  project: { name: string }
+  /**
+   * This dbt project: the manifest must belong to it, and must not be the project's own output
+   * (a baseline under `targetDir` was written by this job's dbt, not by a deploy).
+   */
+  project: { name: string; targetDir?: string }
   log: Logger
   /** Reads a file's text (the one read of each baseline manifest); default: from disk. */
   readText?: (path: string) => Promise<string>
@@ -64,6 +67,7 @@ export async function obtainBaseline(settings: BaselineSettings, source: Baselin
 
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found: Baseline, finalPath: string, args: Omit<ObtainArgs, 'stateDir'>): Promise<PlacedBaseline> {
+  refuseOwnOutput(found, args.project.targetDir)
   const check = checkManifest(await readManifestText(found, args), { projectName: args.project.name }, found.location)
   check.notes.forEach((note) => args.log.info(note))
   if (resolve(found.manifestPath) !== resolve(finalPath)) {
@@ -80,6 +84,19 @@ async function place(found: Baseline, finalPath: string, args: Omit<ObtainArgs, 
     `Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`
   )
   return baseline
+}
+
+/** A `path` baseline inside the project's target directory is this job's own manifest, not a deploy's. */
+function refuseOwnOutput(found: Baseline, targetDir: string | undefined): void {
+  if (found.source !== 'path' || !targetDir) return
+  const rel = relative(resolve(targetDir), resolve(found.location))
+  if (rel.startsWith('..') || isAbsolute(rel)) return
+  const input = found.env === 'staging' ? 'staging-state-path' : 'state-path'
+  throw new BaselineConfigError(
+    `The input \`${input}\` points at ${found.location}, inside the project's own target directory (${targetDir}): that manifest was written by dbt in this job, ` +
+      `so comparing with it selects nothing and defers to nothing. Give the ${found.env} deploy's manifest instead, downloaded to a directory of its own (e.g. prod-state/manifest.json).`,
+    input
+  )
 }
 
 async function readManifestText(found: Baseline, args: Pick<ObtainArgs, 'readText'>): Promise<string> {

@@ -38,12 +38,20 @@ export function buildDbtArgs(dbt: DbtSettings, state: StateMode): string[] {
   return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...dbt.extraArgs]
 }
 
-/** Selection of `dbt clone` that lets modified incremental models build incrementally in CI. */
-export const CLONE_INCREMENTAL_SELECTION = 'state:modified+,config.materialized:incremental,state:old'
+/** What a clone keeps of the build's selection: the incremental models that exist in the baseline. */
+export const CLONE_INCREMENTAL_FILTER = 'config.materialized:incremental,state:old'
 
-/** The argv of `dbt clone` run before the build when `clone-incremental` is on. */
-export function buildCloneArgs(stateDir: string): string[] {
-  return ['clone', '--select', CLONE_INCREMENTAL_SELECTION, '--state', stateDir]
+/**
+ * The argv of `dbt clone` run before the build when `clone-incremental` is on: exactly the
+ * incremental models the build itself selects (each selection value intersected with the
+ * filter, the build's exclusions kept), so the clone never reaches past the build. Undefined
+ * when the build names a YAML selector, which cannot be intersected on the command line.
+ */
+export function buildCloneArgs(dbt: Pick<DbtSettings, 'select' | 'exclude' | 'selector'>, stateDir: string): string[] | undefined {
+  if (dbt.selector) return undefined
+  const select = dbt.select.map((value) => `${value},${CLONE_INCREMENTAL_FILTER}`)
+  const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : []
+  return ['clone', '--select', ...select, ...exclude, '--state', stateDir]
 }
 
 /** The argv of `dbt deps`. */

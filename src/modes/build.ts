@@ -19,7 +19,7 @@ import type { Settings } from '../settings.js'
 async function findBaseline(settings: Settings, services: Services, facts: RunFacts): Promise<BaselineOutcome> {
   const outcome = await obtainBaseline(settings.baseline, facts.source, {
     stateDir: facts.dirs.stateDir,
-    project: { name: facts.project.name },
+    project: { name: facts.project.name, targetDir: facts.project.targetDir },
     log: services.log,
     readText: services.files.readText
   })
@@ -59,13 +59,30 @@ export async function installPackages(settings: Settings, facts: RunFacts): Prom
   }
 }
 
-/** Step: clone modified incremental models from the baseline so they build incrementally. */
-async function cloneIncrementals(settings: Settings, services: Services, facts: RunFacts, outcome: BaselineOutcome): Promise<void> {
-  if (!settings.dbt.cloneIncremental || outcome.kind !== 'found') return
-  const { exit } = await facts.runner.step('clone', buildCloneArgs(facts.dirs.stateDir))
+/**
+ * Step: clone the modified incremental models the build selects from the baseline, so they
+ * build incrementally. Returns the nodes it cloned (the report labels refs to them as clones).
+ */
+async function cloneIncrementals(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome
+): Promise<ReadonlySet<string>> {
+  if (!settings.dbt.cloneIncremental || outcome.kind !== 'found') return new Set()
+  const args = buildCloneArgs(settings.dbt, facts.dirs.stateDir)
+  if (!args) {
+    services.log.warning(
+      "clone-incremental is on, but the build selects through the YAML selector 'selector', which a clone cannot intersect with: nothing is cloned."
+    )
+    return new Set()
+  }
+  const { exit, targetDir } = await facts.runner.step('clone', args)
   if (exit.exitCode !== 0) {
     services.log.warning(`dbt clone of modified incremental models failed (exit ${exit.exitCode}); they will be built in full.`)
   }
+  const { runResults } = await readRunArtifacts(targetDir, services.files.readText)
+  return new Set((runResults?.results ?? []).filter((r) => r.status === 'success').map((r) => r.unique_id))
 }
 
 /** Step: the main dbt command, then its artifacts (from the step's own target directory). */
@@ -160,7 +177,8 @@ async function report(
   services: Services,
   facts: RunFacts,
   outcome: BaselineOutcome,
-  run: Awaited<ReturnType<typeof runDbt>>
+  run: Awaited<ReturnType<typeof runDbt>>,
+  cloned: ReadonlySet<string>
 ): Promise<void> {
   try {
     await publishReport(
@@ -173,7 +191,8 @@ async function report(
         commentMarker: `dbt-defer-action:${facts.dirs.projectKey}`,
         pr: facts.pr,
         comment: settings.report.comment,
-        summaryUrl: jobSummaryUrl(settings)
+        summaryUrl: jobSummaryUrl(settings),
+        cloned
       },
       services
     )
@@ -203,10 +222,10 @@ export async function build(settings: Settings, services: Services): Promise<voi
   await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes })
   let exit: DbtExit
   try {
-    await cloneIncrementals(settings, services, facts, outcome)
+    const cloned = await cloneIncrementals(settings, services, facts, outcome)
     const run = await runDbt(settings, services, facts, outcome)
     exit = run.exit
-    await report(settings, services, facts, outcome, run)
+    await report(settings, services, facts, outcome, run, cloned)
   } finally {
     await dropAfter(settings, services, safety)
   }

@@ -15,11 +15,14 @@ export interface BuildReportArgs {
   manifest: Manifest | null
   /** Facts about the invocation. */
   run: RunInfo
+  /** Nodes `dbt clone` copied into the CI schema from the deferred environment before the build. */
+  cloned?: ReadonlySet<string>
 }
 
 /** Assembles report.json: schema version, the run, counts and every node with its refs. */
 export function buildReport(args: BuildReportArgs): Report {
   const nodes = args.analysis.map((n) => toReportNode(n, args.run))
+  if (args.cloned?.size) markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production')
   return { schema_version: 1, run: toReportRun(args), counts: countsOf(nodes), nodes }
 }
 
@@ -124,6 +127,23 @@ function encodeSegment(s: string): string {
  * Counts by status and by classification. Maps, not plain objects: a status is dbt's text, and
  * one such as `__proto__` or `hasOwnProperty` must count as itself, not as Object.prototype's.
  */
+/**
+ * A ref read from the CI schema whose relation `dbt clone` made in this run is no CI build: it
+ * holds the deferred environment's data. Such refs are reported as what they are.
+ */
+function markClones(nodes: ReportNode[], cloned: ReadonlySet<string>, env: string): void {
+  const visit = (refs: ReportRef[]): void => {
+    for (const r of refs) {
+      if (r.classification === 'dev' && cloned.has(r.unique_id)) {
+        r.classification = 'clone'
+        r.evidence = `${r.evidence}; the relation is a clone of ${env}'s, made by dbt clone before this build`
+      }
+      visit(r.children)
+    }
+  }
+  for (const n of nodes) visit(n.refs)
+}
+
 function countsOf(nodes: ReportNode[]): ReportCounts {
   const byStatus = new Map<string, number>()
   const byClass = new Map<string, number>()

@@ -36,6 +36,12 @@ export function outcomeRank(status: string): number {
 export const CLASSIFICATIONS: ReadonlyArray<{ key: Classification; emoji: string; label: string; meaning: string }> = [
   { key: 'this-run', emoji: '🔨', label: 'this run', meaning: 'built earlier in this run' },
   { key: 'dev', emoji: '🧪', label: 'dev (CI)', meaning: 'the CI schema, not rebuilt by this run' },
+  {
+    key: 'clone',
+    emoji: '🧬',
+    label: 'clone (CI)',
+    meaning: "the CI schema, holding a dbt clone of the deferred environment's relation made by this run"
+  },
   { key: 'staging', emoji: '🚧', label: 'staging', meaning: "deferred to staging's relation" },
   { key: 'production', emoji: '🏭', label: 'production', meaning: "deferred to production's relation" },
   { key: 'source', emoji: '🌱', label: 'source', meaning: 'a dbt source (never deferred)' },

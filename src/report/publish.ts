@@ -12,6 +12,7 @@ import { CommentError } from '../github/errors.js'
 import { upsertStickyComment } from '../github/sticky-comment.js'
 import type { PullRequestTarget } from '../pr-step.js'
 import { analyzeRun } from '../resolution/analyze.js'
+import { messageOf } from '../errors.js'
 import type { Services } from '../services.js'
 import { annotationsFor } from './annotations.js'
 import { buildReport } from './build.js'
@@ -44,6 +45,8 @@ export interface ReportInput {
   comment: boolean
   /** Link to the job summary, for a comment that had to be cut. */
   summaryUrl?: string
+  /** Nodes dbt clone copied into the CI schema before the build. */
+  cloned?: ReadonlySet<string>
 }
 
 /** The part of the services the report step uses. */
@@ -55,19 +58,22 @@ function noResults(): RunResults {
 }
 
 /** Builds report.json's structure from the artifacts. Pure. */
-export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts'>): Report {
+export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts' | 'cloned'>): Report {
   const runResults = a.artifacts.runResults ?? noResults()
   const analysis = a.artifacts.manifest
     ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
     : []
-  return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info })
+  return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info, cloned: a.cloned })
 }
 
 /** A note above the report when dbt wrote no usable results. */
 function problemsNote(a: ReportInput): string {
   if (a.artifacts.runResults && a.artifacts.manifest) return ''
   const why = a.artifacts.problems.map((p) => `- ${escapeInline(p, 500)}`).join('\n')
-  return `> [!WARNING]\n> dbt exited with ${a.exitCode} before reporting on its nodes; the job log has its output.\n\n${why}\n\n`
+  const headline = a.artifacts.problems.some((p) => p.startsWith('dbt wrote no'))
+    ? `dbt exited with ${a.exitCode} before reporting on its nodes; the job log has its output.`
+    : `dbt's artifacts of this run could not be used (dbt exited with ${a.exitCode}); the job log has dbt's output.`
+  return `> [!WARNING]\n> ${headline}\n\n${why}\n\n`
 }
 
 /** Posts or updates the sticky comment; a refusal is a warning, never the step's failure. */
@@ -92,7 +98,22 @@ async function comment(a: ReportInput, services: ReportServices, markdown: strin
   }
 }
 
-/** Step: write report.json, the markdown file, the job summary, the PR comment and annotations. */
+/** Runs one destination of the report; a failure is a warning and the others still run. */
+async function bestEffort(services: ReportServices, what: string, publish: () => Promise<void> | void): Promise<void> {
+  try {
+    await publish()
+  } catch (error) {
+    services.log.warning(
+      `Could not ${what}: ${messageOf(error)}. The other report destinations were still written, and the build's result stands.`
+    )
+  }
+}
+
+/**
+ * Step: write report.json, the markdown file, the job summary, annotations and the PR comment.
+ * Each destination is best effort: one failing (the job summary file unset, the comment API
+ * refusing) never stops the others and never changes the build's result.
+ */
 export async function publishReport(a: ReportInput, services: ReportServices): Promise<Report> {
   const report = makeReport(a)
   const note = problemsNote(a)
@@ -103,13 +124,11 @@ export async function publishReport(a: ReportInput, services: ReportServices): P
   writeFileSync(summaryPath, summary)
   services.outputs.set(Output.ReportPath, reportPath)
   services.outputs.set(Output.SummaryPath, summaryPath)
-  await services.summary.write(summary)
-  for (const annotation of annotationsFor(report)) services.annotate(annotation)
-  if (a.comment)
-    await comment(
-      a,
-      services,
-      services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl }))
-    )
+  await bestEffort(services, 'write the job summary', () => services.summary.write(summary))
+  await bestEffort(services, 'add the annotations', () => annotationsFor(report).forEach((annotation) => services.annotate(annotation)))
+  if (a.comment) {
+    const markdown = services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl }))
+    await bestEffort(services, 'post the report comment', () => comment(a, services, markdown))
+  }
   return report
 }

@@ -14,7 +14,11 @@ import type { DeferredEnv } from '../settings.js'
  * - `inlined`: an ephemeral model compiled in as a CTE (its own refs are in `children`);
  * - `unknown`: the evidence does not tell (see `reason`).
  */
-export type Classification = 'this-run' | 'dev' | DeferredEnv | 'source' | 'inlined' | 'unknown'
+/**
+ * Where a ref resolved. `clone` is never produced by the analysis: the report marks a `dev` ref
+ * whose CI relation `dbt clone` made from the deferred environment in this run.
+ */
+export type Classification = 'this-run' | 'dev' | 'clone' | DeferredEnv | 'source' | 'inlined' | 'unknown'
 
 /** Why a ref could not be classified. */
 export type UnknownReason =
