@@ -122,7 +122,7 @@ function harness(overrides: { settings?: (s: Settings) => void; services?: Parti
     outputs: { set: (name: Output, value) => void outputs.set(name, value) },
     log,
     now: () => new Date('2026-12-01T10:00:00Z'),
-    files: { readText: async (path) => (reads.push(path), readFile(path, 'utf8')) },
+    files: { readJson: async (path) => (reads.push(path), JSON.parse(await readFile(path, 'utf8')) as unknown) },
     event: {},
     annotate: () => {},
     scrub: createRedactor([]).scrub,

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import { readFile } from 'node:fs/promises'
 import { actionsCacheStore, type CacheStore } from './baseline/cache-store.js'
 import type { Output } from './constants.js'
+import { readJsonFile } from './dbt/json-file.js'
 import { execDbtProcess, type DbtProcess } from './dbt/process.js'
 import type { EventPayload } from './github/event.js'
 import { createGitHubClient, type GitHubClient } from './github/octokit.js'
@@ -23,8 +23,11 @@ export interface Outputs {
 
 /** Reads files the run has on disk (artifacts, baselines); every artifact read goes through here. */
 export interface FileReader {
-  /** The file's text. Rejects with the file system's error (ENOENT for a missing file). */
-  readText(path: string): Promise<string>
+  /**
+   * The file's parsed JSON, whatever its size (see dbt/json-file.ts). Rejects with the file
+   * system's error (ENOENT for a missing file) or a SyntaxError.
+   */
+  readJson(path: string): Promise<unknown>
 }
 
 /**
@@ -74,7 +77,7 @@ export function realServices(settings: Settings, event: EventPayload, redactor: 
     outputs: { set: (name, value) => core.setOutput(name, typeof value === 'string' ? scrub(value) : value) },
     log,
     now: () => new Date(),
-    files: { readText: (path) => readFile(path, 'utf8') },
+    files: { readJson: (path) => readJsonFile(path) },
     event,
     annotate: (a) => core.error(scrub(a.message), { title: a.title && scrub(a.title), file: a.file }),
     scrub

@@ -64,7 +64,7 @@ export function describeCiSchemaDrop(title: string, setup: () => Promise<{ proje
         ciSchema: { name: schema, envVar: 'DBT_CI_SCHEMA' },
         baselines: [{ env: 'production', manifest: baseline }],
         owner: OWNER,
-        readText: (path) => readFile(path, 'utf8'),
+        readJson: async (path) => JSON.parse(await readFile(path, 'utf8')) as unknown,
         log,
         now: () => new Date(),
         ...extra

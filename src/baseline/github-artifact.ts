@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdir, open, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { httpStatus, messageOf } from '../github/errors.js'
 import type { GitHubClient, Logger } from '../github/octokit.js'
@@ -323,12 +323,32 @@ function pickManifest(files: string[]): string {
   return `!holds no manifest.json (it has ${listing})`
 }
 
-async function place(search: Search, run: Run, artifact: Artifact, manifestPath: string): Promise<Baseline | string> {
-  let generatedAt: string | undefined
+/**
+ * A look at the file's edges, not a read of the manifest (the one full read and check are
+ * obtain.ts's): whether its first and last non-blank bytes are `{` and `}` (so a truncated upload
+ * still falls back to an older run here), and `metadata.generated_at`, which dbt writes first.
+ */
+async function sniffManifest(path: string): Promise<{ whole: boolean; generatedAt?: string }> {
+  const file = await open(path, 'r')
   try {
-    generatedAt = JSON.parse(await readFile(manifestPath, 'utf8'))?.metadata?.generated_at
-  } catch (error) {
-    return `its artifact "${artifact.name}" (id ${artifact.id}) holds a manifest.json that is not JSON (${messageOf(error)})`
+    const { size } = await file.stat()
+    const head = Buffer.alloc(Math.min(size, 4096))
+    const tail = Buffer.alloc(Math.min(size, 256))
+    await file.read(head, 0, head.length, 0)
+    await file.read(tail, 0, tail.length, size - tail.length)
+    const start = head.toString('utf8')
+    const whole = start.trimStart().startsWith('{') && tail.toString('latin1').trimEnd().endsWith('}')
+    const metadata = /^\s*\{\s*"metadata"\s*:\s*\{[^{}]*?"generated_at"\s*:\s*"([^"\\]+)"/.exec(start)
+    return { whole, generatedAt: metadata?.[1] }
+  } finally {
+    await file.close()
+  }
+}
+
+async function place(search: Search, run: Run, artifact: Artifact, manifestPath: string): Promise<Baseline | string> {
+  const { whole, generatedAt } = await sniffManifest(manifestPath)
+  if (!whole) {
+    return `its artifact "${artifact.name}" (id ${artifact.id}) holds a manifest.json that is not a whole JSON object (truncated, or not JSON)`
   }
   await mkdir(search.destDir, { recursive: true })
   const dest = resolve(search.destDir, 'manifest.json')
@@ -342,9 +362,9 @@ async function place(search: Search, run: Run, artifact: Artifact, manifestPath:
     runId: String(run.id),
     runUrl: run.html_url,
     sha: run.head_sha,
-    generatedAt: typeof generatedAt === 'string' ? generatedAt : undefined,
     identity: identityOf(search, run, artifact),
     location,
+    generatedAt,
     manifestPath: dest
   }
 }

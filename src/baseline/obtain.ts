@@ -4,7 +4,8 @@
  * `<stateDir>/manifest.json`, the directory dbt gets as `--state`. The state directory belongs
  * to the action (under the runner's temp directory); nothing is written into the dbt project.
  */
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises'
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
+import { readJsonFile } from '../dbt/json-file.js'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { BaselineSettings, DeferredEnv } from '../settings.js'
@@ -37,8 +38,8 @@ export interface ObtainArgs {
    */
   project: { name: string; targetDir?: string }
   log: Logger
-  /** Reads a file's text (the one read of each baseline manifest); default: from disk. */
-  readText?: (path: string) => Promise<string>
+  /** Reads a file's JSON (the one read of each baseline manifest); default: from disk, any size. */
+  readJson?: (path: string) => Promise<unknown>
 }
 
 /**
@@ -68,7 +69,7 @@ export async function obtainBaseline(settings: BaselineSettings, source: Baselin
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found: Baseline, finalPath: string, args: Omit<ObtainArgs, 'stateDir'>): Promise<PlacedBaseline> {
   refuseOwnOutput(found, args.project.targetDir)
-  const check = checkManifest(await readManifestText(found, args), { projectName: args.project.name }, found.location)
+  const check = checkManifest(await readManifestJson(found, args), { projectName: args.project.name }, found.location)
   check.notes.forEach((note) => args.log.info(note))
   if (resolve(found.manifestPath) !== resolve(finalPath)) {
     await rename(found.manifestPath, finalPath).catch(() => copyFile(found.manifestPath, finalPath))
@@ -99,10 +100,17 @@ function refuseOwnOutput(found: Baseline, targetDir: string | undefined): void {
   )
 }
 
-async function readManifestText(found: Baseline, args: Pick<ObtainArgs, 'readText'>): Promise<string> {
+async function readManifestJson(found: Baseline, args: Pick<ObtainArgs, 'readJson'>): Promise<unknown> {
   try {
-    return await (args.readText ?? ((path: string) => readFile(path, 'utf8')))(found.manifestPath)
+    return await (args.readJson ?? readJsonFile)(found.manifestPath)
   } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new ManifestCheckError(
+        `The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
+          'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.',
+        found.location
+      )
+    }
     throw new ManifestCheckError(
       `Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`,
       found.location

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { readJsonFile } from './json-file.js'
 import { messageOf } from '../errors.js'
 import { ArtifactCheckError, checkRunManifest, checkRunResults } from './artifact-check.js'
 import type { Manifest, RunResults } from './artifact-types.js'
@@ -26,14 +27,14 @@ function isMissing(error: unknown): boolean {
  */
 async function readOne<T>(
   path: string,
-  readText: (path: string) => Promise<string>,
+  readJson: (path: string) => Promise<unknown>,
   problems: string[],
   check: (value: unknown, file: string) => T
 ): Promise<T | undefined> {
   const file = path.split('/').pop() ?? path
   let parsed: unknown
   try {
-    parsed = JSON.parse(await readText(path))
+    parsed = await readJson(path)
   } catch (error) {
     problems.push(isMissing(error) ? `dbt wrote no ${file} for this run` : `${file} could not be read: ${messageOf(error)}`)
     return undefined
@@ -57,11 +58,14 @@ async function readOne<T>(
  * directory is the step's own and was empty before it ran, so whatever is found there is this
  * invocation's.
  */
-export async function readRunArtifacts(targetDir: string, readText: (path: string) => Promise<string>): Promise<RunArtifacts> {
+export async function readRunArtifacts(
+  targetDir: string,
+  readJson: (path: string) => Promise<unknown> = readJsonFile
+): Promise<RunArtifacts> {
   const problems: string[] = []
   const runResultsPath = join(targetDir, 'run_results.json')
   const manifestPath = join(targetDir, 'manifest.json')
-  const runResults = await readOne(runResultsPath, readText, problems, checkRunResults)
-  const manifest = await readOne(manifestPath, readText, problems, checkRunManifest)
+  const runResults = await readOne(runResultsPath, readJson, problems, checkRunResults)
+  const manifest = await readOne(manifestPath, readJson, problems, checkRunManifest)
   return { runResults, manifest, runResultsPath, manifestPath, problems }
 }

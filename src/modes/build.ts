@@ -21,7 +21,7 @@ async function findBaseline(settings: Settings, services: Services, facts: RunFa
     stateDir: facts.dirs.stateDir,
     project: { name: facts.project.name, targetDir: facts.project.targetDir },
     log: services.log,
-    readText: services.files.readText
+    readJson: services.files.readJson
   })
   setBaselineOutputs(services, outcome, facts.dirs.stateDir, settings.dbt.defer)
   return outcome
@@ -81,7 +81,7 @@ async function cloneIncrementals(
   if (exit.exitCode !== 0) {
     services.log.warning(`dbt clone of modified incremental models failed (exit ${exit.exitCode}); they will be built in full.`)
   }
-  const { runResults } = await readRunArtifacts(targetDir, services.files.readText)
+  const { runResults } = await readRunArtifacts(targetDir, services.files.readJson)
   return new Set((runResults?.results ?? []).filter((r) => r.status === 'success').map((r) => r.unique_id))
 }
 
@@ -95,7 +95,7 @@ async function runDbt(
   const state: StateMode = outcome.kind === 'found' ? { kind: 'baseline', stateDir: facts.dirs.stateDir } : { kind: 'build-all' }
   const startedAt = services.now()
   const { exit, targetDir } = await facts.runner.step('build', buildDbtArgs(settings.dbt, state))
-  const artifacts = await readRunArtifacts(targetDir, services.files.readText)
+  const artifacts = await readRunArtifacts(targetDir, services.files.readJson)
   for (const problem of artifacts.problems) services.log.warning(problem)
   services.outputs.set(Output.Success, exit.exitCode === 0)
   services.outputs.set(Output.SelectedCount, artifacts.runResults?.results.length ?? 0)

@@ -82,7 +82,7 @@ export function gatherBaselineEvidence(
   return obtainEvidence(settings.baseline, facts.source, {
     project: { name: facts.project.name },
     log: services.log,
-    readText: services.files.readText,
+    readJson: services.files.readJson,
     evidenceDir: facts.dirs.evidenceDir,
     known
   })
@@ -101,7 +101,7 @@ export async function safetyDeps(settings: Settings, services: Services, facts: 
     ciSchema: facts.ciSchema,
     baselines,
     owner: facts.owner,
-    readText: services.files.readText,
+    readJson: services.files.readJson,
     log: services.log,
     now: services.now
   }

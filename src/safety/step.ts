@@ -22,8 +22,8 @@ export interface SafetyDeps {
   baselines: EnvEvidence[]
   /** Who the run is, for the ownership marker. */
   owner: OwnerIdentity
-  /** Reads a file's text. */
-  readText: (path: string) => Promise<string>
+  /** Reads a file's JSON. */
+  readJson: (path: string) => Promise<unknown>
   log: Logger
   now: () => Date
 }
@@ -31,7 +31,7 @@ export interface SafetyDeps {
 /** Asks dbt and the warehouse for the evidence the check decides from. */
 export async function gatherEvidence(d: SafetyDeps): Promise<SafetyEvidence> {
   const templates = Object.fromEntries(d.profile.targets.flatMap((t) => (t.templated ? [[t.name, t.templated]] : [])))
-  const probe = await runProbe(d.runner, templates, async (path) => JSON.parse(await d.readText(path)) as unknown)
+  const probe = await runProbe(d.runner, templates, d.readJson)
   const raw = (t: ProfileTargets['targets'][number]): string | undefined => t.templated ?? t.schema
   const ciRaw = raw(d.profile.targets.find((t) => t.name === probe.target.name) ?? { name: '' })
   const follows = (t: ProfileTargets['targets'][number]): boolean =>
