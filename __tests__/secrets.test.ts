@@ -24,6 +24,8 @@ describe('the redactor', () => {
   it('knows the secrets inside a URL input, and prints URLs without them', () => {
     expect(secretsOfUrl('https://me:s3cr3t@h.test/m.json?sig=abcdef&v=1')).toEqual(['s3cr3t', 'abcdef'])
     expect(secretsOfUrl('not a url')).toEqual([])
-    expect(displayUrl('https://me:s3cr3t@h.test/m.json?sig=abcdef#x')).toBe('https://h.test/m.json')
+    expect(displayUrl('https://me:s3cr3t@h.test/m.json?sig=abcdef#x')).toBe('https://h.test/m.json?…')
+    expect(displayUrl('https://h.test/m.json')).toBe('https://h.test/m.json')
+    expect(displayUrl('not a url')).toBe('(an invalid URL)')
   })
 })

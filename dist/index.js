@@ -39892,15 +39892,16 @@ function secretsOfUrl(value) {
         found.push(v);
     return found.filter((s) => s.length >= MIN_SECRET_LENGTH);
 }
-/** A URL for messages: no userinfo, no query string, no fragment. */
-function displayUrl$1(value) {
+/** A URL for messages: no userinfo, and `?…` where a query string (often a signature) was. */
+function displayUrl(url) {
+    let u;
     try {
-        const url = new URL(value);
-        return `${url.protocol}//${url.host}${url.pathname}`;
+        u = typeof url === 'string' ? new URL(url) : url;
     }
     catch {
-        return scrubUrls(value);
+        return '(an invalid URL)';
     }
+    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
 }
 
 const MODES = ['build', 'publish', 'cleanup'];
@@ -40698,15 +40699,6 @@ function notSaved(args, key, why) {
     return { key, saved: false };
 }
 
-/**
- * Plain HTTP for the remote sources (url, dbt Cloud, artifact downloads, the GitHub API calls of
- * the artifact source). Every attempt has a connect timeout, an idle timeout (no bytes received)
- * and a total limit, all attempts of one baseline search share its deadline, network errors,
- * 429 and 5xx are retried a bounded number of times, and manifest downloads are streamed to a
- * file (manifests of large projects run to hundreds of megabytes, so they never pass through
- * one string). Requests go through node:http(s) rather than fetch, because fetch cannot tell a
- * connection that is not made from a server that is slow to answer.
- */
 /** The inputs that set each limit, for messages. */
 const NETWORK_INPUTS = {
     connect: 'http-connect-timeout',
@@ -40831,6 +40823,20 @@ class Watchdog {
         delete this.timers[limit];
     }
 }
+/** Milliseconds as seconds, for messages. */
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * Plain HTTP for the remote sources (url, dbt Cloud, artifact downloads, the GitHub API calls of
+ * the artifact source). Every attempt has a connect timeout, an idle timeout (no bytes received)
+ * and a total limit, all attempts of one baseline search share its deadline, network errors,
+ * 429 and 5xx are retried a bounded number of times, and manifest downloads are streamed to a
+ * file (manifests of large projects run to hundreds of megabytes, so they never pass through
+ * one string). Requests go through node:http(s) rather than fetch, because fetch cannot tell a
+ * connection that is not made from a server that is slow to answer.
+ */
 /**
  * GETs `url` and hands the response to `use` inside the retry loop. 2xx and non-retryable
  * statuses reach `use`; network errors, connect and idle timeouts, 429 and 5xx are retried, then
@@ -41059,20 +41065,6 @@ function timedFetch(options) {
             throw new TypeError('fetch failed', { cause: error });
         }
     });
-}
-/** The URL without credentials or query string (which often holds a signature), for messages. */
-function displayUrl(url) {
-    let u;
-    try {
-        u = typeof url === 'string' ? new URL(url) : url;
-    }
-    catch {
-        return '(an invalid URL)';
-    }
-    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
-}
-function seconds(ms) {
-    return `${Math.round(ms / 100) / 10} s`;
 }
 function sleep$1(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
@@ -46517,7 +46509,7 @@ function howToPublish(settings, env) {
             return `run a deploy job (not a CI job) successfully in the dbt Cloud ${env} environment, with its artifacts saved.`;
         case 'url': {
             const url = env === 'staging' ? settings.url.staging : settings.url.production;
-            return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl$1(url) : 'the URL'} after each deploy.`;
+            return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl(url) : 'the URL'} after each deploy.`;
         }
         case 'path':
             return `put the ${env} manifest.json at ${(env === 'staging' ? settings.path.staging : settings.path.production) ?? 'the path'} before this step (e.g. download it in an earlier step).`;

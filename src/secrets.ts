@@ -75,12 +75,13 @@ export function secretsOfUrl(value: string | undefined): string[] {
   return found.filter((s) => s.length >= MIN_SECRET_LENGTH)
 }
 
-/** A URL for messages: no userinfo, no query string, no fragment. */
-export function displayUrl(value: string): string {
+/** A URL for messages: no userinfo, and `?…` where a query string (often a signature) was. */
+export function displayUrl(url: URL | string): string {
+  let u: URL
   try {
-    const url = new URL(value)
-    return `${url.protocol}//${url.host}${url.pathname}`
+    u = typeof url === 'string' ? new URL(url) : url
   } catch {
-    return scrubUrls(value)
+    return '(an invalid URL)'
   }
+  return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`
 }

@@ -250,6 +250,7 @@ export function safetyCases(targets: { prod: string }): SafetyCase[] {
     { name: 'DBT_TARGET in the environment', env: { DBT_TARGET: targets.prod }, expect: ['DBT_TARGET', "the input 'target'"] },
     { name: 'DBT_ENGINE_TARGET in the environment', env: { DBT_ENGINE_TARGET: targets.prod }, expect: ['DBT_ENGINE_TARGET'] },
     { name: 'DBT_STATE in the environment', env: { DBT_STATE: '/tmp' }, expect: ['DBT_STATE', 'baseline inputs'] },
+    { name: 'DBT_TARGET_PATH in the environment', env: { DBT_TARGET_PATH: 'out' }, expect: ['DBT_TARGET_PATH', 'directory of its own'] },
     {
       name: 'DBT_FAVOR_STATE in the environment',
       env: { DBT_FAVOR_STATE: 'true' },
