@@ -3,23 +3,9 @@ import { buildCloneArgs, buildDbtArgs, buildDepsArgs, CLONE_INCREMENTAL_FILTER }
 import { dbtRunner } from '../src/dbt/runner.js'
 import type { StateMode } from '../src/dbt/argv.js'
 import type { DbtSettings } from '../src/settings.js'
+import { dbtSettings } from './helpers/settings.js'
 
-function settings(overrides: Partial<DbtSettings> = {}): DbtSettings {
-  return {
-    executable: 'dbt',
-    projectDir: '/ws/project',
-    command: 'build',
-    select: ['state:modified'],
-    exclude: [],
-    defer: true,
-    favorState: false,
-    extraArgs: [],
-    deps: 'auto',
-    cloneIncremental: false,
-    env: {},
-    ...overrides
-  }
-}
+const settings = dbtSettings
 
 const baseline = { kind: 'baseline', stateDir: '/tmp/state' } as const
 

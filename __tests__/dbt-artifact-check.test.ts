@@ -49,7 +49,10 @@ describe('the check of the artifacts dbt wrote', () => {
 
   it('reports an artifact that fails the check as a problem of the run, and keeps the other', async () => {
     const broken = JSON.stringify(edited<Results>(runResultsText, (r) => (r.results[0].message = ['no'])))
-    const artifacts = await readRunArtifacts('/t', async (path) => JSON.parse(path.endsWith('manifest.json') ? manifestText : broken) as unknown)
+    const artifacts = await readRunArtifacts(
+      '/t',
+      async (path) => JSON.parse(path.endsWith('manifest.json') ? manifestText : broken) as unknown
+    )
     expect(artifacts.runResults).toBeUndefined()
     expect(artifacts.manifest?.nodes[CUSTOMERS].name).toBe('customers')
     expect(artifacts.problems).toEqual([

@@ -111,17 +111,22 @@ describe('getInputs', () => {
 
   it('masks secrets it reads', () => {
     given({ 'project-dir': 'analytics', 'github-token': 'ghs_secret123' })
-    const chunks: string[] = []
-    const write = process.stdout.write.bind(process.stdout)
-    process.stdout.write = ((chunk: string) => (chunks.push(String(chunk)), true)) as typeof process.stdout.write
-    try {
-      getInputs()
-    } finally {
-      process.stdout.write = write
-    }
-    expect(chunks.join('')).toContain('::add-mask::ghs_secret123')
+    expect(printedBy(() => getInputs())).toContain('::add-mask::ghs_secret123')
   })
 })
+
+/** What `run` printed to stdout (the runner's workflow commands go there). */
+function printedBy(run: () => void): string {
+  const chunks: string[] = []
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string) => (chunks.push(String(chunk)), true)) as typeof process.stdout.write
+  try {
+    run()
+  } finally {
+    process.stdout.write = write
+  }
+  return chunks.join('')
+}
 
 describe('the event payload', () => {
   it('is read from GITHUB_EVENT_PATH; invalid JSON is an InputError naming it, never a raw SyntaxError', () => {
@@ -143,15 +148,10 @@ describe('the event payload', () => {
 
   it("masks the secrets inside URL inputs before anything is requested: the password and the query's values", () => {
     given({ 'project-dir': 'analytics', 'production-url': 'https://user:pa55word@host.test/m.json?sig=abc123def&x=1' })
-    const chunks: string[] = []
-    const write = process.stdout.write.bind(process.stdout)
-    process.stdout.write = ((chunk: string) => (chunks.push(String(chunk)), true)) as typeof process.stdout.write
-    try {
-      expect(getInputs().secrets).toEqual(expect.arrayContaining(['pa55word', 'abc123def']))
-    } finally {
-      process.stdout.write = write
-    }
-    expect(chunks.join('')).toContain('::add-mask::pa55word')
-    expect(chunks.join('')).toContain('::add-mask::abc123def')
+    let secrets: string[] = []
+    const printed = printedBy(() => (secrets = getInputs().secrets))
+    expect(secrets).toEqual(expect.arrayContaining(['pa55word', 'abc123def']))
+    expect(printed).toContain('::add-mask::pa55word')
+    expect(printed).toContain('::add-mask::abc123def')
   })
 })

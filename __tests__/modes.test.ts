@@ -15,6 +15,7 @@ import { fakeDbtProcess, inlineRunResults, recordedDir, type FakeDbtCall, type F
 import { FakeGitHub } from './fakes/github-server.js'
 import { MemoryCacheStore } from './fakes/memory-cache-store.js'
 import { exampleDir } from './helpers/paths.js'
+import { dbtSettings } from './helpers/settings.js'
 
 // The modes, in process: real Settings, a fake Services (a fake dbt writing recorded artifacts,
 // an in-memory cache, a counting file reader, a fixed clock), no bundle spawned. Each test is
@@ -71,21 +72,7 @@ function harness(overrides: { settings?: (s: Settings) => void; services?: Parti
   const log = recordingLogger()
   const settings: Settings = {
     mode: 'build',
-    dbt: {
-      executable: 'dbt',
-      projectDir: workspace,
-      profilesDir: workspace,
-      target: 'ci',
-      command: 'build',
-      select: ['state:modified'],
-      exclude: [],
-      defer: true,
-      favorState: false,
-      extraArgs: [],
-      deps: 'never',
-      cloneIncremental: false,
-      env: {}
-    },
+    dbt: dbtSettings({ projectDir: workspace, profilesDir: workspace, target: 'ci', deps: 'never' }),
     baseline: {
       source: 'path',
       deferEnv: 'auto',
