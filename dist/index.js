@@ -41747,6 +41747,63 @@ function toInfo(pr, repository) {
     };
 }
 
+/**
+ * The GitHub API failures of the artifact source, in words: a workflow input naming no
+ * workflow, a refused token (401 names `github-token`, 403/404 the permission), and GitHub's
+ * own failures (5xx, no answer), with the request and how often it was retried.
+ */
+/** Errors of listing runs: 404 means the workflow input names no workflow here. */
+function listError(error, search) {
+    if (httpStatus(error) !== 404)
+        return accessError(error, search, `list the runs of workflow ${search.workflow}`, 'actions: read');
+    const input = `${search.env}-workflow`;
+    return new BaselineConfigError(`Input ${input} is '${search.workflow}', but ${search.repository} has no such workflow the token can see (GitHub answered 404). ` +
+        `Give the file name of the deploy workflow under .github/workflows (e.g. deploy.yml) or its numeric id.`, input);
+}
+/**
+ * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
+ * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
+ */
+function accessError(error, search, what, permission) {
+    const status = httpStatus(error);
+    const text = messageOf(error)
+        .split('\n')[0]
+        .replace(/ - https:\/\/docs\.github\.com\S*$/, '');
+    const deadline = search.deadline;
+    if (deadline && deadline.remainingMs() === 0)
+        return deadline.error(`The GitHub API request to ${what}`, text);
+    const repository = search.repository;
+    if (status === 401) {
+        return new BaselineAuthError(`GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
+            `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`, 401, 'github-token');
+    }
+    if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
+        return new BaselineAuthError(`The token may not ${what} (GitHub answered ${status}: ${text}). ` +
+            `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`, status, 'github-token');
+    }
+    if (status !== undefined && status >= 500)
+        return gitHubSideError(error, status, text, what);
+    return error;
+}
+/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
+function gitHubSideError(error, status, text, what) {
+    const answered = typeof error === 'object' && error !== null && error.response !== undefined;
+    const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`;
+    const retried = retriesOf(error);
+    return new BaselineServiceError(`The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
+        'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.', status);
+}
+/** `GET <url without query>` of a failed client request. */
+function requestOf(error) {
+    const request = error?.request;
+    return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub';
+}
+/** How often the client retried the request, when it says. */
+function retriesOf(error) {
+    const count = error?.request?.request?.retryCount;
+    return typeof count === 'number' ? count : 0;
+}
+
 var yauzl$1 = {};
 
 var fdSlicer = {};
@@ -43362,7 +43419,7 @@ async function defaultBranch(search) {
         return data.default_branch;
     }
     catch (error) {
-        throw accessError(error, search, `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read');
+        throw accessError(error, requestContext(search), `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read');
     }
 }
 /**
@@ -43390,7 +43447,7 @@ async function* runPages(search, branch, perPage) {
             total = data.total_count;
         }
         catch (error) {
-            throw listError(error, search);
+            throw listError(error, requestContext(search));
         }
         yield runs;
         if (runs.length < perPage || page * perPage >= total)
@@ -43442,7 +43499,7 @@ async function newestArtifact(search, run) {
         }
     }
     catch (error) {
-        throw accessError(error, search, `list the artifacts of run ${run.id}`, 'actions: read');
+        throw accessError(error, requestContext(search), `list the artifacts of run ${run.id}`, 'actions: read');
     }
     const named = all.filter((a) => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id);
     if (named.length === 0)
@@ -43529,7 +43586,7 @@ async function downloadZip(search, artifact, zipPath) {
     catch (error) {
         if (httpStatus(error) === 410)
             return false;
-        throw accessError(error, search, `download artifact ${artifact.id}`, 'actions: read');
+        throw accessError(error, requestContext(search), `download artifact ${artifact.id}`, 'actions: read');
     }
     if (!location) {
         throw new BaselineServiceError(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`);
@@ -43602,56 +43659,9 @@ async function place$1(search, run, artifact, manifestPath) {
         manifestPath: dest
     };
 }
-/** Errors of listing runs: 404 means the workflow input names no workflow here. */
-function listError(error, search) {
-    if (httpStatus(error) !== 404)
-        return accessError(error, search, `list the runs of workflow ${search.workflow}`, 'actions: read');
-    const input = `${search.env}-workflow`;
-    return new BaselineConfigError(`Input ${input} is '${search.workflow}', but ${search.deps.repository} has no such workflow the token can see (GitHub answered 404). ` +
-        `Give the file name of the deploy workflow under .github/workflows (e.g. deploy.yml) or its numeric id.`, input);
-}
-/**
- * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
- * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
- */
-function accessError(error, search, what, permission) {
-    const status = httpStatus(error);
-    const text = messageOf(error)
-        .split('\n')[0]
-        .replace(/ - https:\/\/docs\.github\.com\S*$/, '');
-    const deadline = search.http.deadline;
-    if (deadline && deadline.remainingMs() === 0)
-        return deadline.error(`The GitHub API request to ${what}`, text);
-    const repository = search.deps.repository;
-    if (status === 401) {
-        return new BaselineAuthError(`GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
-            `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`, 401, 'github-token');
-    }
-    if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
-        return new BaselineAuthError(`The token may not ${what} (GitHub answered ${status}: ${text}). ` +
-            `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`, status, 'github-token');
-    }
-    if (status !== undefined && status >= 500)
-        return gitHubSideError(error, status, text, what);
-    return error;
-}
-/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
-function gitHubSideError(error, status, text, what) {
-    const answered = typeof error === 'object' && error !== null && error.response !== undefined;
-    const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`;
-    const retried = retriesOf(error);
-    return new BaselineServiceError(`The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
-        'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.', status);
-}
-/** `GET <url without query>` of a failed client request. */
-function requestOf(error) {
-    const request = error?.request;
-    return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub';
-}
-/** How often the client retried the request, when it says. */
-function retriesOf(error) {
-    const count = error?.request?.request?.retryCount;
-    return typeof count === 'number' ? count : 0;
+/** What the error explanations need of a search. */
+function requestContext(search) {
+    return { repository: search.deps.repository, workflow: search.workflow, env: search.env, deadline: search.http.deadline };
 }
 
 /**

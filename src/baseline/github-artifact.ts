@@ -1,11 +1,12 @@
 import { copyFile, mkdir, open, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { httpStatus, messageOf } from '../github/errors.js'
+import { httpStatus } from '../github/errors.js'
 import type { GitHubClient, Logger } from '../github/octokit.js'
 import { parseRepository } from '../github/pull-request.js'
 import type { ArtifactSourceSettings, DeferredEnv } from '../settings.js'
 import { displayUrl, downloadToFile, timedFetch, withDeadline, type HttpOptions } from './download.js'
-import { BaselineAuthError, BaselineConfigError, BaselineServiceError } from './errors.js'
+import { BaselineConfigError, BaselineServiceError } from './errors.js'
+import { accessError, listError, type RequestContext } from './github-api-errors.js'
 import type { Baseline, BaselineSource, SearchReport } from './types.js'
 import { CorruptZipError, extractZip } from './unzip.js'
 import type { FetchedCache } from './fetched-cache.js'
@@ -127,7 +128,7 @@ async function defaultBranch(search: Search): Promise<string> {
   } catch (error) {
     throw accessError(
       error,
-      search,
+      requestContext(search),
       `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`,
       'metadata: read'
     )
@@ -158,7 +159,7 @@ async function* runPages(search: Search, branch: string, perPage: number): Async
       runs = data.workflow_runs as Run[]
       total = data.total_count
     } catch (error) {
-      throw listError(error, search)
+      throw listError(error, requestContext(search))
     }
     yield runs
     if (runs.length < perPage || page * perPage >= total) return
@@ -206,7 +207,7 @@ async function newestArtifact(search: Search, run: Run): Promise<Artifact | stri
       if (data.artifacts.length < 100 || all.length >= data.total_count) break
     }
   } catch (error) {
-    throw accessError(error, search, `list the artifacts of run ${run.id}`, 'actions: read')
+    throw accessError(error, requestContext(search), `list the artifacts of run ${run.id}`, 'actions: read')
   }
   const named = all.filter((a) => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id)
   if (named.length === 0) return `it has no artifact named "${name}" (input artifact-name)`
@@ -291,7 +292,7 @@ async function downloadZip(search: Search, artifact: Artifact, zipPath: string):
     location = res.headers.location
   } catch (error) {
     if (httpStatus(error) === 410) return false
-    throw accessError(error, search, `download artifact ${artifact.id}`, 'actions: read')
+    throw accessError(error, requestContext(search), `download artifact ${artifact.id}`, 'actions: read')
   }
   if (!location) {
     throw new BaselineServiceError(
@@ -369,69 +370,7 @@ async function place(search: Search, run: Run, artifact: Artifact, manifestPath:
   }
 }
 
-/** Errors of listing runs: 404 means the workflow input names no workflow here. */
-function listError(error: unknown, search: Search): unknown {
-  if (httpStatus(error) !== 404) return accessError(error, search, `list the runs of workflow ${search.workflow}`, 'actions: read')
-  const input = `${search.env}-workflow`
-  return new BaselineConfigError(
-    `Input ${input} is '${search.workflow}', but ${search.deps.repository} has no such workflow the token can see (GitHub answered 404). ` +
-      `Give the file name of the deploy workflow under .github/workflows (e.g. deploy.yml) or its numeric id.`,
-    input
-  )
-}
-
-/**
- * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
- * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
- */
-function accessError(error: unknown, search: Search, what: string, permission: string): unknown {
-  const status = httpStatus(error)
-  const text = messageOf(error)
-    .split('\n')[0]
-    .replace(/ - https:\/\/docs\.github\.com\S*$/, '')
-  const deadline = search.http.deadline
-  if (deadline && deadline.remainingMs() === 0) return deadline.error(`The GitHub API request to ${what}`, text)
-  const repository = search.deps.repository
-  if (status === 401) {
-    return new BaselineAuthError(
-      `GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
-        `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`,
-      401,
-      'github-token'
-    )
-  }
-  if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
-    return new BaselineAuthError(
-      `The token may not ${what} (GitHub answered ${status}: ${text}). ` +
-        `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`,
-      status,
-      'github-token'
-    )
-  }
-  if (status !== undefined && status >= 500) return gitHubSideError(error, status, text, what)
-  return error
-}
-
-/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
-function gitHubSideError(error: unknown, status: number, text: string, what: string): BaselineServiceError {
-  const answered = typeof error === 'object' && error !== null && (error as { response?: unknown }).response !== undefined
-  const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`
-  const retried = retriesOf(error)
-  return new BaselineServiceError(
-    `The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
-      'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.',
-    status
-  )
-}
-
-/** `GET <url without query>` of a failed client request. */
-function requestOf(error: unknown): string {
-  const request = (error as { request?: { method?: string; url?: string } } | undefined)?.request
-  return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub'
-}
-
-/** How often the client retried the request, when it says. */
-function retriesOf(error: unknown): number | undefined {
-  const count = (error as { request?: { request?: { retryCount?: unknown } } } | undefined)?.request?.request?.retryCount
-  return typeof count === 'number' ? count : 0
+/** What the error explanations need of a search. */
+function requestContext(search: Search): RequestContext {
+  return { repository: search.deps.repository, workflow: search.workflow, env: search.env, deadline: search.http.deadline }
 }
