@@ -14,9 +14,11 @@ function project(files: Record<string, string>): string {
 }
 
 describe('readDbtProject', () => {
-  it('reads the name and the default target directory', () => {
+  it('reads the name, the profile and the default target directory', () => {
     const dir = project({ 'dbt_project.yml': 'name: shop\nprofile: shop\n' })
-    expect(readDbtProject(dir)).toEqual({ name: 'shop', targetDir: join(dir, 'target'), packagesMissing: false })
+    expect(readDbtProject(dir)).toEqual({ name: 'shop', targetDir: join(dir, 'target'), packagesMissing: false, profile: 'shop' })
+    // A templated profile is dbt's to render: the project gives none.
+    expect(readDbtProject(project({ 'dbt_project.yml': 'name: shop\nprofile: "{{ env_var(\'P\') }}"\n' })).profile).toBeUndefined()
   })
 
   it('honours target-path, and DBT_TARGET_PATH over it', () => {

@@ -39980,7 +39980,7 @@ function readRunContext(env) {
     };
 }
 function readProjectDir(workspace) {
-    const value = text('project-dir') || '.';
+    const value = text(Input.ProjectDir) || '.';
     const dir = workspacePath(workspace, value);
     if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, 'dbt_project.yml'))) {
         throw new InputError('project-dir', value, `Expected a directory holding dbt_project.yml, relative to the workspace (${workspace}); check out the repository first (actions/checkout) and point project-dir at the dbt project.`);
@@ -39988,20 +39988,20 @@ function readProjectDir(workspace) {
     return dir;
 }
 function readProfilesDir(workspace) {
-    const value = optional('profiles-dir');
+    const value = optional(Input.ProfilesDir);
     if (!value)
         return undefined;
     const dir = workspacePath(workspace, value);
     if (!existsSync(join(dir, 'profiles.yml'))) {
-        throw new InputError('profiles-dir', value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`);
+        throw new InputError(Input.ProfilesDir, value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`);
     }
     return dir;
 }
 function readBaselineSource() {
-    const value = text('baseline-source');
+    const value = text(Input.BaselineSource);
     if (!value)
-        return text('state-path') || text('staging-state-path') ? 'path' : 'github-artifact';
-    return oneOf('baseline-source', SOURCES, 'github-artifact');
+        return text(Input.StatePath) || text(Input.StagingStatePath) ? 'path' : 'github-artifact';
+    return oneOf(Input.BaselineSource, SOURCES, 'github-artifact');
 }
 function readHttpsUrl(name) {
     const value = optional(name);
@@ -40024,27 +40024,27 @@ function readFileIfPresent(path) {
     return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }
 function readDbtCloud(env, projectDir) {
-    const token = optional('dbt-cloud-api-token');
+    const token = optional(Input.DbtCloudApiToken);
     if (token)
         setSecret(token);
     const deferEnv = resolveDeferEnvId({
-        input: optional('defer-env-id'),
+        input: optional(Input.DeferEnvId),
         envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
         dbtProjectYml: readFileIfPresent(join(projectDir, 'dbt_project.yml')),
         dbtCloudYml: readFileIfPresent(join(env.HOME || homedir(), '.dbt', 'dbt_cloud.yml'))
     });
-    const accountId = optional('dbt-cloud-account-id');
+    const accountId = optional(Input.DbtCloudAccountId);
     if (accountId && !/^[0-9]+$/.test(accountId)) {
-        throw new InputError('dbt-cloud-account-id', accountId, 'Expected the numeric account id from your dbt Cloud URL.');
+        throw new InputError(Input.DbtCloudAccountId, accountId, 'Expected the numeric account id from your dbt Cloud URL.');
     }
-    const projectId = optional('dbt-cloud-project-id');
+    const projectId = optional(Input.DbtCloudProjectId);
     if (projectId && !/^[0-9]+$/.test(projectId)) {
-        throw new InputError('dbt-cloud-project-id', projectId, 'Expected the numeric project id from your dbt Cloud URL.');
+        throw new InputError(Input.DbtCloudProjectId, projectId, 'Expected the numeric project id from your dbt Cloud URL.');
     }
     return {
         accountId,
         token,
-        baseUrl: (readHttpsUrl('dbt-cloud-host') ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
+        baseUrl: (readHttpsUrl(Input.DbtCloudHost) ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
         projectId,
         deferEnvId: deferEnv.id,
         deferEnvIdOrigin: deferEnv.origin
@@ -40052,58 +40052,58 @@ function readDbtCloud(env, projectDir) {
 }
 function readBaseline(env, workspace, projectDir) {
     const source = readBaselineSource();
-    const authorization = optional('url-authorization');
+    const authorization = optional(Input.UrlAuthorization);
     if (authorization)
         setSecret(authorization);
     return {
         source,
-        deferEnv: oneOf('defer-env', DEFER_ENVS, 'auto'),
-        ifNoBaseline: oneOf('if-no-baseline', NO_BASELINE, 'fail'),
-        cacheFetched: flag('cache-baseline', true),
+        deferEnv: oneOf(Input.DeferEnv, DEFER_ENVS, 'auto'),
+        ifNoBaseline: oneOf(Input.IfNoBaseline, NO_BASELINE, 'fail'),
+        cacheFetched: flag(Input.CacheBaseline, true),
         path: {
-            production: optional('state-path') && workspacePath(workspace, text('state-path')),
-            staging: optional('staging-state-path') && workspacePath(workspace, text('staging-state-path'))
+            production: optional(Input.StatePath) && workspacePath(workspace, text(Input.StatePath)),
+            staging: optional(Input.StagingStatePath) && workspacePath(workspace, text(Input.StagingStatePath))
         },
         artifact: {
-            artifactName: text('artifact-name') || 'dbt-manifest',
-            productionWorkflow: optional('production-workflow'),
-            stagingWorkflow: optional('staging-workflow'),
-            branch: optional('baseline-branch'),
-            maxRuns: positiveInt('max-runs-searched', 20)
+            artifactName: text(Input.ArtifactName) || 'dbt-manifest',
+            productionWorkflow: optional(Input.ProductionWorkflow),
+            stagingWorkflow: optional(Input.StagingWorkflow),
+            branch: optional(Input.BaselineBranch),
+            maxRuns: positiveInt(Input.MaxRunsSearched, 20)
         },
         cache: {
-            keyPrefix: text('cache-key-prefix') || 'dbt-defer-baseline',
-            stagingConfigured: flag('staging-cache', false),
-            publishFailure: oneOf('publish-failure', ['fail', 'warn'], 'fail')
+            keyPrefix: text(Input.CacheKeyPrefix) || 'dbt-defer-baseline',
+            stagingConfigured: flag(Input.StagingCache, false),
+            publishFailure: oneOf(Input.PublishFailure, ['fail', 'warn'], 'fail')
         },
         dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
         url: {
-            production: readHttpsUrl('production-url'),
-            staging: readHttpsUrl('staging-url'),
+            production: readHttpsUrl(Input.ProductionUrl),
+            staging: readHttpsUrl(Input.StagingUrl),
             authorization
         },
         network: {
-            connectTimeoutMs: positiveInt('http-connect-timeout', 30) * 1000,
-            idleTimeoutMs: positiveInt('http-idle-timeout', 30) * 1000,
-            downloadTimeoutMs: positiveInt('download-timeout', 600) * 1000,
-            searchTimeoutMs: positiveInt('baseline-timeout', 900) * 1000
+            connectTimeoutMs: positiveInt(Input.HttpConnectTimeout, 30) * 1000,
+            idleTimeoutMs: positiveInt(Input.HttpIdleTimeout, 30) * 1000,
+            downloadTimeoutMs: positiveInt(Input.DownloadTimeout, 600) * 1000,
+            searchTimeoutMs: positiveInt(Input.BaselineTimeout, 900) * 1000
         }
     };
 }
 function readPrNumber() {
-    const value = text('pr-number');
+    const value = text(Input.PrNumber);
     if (!value)
         return undefined;
     if (!/^[1-9][0-9]*$/.test(value))
-        throw new InputError('pr-number', value, 'Expected a pull request number such as 42.');
+        throw new InputError(Input.PrNumber, value, 'Expected a pull request number such as 42.');
     return Number(value);
 }
 function readCiSchema() {
-    const envVar = text('ci-schema-env-var') || 'DBT_CI_SCHEMA';
+    const envVar = text(Input.CiSchemaEnvVar) || 'DBT_CI_SCHEMA';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
-        throw new InputError('ci-schema-env-var', envVar, 'Expected an environment variable name (letters, digits, underscores).');
+        throw new InputError(Input.CiSchemaEnvVar, envVar, 'Expected an environment variable name (letters, digits, underscores).');
     }
-    return { template: text('ci-schema'), envVar, cleanSlate: flag('clean-slate', false) };
+    return { template: text(Input.CiSchema), envVar, cleanSlate: flag(Input.CleanSlate, false) };
 }
 /** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
 function readProfilesDirSetting(env, workspace) {
@@ -102168,7 +102168,8 @@ function readDbtProject(projectDir, targetPathOverride) {
     const installPath = typeof config['packages-install-path'] === 'string' ? config['packages-install-path'] : 'dbt_packages';
     const installDir = absolute(projectDir, installPath);
     const installed = existsSync(installDir) && readdirSync(installDir).length > 0;
-    return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed };
+    const profile = typeof config.profile === 'string' && !/\{\{|\{%/.test(config.profile) ? config.profile.trim() || undefined : undefined;
+    return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed, profile };
 }
 
 /** dbt commands that write no artifacts and take no `--target-path`. */
@@ -102364,8 +102365,7 @@ class ProfileUnreadableError extends ActionError {
  */
 async function loadProfileTargets(args) {
     const projectFile = join(args.projectDir, 'dbt_project.yml');
-    const projectYaml = await readIfExists(projectFile);
-    const profile = projectYaml === undefined ? undefined : projectProfileName(projectYaml);
+    const profile = args.profile ?? (await profileFromProject(projectFile));
     if (!profile) {
         throw new ProfileUnreadableError(`The safety check needs the project's profile, but ${projectFile} has no literal 'profile:'. Write the profile name there as plain text.`);
     }
@@ -102381,6 +102381,11 @@ async function loadProfileTargets(args) {
     }
     throw new ProfileUnreadableError(`The safety check needs profile '${profile}' to compare the CI schema with every target's schema, but no profiles.yml in ${dirs.join(', ')} has it. ` +
         `Set the input 'profiles-dir' to the directory of the profiles.yml dbt uses.`);
+}
+/** The `profile:` of dbt_project.yml, for a caller that has not read the project. */
+async function profileFromProject(projectFile) {
+    const projectYaml = await readIfExists(projectFile);
+    return projectYaml === undefined ? undefined : projectProfileName(projectYaml);
 }
 function parseOrRefuse(text, profile, path) {
     try {
@@ -102473,6 +102478,7 @@ function gatherBaselineEvidence(settings, services, facts, known) {
 /** What the safety steps need, from the run's facts. */
 async function safetyDeps(settings, services, facts, baselines) {
     const profile = await loadProfileTargets({
+        profile: facts.project.profile,
         projectDir: settings.dbt.projectDir,
         profilesDir: settings.dbt.profilesDir,
         homeDir: settings.dbt.env.HOME || homedir()

@@ -11,6 +11,8 @@ export interface DbtProject {
   targetDir: string
   /** Whether packages.yml or dependencies.yml declares packages that are not installed. */
   packagesMissing: boolean
+  /** `profile:`, when written as plain text (a templated one is left to dbt). */
+  profile?: string
 }
 
 function readYaml(file: string): Record<string, unknown> {
@@ -49,5 +51,6 @@ export function readDbtProject(projectDir: string, targetPathOverride?: string):
   const installPath = typeof config['packages-install-path'] === 'string' ? config['packages-install-path'] : 'dbt_packages'
   const installDir = absolute(projectDir, installPath)
   const installed = existsSync(installDir) && readdirSync(installDir).length > 0
-  return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed }
+  const profile = typeof config.profile === 'string' && !/\{\{|\{%/.test(config.profile) ? config.profile.trim() || undefined : undefined
+  return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed, profile }
 }

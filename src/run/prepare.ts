@@ -91,6 +91,7 @@ export function gatherBaselineEvidence(
 /** What the safety steps need, from the run's facts. */
 export async function safetyDeps(settings: Settings, services: Services, facts: RunFacts, baselines: EnvEvidence[]): Promise<SafetyDeps> {
   const profile = await loadProfileTargets({
+    profile: facts.project.profile,
     projectDir: settings.dbt.projectDir,
     profilesDir: settings.dbt.profilesDir,
     homeDir: settings.dbt.env.HOME || homedir()

@@ -81,10 +81,14 @@ export class ProfileUnreadableError extends ActionError {}
  * else the project directory, else `<homeDir>/.dbt`. Throws ProfileUnreadableError when there is
  * none: without the other targets' schemas nothing proves the CI schema is not one of them.
  */
-export async function loadProfileTargets(args: { projectDir: string; profilesDir?: string; homeDir: string }): Promise<ProfileTargets> {
+export async function loadProfileTargets(args: {
+  projectDir: string
+  profilesDir?: string
+  homeDir: string
+  profile?: string
+}): Promise<ProfileTargets> {
   const projectFile = join(args.projectDir, 'dbt_project.yml')
-  const projectYaml = await readIfExists(projectFile)
-  const profile = projectYaml === undefined ? undefined : projectProfileName(projectYaml)
+  const profile = args.profile ?? (await profileFromProject(projectFile))
   if (!profile) {
     throw new ProfileUnreadableError(
       `The safety check needs the project's profile, but ${projectFile} has no literal 'profile:'. Write the profile name there as plain text.`
@@ -102,6 +106,12 @@ export async function loadProfileTargets(args: { projectDir: string; profilesDir
     `The safety check needs profile '${profile}' to compare the CI schema with every target's schema, but no profiles.yml in ${dirs.join(', ')} has it. ` +
       `Set the input 'profiles-dir' to the directory of the profiles.yml dbt uses.`
   )
+}
+
+/** The `profile:` of dbt_project.yml, for a caller that has not read the project. */
+async function profileFromProject(projectFile: string): Promise<string | undefined> {
+  const projectYaml = await readIfExists(projectFile)
+  return projectYaml === undefined ? undefined : projectProfileName(projectYaml)
 }
 
 function parseOrRefuse(text: string, profile: string, path: string): ProfileTargets | null {
