@@ -100548,6 +100548,12 @@ async function readRunArtifacts(targetDir, readJson = readJsonFile) {
     return { runResults, manifest, runResultsPath, manifestPath, problems };
 }
 
+/**
+ * Running dbt: an argv array, no shell, the executable resolved with @actions/io, an explicit
+ * working directory. It is started with Node's spawn rather than @actions/exec because exec
+ * reports only an exit code (its exit and close handlers drop the signal), and the action must
+ * say which signal killed dbt. Output is printed line by line through the run's scrubber.
+ */
 const KEPT_LINES = 200;
 /** How long to wait for dbt's output streams to close after it exited (a child of dbt may hold them). */
 const STREAMS_GRACE_MS = 10_000;

@@ -1,3 +1,9 @@
+/**
+ * Running dbt: an argv array, no shell, the executable resolved with @actions/io, an explicit
+ * working directory. It is started with Node's spawn rather than @actions/exec because exec
+ * reports only an exit code (its exit and close handlers drop the signal), and the action must
+ * say which signal killed dbt. Output is printed line by line through the run's scrubber.
+ */
 import { spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { constants } from 'node:os'
