@@ -19,6 +19,7 @@ const shared = {
 
 export default {
   testTimeout: 30000,
+  testSequencer: '<rootDir>/__tests__/setup/sequencer.mjs',
   projects: [
     {
       ...shared,
