@@ -6,7 +6,7 @@ import { CommentError, CommentPermissionError, describeGitHubError, GitHubReques
 import { createGitHubClient } from '../src/github/octokit.js'
 import { findPullRequest } from '../src/github/pull-request.js'
 import { upsertStickyComment } from '../src/github/sticky-comment.js'
-import { FakeGitHub } from './fakes/github-server.js'
+import { fakeRepoWithPullRequest, FakeGitHub } from './fakes/github-server.js'
 
 const TAG = '<!-- dbt-defer-action:jaffle_shop -->'
 const target = { owner: 'acme', repo: 'analytics', issueNumber: 7, marker: 'dbt-defer-action:jaffle_shop' }
@@ -14,11 +14,7 @@ const COMMENTS = /^\/repos\/acme\/analytics\/issues\/7\/comments$/
 
 let gh: FakeGitHub
 beforeEach(async () => {
-  gh = new FakeGitHub()
-  await gh.start()
-  gh.addRepo({ owner: 'acme', repo: 'analytics' })
-  gh.addPullRequest({ number: 7, headRef: 'feature' })
-  gh.addToken('gha', { login: 'github-actions[bot]', kind: 'installation' })
+  gh = await fakeRepoWithPullRequest()
 })
 afterEach(async () => {
   await gh.stop()

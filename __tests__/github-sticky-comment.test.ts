@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { CommentPermissionError } from '../src/github/errors.js'
 import { createGitHubClient } from '../src/github/octokit.js'
 import { markerComment, upsertStickyComment } from '../src/github/sticky-comment.js'
-import { FakeGitHub } from './fakes/github-server.js'
+import { fakeRepoWithPullRequest, FakeGitHub } from './fakes/github-server.js'
 
 const MARKER = 'dbt-defer-action:jaffle_shop'
 const TAG = '<!-- dbt-defer-action:jaffle_shop -->'
@@ -10,11 +10,7 @@ const target = { owner: 'acme', repo: 'analytics', issueNumber: 7, marker: MARKE
 
 let gh: FakeGitHub
 beforeEach(async () => {
-  gh = new FakeGitHub()
-  await gh.start()
-  gh.addRepo({ owner: 'acme', repo: 'analytics' })
-  gh.addPullRequest({ number: 7, headRef: 'feature' })
-  gh.addToken('gha', { login: 'github-actions[bot]', kind: 'installation' })
+  gh = await fakeRepoWithPullRequest()
   gh.addToken('pat', { login: 'data-bot', kind: 'user' })
   gh.addToken('fork', { login: 'github-actions[bot]', kind: 'installation', readOnly: true })
 })

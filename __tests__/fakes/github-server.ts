@@ -784,3 +784,13 @@ function send(res: ServerResponse, reply: Reply): void {
   res.writeHead(reply.status, headers)
   res.end(payload)
 }
+
+/** A started fake GitHub holding acme/analytics, its pull request #7, and the installation token `gha`. */
+export async function fakeRepoWithPullRequest(): Promise<FakeGitHub> {
+  const gh = new FakeGitHub()
+  await gh.start()
+  gh.addRepo({ owner: 'acme', repo: 'analytics' })
+  gh.addPullRequest({ number: 7, headRef: 'feature' })
+  gh.addToken('gha', { login: 'github-actions[bot]', kind: 'installation' })
+  return gh
+}
