@@ -302,7 +302,7 @@ function checkOwnedEnv(env: Env, workspace: string, dbt: Settings['dbt']): void 
 }
 
 /** Every secret the action knows of, registered with the runner before any request is made. */
-function collectSecrets(): string[] {
+function collectSecrets(register: (secret: string) => void): string[] {
   const secrets = [
     text(Input.GithubToken),
     text(Input.DbtCloudApiToken),
@@ -311,13 +311,17 @@ function collectSecrets(): string[] {
     ...secretsOfUrl(text(Input.StagingUrl)),
     ...secretsOfUrl(text(Input.DbtCloudHost))
   ].filter((s) => s.length > 0)
-  for (const secret of secrets) core.setSecret(secret)
+  for (const secret of secrets) register(secret)
   return secrets
 }
 
-/** Reads and validates every input once. The only reader of inputs and the environment. */
-export function getInputs(env: Env = process.env): Settings {
-  const secrets = collectSecrets()
+/**
+ * Reads and validates every input once. The only reader of inputs and the environment.
+ * `registerSecret` masks each secret in the runner's log (the command-line tool, with no runner
+ * log to mask, hands in its own).
+ */
+export function getInputs(env: Env = process.env, registerSecret: (secret: string) => void = core.setSecret): Settings {
+  const secrets = collectSecrets(registerSecret)
   const context = readRunContext(env)
   const mode = oneOf(Input.Mode, MODES, 'build')
   const projectDir = readProjectDir(context.workspace)
