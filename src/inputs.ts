@@ -158,7 +158,6 @@ function readFileIfPresent(path: string): string | undefined {
 
 function readDbtCloud(env: Env, projectDir: string): BaselineSettings['dbtCloud'] {
   const token = optional(Input.DbtCloudApiToken)
-  if (token) core.setSecret(token)
   const deferEnv = resolveDeferEnvId({
     input: optional(Input.DeferEnvId),
     envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
@@ -186,7 +185,6 @@ function readDbtCloud(env: Env, projectDir: string): BaselineSettings['dbtCloud'
 function readBaseline(env: Env, workspace: string, projectDir: string): BaselineSettings {
   const source = readBaselineSource()
   const authorization = optional(Input.UrlAuthorization)
-  if (authorization) core.setSecret(authorization)
   return {
     source,
     deferEnv: oneOf(Input.DeferEnv, DEFER_ENVS, 'auto'),
