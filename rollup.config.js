@@ -3,18 +3,19 @@ import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import typescript from '@rollup/plugin-typescript'
-import { dirname } from 'node:path'
 
-// DIST_FILE lets the dist check bundle into a scratch file to compare with the committed one.
-const file = process.env.DIST_FILE || 'dist/index.js'
+// Two bundles: the action (dist/index.js) and the command-line tool (dist/cli.js, package.json
+// `bin`). DIST_DIR lets the dist check bundle into a scratch directory to compare with dist/.
+const dir = process.env.DIST_DIR || 'dist'
 
-export default {
-  input: 'src/index.ts',
+const bundle = (input, name, banner) => ({
+  input,
   output: {
-    file,
+    file: `${dir}/${name}`,
     format: 'es',
     sourcemap: false,
-    inlineDynamicImports: true
+    inlineDynamicImports: true,
+    banner
   },
   onwarn(warning, warn) {
     // @actions/* and their dependencies use `this` at module scope and have circular imports;
@@ -23,9 +24,11 @@ export default {
     warn(warning)
   },
   plugins: [
-    typescript({ tsconfig: './tsconfig.build.json', module: 'NodeNext', outDir: dirname(file) }),
+    typescript({ tsconfig: './tsconfig.build.json', module: 'NodeNext', outDir: dir }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
     commonjs(),
     json()
   ]
-}
+})
+
+export default [bundle('src/index.ts', 'index.js'), bundle('src/cli/index.ts', 'cli.js', '#!/usr/bin/env node')]

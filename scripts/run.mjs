@@ -59,19 +59,20 @@ function venvEnv() {
   return { DBT_DEFER_TEST_VENV: ensurePythonEnv(root).venvDir }
 }
 
-/** Fails when dist/index.js differs from a fresh bundle of the sources. */
+/** Fails when dist/ (the action's and the command-line tool's bundles) differs from a fresh bundle of the sources. */
 function checkDist() {
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-defer-dist-'))
-  const fresh = join(scratch, 'index.js')
   const rollup = join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup')
-  const code = sh(node24, [rollup, '-c', 'rollup.config.js', '--silent'], { env: { ...process.env, DIST_FILE: fresh } })
+  const code = sh(node24, [rollup, '-c', 'rollup.config.js', '--silent'], { env: { ...process.env, DIST_DIR: scratch } })
   if (code !== 0) process.exit(code)
-  const committed = join(root, 'dist', 'index.js')
-  if (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(fresh))) {
-    console.error("dist/index.js is not what the sources bundle to: run 'npm run bundle' and commit dist/.")
-    process.exit(1)
+  for (const name of ['index.js', 'cli.js']) {
+    const committed = join(root, 'dist', name)
+    if (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(join(scratch, name)))) {
+      console.error(`dist/${name} is not what the sources bundle to: run 'npm run bundle' and commit dist/.`)
+      process.exit(1)
+    }
   }
-  console.log('dist/index.js matches a fresh bundle of the sources.')
+  console.log('dist/index.js and dist/cli.js match a fresh bundle of the sources.')
 }
 
 /** ESLint and Prettier over the repository; a problem fails the run like a failing test. */

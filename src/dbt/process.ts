@@ -190,10 +190,15 @@ function checkCwd(cwd: string): void {
 /**
  * The real dbt, spawned with an argv (no shell). dbt's stdout and stderr go to this process's
  * stdout (the job log) line by line, each line through `scrub`, and the last lines are kept
- * (scrubbed) in {@link DbtExit.output}. A relative `executable` path is taken from the
- * workspace (the current directory).
+ * (scrubbed) in {@link DbtExit.output}; `show` replaces printing them (the command-line tool keeps
+ * its own dbt steps quiet). A relative `executable` path is taken from the workspace (the
+ * current directory).
  */
-export function execDbtProcess(executable: string, scrub: Scrub = (text) => text): DbtProcess {
+export function execDbtProcess(
+  executable: string,
+  scrub: Scrub = (text) => text,
+  show: (line: string) => void = (line) => process.stdout.write(`${line}\n`)
+): DbtProcess {
   return {
     async run(args, opts) {
       const binary = await locate(executable, opts.env)
@@ -202,7 +207,7 @@ export function execDbtProcess(executable: string, scrub: Scrub = (text) => text
       const print = (line: string) => {
         const clean = scrub(line)
         kept.push(clean)
-        process.stdout.write(`${clean}\n`)
+        show(clean)
       }
       const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) })
       return { ...exit, output: kept.text() }

@@ -33,7 +33,9 @@ export class UnsafeSchemaError extends ActionError {
   constructor(
     readonly schema: string,
     readonly reason: RefusalReason,
-    message: string
+    message: string,
+    /** Why, without the advice on what to do (callers outside CI give their own). */
+    readonly why: string = message
   ) {
     super(message, { input: 'ci-schema' })
   }
@@ -99,7 +101,7 @@ const FIX =
 const lower = (s: string | null | undefined): string => (s ?? '').toLowerCase()
 
 function refuse(schema: string, reason: RefusalReason, why: string, fix = FIX): never {
-  throw new UnsafeSchemaError(schema, reason, `Refusing to use schema '${schema}': ${why} ${fix}`)
+  throw new UnsafeSchemaError(schema, reason, `Refusing to use schema '${schema}': ${why} ${fix}`, why)
 }
 
 /** The schemas this run's dbt writes to: the target's, and every schema a materialised node of the project resolves to. */
