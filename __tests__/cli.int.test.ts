@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Report } from '../src/report/types.js'
 import { MARKER_TABLE } from '../src/safety/marker.js'
 import { FakeDbtCloud } from './fakes/dbt-cloud-server.js'
+import { FakeFileServer } from './fakes/file-server.js'
 import { FakeGitHub, makeZip } from './fakes/github-server.js'
 import { addRepeatCustomerColumn, ExampleProject } from './helpers/example-project.js'
 import { repoRoot, venvBin } from './helpers/paths.js'
@@ -214,6 +215,12 @@ describe('dbt-defer on a developer machine (real dbt, fake GitHub)', () => {
     ]) {
       expect(help.stdout).toContain(line)
     }
+    // A command without defer is dbt's alone: nothing is fetched, dbt's output and status are the command's.
+    const from = github.requests.length
+    const deps = await cli(dev, ['deps'])
+    expect(deps.code).toBe(0)
+    expect(deps.stdout).toContain('Running with dbt=')
+    expect(requestsSince(from)).toEqual([])
     const bad = await cli(dev, ['build'], { DBT_DEFER_DEFER_ENV: 'prod' })
     expect(bad.code).toBe(2)
     expect(bad.stderr.trim()).toBe("dbt-defer: Invalid value for setting 'defer-env': 'prod'. Expected one of: auto, staging, production.")
@@ -270,4 +277,35 @@ describe('dbt-defer with dbt Cloud, configured by the project (real dbt, fake db
     expect(cloud.manifestDownloads()).toEqual([9001])
     expect(run.stdout + run.stderr + status.stdout + status.stderr).not.toContain(CLOUD_TOKEN)
   }, 120_000)
+})
+
+describe('dbt-defer with the url and path sources', () => {
+  it('fetches from a URL with its Authorization header, and reads a local path, never printing the secret', async () => {
+    const server = await FakeFileServer.start()
+    try {
+      const manifest = readFileSync(join(production.root, 'prod-state', 'manifest.json'), 'utf8')
+      const url = server.put('/prod/manifest.json', { body: manifest, authorization: 'Bearer url-secret-123' })
+      const project = dev.clone()
+      rmSync(project.path('dbt-defer.yml'))
+      writeFileSync(project.path('dbt-defer.yml'), `production-url: ${url}\n`)
+      const env = { DBT_DEFER_URL_AUTHORIZATION: 'Bearer url-secret-123', XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'dbt-defer-cache-')) }
+      const status = await cli(project, ['status'], env)
+      expect(status.code).toBe(0)
+      expect(status.stdout).toContain('environment  production')
+      expect(status.stdout).toContain('source       url')
+      expect(server.requests.map((r) => [r.path, r.authorization])).toEqual([['/prod/manifest.json', 'Bearer url-secret-123']])
+      expect(status.stdout + status.stderr).not.toContain('url-secret-123')
+
+      writeFileSync(project.path('dbt-defer.yml'), 'baseline-source: path\nstate-path: ../prod-state-copy\n')
+      const local = join(project.root, 'prod-state-copy')
+      cpSync(join(production.root, 'prod-state'), local, { recursive: true })
+      const fromPath = await cli(project, ['status'], env)
+      expect(fromPath.code).toBe(0)
+      expect(fromPath.stdout).toContain('source       path')
+      expect(fromPath.stdout).toContain(`baseline     ${join(local, 'manifest.json')}`)
+      expect(readFileSync(join(local, 'manifest.json'), 'utf8')).toBe(manifest)
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
 })

@@ -1,50 +1,50 @@
 #!/usr/bin/env node
-import { spawn, execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, createWriteStream, statSync, readdirSync, readFileSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
-import { join, sep as sep$2, dirname, relative, resolve, isAbsolute, delimiter } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, statSync, createWriteStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { join, isAbsolute, resolve, sep as sep$2, dirname, relative, delimiter } from 'node:path';
 import { stat as stat$1, readFile, rm as rm$1, mkdir as mkdir$1, copyFile as copyFile$1, rename as rename$1, open as open$1, writeFile as writeFile$1 } from 'node:fs/promises';
 import require$$0$4, { Duplex, Readable, Writable, Transform } from 'node:stream';
-import { constants as constants$6, tmpdir, homedir, userInfo, hostname } from 'node:os';
-import { createHash } from 'node:crypto';
+import { homedir, tmpdir, constants as constants$6, userInfo, hostname } from 'node:os';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
-import http$1, { request as request$4 } from 'node:http';
-import { request as request$3 } from 'node:https';
-import { pipeline } from 'node:stream/promises';
-import * as fs from 'fs';
-import fs__default, { promises, existsSync as existsSync$1, readFileSync as readFileSync$1 } from 'fs';
-import require$$1 from 'zlib';
-import util$8 from 'util';
-import require$$5 from 'stream';
-import require$$4 from 'events';
+import { createHash } from 'node:crypto';
 import * as os from 'os';
 import os__default, { EOL } from 'os';
 import 'crypto';
+import * as fs from 'fs';
+import fs__default, { promises, existsSync as existsSync$1, readFileSync as readFileSync$1 } from 'fs';
 import * as path$1 from 'path';
 import http from 'http';
 import https from 'https';
 import 'net';
-import require$$1$1 from 'tls';
+import require$$1 from 'tls';
+import require$$4 from 'events';
 import 'assert';
+import util$8 from 'util';
 import require$$0$3 from 'node:assert';
 import require$$0$5 from 'node:net';
+import http$1, { request as request$4 } from 'node:http';
 import require$$0$2 from 'node:buffer';
 import require$$0$6 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$8 from 'node:events';
 import require$$0$7 from 'node:diagnostics_channel';
-import require$$5$1 from 'node:tls';
+import require$$5 from 'node:tls';
 import zlib from 'node:zlib';
-import require$$5$2 from 'node:perf_hooks';
+import require$$5$1 from 'node:perf_hooks';
 import require$$8$1 from 'node:util/types';
-import require$$1$2 from 'node:worker_threads';
-import require$$1$3 from 'node:url';
-import require$$5$3 from 'node:async_hooks';
-import require$$1$4 from 'node:console';
-import require$$1$5 from 'node:dns';
-import require$$5$4 from 'string_decoder';
+import require$$1$1 from 'node:worker_threads';
+import require$$1$2 from 'node:url';
+import require$$5$2 from 'node:async_hooks';
+import require$$1$3 from 'node:console';
+import require$$1$4 from 'node:dns';
+import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
+import { request as request$3 } from 'node:https';
+import { pipeline } from 'node:stream/promises';
+import require$$1$5 from 'zlib';
+import require$$5$4 from 'stream';
 import 'url';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -3944,7 +3944,14 @@ function makeReport(a) {
     const analysis = a.artifacts.manifest
         ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
         : [];
-    return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info, cloned: a.cloned, dataChanges: a.dataChanges });
+    return buildReport({
+        analysis,
+        runResults,
+        manifest: a.artifacts.manifest ?? null,
+        run: a.info,
+        cloned: a.cloned,
+        dataChanges: a.dataChanges
+    });
 }
 
 /**
@@ -4064,174 +4071,6 @@ async function gatherEvidence(d) {
         baselines: d.baselines,
         schemas: probe.schemas
     };
-}
-
-const ANSI = {
-    bold: [1, 22],
-    dim: [2, 22],
-    red: [31, 39],
-    green: [32, 39],
-    yellow: [33, 39],
-    blue: [34, 39],
-    magenta: [35, 39],
-    cyan: [36, 39]
-};
-/** ANSI colours. */
-const colour = (style, text) => `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m`;
-/** No colours. */
-const plain = (_style, text) => text;
-/** Whether to colour: a terminal, unless NO_COLOR is set; FORCE_COLOR forces it. */
-function wantsColour(isTTY, env) {
-    if (env.FORCE_COLOR && env.FORCE_COLOR !== '0')
-        return true;
-    if (env.NO_COLOR !== undefined && env.NO_COLOR !== '')
-        return false;
-    return Boolean(isTTY) && env.TERM !== 'dumb';
-}
-/** Where a ref was read from, in the words of a developer's machine. */
-const WHERE = {
-    'this-run': { label: 'this run', style: 'green' },
-    dev: { label: 'dev', style: 'cyan' },
-    clone: { label: 'clone (dev)', style: 'cyan' },
-    staging: { label: 'staging', style: 'yellow' },
-    production: { label: 'production', style: 'magenta' },
-    source: { label: 'source', style: 'blue' },
-    inlined: { label: 'inlined', style: 'dim' },
-    unknown: { label: 'unknown', style: 'red' }
-};
-const STATUS_STYLE = { success: 'green', pass: 'green', error: 'red', fail: 'red', warn: 'yellow', skipped: 'yellow' };
-function refLines(ref, depth, paint) {
-    const where = WHERE[ref.classification];
-    const relation = ref.relation ?? ref.dev_relation ?? ref.state_relation;
-    const why = ref.classification === 'unknown' && ref.reason ? ` (${ref.reason}: ${ref.evidence})` : '';
-    const line = `${'  '.repeat(depth)}${ref.resource_type} ${ref.name} ${paint('dim', '→')} ${paint(where.style, where.label)}${relation ? `  ${paint('dim', relation)}` : ''}${why}`;
-    return [line, ...ref.children.flatMap((child) => refLines(child, depth + 1, paint))];
-}
-function headline(report) {
-    const run = report.run;
-    if (!run.defer)
-        return run.built_all ? 'without defer: no baseline was found' : 'without defer (--no-defer): every ref reads dev';
-    const b = run.baseline;
-    const parts = [b?.source, b?.run_id ? `run ${b.run_id}` : undefined, b?.sha ? `commit ${b.sha.slice(0, 7)}` : undefined];
-    const age = b?.age_seconds != null ? `, ${ageText(b.age_seconds)} old` : '';
-    return `deferred to ${run.deferred_env ?? 'the baseline'}${run.favor_state ? ' (favor-state)' : ''} (${parts.filter(Boolean).join(', ')}${age})`;
-}
-/** An age in words: 45 s, 12 min, 3 h, 2 days. */
-function ageText(seconds) {
-    if (seconds < 90)
-        return `${Math.round(seconds)} s`;
-    if (seconds < 90 * 60)
-        return `${Math.round(seconds / 60)} min`;
-    if (seconds < 36 * 3600)
-        return `${Math.round(seconds / 3600)} h`;
-    return `${Math.round(seconds / 86400)} days`;
-}
-function countsLine(report, paint) {
-    const byStatus = Object.entries(report.counts.by_status).map(([s, n]) => paint(STATUS_STYLE[s] ?? 'bold', `${n} ${s}`));
-    const byWhere = Object.entries(report.counts.by_classification).map(([c, n]) => {
-        const where = WHERE[c] ?? { label: c, style: 'bold' };
-        return `${n} ${paint(where.style, where.label)}`;
-    });
-    return `${report.counts.total} node${report.counts.total === 1 ? '' : 's'}: ${byStatus.join(', ') || 'none'}${byWhere.length ? `; refs: ${byWhere.join(', ')}` : ''}`;
-}
-/** The report as terminal lines. */
-function renderTerminalReport(report, paint) {
-    const lines = [paint('bold', `dbt-defer: dbt ${report.run.command} ${headline(report)}`)];
-    for (const node of report.nodes) {
-        const status = paint(STATUS_STYLE[node.status] ?? 'bold', node.status);
-        const time = node.execution_time != null ? paint('dim', ` ${node.execution_time.toFixed(1)}s`) : '';
-        lines.push(`  ${node.resource_type} ${paint('bold', node.name)}  ${status}${time}${node.relation ? `  ${paint('dim', node.relation)}` : ''}`);
-        if (!node.compiled && !node.is_test && node.refs.length > 0)
-            lines.push(`      ${paint('yellow', 'not compiled: where its refs resolve is not known')}`);
-        for (const ref of node.refs)
-            lines.push(...refLines(ref, 3, paint));
-    }
-    if (report.nodes.length === 0)
-        lines.push('  dbt ran no nodes.');
-    lines.push(countsLine(report, paint));
-    return `${lines.join('\n')}\n`;
-}
-
-/**
- * Typed errors of the baseline modules. They are ActionErrors: main.ts decides from their fields
- * what each means for the run (every one of them fails the step), and the message already says
- * what to change.
- */
-/** Base class of the baseline errors. */
-class BaselineError extends ActionError {
-    constructor(message, input) {
-        super(message, { input });
-    }
-}
-/** An input (or a file the action reads settings from) is missing or malformed. */
-class BaselineConfigError extends BaselineError {
-    /** @param input the input at fault, e.g. `dbt-cloud-account-id`. */
-    constructor(message, input) {
-        super(message, input);
-    }
-}
-/** A service (dbt Cloud, a manifest URL, the file system) failed to answer usefully. */
-class BaselineServiceError extends BaselineError {
-    status;
-    constructor(message, 
-    /** HTTP status, when the failure was an HTTP answer. */
-    status, input) {
-        super(message, input);
-        this.status = status;
-    }
-}
-/** The service refused the credentials (HTTP 401 or 403). */
-class BaselineAuthError extends BaselineServiceError {
-    /** @param input the input holding the credentials that were refused. */
-    constructor(message, status, input) {
-        super(message, status, input);
-    }
-}
-/** A network call or the whole baseline search ran out of time. */
-class BaselineTimeoutError extends BaselineServiceError {
-    /** @param input the input that sets the limit that was hit, e.g. `http-idle-timeout`. */
-    constructor(message, input) {
-        super(message, undefined, input);
-    }
-}
-/** The actions cache service failed (as opposed to holding no matching entry). */
-class CacheServiceError extends BaselineServiceError {
-}
-/** The baseline file is not a usable dbt manifest of this project. */
-class ManifestCheckError extends BaselineError {
-    location;
-    constructor(message, 
-    /** Where the manifest came from, for the message. */
-    location) {
-        super(message);
-        this.location = location;
-    }
-}
-/** Staging was chosen and has no baseline. The action never falls back to production. */
-class NoStagingBaselineError extends BaselineError {
-    env;
-    searched;
-    constructor(message, 
-    /** Always staging; kept for symmetry with {@link NoBaselineError}. */
-    env, 
-    /** Where the source looked. */
-    searched) {
-        super(message);
-        this.env = env;
-        this.searched = searched;
-    }
-}
-/** Production has no baseline and `if-no-baseline` is `fail`. */
-class NoBaselineError extends BaselineError {
-    env;
-    searched;
-    constructor(message, env, 
-    /** Where the source looked. */
-    searched) {
-        super(message);
-        this.env = env;
-        this.searched = searched;
-    }
 }
 
 var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
@@ -12953,3297 +12792,160 @@ function requireDist () {
 var distExports = requireDist();
 
 /**
- * Checks that a baseline file is a dbt manifest dbt can defer to, and that it belongs to this
- * project. dbt itself refuses a newer schema and upgrades older ones; the action says so before
- * dbt does, with a message that names the file's origin.
+ * The settings of `dbt-defer`, the command-line tool: each one read from an environment
+ * variable or from `dbt-defer.yml` in the dbt project, under the name of the action input it
+ * stands for. They are handed to the action's own input reader (getInputs), so the tool and the
+ * action validate the same settings with the same messages.
  */
-/** The manifest schema dbt 1.8 through 1.12 write and read. */
-const SUPPORTED_MANIFEST_VERSION = 12;
-/** The oldest manifest schema dbt still upgrades when reading state. */
-const OLDEST_MANIFEST_VERSION = 4;
-const schemaPattern = /\/dbt\/([a-z_-]+)\/v(\d+)\.json$/;
-/**
- * Checks a manifest given as JSON text or as an already parsed value. Throws
- * {@link ManifestCheckError} naming `location` when it is not usable.
- */
-function checkManifest(input, expected, location = 'the baseline manifest') {
-    const value = typeof input === 'string' ? parseJson(input, location) : input;
-    const metadata = metadataOf(value, location);
-    const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location);
-    checkShape(value, metadata, location);
-    const notes = note ? [note] : [];
-    const projectNote = checkProject(metadata, expected.projectName, location);
-    if (projectNote)
-        notes.push(projectNote);
-    return {
-        manifest: value,
-        schemaVersion: version,
-        dbtVersion: stringOrUndefined(metadata.dbt_version),
-        generatedAt: stringOrUndefined(metadata.generated_at),
-        notes
-    };
+/** The file in the dbt project that holds the tool's settings. */
+const CONFIG_FILE = 'dbt-defer.yml';
+/** Every setting, in the order `--help` lists them. */
+const CLI_SETTINGS = [
+    {
+        key: Input.BaselineSource,
+        help: 'github-artifact, dbt-cloud, url or path (default: path when a state path is set, else github-artifact)'
+    },
+    { key: Input.DeferEnv, help: 'auto (staging when staging is configured, else production), staging or production', fallback: 'auto' },
+    { key: Input.IfNoBaseline, help: 'fail, or build-all (run dbt without defer) when the environment has no baseline', fallback: 'fail' },
+    { key: 'max-age', help: 'seconds a fetched baseline is used before the source is asked again', fallback: '3600' },
+    { key: 'cache-dir', help: 'where fetched baselines are kept', fallback: '$XDG_CACHE_HOME/dbt-defer or ~/.cache/dbt-defer', path: true },
+    { key: Input.StatePath, help: 'source path: production manifest.json, or a directory holding it', path: true },
+    {
+        key: Input.StagingStatePath,
+        help: 'source path: staging manifest.json or its directory (set means staging is configured)',
+        path: true
+    },
+    {
+        key: 'repository',
+        help: 'source github-artifact: owner/repo',
+        fallback: "from the git remote 'origin'",
+        alsoFrom: ['GITHUB_REPOSITORY']
+    },
+    { key: Input.ProductionWorkflow, help: 'source github-artifact: workflow file (e.g. deploy.yml) or id of the production deploy' },
+    { key: Input.StagingWorkflow, help: 'source github-artifact: workflow of the staging deploy (set means staging is configured)' },
+    { key: Input.ArtifactName, help: 'source github-artifact: name of the artifact holding manifest.json', fallback: 'dbt-manifest' },
+    { key: Input.BaselineBranch, help: "source github-artifact: branch of the deploy runs (default: the repository's default branch)" },
+    { key: Input.MaxRunsSearched, help: 'source github-artifact: successful deploy runs looked through for an artifact', fallback: '20' },
+    {
+        key: Input.GithubToken,
+        help: 'source github-artifact: token with actions read access',
+        fallback: "the gh CLI's login ('gh auth token')",
+        secret: true,
+        alsoFrom: ['GITHUB_TOKEN', 'GH_TOKEN']
+    },
+    { key: 'github-api-url', help: 'source github-artifact: REST API base URL (GitHub Enterprise Server)', alsoFrom: ['GITHUB_API_URL'] },
+    { key: Input.DbtCloudAccountId, help: 'source dbt-cloud: account id', alsoFrom: ['DBT_CLOUD_ACCOUNT_ID'] },
+    { key: Input.DbtCloudProjectId, help: 'source dbt-cloud: project id', alsoFrom: ['DBT_CLOUD_PROJECT_ID'] },
+    { key: Input.DbtCloudApiToken, help: 'source dbt-cloud: API token', secret: true, alsoFrom: ['DBT_CLOUD_API_TOKEN'] },
+    { key: Input.DbtCloudHost, help: 'source dbt-cloud: API base URL', fallback: 'https://cloud.getdbt.com', alsoFrom: ['DBT_CLOUD_HOST'] },
+    {
+        key: Input.DeferEnvId,
+        help: 'source dbt-cloud: environment id to defer to',
+        fallback: "DBT_CLOUD_DEFER_ENV_ID, then dbt_project.yml 'dbt-cloud: defer-env-id', then ~/.dbt/dbt_cloud.yml 'context: defer-env-id'"
+    },
+    { key: Input.ProductionUrl, help: 'source url: https URL of the production manifest.json' },
+    { key: Input.StagingUrl, help: 'source url: https URL of the staging manifest.json (set means staging is configured)' },
+    { key: Input.UrlAuthorization, help: 'source url: Authorization header sent with the download', secret: true },
+    { key: Input.HttpConnectTimeout, help: 'remote sources: seconds to wait for a connection', fallback: '30' },
+    { key: Input.HttpIdleTimeout, help: 'remote sources: seconds without a byte before an attempt is given up', fallback: '30' },
+    { key: Input.DownloadTimeout, help: 'remote sources: seconds one download may take', fallback: '600' },
+    { key: Input.BaselineTimeout, help: 'seconds the whole search for the baseline may take', fallback: '900' },
+    { key: Input.DbtExecutable, help: 'the dbt executable', fallback: 'dbt' }
+];
+/** The environment variable of a setting: `DBT_DEFER_` and the key in capitals. */
+function envVarOf(key) {
+    return `DBT_DEFER_${key.replace(/-/g, '_').toUpperCase()}`;
 }
-/** dbt's `project_id`: the md5 hex digest of the project name. */
-function projectIdOf(projectName) {
-    return createHash('md5').update(projectName).digest('hex');
-}
-/** Reads the project `name` from `<projectDir>/dbt_project.yml`. */
-async function projectNameFromDbtProject(projectDir) {
-    const file = join(projectDir, 'dbt_project.yml');
-    let text;
+/** Reads dbt-defer.yml, refusing unknown keys and secrets (a committed file is no place for a token). */
+function readConfigFile(projectDir) {
+    const file = join(projectDir, CONFIG_FILE);
+    if (!existsSync(file))
+        return {};
+    let parsed;
     try {
-        text = await readFile(file, 'utf8');
+        parsed = distExports.parse(readFileSync(file, 'utf8'));
     }
     catch (error) {
-        throw new BaselineConfigError(`No readable dbt_project.yml in '${projectDir}' (${messageOf(error)}). Set the input \`project-dir\` to the directory of the dbt project, relative to the workspace.`, 'project-dir');
+        throw new InputError(CONFIG_FILE, file, `Expected YAML mapping setting names to values: ${messageOf(error)}`);
     }
-    const name = nameFromYaml(text, file);
-    if (!name) {
-        throw new BaselineConfigError(`${file} has no \`name:\`; dbt needs one. Add \`name: <project name>\` to it.`, 'project-dir');
-    }
-    return name;
-}
-function nameFromYaml(text, file) {
-    try {
-        const doc = distExports.parse(text);
-        return typeof doc?.name === 'string' && doc.name.trim() ? doc.name.trim() : undefined;
-    }
-    catch (error) {
-        throw new BaselineConfigError(`${file} is not valid YAML: ${messageOf(error)}. Fix it so dbt can read it too.`, 'project-dir');
-    }
-}
-function parseJson(text, location) {
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        throw new ManifestCheckError(`The baseline manifest from ${location} is not valid JSON: ${messageOf(error)}${whereInText(text, messageOf(error))}. ` +
-            'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', location);
-    }
-}
-/** " (line L, column C)" for a JSON error that names a position but no line. */
-function whereInText(text, message) {
-    const position = /position (\d+)/.exec(message);
-    if (!position || /line \d+/.test(message))
-        return '';
-    const before = text.slice(0, Number(position[1]));
-    const line = before.split('\n').length;
-    const column = before.length - before.lastIndexOf('\n');
-    return ` (line ${line}, column ${column})`;
-}
-function metadataOf(value, location) {
-    const metadata = isRecord$1(value) ? value.metadata : undefined;
-    if (!isRecord$1(metadata) || typeof metadata.dbt_schema_version !== 'string') {
-        const found = isRecord$1(metadata) && metadata.dbt_schema_version !== undefined ? ` string (it is ${kind(metadata.dbt_schema_version)})` : '';
-        throw new ManifestCheckError(`The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`${found}. ` +
-            "Publish dbt's target/manifest.json (written by dbt build, run or compile).", location);
-    }
-    return metadata;
-}
-const REPUBLISH = 'dbt cannot defer to it; the file may be truncated, edited or written by another tool. Publish target/manifest.json of a successful dbt build, run or compile again.';
-const METADATA_STRINGS = ['dbt_version', 'generated_at', 'invocation_id', 'project_name', 'project_id', 'adapter_type'];
-/** The fields the action and dbt read: caught here with the field's name rather than as dbt's traceback. */
-function checkShape(manifest, metadata, location) {
-    for (const field of METADATA_STRINGS) {
-        const value = metadata[field];
-        if (value !== undefined && value !== null && typeof value !== 'string')
-            throw shapeError(location, `\`metadata.${field}\` is ${kind(value)}, not a string`);
-    }
-    for (const field of ['nodes', 'sources']) {
-        if (!isRecord$1(manifest[field]))
-            throw shapeError(location, `\`${field}\` is ${manifest[field] === undefined ? 'missing' : kind(manifest[field])}; it must be an object`);
-    }
-    for (const field of ['parent_map', 'child_map']) {
-        const value = manifest[field];
-        if (value !== undefined && value !== null && !isRecord$1(value))
-            throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`);
-    }
-    for (const [key, node] of Object.entries(manifest.nodes))
-        checkNode(key, node, location);
-    const relation = baselineRelationProblem(manifest);
-    if (relation)
-        throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
-}
-function checkNode(key, node, location) {
-    if (!isRecord$1(node))
-        throw shapeError(location, `\`nodes["${key}"]\` is ${kind(node)}, not an object`);
-    for (const field of ['unique_id', 'resource_type']) {
-        if (typeof node[field] !== 'string') {
-            throw shapeError(location, `\`nodes["${key}"].${field}\` is ${node[field] === undefined ? 'missing' : kind(node[field])}; it must be a string`);
+    if (parsed === null || parsed === undefined)
+        return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new InputError(CONFIG_FILE, file, 'Expected a mapping of setting names to values.');
+    const values = {};
+    for (const [key, value] of Object.entries(parsed)) {
+        const setting = CLI_SETTINGS.find((s) => s.key === key);
+        if (!setting) {
+            throw new InputError(`${CONFIG_FILE}: ${key}`, String(value), `Expected one of the settings 'dbt-defer --help' lists (${file}).`);
         }
-    }
-}
-function shapeError(location, what) {
-    return new ManifestCheckError(`The baseline manifest from ${location} is not a usable dbt manifest: ${what}. ${REPUBLISH}`, location);
-}
-/** The JSON type of a value, for messages. */
-function kind(value) {
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'an array';
-    return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-function schemaVersionOf(url, location) {
-    const supported = `manifest v${SUPPORTED_MANIFEST_VERSION} (dbt 1.8 to 1.12; v${OLDEST_MANIFEST_VERSION} to v${SUPPORTED_MANIFEST_VERSION - 1} are upgraded by dbt)`;
-    const match = schemaPattern.exec(String(url));
-    if (!match) {
-        throw new ManifestCheckError(`The baseline file from ${location} has schema '${String(url)}', which is not a dbt manifest schema; the action reads ${supported}.`, location);
-    }
-    const [, kind, digits] = match;
-    const version = Number(digits);
-    if (kind !== 'manifest') {
-        throw new ManifestCheckError(`The baseline file from ${location} is a dbt ${kind} file (${kind} v${version}), not a manifest; the action reads ${supported}. Publish target/manifest.json, not ${kind}.json.`, location);
-    }
-    if (version > SUPPORTED_MANIFEST_VERSION) {
-        throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, newer than the supported manifest v${SUPPORTED_MANIFEST_VERSION}; dbt would refuse it. ` +
-            'Run the same dbt version in CI as in the deploy, or update the action.', location);
-    }
-    if (version < OLDEST_MANIFEST_VERSION) {
-        throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`, location);
-    }
-    if (version < SUPPORTED_MANIFEST_VERSION) {
-        return {
-            version,
-            note: `The baseline manifest has schema manifest v${version}; dbt upgrades it to v${SUPPORTED_MANIFEST_VERSION} when reading it.`
-        };
-    }
-    return { version };
-}
-function checkProject(metadata, projectName, location) {
-    const name = stringOrUndefined(metadata.project_name);
-    const id = stringOrUndefined(metadata.project_id);
-    if (name !== undefined) {
-        if (name !== projectName)
-            throw projectMismatch(location, `dbt project '${name}'`, projectName);
-        return undefined;
-    }
-    if (id !== undefined) {
-        if (id !== projectIdOf(projectName))
-            throw projectMismatch(location, `another dbt project (project_id ${id})`, projectName);
-        return undefined;
-    }
-    return `The baseline manifest from ${location} names no project (no project_name or project_id); it is assumed to be '${projectName}'.`;
-}
-function projectMismatch(location, found, expected) {
-    return new ManifestCheckError(`The baseline manifest from ${location} belongs to ${found}, but this project is '${expected}'. ` +
-        'Point the baseline source at the deploy of this project (check `project-dir` and the source inputs).', location);
-}
-function isRecord$1(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function stringOrUndefined(value) {
-    return typeof value === 'string' ? value : undefined;
-}
-
-/**
- * Source `actions-cache` and the publish mode that feeds it. The deploy job runs the action with
- * `mode: publish`, which saves target/manifest.json under `<prefix>-<projectKey>-<env>-<sha>`;
- * pull requests restore the newest entry of the prefix `<prefix>-<projectKey>-<env>-`.
- * The project key keeps several dbt projects of one repository apart, the env part keeps
- * staging and production apart. Save and restore use the same fixed path under the runner's
- * temp directory, since the cache service only matches entries saved with identical paths.
- */
-/**
- * The key part that identifies a dbt project: its name plus a short hash of its directory
- * relative to the workspace, so two projects of one name in one repository never mix.
- */
-function cacheProjectKey(projectName, projectDirInWorkspace) {
-    const dir = projectDirInWorkspace
-        .split(sep$2)
-        .join('/')
-        .replace(/^\.\/+/, '')
-        .replace(/\/+$/, '') || '.';
-    const name = projectName.replace(/[^A-Za-z0-9_.]+/g, '_');
-    return `${name}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
-}
-/** The project key of the project at `projectDir`, reading its name from dbt_project.yml. */
-async function projectKeyFor(projectDir, workspace) {
-    const name = await projectNameFromDbtProject(projectDir);
-    return cacheProjectKey(name, relative(resolve(workspace), resolve(projectDir)));
-}
-/** The prefix every entry of one project and environment starts with. */
-function cacheKeyPrefix(keyPrefix, projectKey, env) {
-    return `${keyPrefix}-${projectKey}-${env}-`;
-}
-/** The fixed path save and restore both pass to the cache. */
-function cacheFixedPath(tempDir, projectKey, env) {
-    return join(tempDir, 'dbt-defer-action', 'cache', projectKey, env, 'manifest.json');
-}
-/** Creates the `actions-cache` source. Staging is configured exactly when `staging-cache` is true. */
-function createCacheSource(settings, deps) {
-    return {
-        kind: 'actions-cache',
-        stagingConfigured: async () => settings.stagingConfigured,
-        fetch: async (env, destDir) => restoreNewest(settings, deps, env, destDir)
-    };
-}
-async function restoreNewest(settings, deps, env, destDir) {
-    const projectKey = await deps.projectKey();
-    const prefix = cacheKeyPrefix(settings.keyPrefix, projectKey, env);
-    const fixed = cacheFixedPath(deps.tempDir, projectKey, env);
-    await rm$1(fixed, { force: true });
-    await mkdir$1(dirname(fixed), { recursive: true });
-    const matched = await lookUp(deps.store, fixed, prefix, env);
-    if (!matched)
-        return {
-            searched: [
-                `actions cache: no entry with a key starting with '${prefix}' is visible to this branch (the cache service answered: nothing was published under this prefix that this branch may read)`
-            ]
-        };
-    if (!existsSync(fixed))
-        return { searched: [`actions cache: entry '${matched}' holds no manifest.json`] };
-    const manifestPath = join(destDir, 'manifest.json');
-    await mkdir$1(destDir, { recursive: true });
-    await copyFile$1(fixed, manifestPath);
-    const sha = matched.slice(prefix.length) || undefined;
-    deps.log.info(`Restored the ${env} baseline from the actions cache entry ${matched}.`);
-    return { env, source: 'actions-cache', sha, identity: matched, location: `actions cache key ${matched}`, manifestPath };
-}
-/** The newest entry of the prefix; a failing cache service is said to be one, not taken for a miss. */
-async function lookUp(store, fixed, prefix, env) {
-    try {
-        return await store.restore([fixed], prefix, [prefix], { failures: 'throw' });
-    }
-    catch (error) {
-        if (!(error instanceof CacheServiceError))
-            throw error;
-        throw new CacheServiceError(`The actions cache service failed while looking for the ${env} baseline (keys starting with '${prefix}'): ${error.message} ` +
-            'This is a failure of the cache service, not a sign that nothing was published. Re-run the job once the service answers (https://www.githubstatus.com reports outages).');
-    }
-}
-
-/**
- * Secrets never leave the run. The action knows its secrets (tokens, the url-authorization
- * header, credentials and query strings inside URL inputs); every text it publishes (log lines,
- * step outputs, the job summary, report.json, summary.md, the PR comment, annotations, dbt's
- * streamed output) goes through one {@link Redactor} before it leaves the process. The runner's
- * own masking (core.setSecret) covers the job log only; this covers everything else too.
- */
-/** What a secret is replaced with. */
-const REDACTED = '***';
-/** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
-const MIN_SECRET_LENGTH = 4;
-function forms(secret) {
-    const json = JSON.stringify(secret).slice(1, -1);
-    const variants = [secret, json, encodeURIComponent(secret)];
-    // An Authorization header value is also worth scrubbing without its scheme.
-    const scheme = /^(?:bearer|token|basic)\s+(\S.*)$/i.exec(secret);
-    if (scheme)
-        variants.push(scheme[1]);
-    return variants.filter((v) => v.length >= MIN_SECRET_LENGTH);
-}
-/** A redactor for these secrets (empty and very short values are ignored). */
-function createRedactor(secrets) {
-    const all = new Set();
-    for (const secret of secrets)
-        if (secret)
-            for (const form of forms(secret.trim()))
-                all.add(form);
-    const sorted = [...all].sort((a, b) => b.length - a.length);
-    return {
-        secrets: sorted,
-        scrub: (text) => {
-            let out = scrubUrls(text);
-            for (const secret of sorted)
-                if (out.includes(secret))
-                    out = out.split(secret).join(REDACTED);
-            return out;
+        if (setting.secret) {
+            throw new InputError(`${CONFIG_FILE}: ${key}`, '(hidden)', `A secret never goes in a project file: remove it from ${file} and set ${[envVarOf(key), ...(setting.alsoFrom ?? [])].join(' or ')} instead.`);
         }
-    };
+        if (typeof value === 'object' && value !== null)
+            throw new InputError(`${CONFIG_FILE}: ${key}`, JSON.stringify(value), 'Expected a single value.');
+        values[key] = value === null ? '' : String(value);
+    }
+    return values;
 }
-/**
- * Credentials in URLs of a text, whether or not the action knew them: userinfo always, and the
- * values of query parameters whose names say they are secret (`token`, `sig`, `key`, ...):
- * `https://user:pass@host/p?token=x&page=2` becomes `https://***@host/p?token=***&page=2`.
- */
-function scrubUrls(text) {
-    return text
-        .replace(/\b(https?:\/\/)[^\s/@'"<>`]+@/gi, `$1${REDACTED}@`)
-        .replace(/([?&][^=&\s'"<>`]*(?:token|key|secret|sig|signature|password|passwd|auth|credential|code)[^=&\s'"<>`]*=)[^&\s#'"<>`]+/gi, `$1${REDACTED}`);
-}
-/**
- * The secrets inside a URL input: its password, username and every query value. Registered
- * with the runner and the redactor before any request is made.
- */
-function secretsOfUrl(value) {
-    if (!value)
-        return [];
-    let url;
-    try {
-        url = new URL(value);
+/** The value of a setting from the environment, with the variable it came from. */
+function fromEnv(setting, env) {
+    for (const name of [envVarOf(setting.key), ...(setting.alsoFrom ?? [])]) {
+        const value = env[name]?.trim();
+        if (value)
+            return [value, name];
     }
-    catch {
-        return [];
-    }
-    const found = [decodeURIComponent(url.password), decodeURIComponent(url.username)];
-    for (const [, v] of url.searchParams)
-        found.push(v);
-    return found.filter((s) => s.length >= MIN_SECRET_LENGTH);
-}
-/** A URL for messages: no userinfo, and `?…` where a query string (often a signature) was. */
-function displayUrl(url) {
-    let u;
-    try {
-        u = typeof url === 'string' ? new URL(url) : url;
-    }
-    catch {
-        return '(an invalid URL)';
-    }
-    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
-}
-
-/** The inputs that set each limit, for messages. */
-const NETWORK_INPUTS = {
-    connect: 'http-connect-timeout',
-    idle: 'http-idle-timeout',
-    total: 'download-timeout',
-    deadline: 'baseline-timeout'
-};
-/** The limits action.yml defaults to. */
-const NETWORK_DEFAULTS = {
-    connectTimeoutMs: 30_000,
-    idleTimeoutMs: 30_000,
-    downloadTimeoutMs: 600_000,
-    searchTimeoutMs: 900_000
-};
-/** The HTTP options of the `network` settings. */
-function httpOptionsOf(network) {
-    return { ...network };
-}
-/** The moment by which the whole baseline search must be over (input `baseline-timeout`). */
-class Deadline {
-    limitMs;
-    at;
-    constructor(limitMs) {
-        this.limitMs = limitMs;
-        this.at = Date.now() + limitMs;
-    }
-    remainingMs() {
-        return Math.max(0, this.at - Date.now());
-    }
-    /** The error that stops `what` once the deadline has passed. */
-    error(what, lastFailure) {
-        return new BaselineTimeoutError(`${what} was stopped: the baseline search did not finish within ${seconds$1(this.limitMs)} (input \`${NETWORK_INPUTS.deadline}\`)` +
-            `${lastFailure ? `; the last attempt failed with: ${lastFailure}` : ''}. Raise \`${NETWORK_INPUTS.deadline}\` if the source is only slow, or check that it answers.`, NETWORK_INPUTS.deadline);
-    }
-    /** Throws {@link error} when the deadline has passed. */
-    check(what) {
-        if (this.remainingMs() === 0)
-            throw this.error(what);
-    }
-}
-/** `options` with a deadline for one search starting now, unless one runs already. */
-function withDeadline(options) {
-    if (options.deadline)
-        return options;
-    return { ...options, deadline: new Deadline(options.searchTimeoutMs ?? NETWORK_DEFAULTS.searchTimeoutMs) };
-}
-/** A failed attempt: whether another may succeed, and the limit that stopped it, if one did. */
-class AttemptFailure extends Error {
-    retry;
-    limit;
-    status;
-    constructor(message, retry, limit, status) {
-        super(message);
-        this.retry = retry;
-        this.limit = limit;
-        this.status = status;
-    }
-}
-/** Arms the limits of one attempt and aborts it when one passes. */
-class Watchdog {
-    options;
-    controller = new AbortController();
-    fired;
-    bytes = 0;
-    timers = {};
-    done = false;
-    constructor(options) {
-        this.options = options;
-        this.arm('connect', options.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs);
-        const total = options.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs;
-        const left = options.deadline?.remainingMs() ?? Infinity;
-        if (left < total)
-            this.arm('deadline', left);
-        else
-            this.arm('total', total);
-    }
-    /** The connection stands: from now on only silence counts. */
-    connected() {
-        this.clear('connect');
-        this.touch();
-    }
-    /** Bytes arrived: the idle timer starts again. */
-    touch(bytes = 0) {
-        this.bytes += bytes;
-        this.clear('idle');
-        this.arm('idle', this.options.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs);
-    }
-    dispose() {
-        this.done = true;
-        for (const limit of Object.keys(this.timers))
-            this.clear(limit);
-    }
-    /** Why the attempt was stopped, once a limit fired. */
-    failure() {
-        const limit = this.fired;
-        return new AttemptFailure(this.describe(limit), limit === 'connect' || limit === 'idle', limit);
-    }
-    describe(limit) {
-        const o = this.options;
-        const input = `input \`${NETWORK_INPUTS[limit]}\``;
-        if (limit === 'connect')
-            return `no connection within ${seconds$1(o.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)} (connect timeout, ${input})`;
-        if (limit === 'idle')
-            return `no bytes received for ${seconds$1(o.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)} after ${this.bytes} bytes (idle timeout, ${input})`;
-        if (limit === 'total')
-            return `not finished within ${seconds$1(o.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs)} (${input})`;
-        return `the baseline search ran past its limit of ${seconds$1(o.deadline?.limitMs ?? 0)} (${input})`;
-    }
-    arm(limit, ms) {
-        if (this.done)
-            return;
-        const timer = setTimeout(() => {
-            this.fired ??= limit;
-            this.dispose();
-            this.controller.abort(new Error(this.describe(limit)));
-        }, ms);
-        timer.unref();
-        this.timers[limit] = timer;
-    }
-    clear(limit) {
-        clearTimeout(this.timers[limit]);
-        delete this.timers[limit];
-    }
-}
-/** Milliseconds as seconds, for messages. */
-function seconds$1(ms) {
-    return `${Math.round(ms / 100) / 10} s`;
-}
-
-/**
- * Plain HTTP for the remote sources (url, dbt Cloud, artifact downloads, the GitHub API calls of
- * the artifact source). Every attempt has a connect timeout, an idle timeout (no bytes received)
- * and a total limit, all attempts of one baseline search share its deadline, network errors,
- * 429 and 5xx are retried a bounded number of times, and manifest downloads are streamed to a
- * file (manifests of large projects run to hundreds of megabytes, so they never pass through
- * one string). Requests go through node:http(s) rather than fetch, because fetch cannot tell a
- * connection that is not made from a server that is slow to answer.
- */
-/**
- * GETs `url` and hands the response to `use` inside the retry loop. 2xx and non-retryable
- * statuses reach `use`; network errors, connect and idle timeouts, 429 and 5xx are retried, then
- * reported as a {@link BaselineServiceError} (a {@link BaselineTimeoutError} for a limit) that
- * names `what`, which must name the request (with {@link displayUrl}-style URLs).
- */
-async function getWithRetry(url, headers, what, use, options = {}) {
-    const retries = options.retries ?? 3;
-    for (let attempt = 0;; attempt++) {
-        options.deadline?.check(what);
-        try {
-            return await attemptOnce(url, headers, use, options);
-        }
-        catch (error) {
-            if (!(error instanceof AttemptFailure))
-                throw error;
-            if (!error.retry || attempt >= retries)
-                throw giveUp(what, error, attempt + 1);
-            const pause = (options.retryDelayMs ?? 1000) * 2 ** attempt;
-            if (options.deadline && options.deadline.remainingMs() <= pause)
-                throw options.deadline.error(what, error.message);
-            options.log?.info(`${what}: ${error.message}; retrying in ${seconds$1(pause)} (retry ${attempt + 1} of ${retries}).`);
-            await sleep(pause);
-        }
-    }
-}
-async function attemptOnce(url, headers, use, options) {
-    const dog = new Watchdog(options);
-    try {
-        const response = await send(url, headers, dog, options, 'follow');
-        if (response.status === 429 || response.status >= 500) {
-            await response.body?.cancel().catch(() => undefined);
-            throw new AttemptFailure(`HTTP ${response.status} ${response.statusText}`.trim(), true, undefined, response.status);
-        }
-        return await use(response);
-    }
-    finally {
-        dog.dispose();
-    }
-}
-function giveUp(what, failure, attempts) {
-    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
-    if (failure.limit) {
-        const input = NETWORK_INPUTS[failure.limit];
-        return new BaselineTimeoutError(`${what} failed: ${failure.message} (${tries}). Raise the input \`${input}\` if the server is only slow, or check that it is up and reachable from the runner.`, input);
-    }
-    const side = failure.status ? `the server answered HTTP ${failure.status}, a failure on its side` : 'the network or the server failed';
-    return new BaselineServiceError(`${what} failed: ${failure.message} (${tries}; ${side}). Check that the service is up and reachable from the runner, then re-run the job.`, failure.status);
-}
-/** Sends one GET, following up to five redirects unless `redirect` is manual. */
-async function send(url, headers, dog, options, redirect, signal) {
-    const abort = signal ? AbortSignal.any([signal, dog.controller.signal]) : dog.controller.signal;
-    if (options.fetch)
-        return viaFetch(options.fetch, url, headers, dog, redirect, abort);
-    let current = new URL(url);
-    let sent = headers;
-    for (let hop = 0;; hop++) {
-        const response = await viaNode(current, sent, dog, abort);
-        const location = response.headers.get('location');
-        if (redirect === 'manual' || ![301, 302, 303, 307, 308].includes(response.status) || !location || hop === 5)
-            return response;
-        await response.body?.cancel().catch(() => undefined);
-        const next = new URL(location, current);
-        // As fetch does: credentials never follow a redirect to another origin.
-        if (next.origin !== current.origin)
-            sent = Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'authorization'));
-        current = next;
-    }
-}
-function viaNode(url, headers, dog, signal) {
-    return new Promise((resolve, reject) => {
-        const request = url.protocol === 'https:' ? request$3 : request$4;
-        const req = request(url, { headers, signal }, (res) => {
-            dog.touch();
-            const status = res.statusCode ?? 502;
-            const body = [204, 205, 304].includes(status) ? null : watchBody(Readable.toWeb(res), dog);
-            const answer = new Headers();
-            for (const [name, value] of Object.entries(res.headers))
-                if (value !== undefined)
-                    answer.set(name, Array.isArray(value) ? value.join(', ') : value);
-            if (!body)
-                dog.dispose();
-            resolve(new Response(body, { status, statusText: res.statusMessage, headers: answer }));
-        });
-        req.on('socket', (socket) => {
-            if (!socket.connecting)
-                dog.connected();
-            else
-                socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => dog.connected());
-        });
-        req.on('error', (error) => reject(failure$1(dog, error)));
-        req.end();
-    });
-}
-async function viaFetch(doFetch, url, headers, dog, redirect, signal) {
-    let response;
-    try {
-        response = await doFetch(url, { headers, redirect, signal });
-    }
-    catch (error) {
-        throw failure$1(dog, error);
-    }
-    dog.connected();
-    if (!response.body)
-        return response;
-    return new Response(watchBody(response.body, dog), {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers
-    });
-}
-/** The body, restarting the idle timer on each chunk and turning read errors into attempt failures. */
-function watchBody(source, dog) {
-    const reader = source.getReader();
-    return new ReadableStream({
-        async pull(controller) {
-            try {
-                const { done, value } = await reader.read();
-                if (dog.fired)
-                    throw dog.failure();
-                if (done) {
-                    dog.dispose();
-                    controller.close();
-                    return;
-                }
-                dog.touch(value.byteLength);
-                controller.enqueue(value);
-            }
-            catch (error) {
-                dog.dispose();
-                controller.error(failure$1(dog, error, 'the answer broke off'));
-            }
-        },
-        cancel(reason) {
-            dog.dispose();
-            return reader.cancel(reason);
-        }
-    });
-}
-/** What went wrong with the connection, in words; whether a retry may help. */
-function failure$1(dog, error, during = 'the request failed') {
-    if (error instanceof AttemptFailure)
-        return error;
-    if (dog.fired)
-        return dog.failure();
-    const code = error.code ?? '';
-    const detail = `${messageOf(error)}${code && !messageOf(error).includes(code) ? ` (${code})` : ''}`;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || /aborted|socket hang up|other side closed|terminated/i.test(messageOf(error))) {
-        return new AttemptFailure(`the connection was cut after ${dog.bytes} bytes (${detail})`, true);
-    }
-    if (code === 'ECONNREFUSED')
-        return new AttemptFailure(`the connection was refused (${detail}): nothing answers at that address`, true);
-    if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(code) || code === 'ENOTFOUND')
-        return new AttemptFailure(`${during}: ${detail}`, false);
-    return new AttemptFailure(`${during}: ${detail}`, true);
-}
-/** Reads a JSON body; a connection lost while reading is retried like a failed request. */
-async function readJson(response, what) {
-    const text = await response.text();
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        throw new BaselineServiceError(`${what} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, response.status);
-    }
-}
-/** Streams a GET of `url` into `destPath` (written whole or not at all). */
-async function downloadToFile(url, destPath, headers, what, options = {}) {
-    await mkdir$1(dirname(destPath), { recursive: true });
-    return getWithRetry(url, headers, what, async (response) => {
-        if (!response.ok)
-            return { ok: false, status: response.status, body: await shortBody(response) };
-        const file = await streamToFile(response, destPath);
-        return { ok: true, file };
-    }, options);
-}
-async function streamToFile(response, destPath) {
-    const part = `${destPath}.part`;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const body = response.body ? Readable.fromWeb(response.body) : Readable.from([]);
-    try {
-        await pipeline(body, async function* (source) {
-            for await (const chunk of source) {
-                hash.update(chunk);
-                bytes += chunk.length;
-                yield chunk;
-            }
-        }, createWriteStream(part));
-    }
-    catch (error) {
-        await rm$1(part, { force: true });
-        throw error;
-    }
-    await rename$1(part, destPath);
-    const etag = response.headers.get('etag') ?? undefined;
-    const lastModified = response.headers.get('last-modified') ?? undefined;
-    return { path: destPath, bytes, sha256: hash.digest('hex'), etag, lastModified };
-}
-/** Reads at most the first 500 characters of an error body, for messages. */
-async function shortBody(response) {
-    try {
-        return (await response.text()).slice(0, 500);
-    }
-    catch {
-        return '';
-    }
-}
-/**
- * A fetch with this module's connect and idle timeouts and limits, for the GitHub client's
- * GET requests (pass it as `request.fetch`). A stopped request fails the way fetch fails, so the
- * client's own retries apply.
- */
-function timedFetch(options) {
-    return (async (input, init = {}) => {
-        const url = input instanceof Request ? input.url : String(input);
-        const dog = new Watchdog(options);
-        try {
-            const headers = Object.fromEntries(new Headers(init.headers).entries());
-            return await send(url, headers, dog, options, init.redirect === 'manual' ? 'manual' : 'follow', init.signal);
-        }
-        catch (error) {
-            dog.dispose();
-            if (!(error instanceof AttemptFailure))
-                throw error;
-            throw new TypeError('fetch failed', { cause: error });
-        }
-    });
-}
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Creates the API over plain fetch with retries. */
-function createDbtCloudApi(connection, http) {
-    const base = connection.baseUrl.replace(/\/+$/, '');
-    const account = encodeURIComponent(connection.accountId);
-    const headers = { Authorization: `Token ${connection.token}`, Accept: 'application/json' };
-    const get = (path, query, notFound) => getJson(`${base}${path}?${new URLSearchParams(query)}`, headers, connection, notFound, http);
-    return {
-        async listEnvironments(projectId) {
-            const path = `/api/v3/accounts/${account}/projects/${encodeURIComponent(projectId)}/environments/`;
-            const notFound = `the project ${projectId} (input \`dbt-cloud-project-id\`)`;
-            return collectPages((offset) => get(path, { offset: String(offset), limit: '100' }, notFound));
-        },
-        async getEnvironment(projectId, environmentId) {
-            const path = `/api/v3/accounts/${account}/projects/${encodeURIComponent(projectId)}/environments/${encodeURIComponent(environmentId)}/`;
-            const body = await get(path, {}, '').catch((error) => {
-                if (error instanceof BaselineServiceError && error.status === 404)
-                    return undefined;
-                throw error;
-            });
-            return body?.data;
-        },
-        async listSuccessfulRuns(environmentId, offset, limit) {
-            const query = {
-                environment_id: environmentId,
-                status: '10',
-                order_by: '-finished_at',
-                include_related: '["job","trigger"]',
-                limit: String(limit),
-                offset: String(offset)
-            };
-            const body = await get(`/api/v2/accounts/${account}/runs/`, query, `the account ${connection.accountId} (input \`dbt-cloud-account-id\`)`);
-            return { runs: (Array.isArray(body.data) ? body.data : []), totalCount: body.extra?.pagination?.total_count };
-        },
-        async downloadManifest(runId, destPath) {
-            const url = `${base}/api/v2/accounts/${account}/runs/${runId}/artifacts/manifest.json`;
-            const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId} (GET ${displayUrl(url)})`, http);
-            if (result.ok)
-                return true;
-            if (result.status === 404)
-                return false;
-            throw failure(result.status, result.body, `manifest.json of run ${runId}`, connection);
-        }
-    };
-}
-async function getJson(url, headers, connection, notFound, http) {
-    const what = `The dbt Cloud request GET ${displayUrl(url)}`;
-    return getWithRetry(url, headers, what, async (response) => {
-        if (!response.ok) {
-            const body = await shortBody(response);
-            if (response.status === 404 && notFound) {
-                throw new BaselineConfigError(`dbt Cloud at ${connection.baseUrl} does not know ${notFound} (HTTP 404). Check the id and the input \`dbt-cloud-host\` (your account's access URL).`, notFound.includes('project') ? 'dbt-cloud-project-id' : 'dbt-cloud-account-id');
-            }
-            throw failure(response.status, body, new URL(url).pathname, connection);
-        }
-        return (await readJson(response, what));
-    }, http);
-}
-/** Reads every page of a v3 list. Stops on an empty page, so a shrinking list cannot loop. */
-async function collectPages(page) {
-    const all = [];
-    for (;;) {
-        const body = await page(all.length);
-        const data = Array.isArray(body.data) ? body.data : [];
-        all.push(...data);
-        const total = body.extra?.pagination?.total_count;
-        if (data.length === 0 || total === undefined || all.length >= total)
-            return all;
-    }
-}
-function failure(status, body, what, connection) {
-    if (status === 401 || status === 403) {
-        return new BaselineAuthError(`dbt Cloud refused the token for ${what} (HTTP ${status}). Check the input \`dbt-cloud-api-token\`: it must be a service token (or personal access token) ` +
-            `of account ${connection.accountId} allowed to read runs, artifacts and environments (e.g. the Read-Only or Job Viewer permission set).`, status, 'dbt-cloud-api-token');
-    }
-    return new BaselineServiceError(`dbt Cloud answered HTTP ${status} for ${what}${body ? `: ${body}` : ''}.`, status);
-}
-
-/**
- * Source `url`: the deploy uploads manifest.json somewhere reachable over https (object storage,
- * an internal server), one URL per environment. The fetched-baseline cache is not used here:
- * what a URL holds is only known from its answer, so a cache lookup would not save the request.
- */
-const inputOf$1 = { production: 'production-url', staging: 'staging-url' };
-const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
-/**
- * Creates the `url` source. Validates the URLs at once (https only; http just for a loopback
- * host). Staging is configured exactly when `staging` is set.
- */
-function createUrlSource(settings, deps = {}) {
-    for (const env of ['production', 'staging']) {
-        if (settings[env])
-            validateUrl(settings[env], inputOf$1[env]);
-    }
-    return {
-        kind: 'url',
-        stagingConfigured: async () => Boolean(settings.staging),
-        fetch: (env, destDir) => fetchUrl(settings, env, destDir, withDeadline(deps.http ?? {}))
-    };
-}
-/** Throws unless `value` is an https URL (or http on a loopback host). */
-function validateUrl(value, input) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new BaselineConfigError(`Invalid URL '${displayUrl(value)}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input);
-    }
-    const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
-    if (!allowed) {
-        throw new BaselineConfigError(`The input \`${input}\` is '${displayUrl(url)}', but only https URLs are accepted (http only for 127.0.0.1 or localhost), ` +
-            'because the request can carry `url-authorization`. Use the https address of the manifest.', input);
-    }
-    return url;
-}
-async function fetchUrl(settings, env, destDir, http) {
-    const url = settings[env];
-    if (!url) {
-        throw new BaselineConfigError(`The baseline source is \`url\` and ${env} was chosen, but the input \`${inputOf$1[env]}\` is empty. Set it to the https URL of the ${env} manifest.json` +
-            `${env === 'staging' ? ', or set `defer-env: production`' : ''}.`, inputOf$1[env]);
-    }
-    const shown = displayUrl(url);
-    const headers = { Accept: 'application/json' };
-    if (settings.authorization)
-        headers.Authorization = settings.authorization;
-    const what = `Downloading the ${env} manifest from ${shown} (input \`${inputOf$1[env]}\`)`;
-    const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, what, http);
-    if (result.ok)
-        return found(env, shown, result.file);
-    if (result.status === 404 || result.status === 410)
-        return { searched: [`${shown}: HTTP ${result.status}, no manifest there`] };
-    throw refusal(result.status, result.body, shown, {
-        input: inputOf$1[env],
-        authorization: Boolean(settings.authorization),
-        inUrl: carriesCredentials(url)
-    });
-}
-function found(env, shown, file) {
-    const version = file.etag ?? file.lastModified ?? file.sha256;
-    return { env, source: 'url', identity: `url:${shown}:${version}`, location: shown, manifestPath: file.path };
-}
-/** Whether the URL itself carries credentials: user:pass@, or a query string (tokens, signatures). */
-function carriesCredentials(url) {
-    const u = new URL(url);
-    return Boolean(u.username || u.password || u.search);
-}
-/** A final non-2xx answer (never retried): refused credentials name the input that holds them. */
-function refusal(status, body, shown, credentials) {
-    if (status === 401 || status === 403) {
-        const input = credentials.authorization || !credentials.inUrl ? 'url-authorization' : credentials.input;
-        return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${credentialHint(credentials)}`, status, input);
-    }
-    return new BaselineServiceError(`Downloading ${shown} (input \`${credentials.input}\`) failed with HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}. ` +
-        `This answer is not retried; check the URL${credentials.inUrl ? ' and the credentials in it' : ''}, and that the server serves the file.`, status);
-}
-function credentialHint(c) {
-    if (c.authorization) {
-        return 'Check the input `url-authorization`: it is sent as the whole Authorization header value (e.g. `Bearer <token>`), and the credentials must be allowed to read the file.';
-    }
-    if (c.inUrl) {
-        return `The credentials are in the input \`${c.input}\` (user:password@ or a token in the query string): check that they are current and allowed to read the file, or pass them as \`url-authorization\` instead.`;
-    }
-    return 'No `url-authorization` was set; set it to the Authorization header value the server expects.';
-}
-
-/**
- * Source `dbt-cloud`: the manifest of the newest successful deploy run of a dbt Cloud
- * environment, as dbt Cloud itself defers: a pinned `defer-env-id` wins; otherwise the project's
- * staging environment when it has one, else its production environment. CI job runs are
- * skipped, and so are runs that saved no artifacts.
- */
-/** How many successful runs are looked through for one with a manifest. */
-const MAX_RUNS_SEARCHED = 100;
-const PAGE_SIZE = 25;
-/** Creates the `dbt-cloud` source; throws at once when the account id or token is missing. */
-function createDbtCloudSource(settings, deps) {
-    const connection = checkConnection(settings);
-    // The search starts here: listing environments counts against its deadline too.
-    const api = createDbtCloudApi(connection, withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log }));
-    const environments = new EnvironmentResolver(settings, api, deps.log);
-    return {
-        kind: 'dbt-cloud',
-        stagingConfigured: () => environments.stagingConfigured(),
-        fetch: async (env, destDir) => {
-            const target = await environments.target(env);
-            if (!('id' in target))
-                return target;
-            const destPath = join(destDir, 'manifest.json');
-            return newestManifest({ api, accountId: connection.accountId, target, env, destPath, deps, passedOver: [] });
-        }
-    };
-}
-function checkConnection(settings) {
-    const accountId = settings.accountId?.trim();
-    if (!accountId) {
-        throw new BaselineConfigError('The baseline source is `dbt-cloud` but the input `dbt-cloud-account-id` is empty. Set it to the number after /accounts/ in your dbt Cloud URLs.', 'dbt-cloud-account-id');
-    }
-    if (!/^\d+$/.test(accountId)) {
-        throw new BaselineConfigError(`Invalid dbt Cloud account id '${accountId}' in the input \`dbt-cloud-account-id\`. Expected a number, e.g. 12345.`, 'dbt-cloud-account-id');
-    }
-    if (!settings.token) {
-        throw new BaselineConfigError('The baseline source is `dbt-cloud` but the input `dbt-cloud-api-token` is empty. Pass a service token from a secret, e.g. `${{ secrets.DBT_CLOUD_API_TOKEN }}`.', 'dbt-cloud-api-token');
-    }
-    validateUrl(settings.baseUrl, 'dbt-cloud-host');
-    return { baseUrl: settings.baseUrl, accountId, token: settings.token };
-}
-/** Decides which environment runs are read from; asks dbt Cloud at most once per question. */
-class EnvironmentResolver {
-    settings;
-    api;
-    log;
-    projectEnvs;
-    pinnedEnv;
-    constructor(settings, api, log) {
-        this.settings = settings;
-        this.api = api;
-        this.log = log;
-    }
-    /** Pinned: whether the pinned environment is a staging one. Else: whether the project has one. */
-    async stagingConfigured() {
-        if (this.settings.deferEnvId)
-            return (await this.pinnedType()) === 'staging';
-        return (await this.environments()).some((e) => e.deployment_type === 'staging');
-    }
-    async target(env) {
-        const pinned = this.settings.deferEnvId;
-        if (pinned) {
-            const type = await this.pinnedType();
-            if ((type === 'staging' || type === 'production') && type !== env)
-                throw this.disagreement(pinned, type, env);
-            return { id: pinned, label: `${pinned} (defer-env-id from ${this.settings.deferEnvIdOrigin ?? 'input'})` };
-        }
-        const match = (await this.environments()).find((e) => e.deployment_type === env);
-        if (!match)
-            return {
-                searched: [`dbt Cloud project ${this.settings.projectId}: no ${env} environment (no deployment environment of type '${env}')`]
-            };
-        return { id: String(match.id), label: `${match.id}${match.name ? ` '${match.name}'` : ''}` };
-    }
-    environments() {
-        const projectId = this.settings.projectId?.trim();
-        if (!projectId) {
-            throw new BaselineConfigError('The baseline source is `dbt-cloud` without a pinned environment, so the action looks up the staging and production environments of the project, ' +
-                'but the input `dbt-cloud-project-id` is empty. Set it (the number after /projects/ in dbt Cloud URLs), or pin an environment with `defer-env-id`.', 'dbt-cloud-project-id');
-        }
-        this.projectEnvs ??= this.api.listEnvironments(projectId).then((all) => all.filter((e) => e.state !== 2 && e.type !== 'development'));
-        return this.projectEnvs;
-    }
-    /** The pinned environment's deployment type; undefined when it cannot be asked (no project id). */
-    pinnedType() {
-        this.pinnedEnv ??= this.lookUpPinned();
-        return this.pinnedEnv;
-    }
-    async lookUpPinned() {
-        const projectId = this.settings.projectId?.trim();
-        const id = this.settings.deferEnvId;
-        if (!projectId) {
-            this.log.info(`dbt Cloud environment ${id} is pinned; without \`dbt-cloud-project-id\` its deployment type cannot be looked up, so \`defer-env: auto\` treats it as production.`);
-            return undefined;
-        }
-        const env = await this.api.getEnvironment(projectId, id);
-        if (!env) {
-            const origin = this.settings.deferEnvIdOrigin ?? 'input';
-            throw new BaselineConfigError(`dbt Cloud project ${projectId} has no environment ${id} (pinned by ${origin}). Correct the id, or remove it to let the action pick staging or production.`, origin === 'input' ? 'defer-env-id' : origin);
-        }
-        return env.deployment_type ?? null;
-    }
-    disagreement(id, type, env) {
-        return new BaselineConfigError(`\`defer-env\` asks for ${env}, but the pinned dbt Cloud environment ${id} (from ${this.settings.deferEnvIdOrigin ?? 'input'}) is a ${type} environment. ` +
-            `Set \`defer-env: auto\` (or ${type}) to defer to it, or pin a ${env} environment.`, 'defer-env');
-    }
-}
-/** Walks successful runs newest first and takes the first usable manifest. */
-async function newestManifest(search) {
-    let looked = 0;
-    for (let offset = 0; looked < MAX_RUNS_SEARCHED; offset += PAGE_SIZE) {
-        const page = await search.api.listSuccessfulRuns(search.target.id, offset, PAGE_SIZE);
-        for (const run of page.runs.slice(0, MAX_RUNS_SEARCHED - looked)) {
-            looked++;
-            const found = await tryRun(search, run);
-            if (found)
-                return found;
-        }
-        if (page.runs.length < PAGE_SIZE || (page.totalCount !== undefined && offset + page.runs.length >= page.totalCount))
-            break;
-    }
-    const summary = looked === 0 ? 'no successful run' : `${looked} successful run(s) looked at, none usable`;
-    return { searched: [`dbt Cloud environment ${search.target.label} (${search.env}): ${summary}`, ...search.passedOver.slice(0, 10)] };
-}
-/** The run's baseline, or undefined (with the reason noted) when it has none. */
-async function tryRun(search, run) {
-    const skip = skipReason$1(run, search.target.id);
-    if (skip) {
-        search.passedOver.push(`run ${run.id}: ${skip}`);
-        return undefined;
-    }
-    const identity = `dbt-cloud:${search.accountId}:${run.id}`;
-    const fetched = search.deps.fetched;
-    if (!(await fetched?.restore(identity, search.destPath))) {
-        if (!(await search.api.downloadManifest(run.id, search.destPath))) {
-            search.passedOver.push(`run ${run.id}: no manifest.json artifact (HTTP 404)`);
-            return undefined;
-        }
-        await fetched?.save(identity, search.destPath);
-    }
-    return {
-        env: search.env,
-        source: 'dbt-cloud',
-        runId: String(run.id),
-        runUrl: run.href ?? undefined,
-        sha: run.git_sha ?? undefined,
-        identity,
-        location: `dbt Cloud run ${run.id} of environment ${search.target.label}`,
-        manifestPath: search.destPath
-    };
-}
-/** Why a listed run cannot be the baseline, or undefined when it can. */
-function skipReason$1(run, envId) {
-    if (run.status !== undefined && run.status !== 10)
-        return `not successful (status ${run.status})`;
-    if (run.environment_id !== undefined && String(run.environment_id) !== envId)
-        return `belongs to environment ${run.environment_id}`;
-    if (isCiRun(run))
-        return 'a CI job run (CI runs are never deferred to)';
-    if (run.artifacts_saved === false)
-        return 'saved no artifacts';
     return undefined;
 }
-/** CI runs: `job_type: ci`, or (older job shapes) a webhook-triggered job or a pull request trigger. */
-function isCiRun(run) {
-    const job = run.job ?? undefined;
-    if (job?.job_type === 'ci')
-        return true;
-    if (job?.triggers?.github_webhook === true || job?.triggers?.git_provider_webhook === true)
-        return true;
-    const trigger = run.trigger ?? {};
-    const prKeys = [
-        'github_pull_request_id',
-        'gitlab_merge_request_id',
-        'azure_pull_request_id',
-        'azure_devops_pull_request_id',
-        'git_provider_pull_request_id'
-    ];
-    return prKeys.some((key) => trigger[key] !== undefined && trigger[key] !== null && trigger[key] !== '');
-}
-
-/**
- * Keeps fetched remote baselines in the actions cache, keyed by their identity (e.g. the dbt
- * Cloud run id), so a re-run of a pull request whose newest deploy run did not change restores
- * the manifest instead of downloading it again.
- *
- * Design: a remote source only learns a baseline's identity after finding the newest usable
- * run, and some runs turn out to have no manifest. So the source consults this cache itself,
- * per run, after the run is found and before the download (see dbt-cloud-source.ts). A miss or
- * any cache failure simply means downloading.
- */
-/** The cache key of an identity. */
-function fetchedCacheKey(identity) {
-    return `dbt-defer-fetched-${sha256$1(identity)}`;
-}
-/** A fetched cache over `store`, using fixed paths under `tempDir`. */
-function createFetchedCache(store, tempDir, log) {
-    const fixedPath = (identity) => join(tempDir, 'dbt-defer-action', 'fetched', sha256$1(identity), 'manifest.json');
-    return {
-        async restore(identity, destPath) {
-            const key = fetchedCacheKey(identity);
-            const fixed = fixedPath(identity);
-            try {
-                await rm$1(fixed, { force: true });
-                await mkdir$1(dirname(fixed), { recursive: true });
-                const matched = await store.restore([fixed], key, []);
-                if (matched !== key || !existsSync(fixed))
-                    return false;
-                await mkdir$1(dirname(destPath), { recursive: true });
-                await copyFile$1(fixed, destPath);
-                log.info(`Took the baseline of ${identity} from the actions cache (${key}); no download needed.`);
-                return true;
-            }
-            catch (error) {
-                if (error instanceof BaselineConfigError)
-                    throw error;
-                log.warning(`Reading the fetched baseline of ${identity} from the actions cache failed (${messageOf(error)}); downloading it instead.`);
-                return false;
-            }
-        },
-        async save(identity, srcPath) {
-            const fixed = fixedPath(identity);
-            try {
-                await mkdir$1(dirname(fixed), { recursive: true });
-                if (resolve(srcPath) !== resolve(fixed))
-                    await copyFile$1(srcPath, fixed);
-                await store.save([fixed], fetchedCacheKey(identity));
-            }
-            catch (error) {
-                log.warning(`Keeping the fetched baseline of ${identity} in the actions cache failed (${messageOf(error)}); the next run downloads it again.`);
-            }
-        }
-    };
-}
-function sha256$1(text) {
-    return createHash('sha256').update(text).digest('hex');
-}
-
-const OWNER_OR_REPO = /^[A-Za-z0-9_.-]+$/;
-/** Splits `owner/repo`; throws naming the bad value and the accepted form. */
-function parseRepository(repository) {
-    const parts = (repository ?? '').trim().split('/');
-    const [owner, repo] = parts;
-    if (parts.length !== 2 || !OWNER_OR_REPO.test(owner) || !OWNER_OR_REPO.test(repo) || repo === '.' || repo === '..') {
-        throw new GitHubInputError(`Invalid repository '${repository}'. Expected format {owner}/{repo}, e.g. octo-org/analytics. ` +
-            'Check the repository the workflow runs in (GITHUB_REPOSITORY).', 'repository');
+/** Every setting: the environment first, then dbt-defer.yml; paths made absolute. */
+function readCliConfig(projectDir, env, cwd) {
+    const file = readConfigFile(projectDir);
+    const values = {};
+    const origins = {};
+    for (const setting of CLI_SETTINGS) {
+        const found = fromEnv(setting, env);
+        const value = found?.[0] ?? file[setting.key];
+        if (value === undefined || value === '')
+            continue;
+        const base = found ? cwd : projectDir;
+        values[setting.key] = setting.path && !isAbsolute(value) ? resolve(base, value) : value;
+        origins[setting.key] = found ? found[1] : CONFIG_FILE;
     }
-    return { owner, repo };
+    return { values, origins };
 }
-
-/**
- * The GitHub API failures of the artifact source, in words: a workflow input naming no
- * workflow, a refused token (401 names `github-token`, 403/404 the permission), and GitHub's
- * own failures (5xx, no answer), with the request and how often it was retried.
- */
-/** Errors of listing runs: 404 means the workflow input names no workflow here. */
-function listError(error, search) {
-    if (httpStatus(error) !== 404)
-        return accessError(error, search, `list the runs of workflow ${search.workflow}`, 'actions: read');
-    const input = `${search.env}-workflow`;
-    return new BaselineConfigError(`Input ${input} is '${search.workflow}', but ${search.repository} has no such workflow the token can see (GitHub answered 404). ` +
-        `Give the file name of the deploy workflow under .github/workflows (e.g. deploy.yml) or its numeric id.`, input);
+/** The default cache directory (XDG's cache home, else ~/.cache). */
+function defaultCacheDir(env) {
+    return join(env.XDG_CACHE_HOME?.trim() || join(env.HOME || homedir(), '.cache'), 'dbt-defer');
 }
-/**
- * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
- * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
- */
-function accessError(error, search, what, permission) {
-    const status = httpStatus(error);
-    const text = messageOf(error)
-        .split('\n')[0]
-        .replace(/ - https:\/\/docs\.github\.com\S*$/, '');
-    const deadline = search.deadline;
-    if (deadline && deadline.remainingMs() === 0)
-        return deadline.error(`The GitHub API request to ${what}`, text);
-    const repository = search.repository;
-    if (status === 401) {
-        return new BaselineAuthError(`GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
-            `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`, 401, 'github-token');
+/** owner/repo from a git remote URL (https, ssh or scp-like), or undefined. */
+function repositoryOfRemote(remote) {
+    const m = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?[^/:]+[:/](.+?)(?:\.git)?\/?$/i.exec(remote.trim());
+    const path = m?.[1].replace(/^\/+/, '');
+    return path && /^[^/\s]+\/[^/\s]+$/.test(path) ? path : undefined;
+}
+/** Runs a program for one line of output; undefined when it is missing or fails. */
+function firstLine(program, args, cwd, env) {
+    try {
+        const out = execFileSync(program, args, { cwd, env: env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+        return out.toString('utf8').trim().split('\n')[0] || undefined;
     }
-    if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
-        return new BaselineAuthError(`The token may not ${what} (GitHub answered ${status}: ${text}). ` +
-            `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`, status, 'github-token');
-    }
-    if (status !== undefined && status >= 500)
-        return gitHubSideError(error, status, text, what);
-    return error;
-}
-/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
-function gitHubSideError(error, status, text, what) {
-    const answered = typeof error === 'object' && error !== null && error.response !== undefined;
-    const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`;
-    const retried = retriesOf(error);
-    return new BaselineServiceError(`The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
-        'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.', status);
-}
-/** `GET <url without query>` of a failed client request. */
-function requestOf(error) {
-    const request = error?.request;
-    return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub';
-}
-/** How often the client retried the request, when it says. */
-function retriesOf(error) {
-    const count = error?.request?.request?.retryCount;
-    return typeof count === 'number' ? count : 0;
-}
-
-var yauzl$1 = {};
-
-var fdSlicer = {};
-
-var pend;
-var hasRequiredPend;
-
-function requirePend () {
-	if (hasRequiredPend) return pend;
-	hasRequiredPend = 1;
-	pend = Pend;
-
-	function Pend() {
-	  this.pending = 0;
-	  this.max = Infinity;
-	  this.listeners = [];
-	  this.waiting = [];
-	  this.error = null;
-	}
-
-	Pend.prototype.go = function(fn) {
-	  if (this.pending < this.max) {
-	    pendGo(this, fn);
-	  } else {
-	    this.waiting.push(fn);
-	  }
-	};
-
-	Pend.prototype.wait = function(cb) {
-	  if (this.pending === 0) {
-	    cb(this.error);
-	  } else {
-	    this.listeners.push(cb);
-	  }
-	};
-
-	Pend.prototype.hold = function() {
-	  return pendHold(this);
-	};
-
-	function pendHold(self) {
-	  self.pending += 1;
-	  var called = false;
-	  return onCb;
-	  function onCb(err) {
-	    if (called) throw new Error("callback called twice");
-	    called = true;
-	    self.error = self.error || err;
-	    self.pending -= 1;
-	    if (self.waiting.length > 0 && self.pending < self.max) {
-	      pendGo(self, self.waiting.shift());
-	    } else if (self.pending === 0) {
-	      var listeners = self.listeners;
-	      self.listeners = [];
-	      listeners.forEach(cbListener);
-	    }
-	  }
-	  function cbListener(listener) {
-	    listener(self.error);
-	  }
-	}
-
-	function pendGo(self, fn) {
-	  fn(pendHold(self));
-	}
-	return pend;
-}
-
-var hasRequiredFdSlicer;
-
-function requireFdSlicer () {
-	if (hasRequiredFdSlicer) return fdSlicer;
-	hasRequiredFdSlicer = 1;
-	// This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
-	var fs = fs__default;
-	var util = util$8;
-	var stream = require$$5;
-	var Readable = stream.Readable;
-	var PassThrough = stream.PassThrough;
-	var Pend = requirePend();
-	var EventEmitter = require$$4.EventEmitter;
-
-	fdSlicer.BufferSlicer = BufferSlicer;
-	fdSlicer.FdSlicer = FdSlicer;
-
-	util.inherits(FdSlicer, EventEmitter);
-	function FdSlicer(fd) {
-	  EventEmitter.call(this);
-
-	  this.fd = fd;
-	  this.pend = new Pend();
-	  this.pend.max = 1;
-	  this.refCount = 0;
-	}
-
-	FdSlicer.prototype.read = function(buffer, offset, length, position, callback) {
-	  var self = this;
-	  self.pend.go(function(cb) {
-	    fs.read(self.fd, buffer, offset, length, position, function(err, bytesRead, buffer) {
-	      cb();
-	      callback(err, bytesRead, buffer);
-	    });
-	  });
-	};
-
-	FdSlicer.prototype.createReadStream = function(options) {
-	  return new ReadStream(this, options);
-	};
-
-	FdSlicer.prototype.ref = function() {
-	  this.refCount += 1;
-	};
-
-	FdSlicer.prototype.unref = function() {
-	  var self = this;
-	  self.refCount -= 1;
-	  if (self.refCount < 0) throw new Error("invalid unref");
-	  if (self.refCount > 0) return;
-
-	  fs.close(self.fd, onCloseDone);
-
-	  function onCloseDone(err) {
-	    if (err) {
-	      self.emit('error', err);
-	    } else {
-	      self.emit('close');
-	    }
-	  }
-	};
-
-	util.inherits(ReadStream, Readable);
-	function ReadStream(context, options) {
-	  options = options || {};
-	  Readable.call(this, options);
-
-	  this.context = context;
-	  this.context.ref();
-
-	  this.start = options.start || 0;
-	  this.endOffset = options.end;
-	  this.pos = this.start;
-	}
-
-	ReadStream.prototype._read = function(n) {
-	  var self = this;
-
-	  var toRead = Math.min(self._readableState.highWaterMark, n);
-	  if (self.endOffset != null) {
-	    toRead = Math.min(toRead, self.endOffset - self.pos);
-	  }
-	  if (toRead <= 0) {
-	    self.push(null);
-	    this._cleanup();
-	    return;
-	  }
-	  self.context.pend.go(function(cb) {
-	    var buffer = Buffer.allocUnsafe(toRead);
-	    fs.read(self.context.fd, buffer, 0, toRead, self.pos, function(err, bytesRead) {
-	      if (err) {
-	        self.destroy(err);
-	      } else if (bytesRead === 0) {
-	        self.push(null);
-	        self._cleanup();
-	      } else {
-	        self.pos += bytesRead;
-	        self.push(buffer.slice(0, bytesRead));
-	      }
-	      cb();
-	    });
-	  });
-	};
-
-	ReadStream.prototype._destroy = function(err, cb) {
-	  // Node 14+ calls this automatically at EOF.
-	  this._cleanup();
-	  cb(err);
-	};
-
-	ReadStream.prototype._cleanup = function() {
-	  if (this.context != null) {
-	    this.context.unref();
-	    this.context = null;
-	  }
-	};
-
-	util.inherits(BufferSlicer, EventEmitter);
-	function BufferSlicer(buffer) {
-	  EventEmitter.call(this);
-
-	  this.refCount = 0;
-	  this.buffer = buffer;
-	}
-
-	BufferSlicer.prototype.read = function(buffer, offset, length, position, callback) {
-	  if (!(0 <= offset && offset <= buffer.length)) throw new RangeError("offset outside buffer: 0 <= " + offset + " <= " + buffer.length);
-	  if (position < 0) throw new RangeError("position is negative: " + position);
-	  if (offset + length > buffer.length) {
-	    // The caller's buffer can't hold all the bytes they're trying to read.
-	    // Clamp the length instead of giving an error.
-	    // The callback will be informed of fewer than expected bytes written.
-	    length = buffer.length - offset;
-	  }
-	  if (position + length > this.buffer.length) {
-	    // Clamp any attempt to read past the end of the source buffer.
-	    length = this.buffer.length - position;
-	  }
-	  if (length <= 0) {
-	    // After any clamping, we're fully out of bounds or otherwise have nothing to do.
-	    // This isn't an error; it's just zero bytes written.
-	    setImmediate(function() {
-	      callback(null, 0);
-	    });
-	    return;
-	  }
-	  this.buffer.copy(buffer, offset, position, position + length);
-	  setImmediate(function() {
-	    callback(null, length);
-	  });
-	};
-
-	BufferSlicer.prototype.createReadStream = function(options) {
-	  options = options || {};
-	  var readStream = new PassThrough(options);
-	  readStream.start = options.start || 0;
-	  readStream.endOffset = options.end;
-	  // by the time this function returns, we'll be done.
-	  readStream.pos = readStream.endOffset || this.buffer.length;
-
-	  var entireSlice = this.buffer.slice(readStream.start, readStream.pos);
-	  // Cut the buffer into smaller slices for better memory usage when streaming into a zlib inflate stream.
-	  // See https://github.com/thejoshwolfe/yauzl/issues/87
-	  var maxChunkSize = 0x10000;
-	  var offset = 0;
-	  while (true) {
-	    var nextOffset = offset + maxChunkSize;
-	    if (nextOffset >= entireSlice.length) {
-	      // last chunk
-	      if (offset < entireSlice.length) {
-	        readStream.write(entireSlice.slice(offset, entireSlice.length));
-	      }
-	      break;
-	    }
-	    readStream.write(entireSlice.slice(offset, nextOffset));
-	    offset = nextOffset;
-	  }
-
-	  readStream.end();
-	  return readStream;
-	};
-
-	BufferSlicer.prototype.ref = function() {
-	  this.refCount += 1;
-	};
-
-	BufferSlicer.prototype.unref = function() {
-	  this.refCount -= 1;
-
-	  if (this.refCount < 0) {
-	    throw new Error("invalid unref");
-	  }
-	};
-	return fdSlicer;
-}
-
-var crc32_1;
-var hasRequiredCrc32;
-
-function requireCrc32 () {
-	if (hasRequiredCrc32) return crc32_1;
-	hasRequiredCrc32 = 1;
-	// Adapted from https://github.com/brianloveswords/buffer-crc32/blob/v0.2.13/index.js
-	const CRC_TABLE = new Int32Array([
-	  0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f, 0xe963a535, 0x9e6495a3,
-	  0x0edb8832, 0x79dcb8a4, 0xe0d5e91e, 0x97d2d988, 0x09b64c2b, 0x7eb17cbd, 0xe7b82d07, 0x90bf1d91,
-	  0x1db71064, 0x6ab020f2, 0xf3b97148, 0x84be41de, 0x1adad47d, 0x6ddde4eb, 0xf4d4b551, 0x83d385c7,
-	  0x136c9856, 0x646ba8c0, 0xfd62f97a, 0x8a65c9ec, 0x14015c4f, 0x63066cd9, 0xfa0f3d63, 0x8d080df5,
-	  0x3b6e20c8, 0x4c69105e, 0xd56041e4, 0xa2677172, 0x3c03e4d1, 0x4b04d447, 0xd20d85fd, 0xa50ab56b,
-	  0x35b5a8fa, 0x42b2986c, 0xdbbbc9d6, 0xacbcf940, 0x32d86ce3, 0x45df5c75, 0xdcd60dcf, 0xabd13d59,
-	  0x26d930ac, 0x51de003a, 0xc8d75180, 0xbfd06116, 0x21b4f4b5, 0x56b3c423, 0xcfba9599, 0xb8bda50f,
-	  0x2802b89e, 0x5f058808, 0xc60cd9b2, 0xb10be924, 0x2f6f7c87, 0x58684c11, 0xc1611dab, 0xb6662d3d,
-	  0x76dc4190, 0x01db7106, 0x98d220bc, 0xefd5102a, 0x71b18589, 0x06b6b51f, 0x9fbfe4a5, 0xe8b8d433,
-	  0x7807c9a2, 0x0f00f934, 0x9609a88e, 0xe10e9818, 0x7f6a0dbb, 0x086d3d2d, 0x91646c97, 0xe6635c01,
-	  0x6b6b51f4, 0x1c6c6162, 0x856530d8, 0xf262004e, 0x6c0695ed, 0x1b01a57b, 0x8208f4c1, 0xf50fc457,
-	  0x65b0d9c6, 0x12b7e950, 0x8bbeb8ea, 0xfcb9887c, 0x62dd1ddf, 0x15da2d49, 0x8cd37cf3, 0xfbd44c65,
-	  0x4db26158, 0x3ab551ce, 0xa3bc0074, 0xd4bb30e2, 0x4adfa541, 0x3dd895d7, 0xa4d1c46d, 0xd3d6f4fb,
-	  0x4369e96a, 0x346ed9fc, 0xad678846, 0xda60b8d0, 0x44042d73, 0x33031de5, 0xaa0a4c5f, 0xdd0d7cc9,
-	  0x5005713c, 0x270241aa, 0xbe0b1010, 0xc90c2086, 0x5768b525, 0x206f85b3, 0xb966d409, 0xce61e49f,
-	  0x5edef90e, 0x29d9c998, 0xb0d09822, 0xc7d7a8b4, 0x59b33d17, 0x2eb40d81, 0xb7bd5c3b, 0xc0ba6cad,
-	  0xedb88320, 0x9abfb3b6, 0x03b6e20c, 0x74b1d29a, 0xead54739, 0x9dd277af, 0x04db2615, 0x73dc1683,
-	  0xe3630b12, 0x94643b84, 0x0d6d6a3e, 0x7a6a5aa8, 0xe40ecf0b, 0x9309ff9d, 0x0a00ae27, 0x7d079eb1,
-	  0xf00f9344, 0x8708a3d2, 0x1e01f268, 0x6906c2fe, 0xf762575d, 0x806567cb, 0x196c3671, 0x6e6b06e7,
-	  0xfed41b76, 0x89d32be0, 0x10da7a5a, 0x67dd4acc, 0xf9b9df6f, 0x8ebeeff9, 0x17b7be43, 0x60b08ed5,
-	  0xd6d6a3e8, 0xa1d1937e, 0x38d8c2c4, 0x4fdff252, 0xd1bb67f1, 0xa6bc5767, 0x3fb506dd, 0x48b2364b,
-	  0xd80d2bda, 0xaf0a1b4c, 0x36034af6, 0x41047a60, 0xdf60efc3, 0xa867df55, 0x316e8eef, 0x4669be79,
-	  0xcb61b38c, 0xbc66831a, 0x256fd2a0, 0x5268e236, 0xcc0c7795, 0xbb0b4703, 0x220216b9, 0x5505262f,
-	  0xc5ba3bbe, 0xb2bd0b28, 0x2bb45a92, 0x5cb36a04, 0xc2d7ffa7, 0xb5d0cf31, 0x2cd99e8b, 0x5bdeae1d,
-	  0x9b64c2b0, 0xec63f226, 0x756aa39c, 0x026d930a, 0x9c0906a9, 0xeb0e363f, 0x72076785, 0x05005713,
-	  0x95bf4a82, 0xe2b87a14, 0x7bb12bae, 0x0cb61b38, 0x92d28e9b, 0xe5d5be0d, 0x7cdcefb7, 0x0bdbdf21,
-	  0x86d3d2d4, 0xf1d4e242, 0x68ddb3f8, 0x1fda836e, 0x81be16cd, 0xf6b9265b, 0x6fb077e1, 0x18b74777,
-	  0x88085ae6, 0xff0f6a70, 0x66063bca, 0x11010b5c, 0x8f659eff, 0xf862ae69, 0x616bffd3, 0x166ccf45,
-	  0xa00ae278, 0xd70dd2ee, 0x4e048354, 0x3903b3c2, 0xa7672661, 0xd06016f7, 0x4969474d, 0x3e6e77db,
-	  0xaed16a4a, 0xd9d65adc, 0x40df0b66, 0x37d83bf0, 0xa9bcae53, 0xdebb9ec5, 0x47b2cf7f, 0x30b5ffe9,
-	  0xbdbdf21c, 0xcabac28a, 0x53b39330, 0x24b4a3a6, 0xbad03605, 0xcdd70693, 0x54de5729, 0x23d967bf,
-	  0xb3667a2e, 0xc4614ab8, 0x5d681b02, 0x2a6f2b94, 0xb40bbe37, 0xc30c8ea1, 0x5a05df1b, 0x2d02ef8d,
-	]);
-
-	function crc32(buf) {
-	  let crc = -1;
-	  for (let x of buf) {
-	    crc = CRC_TABLE[(crc ^ x) & 0xff] ^ (crc >>> 8);
-	  }
-	  return (crc ^ -1) >>> 0;
-	}
-
-	crc32_1 = crc32;
-	return crc32_1;
-}
-
-var hasRequiredYauzl;
-
-function requireYauzl () {
-	if (hasRequiredYauzl) return yauzl$1;
-	hasRequiredYauzl = 1;
-	var fs = fs__default;
-	var zlib = require$$1;
-	var fd_slicer = requireFdSlicer();
-	var util = util$8;
-	var EventEmitter = require$$4.EventEmitter;
-	var Transform = require$$5.Transform;
-	var PassThrough = require$$5.PassThrough;
-	var Writable = require$$5.Writable;
-
-	// Node 20 added zlib.crc32.
-	const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : requireCrc32();
-
-	yauzl$1.open = open;
-	yauzl$1.fromFd = fromFd;
-	yauzl$1.fromBuffer = fromBuffer;
-	yauzl$1.fromRandomAccessReader = fromRandomAccessReader;
-	yauzl$1.openPromise = openPromise;
-	yauzl$1.fromFdPromise = fromFdPromise;
-	yauzl$1.fromBufferPromise = fromBufferPromise;
-	yauzl$1.fromRandomAccessReaderPromise = fromRandomAccessReaderPromise;
-
-	yauzl$1.dosDateTimeToDate = dosDateTimeToDate;
-	yauzl$1.getFileNameLowLevel = getFileNameLowLevel;
-	yauzl$1.validateFileName = validateFileName;
-	yauzl$1.parseExtraFields = parseExtraFields;
-	yauzl$1.ZipFile = ZipFile;
-	yauzl$1.Entry = Entry;
-	yauzl$1.LocalFileHeader = LocalFileHeader;
-	yauzl$1.RandomAccessReader = RandomAccessReader;
-
-	function openPromise(path, options) {
-	  return new Promise((resolve, reject) => {
-	    open(path, {...options, lazyEntries: true}, function(err, zipfile) {
-	      if (err) return reject(err);
-	      resolve(zipfile);
-	    });
-	  });
-	}
-	function fromFdPromise(fd, options) {
-	  return new Promise((resolve, reject) => {
-	    fromFd(fd, {...options, lazyEntries: true}, function(err, zipfile) {
-	      if (err) return reject(err);
-	      resolve(zipfile);
-	    });
-	  });
-	}
-	function fromBufferPromise(buffer, options) {
-	  return new Promise((resolve, reject) => {
-	    fromBuffer(buffer, {...options, lazyEntries: true}, function(err, zipfile) {
-	      if (err) return reject(err);
-	      resolve(zipfile);
-	    });
-	  });
-	}
-	function fromRandomAccessReaderPromise(reader, totalSize, options) {
-	  return new Promise((resolve, reject) => {
-	    fromRandomAccessReader(reader, totalSize, {...options, lazyEntries: true}, function(err, zipfile) {
-	      if (err) return reject(err);
-	      resolve(zipfile);
-	    });
-	  });
-	}
-
-	function open(path, options, callback) {
-	  if (typeof options === "function") {
-	    callback = options;
-	    options = null;
-	  }
-	  if (options == null) options = {};
-	  if (options.autoClose == null) options.autoClose = true;
-	  if (options.lazyEntries == null) options.lazyEntries = false;
-	  if (options.decodeStrings == null) options.decodeStrings = true;
-	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
-	  if (options.strictFileNames == null) options.strictFileNames = false;
-	  if (callback == null) callback = defaultCallback;
-	  fs.open(path, "r", function(err, fd) {
-	    if (err) return callback(err);
-	    fromFd(fd, options, function(err, zipfile) {
-	      if (err) fs.close(fd, defaultCallback);
-	      callback(err, zipfile);
-	    });
-	  });
-	}
-
-	function fromFd(fd, options, callback) {
-	  if (typeof options === "function") {
-	    callback = options;
-	    options = null;
-	  }
-	  if (options == null) options = {};
-	  if (options.autoClose == null) options.autoClose = false;
-	  if (options.lazyEntries == null) options.lazyEntries = false;
-	  if (options.decodeStrings == null) options.decodeStrings = true;
-	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
-	  if (options.strictFileNames == null) options.strictFileNames = false;
-	  if (callback == null) callback = defaultCallback;
-	  fs.fstat(fd, function(err, stats) {
-	    if (err) return callback(err);
-	    var reader = new fd_slicer.FdSlicer(fd);
-	    fromRandomAccessReader(reader, stats.size, options, callback);
-	  });
-	}
-
-	function fromBuffer(buffer, options, callback) {
-	  if (typeof options === "function") {
-	    callback = options;
-	    options = null;
-	  }
-	  if (options == null) options = {};
-	  options.autoClose = false;
-	  if (options.lazyEntries == null) options.lazyEntries = false;
-	  if (options.decodeStrings == null) options.decodeStrings = true;
-	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
-	  if (options.strictFileNames == null) options.strictFileNames = false;
-	  var reader = new fd_slicer.BufferSlicer(buffer);
-	  fromRandomAccessReader(reader, buffer.length, options, callback);
-	}
-
-	function fromRandomAccessReader(reader, totalSize, options, callback) {
-	  if (typeof options === "function") {
-	    callback = options;
-	    options = null;
-	  }
-	  if (options == null) options = {};
-	  if (options.autoClose == null) options.autoClose = true;
-	  if (options.lazyEntries == null) options.lazyEntries = false;
-	  if (options.decodeStrings == null) options.decodeStrings = true;
-	  var decodeStrings = !!options.decodeStrings;
-	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
-	  if (options.strictFileNames == null) options.strictFileNames = false;
-	  if (callback == null) callback = defaultCallback;
-	  if (typeof totalSize !== "number") throw new Error("expected totalSize parameter to be a number");
-	  if (totalSize > Number.MAX_SAFE_INTEGER) {
-	    throw new Error("zip file too large. only file sizes up to 2^52 are supported due to JavaScript's Number type being an IEEE 754 double.");
-	  }
-
-	  // the matching unref() call is in zipfile.close()
-	  reader.ref();
-
-	  // eocdr means End of Central Directory Record.
-	  // search backwards for the eocdr signature.
-	  // the last field of the eocdr is a variable-length comment.
-	  // the comment size is encoded in a 2-byte field in the eocdr, which we can't find without trudging backwards through the comment to find it.
-	  // as a consequence of this design decision, it's possible to have ambiguous zip file metadata if a coherent eocdr was in the comment.
-	  // we search backwards for a eocdr signature, and hope that whoever made the zip file was smart enough to forbid the eocdr signature in the comment.
-	  var eocdrWithoutCommentSize = 22;
-	  var zip64EocdlSize = 20; // Zip64 end of central directory locator
-	  var maxCommentSize = 0xffff; // 2-byte size
-	  var bufferSize = Math.min(zip64EocdlSize + eocdrWithoutCommentSize + maxCommentSize, totalSize);
-	  var buffer = newBuffer(bufferSize);
-	  var bufferReadStart = totalSize - buffer.length;
-	  readAndAssertNoEof(reader, buffer, 0, bufferSize, bufferReadStart, function(err) {
-	    if (err) return callback(err);
-	    for (var i = bufferSize - eocdrWithoutCommentSize; i >= 0; i -= 1) {
-	      if (buffer.readUInt32LE(i) !== 0x06054b50) continue;
-	      // found eocdr
-	      var eocdrBuffer = buffer.subarray(i);
-
-	      // 0 - End of central directory signature = 0x06054b50
-	      // 4 - Number of this disk
-	      var diskNumber = eocdrBuffer.readUInt16LE(4);
-	      // 6 - Disk where central directory starts
-	      // 8 - Number of central directory records on this disk
-	      // 10 - Total number of central directory records
-	      var entryCount = eocdrBuffer.readUInt16LE(10);
-	      // 12 - Size of central directory (bytes)
-	      // 16 - Offset of start of central directory, relative to start of archive
-	      var centralDirectoryOffset = eocdrBuffer.readUInt32LE(16);
-	      // 20 - Comment length
-	      var commentLength = eocdrBuffer.readUInt16LE(20);
-	      var expectedCommentLength = eocdrBuffer.length - eocdrWithoutCommentSize;
-	      if (commentLength !== expectedCommentLength) {
-	        return callback(new Error("Invalid comment length. Expected: " + expectedCommentLength + ". Found: " + commentLength + ". Are there extra bytes at the end of the file? Or is the end of central dir signature `PK☺☻` in the comment?"));
-	      }
-	      // 22 - Comment
-	      // the encoding is always cp437.
-	      var comment = decodeStrings ? decodeBuffer(eocdrBuffer.subarray(22), false)
-	                                  : eocdrBuffer.subarray(22);
-
-	      // Look for a Zip64 end of central directory locator
-	      if (i - zip64EocdlSize >= 0 && buffer.readUInt32LE(i - zip64EocdlSize) === 0x07064b50) {
-	        // ZIP64 format
-	        var zip64EocdlBuffer = buffer.subarray(i - zip64EocdlSize, i - zip64EocdlSize + zip64EocdlSize);
-	        // 0 - zip64 end of central dir locator signature = 0x07064b50
-	        // 4 - number of the disk with the start of the zip64 end of central directory
-	        // 8 - relative offset of the zip64 end of central directory record
-	        var zip64EocdrOffset = readUInt64LE(zip64EocdlBuffer, 8);
-	        // 16 - total number of disks
-
-	        // ZIP64 end of central directory record
-	        var zip64EocdrBuffer = newBuffer(56);
-	        return readAndAssertNoEof(reader, zip64EocdrBuffer, 0, zip64EocdrBuffer.length, zip64EocdrOffset, function(err) {
-	          if (err) return callback(err);
-
-	          // 0 - zip64 end of central dir signature                           4 bytes  (0x06064b50)
-	          if (zip64EocdrBuffer.readUInt32LE(0) !== 0x06064b50) {
-	            return callback(new Error("invalid zip64 end of central directory record signature"));
-	          }
-	          // 4 - size of zip64 end of central directory record                8 bytes
-	          // 12 - version made by                                             2 bytes
-	          // 14 - version needed to extract                                   2 bytes
-	          // 16 - number of this disk                                         4 bytes
-	          diskNumber = zip64EocdrBuffer.readUInt32LE(16);
-	          if (diskNumber !== 0) {
-	            // Check this only after zip64 overrides. See #118.
-	            return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
-	          }
-	          // 20 - number of the disk with the start of the central directory  4 bytes
-	          // 24 - total number of entries in the central directory on this disk         8 bytes
-	          // 32 - total number of entries in the central directory            8 bytes
-	          entryCount = readUInt64LE(zip64EocdrBuffer, 32);
-	          // 40 - size of the central directory                               8 bytes
-	          // 48 - offset of start of central directory with respect to the starting disk number     8 bytes
-	          centralDirectoryOffset = readUInt64LE(zip64EocdrBuffer, 48);
-	          // 56 - zip64 extensible data sector                                (variable size)
-	          return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options.autoClose, options.lazyEntries, decodeStrings, options.validateEntrySizes, options.strictFileNames));
-	        });
-	      }
-
-	      // Not ZIP64 format
-	      if (diskNumber !== 0) {
-	        return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
-	      }
-	      return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options.autoClose, options.lazyEntries, decodeStrings, options.validateEntrySizes, options.strictFileNames));
-
-	    }
-
-	    // Not a zip file.
-	    callback(new Error("End of central directory record signature not found. Either not a zip file, or file is truncated."));
-	  });
-	}
-
-	util.inherits(ZipFile, EventEmitter);
-	function ZipFile(reader, centralDirectoryOffset, fileSize, entryCount, comment, autoClose, lazyEntries, decodeStrings, validateEntrySizes, strictFileNames) {
-	  var self = this;
-	  EventEmitter.call(self);
-	  self.reader = reader;
-	  // forward close events
-	  self.reader.on("error", function(err) {
-	    // error closing the fd
-	    emitError(self, err);
-	  });
-	  self.reader.once("close", function() {
-	    self.emit("close");
-	  });
-	  self.readEntryCursor = centralDirectoryOffset;
-	  self.fileSize = fileSize;
-	  self.entryCount = entryCount;
-	  self.comment = comment;
-	  self.entriesRead = 0;
-	  self.autoClose = !!autoClose;
-	  self.lazyEntries = !!lazyEntries;
-	  self.decodeStrings = !!decodeStrings;
-	  self.validateEntrySizes = !!validateEntrySizes;
-	  self.strictFileNames = !!strictFileNames;
-	  self.isOpen = true;
-	  self.emittedError = false;
-	  self.hasEachEntryBeenCalled = false;
-
-	  if (!self.lazyEntries) self._readEntry();
-	}
-	ZipFile.prototype.close = function() {
-	  if (!this.isOpen) return;
-	  this.isOpen = false;
-	  this.reader.unref();
-	};
-
-	function emitErrorAndAutoClose(self, err) {
-	  if (self.autoClose) self.close();
-	  emitError(self, err);
-	}
-	function emitError(self, err) {
-	  if (self.emittedError) return;
-	  self.emittedError = true;
-	  self.emit("error", err);
-	}
-
-	ZipFile.prototype.readEntry = function() {
-	  if (!this.lazyEntries) throw new Error("readEntry() called without lazyEntries:true");
-	  this._readEntry();
-	};
-	ZipFile.prototype._readEntry = function() {
-	  var self = this;
-	  if (self.entryCount === self.entriesRead) {
-	    // done with metadata
-	    setImmediate(function() {
-	      if (self.autoClose) self.close();
-	      if (self.emittedError) return;
-	      self.emit("end");
-	    });
-	    return;
-	  }
-	  if (self.emittedError) return;
-	  var buffer = newBuffer(46);
-	  readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
-	    if (err) return emitErrorAndAutoClose(self, err);
-	    if (self.emittedError) return;
-	    var entry = new Entry();
-	    // 0 - Central directory file header signature
-	    var signature = buffer.readUInt32LE(0);
-	    if (signature !== 0x02014b50) return emitErrorAndAutoClose(self, new Error("invalid central directory file header signature: 0x" + signature.toString(16)));
-	    // 4 - Version made by
-	    entry.versionMadeBy = buffer.readUInt16LE(4);
-	    // 6 - Version needed to extract (minimum)
-	    entry.versionNeededToExtract = buffer.readUInt16LE(6);
-	    // 8 - General purpose bit flag
-	    entry.generalPurposeBitFlag = buffer.readUInt16LE(8);
-	    // 10 - Compression method
-	    entry.compressionMethod = buffer.readUInt16LE(10);
-	    // 12 - File last modification time
-	    entry.lastModFileTime = buffer.readUInt16LE(12);
-	    // 14 - File last modification date
-	    entry.lastModFileDate = buffer.readUInt16LE(14);
-	    // 16 - CRC-32
-	    entry.crc32 = buffer.readUInt32LE(16);
-	    // 20 - Compressed size
-	    entry.compressedSize = buffer.readUInt32LE(20);
-	    // 24 - Uncompressed size
-	    entry.uncompressedSize = buffer.readUInt32LE(24);
-	    // 28 - File name length (n)
-	    entry.fileNameLength = buffer.readUInt16LE(28);
-	    // 30 - Extra field length (m)
-	    entry.extraFieldLength = buffer.readUInt16LE(30);
-	    // 32 - File comment length (k)
-	    entry.fileCommentLength = buffer.readUInt16LE(32);
-	    // 34 - Disk number where file starts
-	    // 36 - Internal file attributes
-	    entry.internalFileAttributes = buffer.readUInt16LE(36);
-	    // 38 - External file attributes
-	    entry.externalFileAttributes = buffer.readUInt32LE(38);
-	    // 42 - Relative offset of local file header
-	    entry.relativeOffsetOfLocalHeader = buffer.readUInt32LE(42);
-
-	    if (entry.generalPurposeBitFlag & 0x40) return emitErrorAndAutoClose(self, new Error("strong encryption is not supported"));
-
-	    self.readEntryCursor += 46;
-
-	    buffer = newBuffer(entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength);
-	    readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
-	      if (err) return emitErrorAndAutoClose(self, err);
-	      if (self.emittedError) return;
-	      // 46 - File name
-	      entry.fileNameRaw = buffer.subarray(0, entry.fileNameLength);
-	      // 46+n - Extra field
-	      var fileCommentStart = entry.fileNameLength + entry.extraFieldLength;
-	      entry.extraFieldRaw = buffer.subarray(entry.fileNameLength, fileCommentStart);
-	      // 46+n+m - File comment
-	      entry.fileCommentRaw = buffer.subarray(fileCommentStart, fileCommentStart + entry.fileCommentLength);
-
-	      // Parse the extra fields, which we need for processing other fields.
-	      try {
-	        entry.extraFields = parseExtraFields(entry.extraFieldRaw);
-	      } catch (err) {
-	        return emitErrorAndAutoClose(self, err);
-	      }
-
-	      // Interpret strings according to bit flags, extra fields, and options.
-	      if (self.decodeStrings) {
-	        var isUtf8 = (entry.generalPurposeBitFlag & 0x800) !== 0;
-	        entry.fileComment = decodeBuffer(entry.fileCommentRaw, isUtf8);
-	        entry.fileName = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, self.strictFileNames);
-	        var errorMessage = validateFileName(entry.fileName);
-	        if (errorMessage != null) return emitErrorAndAutoClose(self, new Error(errorMessage));
-	      } else {
-	        entry.fileComment = entry.fileCommentRaw;
-	        entry.fileName = entry.fileNameRaw;
-	      }
-	      // Maintain API compatibility. See https://github.com/thejoshwolfe/yauzl/issues/47
-	      entry.comment = entry.fileComment;
-
-	      self.readEntryCursor += buffer.length;
-	      self.entriesRead += 1;
-
-	      // Check for the Zip64 Extended Information Extra Field.
-	      for (var i = 0; i < entry.extraFields.length; i++) {
-	        var extraField = entry.extraFields[i];
-	        if (extraField.id !== 0x0001) continue;
-	        // Found it.
-
-	        var zip64EiefBuffer = extraField.data;
-	        var index = 0;
-	        // 0 - Original Size          8 bytes
-	        if (entry.uncompressedSize === 0xffffffff) {
-	          if (index + 8 > zip64EiefBuffer.length) {
-	            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include uncompressed size"));
-	          }
-	          entry.uncompressedSize = readUInt64LE(zip64EiefBuffer, index);
-	          index += 8;
-	        }
-	        // 8 - Compressed Size        8 bytes
-	        if (entry.compressedSize === 0xffffffff) {
-	          if (index + 8 > zip64EiefBuffer.length) {
-	            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include compressed size"));
-	          }
-	          entry.compressedSize = readUInt64LE(zip64EiefBuffer, index);
-	          index += 8;
-	        }
-	        // 16 - Relative Header Offset 8 bytes
-	        if (entry.relativeOffsetOfLocalHeader === 0xffffffff) {
-	          if (index + 8 > zip64EiefBuffer.length) {
-	            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include relative header offset"));
-	          }
-	          entry.relativeOffsetOfLocalHeader = readUInt64LE(zip64EiefBuffer, index);
-	          index += 8;
-	        }
-	        // 24 - Disk Start Number      4 bytes
-
-	        break;
-	      }
-
-	      // validate file size
-	      if (self.validateEntrySizes && entry.compressionMethod === 0) {
-	        var expectedCompressedSize = entry.uncompressedSize;
-	        if (entry.isEncrypted()) {
-	          // traditional encryption prefixes the file data with a header
-	          expectedCompressedSize += 12;
-	        }
-	        if (entry.compressedSize !== expectedCompressedSize) {
-	          var msg = "compressed/uncompressed size mismatch for stored file: " + entry.compressedSize + " != " + entry.uncompressedSize;
-	          return emitErrorAndAutoClose(self, new Error(msg));
-	        }
-	      }
-
-	      self.emit("entry", entry);
-
-	      if (!self.lazyEntries) self._readEntry();
-	    });
-	  });
-	};
-
-	ZipFile.prototype.eachEntry = function() {
-	  const self = this;
-	  if (!self.lazyEntries) throw new Error("eachEntry() requires lazyEntries: true");
-	  if (self.hasEachEntryBeenCalled) throw new Error("eachEntry() must only be called once per ZipFile");
-	  self.hasEachEntryBeenCalled = true;
-
-	  let pendingResolveReject = null;
-	  self.on("entry", onEntry);
-	  self.on("end", onEnd);
-	  self.on("error", onError);
-	  function cleanup() {
-	    self.removeListener("entry", onEntry);
-	    self.removeListener("end", onEnd);
-	    self.removeListener("error", onError);
-	    if (self.autoClose) self.close();
-	  }
-
-	  function onEntry(entry) {
-	    let {resolve} = pendingResolveReject;
-	    pendingResolveReject = null;
-	    resolve({value: entry});
-	  }
-	  function onEnd() {
-	    let {resolve} = pendingResolveReject;
-	    pendingResolveReject = null;
-	    cleanup();
-	    resolve({done: true});
-	  }
-	  function onError(err) {
-	    let {reject} = pendingResolveReject;
-	    pendingResolveReject = null;
-	    cleanup();
-	    reject(err);
-	  }
-
-	  return {
-	    [Symbol.asyncIterator]() {
-	      // Called once by `for await...of`.
-	      return this;
-	    },
-	    next() {
-	      // Called on each iteration in a `for await...of`.
-	      const promise = new Promise((resolve, reject) => {
-	        if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
-	        pendingResolveReject = {resolve, reject};
-	      });
-	      self.readEntry();
-	      return promise;
-	    },
-	    return(value) {
-	      // Called when breaking, returning, throwing out of a `for await...of`.
-	      cleanup();
-	      return Promise.resolve({done: true, value});
-	    },
-	    throw(value) {
-	      // Almost never called. Something about `yield*` maybe?
-	      cleanup();
-	      return Promise.reject(value);
-	    },
-	  };
-	};
-
-	ZipFile.prototype.openReadStream = function(entry, options, callback) {
-	  var self = this;
-	  // parameter validation
-	  var relativeStart = 0;
-	  var relativeEnd = entry.compressedSize;
-	  if (callback == null) {
-	    callback = options;
-	    options = null;
-	  }
-	  if (options == null) {
-	    options = {};
-	  } else {
-	    if (options.decodeFileData === false) {
-	      // new, simple option
-	      if (options.decrypt != null) {
-	        throw new Error("cannot use options.decrypt when options.decodeFileData === false");
-	      }
-	      if (options.decompress != null) {
-	        throw new Error("cannot use options.decompress when options.decodeFileData === false");
-	      }
-	      // start and end are allowed
-	    } else {
-	      // old, complicated options
-	      if (options.decrypt != null) {
-	        if (!entry.isEncrypted()) {
-	          throw new Error("options.decrypt can only be specified for encrypted entries. See also option decodeFileData.");
-	        }
-	        if (options.decrypt !== false) throw new Error("invalid options.decrypt value: " + options.decrypt);
-	        if (entry.isCompressed()) {
-	          if (options.decompress !== false) throw new Error("entry is encrypted and compressed, and options.decompress !== false. See also option decodeFileData.");
-	        }
-	      }
-	      if (options.decompress != null) {
-	        if (!entry.isCompressed()) {
-	          throw new Error("options.decompress can only be specified for compressed entries. See also option decodeFileData.");
-	        }
-	        if (!(options.decompress === false || options.decompress === true)) {
-	          throw new Error("invalid options.decompress value: " + options.decompress);
-	        }
-	        decompress = options.decompress;
-	      }
-	    }
-	    if (options.start != null) {
-	      relativeStart = options.start;
-	      if (relativeStart < 0) throw new Error("options.start < 0");
-	      if (relativeStart > entry.compressedSize) throw new Error("options.start > entry.compressedSize");
-	    }
-	    if (options.end != null) {
-	      relativeEnd = options.end;
-	      if (relativeEnd < 0) throw new Error("options.end < 0");
-	      if (relativeEnd > entry.compressedSize) throw new Error("options.end > entry.compressedSize");
-	      if (relativeEnd < relativeStart) throw new Error("options.end < options.start");
-	    }
-	  }
-	  var rawMode = (
-	    options.decodeFileData === false || // Explicitly requested raw.
-	    (
-	      (entry.compressionMethod === 0 || // Naturally without compression.
-	        (entry.compressionMethod === 8 && options.decompress === false) // Deprecated compression bypass option.
-	      ) &&
-	      (!entry.isEncrypted() || // Naturally without encryption.
-	        options.decrypt === false // Deprecated encryption bypass option.
-	      )
-	    )
-	  );
-	  if (options.start != null || options.end != null) {
-	    // Ensure slicing deals with raw data.
-	    if (!rawMode) throw new Error("start/end range require options.decodeFileData === false for non-trivial encoded entries.");
-	  }
-
-	  // any further errors can either be caused by the zipfile,
-	  // or were introduced in a minor version of yauzl,
-	  // so should be passed to the client rather than thrown.
-	  if (!self.isOpen) return callback(new Error("closed"));
-	  if (entry.isEncrypted() && !rawMode) {
-	    if (options.decrypt !== false) return callback(new Error("entry is encrypted, and options.decodeFileData !== false"));
-	  }
-	  var decompress;
-	  if (rawMode) {
-	    decompress = false;
-	  } else if (entry.compressionMethod === 8) {
-	    // 8 - The file is Deflated
-	    decompress = options.decodeFileData !== true;
-	  } else {
-	    return callback(new Error("unsupported compression method: " + entry.compressionMethod));
-	  }
-
-	  self.readLocalFileHeader(entry, {minimal: true}, function(err, localFileHeader) {
-	    if (err) return callback(err);
-	    self.openReadStreamLowLevel(
-	      localFileHeader.fileDataStart, entry.compressedSize,
-	      relativeStart, relativeEnd,
-	      decompress, entry.uncompressedSize,
-	      callback);
-	  });
-	};
-
-	ZipFile.prototype.openReadStreamLowLevel = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, callback) {
-	  var self = this;
-	  var readStream = self.reader.createReadStream({
-	    start: fileDataStart + relativeStart,
-	    end: fileDataStart + relativeEnd,
-	  });
-	  var endpointStream = readStream;
-	  if (decompress) {
-	    var destroyed = false;
-	    var inflateFilter = zlib.createInflateRaw();
-	    readStream.on("error", function(err) {
-	      // setImmediate here because errors can be emitted during the first call to pipe()
-	      setImmediate(function() {
-	        if (!destroyed) inflateFilter.emit("error", err);
-	      });
-	    });
-	    readStream.pipe(inflateFilter);
-
-	    if (self.validateEntrySizes) {
-	      endpointStream = new AssertByteCountStream(uncompressedSize);
-	      inflateFilter.on("error", function(err) {
-	        // forward zlib errors to the client-visible stream
-	        setImmediate(function() {
-	          if (!destroyed) endpointStream.emit("error", err);
-	        });
-	      });
-	      inflateFilter.pipe(endpointStream);
-	    } else {
-	      // the zlib filter is the client-visible stream
-	      endpointStream = inflateFilter;
-	    }
-	    // this is part of yauzl's API, so implement this function on the client-visible stream
-	    installDestroyFn(endpointStream, function() {
-	      destroyed = true;
-	      if (inflateFilter !== endpointStream) inflateFilter.unpipe(endpointStream);
-	      readStream.unpipe(inflateFilter);
-	      // TODO: the inflateFilter may cause a memory leak. see Issue #27.
-	      readStream.destroy();
-	    });
-	  }
-	  callback(null, endpointStream);
-	};
-
-	ZipFile.prototype.readLocalFileHeader = function(entry, options, callback) {
-	  var self = this;
-	  if (callback == null) {
-	    callback = options;
-	    options = null;
-	  }
-	  if (options == null) options = {};
-
-	  self.reader.ref();
-	  var buffer = newBuffer(30);
-	  readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader, function(err) {
-	    try {
-	      if (err) return callback(err);
-	      // 0 - Local file header signature = 0x04034b50
-	      var signature = buffer.readUInt32LE(0);
-	      if (signature !== 0x04034b50) {
-	        return callback(new Error("invalid local file header signature: 0x" + signature.toString(16)));
-	      }
-
-	      var fileNameLength = buffer.readUInt16LE(26);
-	      var extraFieldLength = buffer.readUInt16LE(28);
-	      var fileDataStart = entry.relativeOffsetOfLocalHeader + 30 + fileNameLength + extraFieldLength;
-	      // We now have enough information to do this bounds check.
-	      if (fileDataStart + entry.compressedSize > self.fileSize) {
-	        return callback(new Error("file data overflows file bounds: " +
-	            fileDataStart + " + " + entry.compressedSize + " > " + self.fileSize));
-	      }
-
-	      if (options.minimal) {
-	        return callback(null, {fileDataStart: fileDataStart});
-	      }
-
-	      var localFileHeader = new LocalFileHeader();
-	      localFileHeader.fileDataStart = fileDataStart;
-
-	      // 4 - Version needed to extract (minimum)
-	      localFileHeader.versionNeededToExtract = buffer.readUInt16LE(4);
-	      // 6 - General purpose bit flag
-	      localFileHeader.generalPurposeBitFlag = buffer.readUInt16LE(6);
-	      // 8 - Compression method
-	      localFileHeader.compressionMethod = buffer.readUInt16LE(8);
-	      // 10 - File last modification time
-	      localFileHeader.lastModFileTime = buffer.readUInt16LE(10);
-	      // 12 - File last modification date
-	      localFileHeader.lastModFileDate = buffer.readUInt16LE(12);
-	      // 14 - CRC-32
-	      localFileHeader.crc32 = buffer.readUInt32LE(14);
-	      // 18 - Compressed size
-	      localFileHeader.compressedSize = buffer.readUInt32LE(18);
-	      // 22 - Uncompressed size
-	      localFileHeader.uncompressedSize = buffer.readUInt32LE(22);
-	      // 26 - File name length (n)
-	      localFileHeader.fileNameLength = fileNameLength;
-	      // 28 - Extra field length (m)
-	      localFileHeader.extraFieldLength = extraFieldLength;
-	      // 30 - File name
-	      // 30+n - Extra field
-
-	      buffer = newBuffer(fileNameLength + extraFieldLength);
-	      self.reader.ref();
-	      readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader + 30, function(err) {
-	        try {
-	          if (err) return callback(err);
-	          localFileHeader.fileName = buffer.subarray(0, fileNameLength);
-	          localFileHeader.extraField = buffer.subarray(fileNameLength);
-	          return callback(null, localFileHeader);
-	        } finally {
-	          self.reader.unref();
-	        }
-	      });
-	    } finally {
-	      self.reader.unref();
-	    }
-	  });
-	};
-
-	ZipFile.prototype.openReadStreamPromise = function(entry, options) {
-	  return new Promise((resolve, reject) => {
-	    this.openReadStream(entry, options, function(err, readStream) {
-	      if (err) return reject(err);
-	      resolve(readStream);
-	    });
-	  });
-	};
-	ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
-	  return new Promise((resolve, reject) => {
-	    this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
-	      if (err) return reject(err);
-	      resolve(readStream);
-	    });
-	  });
-	};
-	ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options) {
-	  return new Promise((resolve, reject) => {
-	    this.readLocalFileHeader(entry, options, function(err, localFileHeader) {
-	      if (err) return reject(err);
-	      resolve(localFileHeader);
-	    });
-	  });
-	};
-
-	function Entry() {
-	}
-	Entry.prototype.getLastModDate = function(options) {
-	  if (options == null) options = {};
-
-	  if (!options.forceDosFormat) {
-	    // Check extended fields.
-	    for (var i = 0; i < this.extraFields.length; i++) {
-	      var extraField = this.extraFields[i];
-	      if (extraField.id === 0x5455) {
-	        // Info-ZIP "universal timestamp" extended field (`0x5455` aka `"UT"`).
-	        // See the Info-ZIP source code unix/unix.c:set_extra_field() and zipfile.c:ef_scan_ut_time().
-	        var data = extraField.data;
-	        if (data.length < 5) continue; // Too short.
-	        // The flags define which of the three fields are present: mtime, atime, ctime.
-	        // We only care about mtime.
-	        // Also, ctime is never included in practice.
-	        // And also, atime is only included in the local file header for some reason
-	        // despite the flags lying about its inclusion in the central header.
-	        var flags = data[0];
-	        var HAS_MTIME = 1;
-	        if (!(flags & HAS_MTIME)) continue; // This will realistically never happen.
-	        // Although the positions of all of the fields shift around depending on the presence of other fields,
-	        // mtime is always first if present, and that's the only one we care about.
-	        var posixTimestamp = data.readInt32LE(1);
-	        return new Date(posixTimestamp * 1000);
-	      } else if (extraField.id === 0x000a) {
-	        var data = extraField.data;
-	        if (data.length !== 32) continue; // The length is always the same.
-	        // 4 bytes reserved
-	        // 2 bytes Tag
-	        if (data.readUInt16LE(4) !== 1) continue; // Tag1 is actually the only defined Tag.
-	        // 2 bytes Size
-	        if (data.readUInt16LE(6) !== 24) continue; // Size is always 24.
-	        // 8 bytes Mtime
-	        var hundredNanoSecondsSince1601 = data.readUInt32LE(8) + 4294967296 * data.readInt32LE(12);
-	        // Convert from NTFS to POSIX milliseconds.
-	        // The big number below is the milliseconds between year 1601 and year 1970
-	        // (i.e. the negative POSIX timestamp of 1601-01-01 00:00:00Z)
-	        var millisecondsSince1970 = hundredNanoSecondsSince1601 / 10000 - 11644473600000;
-	        // Note on numeric precision: JavaScript Number objects lose precision above Number.MAX_SAFE_INTEGER,
-	        // and NTFS timestamps are typically much bigger than that limit.
-	        // (MAX_SAFE_INTEGER would represent 1629-07-17T23:58:45.475Z.)
-	        // However, we're losing precision in the conversion from 100nanosecond units to millisecond units anyway,
-	        // and the time at which we also lose 1-millisecond precision is year 275760, the JavaScript Date limit (by design).
-	        // Up through the year 2057, this conversion only drops 4 bits of precision,
-	        // which is well under the 13-14 bits ratio between the milliseconds and 100nanoseconds.
-	        return new Date(millisecondsSince1970);
-	      }
-	    }
-	  }
-
-	  // Fallback to non-extended encoding.
-	  return dosDateTimeToDate(this.lastModFileDate, this.lastModFileTime, options.timezone);
-	};
-
-	Entry.prototype.canDecodeFileData = function() {
-	  return (
-	    !this.isEncrypted() &&
-	    (this.compressionMethod === 0 || this.compressionMethod === 8)
-	  );
-	};
-	Entry.prototype.isEncrypted = function() {
-	  return (this.generalPurposeBitFlag & 0x1) !== 0;
-	};
-	Entry.prototype.isCompressed = function() {
-	  return this.compressionMethod === 8;
-	};
-
-	function LocalFileHeader() {
-	}
-
-	function dosDateTimeToDate(date, time, timezone) {
-	  var day = date & 0x1f; // 1-31
-	  var month = (date >> 5 & 0xf) - 1; // 1-12, 0-11
-	  var year = (date >> 9 & 0x7f) + 1980; // 0-128, 1980-2108
-
-	  var millisecond = 0;
-	  var second = (time & 0x1f) * 2; // 0-29, 0-58 (even numbers)
-	  var minute = time >> 5 & 0x3f; // 0-59
-	  var hour = time >> 11 & 0x1f; // 0-23
-
-	  if (timezone == null || timezone === "local") {
-	    return new Date(year, month, day, hour, minute, second, millisecond);
-	  } else if (timezone === "UTC") {
-	    return new Date(Date.UTC(year, month, day, hour, minute, second, millisecond));
-	  } else {
-	    throw new Error("unrecognized options.timezone: " + options.timezone);
-	  }
-	}
-
-	function getFileNameLowLevel(generalPurposeBitFlag, fileNameBuffer, extraFields, strictFileNames) {
-	  var fileName = null;
-
-	  // check for Info-ZIP Unicode Path Extra Field (0x7075)
-	  // see https://github.com/thejoshwolfe/yauzl/issues/33
-	  for (var i = 0; i < extraFields.length; i++) {
-	    var extraField = extraFields[i];
-	    if (extraField.id === 0x7075) {
-	      if (extraField.data.length < 6) {
-	        // too short to be meaningful
-	        continue;
-	      }
-	      // Version       1 byte      version of this extra field, currently 1
-	      if (extraField.data.readUInt8(0) !== 1) {
-	        // > Changes may not be backward compatible so this extra
-	        // > field should not be used if the version is not recognized.
-	        continue;
-	      }
-	      // NameCRC32     4 bytes     File Name Field CRC32 Checksum
-	      var oldNameCrc32 = extraField.data.readUInt32LE(1);
-	      if (crc32(fileNameBuffer) !== oldNameCrc32) {
-	        // > If the CRC check fails, this UTF-8 Path Extra Field should be
-	        // > ignored and the File Name field in the header should be used instead.
-	        continue;
-	      }
-	      // UnicodeName   Variable    UTF-8 version of the entry File Name
-	      fileName = decodeBuffer(extraField.data.subarray(5), true);
-	      break;
-	    }
-	  }
-
-	  if (fileName == null) {
-	    // The typical case.
-	    var isUtf8 = (generalPurposeBitFlag & 0x800) !== 0;
-	    fileName = decodeBuffer(fileNameBuffer, isUtf8);
-	  }
-
-	  if (!strictFileNames) {
-	    // Allow backslash.
-	    fileName = fileName.replace(/\\/g, "/");
-	  }
-	  return fileName;
-	}
-
-	function validateFileName(fileName) {
-	  if (fileName.indexOf("\\") !== -1) {
-	    return "invalid characters in fileName: " + fileName;
-	  }
-	  if (/^[a-zA-Z]:/.test(fileName) || /^\//.test(fileName)) {
-	    return "absolute path: " + fileName;
-	  }
-	  if (fileName.split("/").indexOf("..") !== -1) {
-	    return "invalid relative path: " + fileName;
-	  }
-	  // all good
-	  return null;
-	}
-
-	function parseExtraFields(extraFieldBuffer) {
-	  var extraFields = [];
-	  var i = 0;
-	  while (i < extraFieldBuffer.length - 3) {
-	    var headerId = extraFieldBuffer.readUInt16LE(i + 0);
-	    var dataSize = extraFieldBuffer.readUInt16LE(i + 2);
-	    var dataStart = i + 4;
-	    var dataEnd = dataStart + dataSize;
-	    if (dataEnd > extraFieldBuffer.length) throw new Error("extra field length exceeds extra field buffer size");
-	    var dataBuffer = extraFieldBuffer.subarray(dataStart, dataEnd);
-	    extraFields.push({
-	      id: headerId,
-	      data: dataBuffer,
-	    });
-	    i = dataEnd;
-	  }
-	  return extraFields;
-	}
-
-	function readAndAssertNoEof(reader, buffer, offset, length, position, callback) {
-	  if (length === 0) {
-	    // fs.read will throw an out-of-bounds error if you try to read 0 bytes from a 0 byte file
-	    return setImmediate(function() { callback(null, newBuffer(0)); });
-	  }
-	  reader.read(buffer, offset, length, position, function(err, bytesRead) {
-	    if (err) return callback(err);
-	    if (bytesRead < length) {
-	      return callback(new Error("unexpected EOF"));
-	    }
-	    callback();
-	  });
-	}
-
-	util.inherits(AssertByteCountStream, Transform);
-	function AssertByteCountStream(byteCount) {
-	  Transform.call(this);
-	  this.actualByteCount = 0;
-	  this.expectedByteCount = byteCount;
-	}
-	AssertByteCountStream.prototype._transform = function(chunk, encoding, cb) {
-	  this.actualByteCount += chunk.length;
-	  if (this.actualByteCount > this.expectedByteCount) {
-	    var msg = "too many bytes in the stream. expected " + this.expectedByteCount + ". got at least " + this.actualByteCount;
-	    return cb(new Error(msg));
-	  }
-	  cb(null, chunk);
-	};
-	AssertByteCountStream.prototype._flush = function(cb) {
-	  if (this.actualByteCount < this.expectedByteCount) {
-	    var msg = "not enough bytes in the stream. expected " + this.expectedByteCount + ". got only " + this.actualByteCount;
-	    return cb(new Error(msg));
-	  }
-	  cb();
-	};
-
-	util.inherits(RandomAccessReader, EventEmitter);
-	function RandomAccessReader() {
-	  EventEmitter.call(this);
-	  this.refCount = 0;
-	}
-	RandomAccessReader.prototype.ref = function() {
-	  this.refCount += 1;
-	};
-	RandomAccessReader.prototype.unref = function() {
-	  var self = this;
-	  self.refCount -= 1;
-
-	  if (self.refCount > 0) return;
-	  if (self.refCount < 0) throw new Error("invalid unref");
-
-	  self.close(onCloseDone);
-
-	  function onCloseDone(err) {
-	    if (err) return self.emit('error', err);
-	    self.emit('close');
-	  }
-	};
-	RandomAccessReader.prototype.createReadStream = function(options) {
-	  if (options == null) options = {};
-	  var start = options.start;
-	  var end = options.end;
-	  if (start === end) {
-	    var emptyStream = new PassThrough();
-	    setImmediate(function() {
-	      emptyStream.end();
-	    });
-	    return emptyStream;
-	  }
-	  var stream = this._readStreamForRange(start, end);
-
-	  var destroyed = false;
-	  var refUnrefFilter = new RefUnrefFilter(this);
-	  stream.on("error", function(err) {
-	    setImmediate(function() {
-	      if (!destroyed) refUnrefFilter.emit("error", err);
-	    });
-	  });
-	  installDestroyFn(refUnrefFilter, function() {
-	    stream.unpipe(refUnrefFilter);
-	    refUnrefFilter.unref();
-	    stream.destroy();
-	  });
-
-	  var byteCounter = new AssertByteCountStream(end - start);
-	  refUnrefFilter.on("error", function(err) {
-	    setImmediate(function() {
-	      if (!destroyed) byteCounter.emit("error", err);
-	    });
-	  });
-	  installDestroyFn(byteCounter, function() {
-	    destroyed = true;
-	    refUnrefFilter.unpipe(byteCounter);
-	    refUnrefFilter.destroy();
-	  });
-
-	  return stream.pipe(refUnrefFilter).pipe(byteCounter);
-	};
-	RandomAccessReader.prototype._readStreamForRange = function(start, end) {
-	  throw new Error("not implemented");
-	};
-	RandomAccessReader.prototype.read = function(buffer, offset, length, position, callback) {
-	  var readStream = this.createReadStream({start: position, end: position + length});
-	  var writeStream = new Writable();
-	  var written = 0;
-	  writeStream._write = function(chunk, encoding, cb) {
-	    chunk.copy(buffer, offset + written, 0, chunk.length);
-	    written += chunk.length;
-	    cb();
-	  };
-	  writeStream.on("finish", callback);
-	  readStream.on("error", function(error) {
-	    callback(error);
-	  });
-	  readStream.pipe(writeStream);
-	};
-	RandomAccessReader.prototype.close = function(callback) {
-	  setImmediate(callback);
-	};
-
-	util.inherits(RefUnrefFilter, PassThrough);
-	function RefUnrefFilter(context) {
-	  PassThrough.call(this);
-	  this.context = context;
-	  this.context.ref();
-	  this.unreffedYet = false;
-	}
-	RefUnrefFilter.prototype._flush = function(cb) {
-	  this.unref();
-	  cb();
-	};
-	RefUnrefFilter.prototype.unref = function(cb) {
-	  if (this.unreffedYet) return;
-	  this.unreffedYet = true;
-	  this.context.unref();
-	};
-
-	var cp437 = '\u0000☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼ !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■ ';
-	function decodeBuffer(buffer, isUtf8) {
-	  if (isUtf8) {
-	    return buffer.toString("utf8");
-	  } else {
-	    var result = "";
-	    for (var i = 0; i < buffer.length; i++) {
-	      result += cp437[buffer[i]];
-	    }
-	    return result;
-	  }
-	}
-
-	function readUInt64LE(buffer, offset) {
-	  // There is no native function for this, because we can't actually store 64-bit integers precisely.
-	  // after 53 bits, JavaScript's Number type (IEEE 754 double) can't store individual integers anymore.
-	  // but since 53 bits is a whole lot more than 32 bits, we do our best anyway.
-	  // As of 2020, Node has added support for BigInt, which obviates this whole function,
-	  // but yauzl hasn't been updated to depend on BigInt (yet?).
-	  var lower32 = buffer.readUInt32LE(offset);
-	  var upper32 = buffer.readUInt32LE(offset + 4);
-	  // we can't use bitshifting here, because JavaScript bitshifting only works on 32-bit integers.
-	  return upper32 * 0x100000000 + lower32;
-	  // as long as we're bounds checking the result of this function against the total file size,
-	  // we'll catch any overflow errors, because we already made sure the total file size was within reason.
-	}
-
-	// Node 10 deprecated new Buffer().
-	var newBuffer;
-	if (typeof Buffer.allocUnsafe === "function") {
-	  newBuffer = function(len) {
-	    return Buffer.allocUnsafe(len);
-	  };
-	} else {
-	  newBuffer = function(len) {
-	    return new Buffer(len);
-	  };
-	}
-
-	// Node 8 introduced a proper destroy() implementation on writable streams.
-	function installDestroyFn(stream, fn) {
-	  if (typeof stream.destroy === "function") {
-	    // New API.
-	    stream._destroy = function(err, cb) {
-	      fn();
-	      if (cb != null) cb(err);
-	    };
-	  } else {
-	    // Old API.
-	    stream.destroy = fn;
-	  }
-	}
-
-	function defaultCallback(err) {
-	  if (err) throw err;
-	}
-	return yauzl$1;
-}
-
-var yauzlExports = requireYauzl();
-var yauzl = /*@__PURE__*/getDefaultExportFromCjs(yauzlExports);
-
-/** Default cap on the total uncompressed size of one archive: 1 GiB. */
-const DEFAULT_MAX_UNZIPPED_BYTES = 1024 ** 3;
-const S_IFMT = 0o170000;
-const S_IFLNK = 0o120000;
-/** A zip entry that would escape the destination, is a link, or busts the size cap. */
-class UnsafeZipError extends ActionError {
-    entry;
-    name = 'UnsafeZipError';
-    constructor(message, 
-    /** The entry's name as stored in the archive. */
-    entry) {
-        super(message);
-        this.entry = entry;
-    }
-}
-/** The file is not a readable zip archive: truncated, corrupt, or not a zip at all. */
-class CorruptZipError extends ActionError {
-    detail;
-    name = 'CorruptZipError';
-    constructor(message, 
-    /** What the zip reader said. */
-    detail) {
-        super(message);
-        this.detail = detail;
-    }
-}
-/**
- * Extracts `zipPath` into `destDir`, streaming entry by entry, and returns the archive paths
- * (forward slashes) of the files written. Refuses, before writing them, entries with absolute
- * paths, `..` segments or a target outside `destDir`, symbolic links, and archives whose
- * uncompressed size exceeds `maxBytes` (default 1 GiB). An archive that cannot be read (or an
- * entry whose bytes do not match its header) is a {@link CorruptZipError}.
- */
-async function extractZip(zipPath, destDir, opts = {}) {
-    const root = resolve(destDir);
-    await mkdir$1(root, { recursive: true });
-    // Names are decoded here rather than by yauzl so that refusals carry this module's messages.
-    const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch((error) => {
-        throw corruptOrNot(error, zipPath);
-    });
-    const budget = { max: opts.maxBytes ?? DEFAULT_MAX_UNZIPPED_BYTES, declared: 0, inflated: 0 };
-    const written = [];
-    return new Promise((done, fail) => {
-        const abort = (error) => {
-            if (zip.isOpen)
-                zip.close();
-            fail(corruptOrNot(error, zipPath));
-        };
-        zip.on('error', abort);
-        zip.on('end', () => done(written));
-        zip.on('entry', (entry) => {
-            extractEntry(zip, entry, root, budget, zipPath)
-                .then((name) => {
-                if (name !== undefined)
-                    written.push(name);
-                zip.readEntry();
-            })
-                .catch(abort);
-        });
-        zip.readEntry();
-    });
-}
-/** Writes one entry; returns its name when it was a file. */
-async function extractEntry(zip, entry, root, budget, zipPath) {
-    const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
-    const target = safeTarget(name, root, zipPath);
-    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
-        throw new UnsafeZipError(`Refusing to extract ${zipPath}: entry '${name}' is a symbolic link.`, name);
-    }
-    if (name.endsWith('/')) {
-        await mkdir$1(target, { recursive: true });
+    catch {
         return undefined;
     }
-    charge(budget, entry.uncompressedSize, name, zipPath);
-    await mkdir$1(dirname(target), { recursive: true });
-    const input = await zip.openReadStreamPromise(entry);
-    await pipeline(input, meter(budget, name, zipPath), createWriteStream(target));
-    return name;
 }
-/** The absolute path an entry lands on, or an error naming the entry if it would escape `root`. */
-function safeTarget(name, root, zipPath) {
-    const refuse = (why) => new UnsafeZipError(`Refusing to extract ${zipPath}: entry '${name}' ${why}.`, name);
-    if (name === '' || name.includes('\0'))
-        throw refuse('has an empty or malformed name');
-    if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || isAbsolute(name))
-        throw refuse('has an absolute path');
-    if (name.split('/').includes('..'))
-        throw refuse("has a '..' path segment");
-    const target = resolve(root, name);
-    const rel = relative(root, target);
-    if (rel.startsWith(`..${sep$2}`) || rel === '..' || isAbsolute(rel))
-        throw refuse(`would be written outside ${root}`);
-    return target;
+/** The repository: the setting, else the git remote `origin` of the project. */
+function repositoryOf(config, projectDir, env) {
+    if (config.values.repository)
+        return config.values.repository;
+    const remote = firstLine('git', ['remote', 'get-url', 'origin'], projectDir, env);
+    return (remote && repositoryOfRemote(remote)) ?? '';
 }
-/** Errors of the zip reader become {@link CorruptZipError}; refusals and file system errors stay. */
-function corruptOrNot(error, zipPath) {
-    if (error instanceof UnsafeZipError || error instanceof CorruptZipError)
-        return error;
-    if (error instanceof Error && 'syscall' in error)
-        return error;
-    const detail = error instanceof Error ? error.message : String(error);
-    return new CorruptZipError(`Cannot read ${zipPath} as a zip archive: ${detail} (the file is corrupt or truncated)`, detail);
-}
-/** Counts declared sizes against the cap before any byte is written. */
-function charge(budget, bytes, name, zipPath) {
-    budget.declared += bytes;
-    if (budget.declared > budget.max) {
-        throw new UnsafeZipError(`Refusing to extract ${zipPath}: at entry '${name}' its contents exceed the limit of ${budget.max} bytes uncompressed.`, name);
-    }
-}
-/** Counts the bytes actually inflated, in case a header understates them. */
-function meter(budget, name, zipPath) {
-    return new Transform({
-        transform(chunk, _enc, next) {
-            budget.inflated += chunk.length;
-            if (budget.inflated > budget.max) {
-                next(new UnsafeZipError(`Refusing to extract ${zipPath}: entry '${name}' inflates past the limit of ${budget.max} bytes.`, name));
-                return;
-            }
-            next(null, chunk);
-        }
-    });
-}
-
-/** Events whose runs are CI checks, never deploys: their artifacts are not a baseline. */
-const CI_EVENTS = new Set(['pull_request', 'pull_request_target', 'merge_group']);
-/**
- * The baseline source that takes manifest.json from the artifact of the latest successful
- * deploy run of a workflow (production's or staging's) on the deploy branch of this repository.
- */
-function createGitHubArtifactSource(deps) {
-    return {
-        kind: 'github-artifact',
-        stagingConfigured: async () => Boolean(deps.settings.stagingWorkflow),
-        fetch: (env, destDir) => findBaseline(deps, env, destDir)
-    };
-}
-/** Walks successful runs newest first until one yields a usable manifest, at most `maxRuns` of them. */
-async function findBaseline(deps, env, destDir) {
-    const { owner, repo } = parseRepository(deps.repository);
-    const http = withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log });
-    const search = {
-        deps,
-        owner,
-        repo,
-        env,
-        workflow: workflowOf(deps.settings, env),
-        destDir,
-        http,
-        request: { fetch: timedFetch(http) }
-    };
-    const branch = deps.settings.branch || (await defaultBranch(search));
-    const maxRuns = Math.max(1, deps.settings.maxRuns);
-    const searched = [];
-    let examined = 0;
-    for await (const runs of runPages(search, branch, Math.min(100, maxRuns))) {
-        for (const run of runs) {
-            if (examined === maxRuns) {
-                searched.push(`stopped after ${maxRuns} runs (input max-runs-searched); raise it to look further back`);
-                return { searched };
-            }
-            examined++;
-            const outcome = await considerRun(search, run);
-            if (typeof outcome !== 'string')
-                return outcome;
-            deps.log.debug(outcome);
-            searched.push(outcome);
-        }
-    }
-    if (examined === 0) {
-        const page = `${deps.serverUrl}/${deps.repository}/actions/workflows/${encodeURIComponent(search.workflow)}`;
-        searched.push(`workflow ${search.workflow} has no successful run on branch ${branch} of ${deps.repository} (${page})`);
-    }
-    return { searched };
-}
-/** The workflow of `env`; an unset one is an input error. */
-function workflowOf(settings, env) {
-    const workflow = env === 'staging' ? settings.stagingWorkflow : settings.productionWorkflow;
-    if (!workflow) {
-        const input = `${env}-workflow`;
-        throw new BaselineConfigError(`Input ${input} is empty, so there is no ${env} deploy workflow to take the baseline from. ` +
-            `Set ${input} to the file name of the workflow that uploads the manifest artifact (e.g. deploy.yml), or its id.`, input);
-    }
-    return workflow;
-}
-async function defaultBranch(search) {
-    const { client } = search.deps;
-    try {
-        const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo, request: search.request });
-        return data.default_branch;
-    }
-    catch (error) {
-        throw accessError(error, requestContext(search), `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read');
-    }
-}
-/**
- * Pages of successful runs of the workflow on the branch, newest first. Paged by hand: the
- * client's paginate drops per-request options, and with them this search's time limits.
- */
-async function* runPages(search, branch, perPage) {
-    const { client } = search.deps;
-    for (let page = 1;; page++) {
-        let runs;
-        let total;
-        try {
-            const { data } = await client.rest.actions.listWorkflowRuns({
-                owner: search.owner,
-                repo: search.repo,
-                workflow_id: search.workflow,
-                branch,
-                status: 'success',
-                exclude_pull_requests: true,
-                per_page: perPage,
-                page,
-                request: search.request
-            });
-            runs = data.workflow_runs;
-            total = data.total_count;
-        }
-        catch (error) {
-            throw listError(error, requestContext(search));
-        }
-        yield runs;
-        if (runs.length < perPage || page * perPage >= total)
-            return;
-    }
-}
-/** A baseline from this run, or the sentence saying why the run was passed over. */
-async function considerRun(search, run) {
-    const label = `run ${run.id} of ${run.created_at} (${run.event}, ${run.head_sha.slice(0, 7)})`;
-    const skip = skipReason(run, search.deps.repository);
-    if (skip)
-        return `${label}: skipped, ${skip}`;
-    const artifact = await newestArtifact(search, run);
-    if (typeof artifact === 'string')
-        return `${label}: ${artifact}`;
-    const outcome = await useArtifact(search, run, artifact);
-    return typeof outcome === 'string' ? `${label}: ${outcome}` : outcome;
-}
-function skipReason(run, repository) {
-    if (CI_EVENTS.has(run.event))
-        return `it was triggered by ${run.event}, a CI event, not a deploy`;
-    const head = run.head_repository?.full_name;
-    if (!head || head.toLowerCase() !== repository.toLowerCase()) {
-        return `it ran on a branch of ${head ?? 'a deleted repository'} (a fork), not of ${repository}`;
-    }
-    if (run.conclusion !== 'success')
-        return `its conclusion is ${run.conclusion ?? 'not set yet'}`;
-    return undefined;
-}
-/** The newest unexpired artifact of the configured name (reruns leave several), or why there is none. */
-async function newestArtifact(search, run) {
-    const { client, settings } = search.deps;
-    const name = settings.artifactName;
-    const all = [];
-    try {
-        for (let page = 1;; page++) {
-            const { data } = await client.rest.actions.listWorkflowRunArtifacts({
-                owner: search.owner,
-                repo: search.repo,
-                run_id: run.id,
-                name,
-                per_page: 100,
-                page,
-                request: search.request
-            });
-            all.push(...data.artifacts);
-            if (data.artifacts.length < 100 || all.length >= data.total_count)
-                break;
-        }
-    }
-    catch (error) {
-        throw accessError(error, requestContext(search), `list the artifacts of run ${run.id}`, 'actions: read');
-    }
-    const named = all.filter((a) => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id);
-    if (named.length === 0)
-        return `it has no artifact named "${name}" (input artifact-name)`;
-    const usable = named.find((a) => !a.expired);
-    return usable ?? `its artifact "${name}" has expired (artifact id ${named[0].id})`;
-}
-function time(artifact) {
-    return artifact.created_at ? Date.parse(artifact.created_at) : 0;
-}
-/** Downloads and unpacks the artifact and puts its manifest at `destDir/manifest.json`. */
-async function useArtifact(search, run, artifact) {
-    const identity = identityOf(search, run, artifact);
-    const cached = join(search.deps.downloadDir, `cached-${artifact.id}.json`);
-    if (await search.deps.fetched?.restore(identity, cached)) {
-        try {
-            return await place$1(search, run, artifact, cached);
-        }
-        finally {
-            await rm$1(cached, { force: true });
-        }
-    }
-    const placed = await downloadAndPlace(search, run, artifact);
-    if (typeof placed !== 'string')
-        await search.deps.fetched?.save(identity, placed.manifestPath);
-    return placed;
-}
-/** The identity of a baseline taken from an artifact: repository, run and artifact. */
-function identityOf(search, run, artifact) {
-    return `github-artifact:${search.deps.repository}:${run.id}:${artifact.id}`;
-}
-/** Downloads the artifact, unpacks it and places its manifest. */
-async function downloadAndPlace(search, run, artifact) {
-    const { downloadDir } = search.deps;
-    const zipPath = join(downloadDir, `artifact-${artifact.id}.zip`);
-    const unpacked = join(downloadDir, `artifact-${artifact.id}`);
-    await mkdir$1(downloadDir, { recursive: true });
-    try {
-        if (!(await downloadZip(search, artifact, zipPath)))
-            return `its artifact "${artifact.name}" has expired (artifact id ${artifact.id}, HTTP 410)`;
-        const files = await extractOrWhyNot(search, artifact, zipPath, unpacked);
-        if (typeof files === 'string')
-            return files;
-        const manifest = pickManifest(files);
-        if (manifest.startsWith('!'))
-            return `its artifact "${artifact.name}" (id ${artifact.id}) ${manifest.slice(1)}`;
-        return await place$1(search, run, artifact, join(unpacked, manifest));
-    }
-    finally {
-        await rm$1(zipPath, { force: true });
-        await rm$1(unpacked, { recursive: true, force: true });
-    }
-}
-/** The unpacked files, or why the artifact is passed over: a corrupt zip is skipped like one without a manifest. */
-async function extractOrWhyNot(search, artifact, zipPath, unpacked) {
-    try {
-        return await extractZip(zipPath, unpacked);
-    }
-    catch (error) {
-        if (!(error instanceof CorruptZipError))
-            throw error;
-        const why = `its artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}), so an older run is tried`;
-        search.deps.log.warning(`Baseline search: artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}); trying an older deploy run.`);
-        return why;
-    }
-}
-/**
- * Follows the artifact's 302 by hand: the signed storage URL must be fetched without the
- * GitHub token (storage refuses it, and the token must not leave GitHub). Returns false on 410.
- */
-async function downloadZip(search, artifact, zipPath) {
-    const { client } = search.deps;
-    let location;
-    try {
-        const res = await client.rest.actions.downloadArtifact({
-            owner: search.owner,
-            repo: search.repo,
-            artifact_id: artifact.id,
-            archive_format: 'zip',
-            request: { ...search.request, redirect: 'manual' }
-        });
-        location = res.headers.location;
-    }
-    catch (error) {
-        if (httpStatus(error) === 410)
-            return false;
-        throw accessError(error, requestContext(search), `download artifact ${artifact.id}`, 'actions: read');
-    }
-    if (!location) {
-        throw new BaselineServiceError(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`);
-    }
-    return fetchBlob(search, artifact, location, zipPath);
-}
-/** Downloads the signed blob (retried like any download), without the GitHub token. */
-async function fetchBlob(search, artifact, location, zipPath) {
-    const what = `Downloading the zip of artifact ${artifact.id} ("${artifact.name}") from ${displayUrl(location)}`;
-    const result = await downloadToFile(location, zipPath, {}, what, search.http);
-    if (result.ok)
-        return true;
-    throw new BaselineServiceError(`Downloading artifact ${artifact.id} from ${new URL(location).host} failed with HTTP ${result.status}: ${result.body.slice(0, 300)}. ` +
-        'Re-run the job; the download link GitHub hands out is short-lived.', result.status);
-}
-/** `manifest.json` at the root or the single nested one; a `!`-prefixed reason otherwise. */
-function pickManifest(files) {
-    if (files.includes('manifest.json'))
-        return 'manifest.json';
-    const nested = files.filter((f) => f.endsWith('/manifest.json'));
-    if (nested.length === 1)
-        return nested[0];
-    if (nested.length > 1)
-        return `!holds several manifest.json files (${nested.join(', ')}) and none at its root`;
-    const listing = files.length ? files.slice(0, 5).join(', ') + (files.length > 5 ? ', ...' : '') : 'nothing';
-    return `!holds no manifest.json (it has ${listing})`;
-}
-/**
- * A look at the file's edges, not a read of the manifest (the one full read and check are
- * obtain.ts's): whether its first and last non-blank bytes are `{` and `}` (so a truncated upload
- * still falls back to an older run here), and `metadata.generated_at`, which dbt writes first.
- */
-async function sniffManifest(path) {
-    const file = await open$1(path, 'r');
-    try {
-        const { size } = await file.stat();
-        const head = Buffer.alloc(Math.min(size, 4096));
-        const tail = Buffer.alloc(Math.min(size, 256));
-        await file.read(head, 0, head.length, 0);
-        await file.read(tail, 0, tail.length, size - tail.length);
-        const start = head.toString('utf8');
-        const whole = start.trimStart().startsWith('{') && tail.toString('latin1').trimEnd().endsWith('}');
-        const metadata = /^\s*\{\s*"metadata"\s*:\s*\{[^{}]*?"generated_at"\s*:\s*"([^"\\]+)"/.exec(start);
-        return { whole, generatedAt: metadata?.[1] };
-    }
-    finally {
-        await file.close();
-    }
-}
-async function place$1(search, run, artifact, manifestPath) {
-    const { whole, generatedAt } = await sniffManifest(manifestPath);
-    if (!whole) {
-        return `its artifact "${artifact.name}" (id ${artifact.id}) holds a manifest.json that is not a whole JSON object (truncated, or not JSON)`;
-    }
-    await mkdir$1(search.destDir, { recursive: true });
-    const dest = resolve(search.destDir, 'manifest.json');
-    await copyFile$1(manifestPath, dest);
-    const { deps } = search;
-    const location = `artifact "${artifact.name}" of workflow ${search.workflow}, run ${run.id} on ${run.head_branch ?? '?'}`;
-    deps.log.info(`Baseline of ${search.env}: ${location} (${run.html_url})`);
-    return {
-        env: search.env,
-        source: 'github-artifact',
-        runId: String(run.id),
-        runUrl: run.html_url,
-        sha: run.head_sha,
-        identity: identityOf(search, run, artifact),
-        location,
-        generatedAt,
-        manifestPath: dest
-    };
-}
-/** What the error explanations need of a search. */
-function requestContext(search) {
-    return { repository: search.deps.repository, workflow: search.workflow, env: search.env, deadline: search.http.deadline };
-}
-
-/**
- * Source `path`: a manifest already on disk (downloaded by an earlier step, checked in, on a
- * shared volume). The user's file is only read: it is copied into the action's state directory.
- */
-const inputOf = { production: 'state-path', staging: 'staging-state-path' };
-/** Creates the `path` source. Staging is configured exactly when `staging` is set. */
-function createPathSource(settings, deps) {
-    return {
-        kind: 'path',
-        stagingConfigured: async () => Boolean(settings.staging),
-        fetch: (env, destDir) => fetchPath(settings[env], env, resolve(deps.baseDir), destDir)
-    };
-}
-async function fetchPath(configured, env, baseDir, destDir) {
-    if (!configured) {
-        throw new BaselineConfigError(`The baseline source is \`path\` and ${env} was chosen, but the input \`${inputOf[env]}\` is empty. ` +
-            `Set it to the ${env} manifest.json (or a directory holding it)${env === 'staging' ? ', or set `defer-env: production`' : ''}.`, inputOf[env]);
-    }
-    const file = await locateManifest(configured, resolve(baseDir, configured), env);
-    if (typeof file !== 'string')
-        return file;
-    const manifestPath = join(destDir, 'manifest.json');
-    await copyInto(file, manifestPath, env);
-    const sha = await sha256File(manifestPath);
-    return { env, source: 'path', identity: `path:${sha}`, location: file, manifestPath };
-}
-/** The manifest file the setting names, or what was searched when there is none. */
-async function locateManifest(configured, absolute, env) {
-    const found = await statOrMissing(absolute, env);
-    if (!found)
-        return { searched: [`${configured}: does not exist`] };
-    if (!found.isDirectory())
-        return regularFile(absolute, found, env);
-    const inDir = join(absolute, 'manifest.json');
-    const file = await statOrMissing(inDir, env);
-    if (!file)
-        return { searched: [`${join(configured, 'manifest.json')}: does not exist (the directory ${configured} has no manifest.json)`] };
-    if (file.isDirectory()) {
-        throw new BaselineConfigError(`${inDir} is a directory; the input \`${inputOf[env]}\` must name manifest.json or the directory holding it.`, inputOf[env]);
-    }
-    return regularFile(inDir, file, env);
-}
-/** `path` when it is a regular file; reading a FIFO, socket or device could block forever. */
-function regularFile(path, stats, env) {
-    if (stats.isFile())
-        return path;
-    throw new BaselineConfigError(`The input \`${inputOf[env]}\` names ${path}, which is ${kindOf(stats)}, not a regular file; it is not read, since reading it could wait forever. ` +
-        'Point the input at the manifest.json file written by dbt (or the directory holding it); copy the manifest to a file first if it arrives through a pipe.', inputOf[env]);
-}
-function kindOf(stats) {
-    if (stats.isFIFO())
-        return 'a named pipe (FIFO)';
-    if (stats.isSocket())
-        return 'a socket';
-    if (stats.isCharacterDevice() || stats.isBlockDevice())
-        return 'a device';
-    return 'not a regular file';
-}
-async function statOrMissing(path, env) {
-    try {
-        return await stat$1(path);
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return undefined;
-        throw new BaselineServiceError(`Cannot read ${path} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`);
-    }
-}
-async function copyInto(file, manifestPath, env) {
-    if (resolve(file) === resolve(manifestPath))
-        return;
-    try {
-        await mkdir$1(join(manifestPath, '..'), { recursive: true });
-        await copyFile$1(file, manifestPath);
-    }
-    catch (error) {
-        throw new BaselineServiceError(`Cannot read ${file} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`);
-    }
-}
-/** Hex sha256 of a file's content, streamed. */
-async function sha256File(path) {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
-
-/** The decision itself: `auto` picks staging exactly when staging is configured. */
-function decideEnv(choice, stagingConfigured) {
-    if (choice === 'auto')
-        return stagingConfigured ? 'staging' : 'production';
-    return choice;
-}
-/** The environment of this invocation; asks the source only when the choice is `auto`. */
-async function chooseEnv(choice, source) {
-    if (choice !== 'auto')
-        return choice;
-    return decideEnv(choice, await source.stagingConfigured());
-}
-
-/** True when a fetch found a baseline. */
-function isBaseline(r) {
-    return r.manifestPath !== undefined;
-}
-
-/**
- * Getting the baseline for one invocation: choose the one environment, ask the source, apply
- * the policy when nothing is found, check the manifest, and place it as
- * `<stateDir>/manifest.json`, the directory dbt gets as `--state`. The state directory belongs
- * to the action (under the runner's temp directory); nothing is written into the dbt project.
- */
-/**
- * Finds the baseline of the chosen environment. Throws {@link NoStagingBaselineError} when
- * staging was chosen and has none (never falls back to production), {@link NoBaselineError}
- * when production has none and `if-no-baseline` is `fail`; returns `none` for `build-all`.
- * The fetched-baseline cache is consulted inside the remote sources (see fetched-cache.ts).
- */
-async function obtainBaseline(settings, source, args) {
-    const env = await chooseEnv(settings.deferEnv, source);
-    args.log.info(`Deferring to ${env} (${whyEnv(settings, env)}); baseline source: ${source.kind}.`);
-    const finalPath = join(args.stateDir, 'manifest.json');
-    const incoming = join(args.stateDir, '.incoming');
-    // A manifest left by an earlier step of the job must never stand in for this one.
-    await rm$1(finalPath, { force: true });
-    await rm$1(incoming, { recursive: true, force: true });
-    await mkdir$1(incoming, { recursive: true });
-    try {
-        const result = await source.fetch(env, incoming);
-        if (!isBaseline(result))
-            return nothingFound(settings, env, result.searched);
-        return { kind: 'found', baseline: await place(result, finalPath, args) };
-    }
-    finally {
-        await rm$1(incoming, { recursive: true, force: true });
-    }
-}
-/** Checks the fetched manifest and moves it to its final place. */
-async function place(found, finalPath, args) {
-    refuseOwnOutput(found, args.project.targetDir);
-    const check = checkManifest(await readManifestJson(found, args), { projectName: args.project.name }, found.location);
-    check.notes.forEach((note) => args.log.info(note));
-    if (resolve(found.manifestPath) !== resolve(finalPath)) {
-        await rename$1(found.manifestPath, finalPath).catch(() => copyFile$1(found.manifestPath, finalPath));
-    }
-    const baseline = {
-        ...found,
-        manifestPath: finalPath,
-        generatedAt: found.generatedAt ?? check.generatedAt,
-        manifest: check.manifest,
-        dbtVersion: check.dbtVersion
-    };
-    args.log.info(`Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`);
-    return baseline;
-}
-/** A `path` baseline inside the project's target directory is this job's own manifest, not a deploy's. */
-function refuseOwnOutput(found, targetDir) {
-    if (found.source !== 'path' || !targetDir)
-        return;
-    const rel = relative(resolve(targetDir), resolve(found.location));
-    if (rel.startsWith('..') || isAbsolute(rel))
-        return;
-    const input = found.env === 'staging' ? 'staging-state-path' : 'state-path';
-    throw new BaselineConfigError(`The input \`${input}\` points at ${found.location}, inside the project's own target directory (${targetDir}): that manifest was written by dbt in this job, ` +
-        `so comparing with it selects nothing and defers to nothing. Give the ${found.env} deploy's manifest instead, downloaded to a directory of its own (e.g. prod-state/manifest.json).`, input);
-}
-async function readManifestJson(found, args) {
-    try {
-        return await (args.readJson ?? readJsonFile)(found.manifestPath);
-    }
-    catch (error) {
-        if (error instanceof SyntaxError) {
-            throw new ManifestCheckError(`The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
-                'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', found.location);
-        }
-        throw new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
-    }
-}
-function nothingFound(settings, env, searched) {
-    const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)';
-    if (env === 'staging') {
-        throw new NoStagingBaselineError(`No staging baseline was found (${whyEnv(settings, 'staging')}). Searched:${where}\n` +
-            `Run the staging deploy successfully once so it leaves a baseline (${howToPublish(settings, 'staging')}), or set \`defer-env: production\` to defer to production. ` +
-            'The action does not fall back to production by itself: like dbt Cloud, it defers to one environment per run.', env, searched);
-    }
-    if (settings.ifNoBaseline === 'fail') {
-        throw new NoBaselineError(`No production baseline was found. Searched:${where}\nPublish a first baseline: ${howToPublish(settings, 'production')} ` +
-            'Or set `if-no-baseline: build-all` to build everything without defer until a baseline exists.', env, searched);
-    }
-    return { kind: 'none', env, searched, buildAll: true };
-}
-/** Why this environment was chosen, in the user's terms. */
-function whyEnv(settings, env) {
-    if (settings.deferEnv !== 'auto')
-        return `\`defer-env: ${settings.deferEnv}\``;
-    if (env === 'production')
-        return '`defer-env: auto` and no staging is configured';
-    const because = {
-        'github-artifact': '`staging-workflow` is set',
-        'actions-cache': '`staging-cache` is true',
-        'dbt-cloud': settings.dbtCloud.deferEnvId
-            ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment`
-            : 'the dbt Cloud project has a staging environment',
-        url: '`staging-url` is set',
-        path: '`staging-state-path` is set'
-    };
-    return `\`defer-env: auto\` and ${because[settings.source]}`;
-}
-/** How a baseline of `env` gets to where the configured source looks. */
-function howToPublish(settings, env) {
-    switch (settings.source) {
-        case 'github-artifact': {
-            const a = settings.artifact;
-            const workflow = env === 'staging' ? a.stagingWorkflow : a.productionWorkflow;
-            return `the workflow '${workflow ?? '(set `production-workflow`)'}' must succeed on ${a.branch ? `the branch '${a.branch}'` : 'the default branch'} and upload an artifact named '${a.artifactName}' holding dbt's target/manifest.json (actions/upload-artifact).`;
-        }
-        case 'actions-cache':
-            return `run this action with \`mode: publish\` in the ${env} deploy job after dbt build, on a branch pull requests can read caches from (the default branch or the base branch); it saves target/manifest.json under keys starting with '${settings.cache.keyPrefix}-'.`;
-        case 'dbt-cloud':
-            return `run a deploy job (not a CI job) successfully in the dbt Cloud ${env} environment, with its artifacts saved.`;
-        case 'url': {
-            const url = env === 'staging' ? settings.url.staging : settings.url.production;
-            return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl(url) : 'the URL'} after each deploy.`;
-        }
-        case 'path':
-            return `put the ${env} manifest.json at ${(env === 'staging' ? settings.path.staging : settings.path.production) ?? 'the path'} before this step (e.g. download it in an earlier step).`;
-    }
-}
-/** Whether the inputs point to production's baseline at all (some sources need an input for it). */
-function productionConfigured(settings) {
-    switch (settings.source) {
-        case 'path':
-            return Boolean(settings.path.production);
-        case 'url':
-            return Boolean(settings.url.production);
-        case 'github-artifact':
-            return Boolean(settings.artifact.productionWorkflow);
-        default:
-            return true;
-    }
-}
-/** Every environment the inputs point to: staging when configured, production when configured. */
-async function configuredEnvs(settings, source) {
-    const envs = [];
-    if (productionConfigured(settings) || settings.deferEnv === 'production')
-        envs.push('production');
-    if (settings.deferEnv === 'staging' || (await source.stagingConfigured()))
-        envs.push('staging');
-    return envs;
+/** The GitHub token: the setting, else the gh CLI's stored login; '' when there is neither. */
+function githubTokenOf(config, projectDir, env) {
+    const set = config.values[Input.GithubToken];
+    if (set)
+        return { token: set, origin: config.origins[Input.GithubToken] };
+    const token = firstLine('gh', ['auth', 'token'], projectDir, env);
+    return token ? { token, origin: "the gh CLI's login" } : { token: '', origin: '' };
 }
 
 // We use any as a valid input type
@@ -16355,7 +13057,7 @@ var hasRequiredTunnel$1;
 function requireTunnel$1 () {
 	if (hasRequiredTunnel$1) return tunnel$1;
 	hasRequiredTunnel$1 = 1;
-	var tls = require$$1$1;
+	var tls = require$$1;
 	var http$1 = http;
 	var https$1 = https;
 	var events = require$$4;
@@ -19670,7 +16372,7 @@ function requireConnect () {
 	    let socket;
 	    if (protocol === 'https:') {
 	      if (!tls) {
-	        tls = require$$5$1;
+	        tls = require$$5;
 	      }
 	      servername = servername || options.servername || util.getServerName(host) || null;
 
@@ -21095,7 +17797,7 @@ function requireWebidl () {
 	hasRequiredWebidl = 1;
 
 	const { types, inspect } = require$$0$6;
-	const { markAsUncloneable } = require$$1$2;
+	const { markAsUncloneable } = require$$1$1;
 	const { toUSVString } = requireUtil$7();
 
 	/** @type {import('../../../types/webidl').Webidl} */
@@ -21802,7 +18504,7 @@ function requireUtil$6 () {
 	const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = requireConstants$3();
 	const { getGlobalOrigin } = requireGlobal$1();
 	const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = requireDataUrl();
-	const { performance } = require$$5$2;
+	const { performance } = require$$5$1;
 	const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = requireUtil$7();
 	const assert = require$$0$3;
 	const { isUint8Array } = require$$8$1;
@@ -28908,7 +25610,7 @@ function requireProxyAgent () {
 	hasRequiredProxyAgent = 1;
 
 	const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = requireSymbols$4();
-	const { URL } = require$$1$3;
+	const { URL } = require$$1$2;
 	const Agent = requireAgent();
 	const Pool = requirePool();
 	const DispatcherBase = requireDispatcherBase();
@@ -30346,7 +27048,7 @@ function requireApiRequest () {
 	const { InvalidArgumentError, RequestAbortedError } = requireErrors();
 	const util = requireUtil$7();
 	const { getResolveErrorBodyCallback } = requireUtil$5();
-	const { AsyncResource } = require$$5$3;
+	const { AsyncResource } = require$$5$2;
 
 	class RequestHandler extends AsyncResource {
 	  constructor (opts, callback) {
@@ -30634,7 +27336,7 @@ function requireApiStream () {
 	const { InvalidArgumentError, InvalidReturnValueError } = requireErrors();
 	const util = requireUtil$7();
 	const { getResolveErrorBodyCallback } = requireUtil$5();
-	const { AsyncResource } = require$$5$3;
+	const { AsyncResource } = require$$5$2;
 	const { addSignal, removeSignal } = requireAbortSignal();
 
 	class StreamHandler extends AsyncResource {
@@ -30868,7 +27570,7 @@ function requireApiPipeline () {
 	  RequestAbortedError
 	} = requireErrors();
 	const util = requireUtil$7();
-	const { AsyncResource } = require$$5$3;
+	const { AsyncResource } = require$$5$2;
 	const { addSignal, removeSignal } = requireAbortSignal();
 	const assert = require$$0$3;
 
@@ -31117,7 +27819,7 @@ function requireApiUpgrade () {
 	hasRequiredApiUpgrade = 1;
 
 	const { InvalidArgumentError, SocketError } = requireErrors();
-	const { AsyncResource } = require$$5$3;
+	const { AsyncResource } = require$$5$2;
 	const util = requireUtil$7();
 	const { addSignal, removeSignal } = requireAbortSignal();
 	const assert = require$$0$3;
@@ -31233,7 +27935,7 @@ function requireApiConnect () {
 	hasRequiredApiConnect = 1;
 
 	const assert = require$$0$3;
-	const { AsyncResource } = require$$5$3;
+	const { AsyncResource } = require$$5$2;
 	const { InvalidArgumentError, SocketError } = requireErrors();
 	const util = requireUtil$7();
 	const { addSignal, removeSignal } = requireAbortSignal();
@@ -32192,7 +28894,7 @@ function requirePendingInterceptorsFormatter () {
 	hasRequiredPendingInterceptorsFormatter = 1;
 
 	const { Transform } = require$$0$4;
-	const { Console } = require$$1$4;
+	const { Console } = require$$1$3;
 
 	const PERSISTENT = process.versions.icu ? '✅' : 'Y ';
 	const NOT_PERSISTENT = process.versions.icu ? '❌' : 'N ';
@@ -32692,7 +29394,7 @@ function requireDns () {
 	if (hasRequiredDns) return dns;
 	hasRequiredDns = 1;
 	const { isIP } = require$$0$5;
-	const { lookup } = require$$1$5;
+	const { lookup } = require$$1$4;
 	const DecoratorHandler = requireDecoratorHandler();
 	const { InvalidArgumentError, InformationalError } = requireErrors();
 	const maxInt = Math.pow(2, 31) - 1;
@@ -38100,7 +34802,7 @@ function requireUtil$4 () {
 	const { getEncoding } = requireEncoding();
 	const { serializeAMimeType, parseMIMEType } = requireDataUrl();
 	const { types } = require$$0$6;
-	const { StringDecoder } = require$$5$4;
+	const { StringDecoder } = require$$5$3;
 	const { btoa } = require$$0$2;
 
 	/** @type {PropertyDescriptor} */
@@ -40826,7 +37528,7 @@ function requireEvents () {
 	const { webidl } = requireWebidl();
 	const { kEnumerableProperty } = requireUtil$7();
 	const { kConstruct } = requireSymbols$4();
-	const { MessagePort } = require$$1$2;
+	const { MessagePort } = require$$1$1;
 
 	/**
 	 * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -45145,6 +41847,4098 @@ function getBooleanInput(name, options) {
         return false;
     throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
         `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+
+function parseArgsStringToArgv(value, env, file) {
+    // ([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*) Matches nested quotes until the first space outside of quotes
+    // [^\s'"]+ or Match if not a space ' or "
+    // (['"])([^\5]*?)\5 or Match "quoted text" without quotes
+    // `\3` and `\5` are a backreference to the quote style (' or ") captured
+    var myRegexp = /([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*)|[^\s'"]+|(['"])([^\5]*?)\5/gi;
+    var myString = value;
+    var myArray = [];
+    var match;
+    do {
+        // Each call to exec returns the next regex match as an array
+        match = myRegexp.exec(myString);
+        if (match !== null) {
+            // Index 1 in the array is the captured group if it exists
+            // Index 0 is the matched text, which we use if no captured group exists
+            myArray.push(firstString(match[1], match[6], match[0]));
+        }
+    } while (match !== null);
+    return myArray;
+}
+// Accepts any number of arguments, and returns the first one that is a string
+// (even an empty string)
+function firstString() {
+    var args = [];
+    for (var _i = 0; _i < arguments.length; _i++) {
+        args[_i] = arguments[_i];
+    }
+    for (var i = 0; i < args.length; i++) {
+        var arg = args[i];
+        if (typeof arg === "string") {
+            return arg;
+        }
+    }
+}
+
+/**
+ * Typed errors of the baseline modules. They are ActionErrors: main.ts decides from their fields
+ * what each means for the run (every one of them fails the step), and the message already says
+ * what to change.
+ */
+/** Base class of the baseline errors. */
+class BaselineError extends ActionError {
+    constructor(message, input) {
+        super(message, { input });
+    }
+}
+/** An input (or a file the action reads settings from) is missing or malformed. */
+class BaselineConfigError extends BaselineError {
+    /** @param input the input at fault, e.g. `dbt-cloud-account-id`. */
+    constructor(message, input) {
+        super(message, input);
+    }
+}
+/** A service (dbt Cloud, a manifest URL, the file system) failed to answer usefully. */
+class BaselineServiceError extends BaselineError {
+    status;
+    constructor(message, 
+    /** HTTP status, when the failure was an HTTP answer. */
+    status, input) {
+        super(message, input);
+        this.status = status;
+    }
+}
+/** The service refused the credentials (HTTP 401 or 403). */
+class BaselineAuthError extends BaselineServiceError {
+    /** @param input the input holding the credentials that were refused. */
+    constructor(message, status, input) {
+        super(message, status, input);
+    }
+}
+/** A network call or the whole baseline search ran out of time. */
+class BaselineTimeoutError extends BaselineServiceError {
+    /** @param input the input that sets the limit that was hit, e.g. `http-idle-timeout`. */
+    constructor(message, input) {
+        super(message, undefined, input);
+    }
+}
+/** The actions cache service failed (as opposed to holding no matching entry). */
+class CacheServiceError extends BaselineServiceError {
+}
+/** The baseline file is not a usable dbt manifest of this project. */
+class ManifestCheckError extends BaselineError {
+    location;
+    constructor(message, 
+    /** Where the manifest came from, for the message. */
+    location) {
+        super(message);
+        this.location = location;
+    }
+}
+/** Staging was chosen and has no baseline. The action never falls back to production. */
+class NoStagingBaselineError extends BaselineError {
+    env;
+    searched;
+    constructor(message, 
+    /** Always staging; kept for symmetry with {@link NoBaselineError}. */
+    env, 
+    /** Where the source looked. */
+    searched) {
+        super(message);
+        this.env = env;
+        this.searched = searched;
+    }
+}
+/** Production has no baseline and `if-no-baseline` is `fail`. */
+class NoBaselineError extends BaselineError {
+    env;
+    searched;
+    constructor(message, env, 
+    /** Where the source looked. */
+    searched) {
+        super(message);
+        this.env = env;
+        this.searched = searched;
+    }
+}
+
+/**
+ * Which dbt Cloud environment id the user pinned, following the dbt Cloud CLI's precedence and
+ * putting the action's own input first: input `defer-env-id` > env DBT_CLOUD_DEFER_ENV_ID >
+ * dbt_project.yml `dbt-cloud: defer-env-id` > dbt_cloud.yml `context: defer-env-id`.
+ * Pure: the caller (inputs.ts) reads the variable and the files and hands in their text.
+ */
+const describe = {
+    input: 'the input `defer-env-id`',
+    DBT_CLOUD_DEFER_ENV_ID: 'the environment variable DBT_CLOUD_DEFER_ENV_ID',
+    'dbt_project.yml': 'dbt_project.yml (`dbt-cloud: defer-env-id`)',
+    'dbt_cloud.yml': 'dbt_cloud.yml (`context: defer-env-id`)'
+};
+/** Resolves the precedence and validates the winner (digits only). */
+function resolveDeferEnvId(a) {
+    const candidates = [
+        ['input', () => a.input],
+        ['DBT_CLOUD_DEFER_ENV_ID', () => a.envVar],
+        ['dbt_project.yml', () => fromYaml(a.dbtProjectYml, ['dbt-cloud', 'defer-env-id'], 'dbt_project.yml')],
+        ['dbt_cloud.yml', () => fromYaml(a.dbtCloudYml, ['context', 'defer-env-id'], 'dbt_cloud.yml')]
+    ];
+    for (const [origin, read] of candidates) {
+        const value = read()?.trim();
+        if (value)
+            return { id: validated(value, origin), origin };
+    }
+    return {};
+}
+function validated(value, origin) {
+    if (/^\d+$/.test(value))
+        return value;
+    throw new BaselineConfigError(`Invalid dbt Cloud environment id '${value}' in ${describe[origin]}. Expected the numeric id of a deployment environment ` +
+        "(the number after /environments/ in the environment's dbt Cloud URL).", origin === 'input' ? 'defer-env-id' : origin);
+}
+/** The scalar at `path` of a YAML text, as a string; numbers are accepted (YAML reads 123 as one). */
+function fromYaml(text, path, file) {
+    if (text === undefined)
+        return undefined;
+    let doc;
+    try {
+        doc = distExports.parse(text);
+    }
+    catch (error) {
+        throw new BaselineConfigError(`${file} is not valid YAML (${messageOf(error)}); fix it or set the input \`defer-env-id\`.`, file);
+    }
+    const section = isRecord$1(doc) ? doc[path[0]] : undefined;
+    const value = isRecord$1(section) ? section[path[1]] : undefined;
+    if (value === undefined || value === null || value === '')
+        return undefined;
+    if (typeof value === 'string' || typeof value === 'number')
+        return String(value);
+    throw new BaselineConfigError(`${file} sets \`${path.join(': ')}\` to a ${typeof value}; expected a numeric environment id.`, file);
+}
+function isRecord$1(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The dbt flags and environment variables that decide where dbt writes and where it reads state
+ * from. The action sets them itself, from its inputs, so that its safety check and its report
+ * speak of the same target, project, profiles and state dbt really uses: a user's value for any
+ * of them is refused with the input that sets it. Pure.
+ */
+const OWNED = [
+    { flags: ['--target'], shortFlag: '-t', envVar: 'DBT_TARGET', instead: `the input '${Input.Target}'` },
+    {
+        flags: ['--target-path'],
+        envVar: 'DBT_TARGET_PATH',
+        instead: "nothing: the action keeps dbt's artifacts in a directory of its own (outputs 'manifest-path' and 'run-results-path' give them)"
+    },
+    { flags: ['--profiles-dir'], envVar: 'DBT_PROFILES_DIR', instead: `the input '${Input.ProfilesDir}'` },
+    { flags: ['--project-dir'], envVar: 'DBT_PROJECT_DIR', instead: `the input '${Input.ProjectDir}'` },
+    { flags: ['--state'], envVar: 'DBT_STATE', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` },
+    {
+        flags: ['--defer-state'],
+        envVar: 'DBT_DEFER_STATE',
+        instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)`
+    },
+    { flags: ['--defer', '--no-defer'], envVar: 'DBT_DEFER', instead: `the input '${Input.Defer}'` },
+    { flags: ['--favor-state', '--no-favor-state'], envVar: 'DBT_FAVOR_STATE', instead: `the input '${Input.FavorState}'` },
+    // dbt's deprecated spellings of the same settings.
+    { flags: [], envVar: 'DBT_DEFER_TO_STATE', instead: `the input '${Input.Defer}'` },
+    { flags: [], envVar: 'DBT_FAVOR_STATE_MODE', instead: `the input '${Input.FavorState}'` },
+    { flags: [], envVar: 'DBT_ARTIFACT_STATE_PATH', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` }
+];
+/** A flag or variable the action owns was given by the user. */
+class OwnedSettingError extends ActionError {
+}
+function ownerOfArg(arg) {
+    const name = arg.split('=')[0];
+    return OWNED.find((o) => o.flags.includes(name) || (o.shortFlag !== undefined && arg.startsWith(o.shortFlag) && !arg.startsWith('--')));
+}
+/**
+ * Throws OwnedSettingError when `extra-args` holds a flag the action owns (`--target prod`,
+ * `--target=prod`, `-tprod`, `--no-defer`, ...).
+ */
+function assertNoOwnedFlags(extraArgs) {
+    for (const arg of extraArgs) {
+        const owner = ownerOfArg(arg);
+        if (!owner)
+            continue;
+        throw new OwnedSettingError(`Input '${Input.ExtraArgs}' holds '${arg.split('=')[0]}', which the action sets itself: it decides where dbt writes and which state it reads, ` +
+            `and the safety check and the report must speak of what dbt really uses. Remove it from '${Input.ExtraArgs}' and use ${owner.instead}.`, { input: Input.ExtraArgs });
+    }
+}
+/** The owned environment variables, with dbt's `DBT_ENGINE_` aliases. */
+function ownedEnvVars() {
+    return OWNED.flatMap((o) => o.envVar ? [o.envVar, o.envVar.replace(/^DBT_/, 'DBT_ENGINE_')].map((name) => ({ name, instead: o.instead })) : []);
+}
+/**
+ * Throws OwnedSettingError when the environment sets an owned variable to something other than
+ * what the action will pass (`allowed` maps a variable to the value the action itself uses, e.g.
+ * DBT_TARGET to the `target` input; such a variable is accepted when it agrees).
+ */
+function assertNoOwnedEnv(env, allowed = {}) {
+    for (const { name, instead } of ownedEnvVars()) {
+        const value = env[name];
+        if (value === undefined || value === '')
+            continue;
+        const agreed = allowed[name.replace(/^DBT_ENGINE_/, 'DBT_')];
+        if (agreed !== undefined && agreed === value)
+            continue;
+        throw new OwnedSettingError(`The environment variable ${name} is set to '${value}', but the action sets this dbt setting itself and passes it as a flag. ` +
+            `Remove ${name} from the step's or job's env and use ${instead}.`);
+    }
+}
+/** Throws when a selection input value starts with '-' (it would be read as a dbt flag). */
+function assertSelectionValues(input, values) {
+    const flagLike = values.find((v) => v.startsWith('-'));
+    if (flagLike === undefined)
+        return;
+    throw new OwnedSettingError(`Invalid value for input '${input}': '${flagLike}'. Expected dbt node selection methods such as 'state:modified+' or 'tag:nightly'; ` +
+        `a value starting with '-' would be read by dbt as a flag. Put dbt flags in '${Input.ExtraArgs}'.`, { input });
+}
+
+/**
+ * Secrets never leave the run. The action knows its secrets (tokens, the url-authorization
+ * header, credentials and query strings inside URL inputs); every text it publishes (log lines,
+ * step outputs, the job summary, report.json, summary.md, the PR comment, annotations, dbt's
+ * streamed output) goes through one {@link Redactor} before it leaves the process. The runner's
+ * own masking (core.setSecret) covers the job log only; this covers everything else too.
+ */
+/** What a secret is replaced with. */
+const REDACTED = '***';
+/** Secrets shorter than this are not scrubbed (they would blank out ordinary words). */
+const MIN_SECRET_LENGTH = 4;
+function forms(secret) {
+    const json = JSON.stringify(secret).slice(1, -1);
+    const variants = [secret, json, encodeURIComponent(secret)];
+    // An Authorization header value is also worth scrubbing without its scheme.
+    const scheme = /^(?:bearer|token|basic)\s+(\S.*)$/i.exec(secret);
+    if (scheme)
+        variants.push(scheme[1]);
+    return variants.filter((v) => v.length >= MIN_SECRET_LENGTH);
+}
+/** A redactor for these secrets (empty and very short values are ignored). */
+function createRedactor(secrets) {
+    const all = new Set();
+    for (const secret of secrets)
+        if (secret)
+            for (const form of forms(secret.trim()))
+                all.add(form);
+    const sorted = [...all].sort((a, b) => b.length - a.length);
+    return {
+        secrets: sorted,
+        scrub: (text) => {
+            let out = scrubUrls(text);
+            for (const secret of sorted)
+                if (out.includes(secret))
+                    out = out.split(secret).join(REDACTED);
+            return out;
+        }
+    };
+}
+/**
+ * Credentials in URLs of a text, whether or not the action knew them: userinfo always, and the
+ * values of query parameters whose names say they are secret (`token`, `sig`, `key`, ...):
+ * `https://user:pass@host/p?token=x&page=2` becomes `https://***@host/p?token=***&page=2`.
+ */
+function scrubUrls(text) {
+    return text
+        .replace(/\b(https?:\/\/)[^\s/@'"<>`]+@/gi, `$1${REDACTED}@`)
+        .replace(/([?&][^=&\s'"<>`]*(?:token|key|secret|sig|signature|password|passwd|auth|credential|code)[^=&\s'"<>`]*=)[^&\s#'"<>`]+/gi, `$1${REDACTED}`);
+}
+/**
+ * The secrets inside a URL input: its password, username and every query value. Registered
+ * with the runner and the redactor before any request is made.
+ */
+function secretsOfUrl(value) {
+    if (!value)
+        return [];
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return [];
+    }
+    const found = [decodeURIComponent(url.password), decodeURIComponent(url.username)];
+    for (const [, v] of url.searchParams)
+        found.push(v);
+    return found.filter((s) => s.length >= MIN_SECRET_LENGTH);
+}
+/** A URL for messages: no userinfo, and `?…` where a query string (often a signature) was. */
+function displayUrl(url) {
+    let u;
+    try {
+        u = typeof url === 'string' ? new URL(url) : url;
+    }
+    catch {
+        return '(an invalid URL)';
+    }
+    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+}
+
+const MODES = ['build', 'publish', 'cleanup'];
+const COMMANDS = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
+const DEFER_ENVS = ['auto', 'staging', 'production'];
+const SOURCES = ['github-artifact', 'actions-cache', 'dbt-cloud', 'url', 'path'];
+const NO_BASELINE = ['fail', 'build-all'];
+const DEPS = ['auto', 'always', 'never'];
+/** Reads a trimmed input; empty means unset. */
+function text(name) {
+    return getInput(name).trim();
+}
+function optional(name) {
+    return text(name) || undefined;
+}
+/** Parses an input that must be one of a fixed set of words. */
+function oneOf(name, allowed, fallback) {
+    const value = text(name) || fallback;
+    if (allowed.includes(value))
+        return value;
+    throw new InputError(name, value, `Expected one of: ${allowed.join(', ')}.`);
+}
+/** Parses a boolean input (YAML 1.2 core schema words), naming the input and value when wrong. */
+function flag(name, fallback) {
+    if (!text(name))
+        return fallback;
+    try {
+        return getBooleanInput(name);
+    }
+    catch {
+        throw new InputError(name, text(name), 'Expected true or false.');
+    }
+}
+/** Parses a positive whole number input. */
+function positiveInt(name, fallback) {
+    const value = text(name);
+    if (!value)
+        return fallback;
+    if (!/^[1-9][0-9]*$/.test(value))
+        throw new InputError(name, value, 'Expected a whole number of 1 or more.');
+    return Number(value);
+}
+/** Parses a whole number input within bounds. */
+function boundedInt(name, fallback, min, max) {
+    const value = text(name);
+    if (!value)
+        return fallback;
+    const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= min && n <= max))
+        throw new InputError(name, value, `Expected a whole number from ${min} to ${max}.`);
+    return n;
+}
+/** Splits a selection input on spaces and new lines (dbt reads several values as a union). */
+function splitSelection(value) {
+    return value.split(/\s+/).filter((part) => part.length > 0);
+}
+/** Splits extra dbt arguments: one or more per line, quotes keeping spaces inside one argument. */
+function splitArgs(name, value) {
+    const args = [];
+    for (const line of value.split(/\r?\n/)) {
+        if ((line.match(/"/g) ?? []).length % 2 === 1 || (line.match(/'/g) ?? []).length % 2 === 1) {
+            throw new InputError(name, line.trim(), 'A quote is not closed on this line; close it, or put each argument on its own line.');
+        }
+        args.push(...parseArgsStringToArgv(line.trim()));
+    }
+    return args;
+}
+/** Resolves a path input against the workspace. */
+function workspacePath(workspace, value) {
+    return isAbsolute(value) ? value : resolve(workspace, value);
+}
+function readRunContext(env) {
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    return {
+        repository: env.GITHUB_REPOSITORY ?? '',
+        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
+        eventName: env.GITHUB_EVENT_NAME ?? '',
+        eventPath: env.GITHUB_EVENT_PATH || undefined,
+        runId: env.GITHUB_RUN_ID || undefined,
+        sha: env.GITHUB_SHA || undefined,
+        ref: env.GITHUB_REF || undefined,
+        branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
+        tempDir: env.RUNNER_TEMP || tmpdir(),
+        workspace
+    };
+}
+function readProjectDir(workspace) {
+    const value = text(Input.ProjectDir) || '.';
+    const dir = workspacePath(workspace, value);
+    if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, 'dbt_project.yml'))) {
+        throw new InputError('project-dir', value, `Expected a directory holding dbt_project.yml, relative to the workspace (${workspace}); check out the repository first (actions/checkout) and point project-dir at the dbt project.`);
+    }
+    return dir;
+}
+function readProfilesDir(workspace) {
+    const value = optional(Input.ProfilesDir);
+    if (!value)
+        return undefined;
+    const dir = workspacePath(workspace, value);
+    if (!existsSync(join(dir, 'profiles.yml'))) {
+        throw new InputError(Input.ProfilesDir, value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`);
+    }
+    return dir;
+}
+function readBaselineSource() {
+    const value = text(Input.BaselineSource);
+    if (!value)
+        return text(Input.StatePath) || text(Input.StagingStatePath) ? 'path' : 'github-artifact';
+    return oneOf(Input.BaselineSource, SOURCES, 'github-artifact');
+}
+function readHttpsUrl(name) {
+    const value = optional(name);
+    if (!value)
+        return undefined;
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(name, value, 'Expected an absolute https:// URL of a manifest.json.');
+    }
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+        throw new InputError(name, value, 'Expected an https:// URL (plain http is accepted only for a loopback address).');
+    }
+    return value;
+}
+function readFileIfPresent(path) {
+    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+function readDbtCloud(env, projectDir) {
+    const token = optional(Input.DbtCloudApiToken);
+    const deferEnv = resolveDeferEnvId({
+        input: optional(Input.DeferEnvId),
+        envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
+        dbtProjectYml: readFileIfPresent(join(projectDir, 'dbt_project.yml')),
+        dbtCloudYml: readFileIfPresent(join(env.HOME || homedir(), '.dbt', 'dbt_cloud.yml'))
+    });
+    const accountId = optional(Input.DbtCloudAccountId);
+    if (accountId && !/^[0-9]+$/.test(accountId)) {
+        throw new InputError(Input.DbtCloudAccountId, accountId, 'Expected the numeric account id from your dbt Cloud URL.');
+    }
+    const projectId = optional(Input.DbtCloudProjectId);
+    if (projectId && !/^[0-9]+$/.test(projectId)) {
+        throw new InputError(Input.DbtCloudProjectId, projectId, 'Expected the numeric project id from your dbt Cloud URL.');
+    }
+    return {
+        accountId,
+        token,
+        baseUrl: (readHttpsUrl(Input.DbtCloudHost) ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
+        projectId,
+        deferEnvId: deferEnv.id,
+        deferEnvIdOrigin: deferEnv.origin
+    };
+}
+function readBaseline(env, workspace, projectDir) {
+    const source = readBaselineSource();
+    const authorization = optional(Input.UrlAuthorization);
+    return {
+        source,
+        deferEnv: oneOf(Input.DeferEnv, DEFER_ENVS, 'auto'),
+        ifNoBaseline: oneOf(Input.IfNoBaseline, NO_BASELINE, 'fail'),
+        cacheFetched: flag(Input.CacheBaseline, true),
+        path: {
+            production: optional(Input.StatePath) && workspacePath(workspace, text(Input.StatePath)),
+            staging: optional(Input.StagingStatePath) && workspacePath(workspace, text(Input.StagingStatePath))
+        },
+        artifact: {
+            artifactName: text(Input.ArtifactName) || 'dbt-manifest',
+            productionWorkflow: optional(Input.ProductionWorkflow),
+            stagingWorkflow: optional(Input.StagingWorkflow),
+            branch: optional(Input.BaselineBranch),
+            maxRuns: positiveInt(Input.MaxRunsSearched, 20)
+        },
+        cache: {
+            keyPrefix: text(Input.CacheKeyPrefix) || 'dbt-defer-baseline',
+            stagingConfigured: flag(Input.StagingCache, false),
+            publishFailure: oneOf(Input.PublishFailure, ['fail', 'warn'], 'fail')
+        },
+        dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
+        url: {
+            production: readHttpsUrl(Input.ProductionUrl),
+            staging: readHttpsUrl(Input.StagingUrl),
+            authorization
+        },
+        network: {
+            connectTimeoutMs: positiveInt(Input.HttpConnectTimeout, 30) * 1000,
+            idleTimeoutMs: positiveInt(Input.HttpIdleTimeout, 30) * 1000,
+            downloadTimeoutMs: positiveInt(Input.DownloadTimeout, 600) * 1000,
+            searchTimeoutMs: positiveInt(Input.BaselineTimeout, 900) * 1000
+        }
+    };
+}
+function readPrNumber() {
+    const value = text(Input.PrNumber);
+    if (!value)
+        return undefined;
+    if (!/^[1-9][0-9]*$/.test(value))
+        throw new InputError(Input.PrNumber, value, 'Expected a pull request number such as 42.');
+    return Number(value);
+}
+function readCiSchema() {
+    const envVar = text(Input.CiSchemaEnvVar) || 'DBT_CI_SCHEMA';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
+        throw new InputError(Input.CiSchemaEnvVar, envVar, 'Expected an environment variable name (letters, digits, underscores).');
+    }
+    return { template: text(Input.CiSchema), envVar, cleanSlate: flag(Input.CleanSlate, false) };
+}
+/** The most models one comparison takes: the inline program travels as one argument of bounded length. */
+const MAX_COMPARED_MODELS = 200;
+function readCompare() {
+    const where = optional(Input.CompareWhere);
+    if (where && /;|\{[{%#]/.test(where)) {
+        throw new InputError(Input.CompareWhere, where, 'Expected one SQL predicate such as "created_at >= current_date - 7", without semicolons or Jinja.');
+    }
+    return {
+        enabled: flag(Input.Compare, true),
+        maxModels: boundedInt(Input.CompareMaxModels, 50, 1, MAX_COMPARED_MODELS),
+        keyDiffMaxRows: positiveInt(Input.CompareKeyDiffMaxRows, 10_000_000),
+        where,
+        exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50)
+    };
+}
+/** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
+function readProfilesDirSetting(env, workspace) {
+    const fromInput = readProfilesDir(workspace);
+    const fromEnv = env.DBT_PROFILES_DIR?.trim();
+    if (fromInput || !fromEnv)
+        return fromInput;
+    const dir = workspacePath(workspace, fromEnv);
+    if (!existsSync(join(dir, 'profiles.yml'))) {
+        throw new InputError('DBT_PROFILES_DIR', fromEnv, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist. Or set the input '${Input.ProfilesDir}'.`);
+    }
+    return dir;
+}
+function readDbt(env, workspace, projectDir) {
+    const selector = optional(Input.Selector);
+    const select = selector ? [] : splitSelection(getInput(Input.Select) || 'state:modified');
+    const exclude = splitSelection(getInput(Input.Exclude));
+    assertSelectionValues(Input.Select, select);
+    assertSelectionValues(Input.Exclude, exclude);
+    assertSelectionValues(Input.Selector, selector ? [selector] : []);
+    const extraArgs = splitArgs(Input.ExtraArgs, getInput(Input.ExtraArgs));
+    assertNoOwnedFlags(extraArgs);
+    const profilesDir = readProfilesDirSetting(env, workspace);
+    const target = optional(Input.Target);
+    return {
+        executable: text(Input.DbtExecutable) || 'dbt',
+        projectDir,
+        profilesDir,
+        target,
+        targetPath: env.DBT_TARGET_PATH || undefined,
+        command: oneOf(Input.Command, COMMANDS, 'build'),
+        select,
+        exclude,
+        selector,
+        defer: flag(Input.Defer, true),
+        favorState: flag(Input.FavorState, false),
+        extraArgs,
+        deps: oneOf(Input.Deps, DEPS, 'auto'),
+        cloneIncremental: flag(Input.CloneIncremental, false),
+        env: dbtEnvironment(env)
+    };
+}
+/**
+ * Checks that the environment does not set a dbt flag the action owns (DBT_TARGET, DBT_STATE,
+ * ...) to another value than the action passes. A variable that names what the action passes
+ * anyway (DBT_PROFILES_DIR, which the action adopts, or the same target) is accepted.
+ */
+function checkOwnedEnv(env, workspace, dbt) {
+    const same = (name, actual) => {
+        const value = env[name]?.trim();
+        return value && actual && workspacePath(workspace, value) === actual ? env[name] : undefined;
+    };
+    assertNoOwnedEnv(env, {
+        DBT_TARGET: dbt.target,
+        DBT_PROFILES_DIR: same('DBT_PROFILES_DIR', dbt.profilesDir),
+        DBT_PROJECT_DIR: same('DBT_PROJECT_DIR', dbt.projectDir)
+    });
+}
+/** Every secret the action knows of, registered with the runner before any request is made. */
+function collectSecrets(register) {
+    const secrets = [
+        text(Input.GithubToken),
+        text(Input.DbtCloudApiToken),
+        text(Input.UrlAuthorization),
+        ...secretsOfUrl(text(Input.ProductionUrl)),
+        ...secretsOfUrl(text(Input.StagingUrl)),
+        ...secretsOfUrl(text(Input.DbtCloudHost))
+    ].filter((s) => s.length > 0);
+    for (const secret of secrets)
+        register(secret);
+    return secrets;
+}
+/**
+ * Reads and validates every input once. The only reader of inputs and the environment.
+ * `registerSecret` masks each secret in the runner's log (the command-line tool, with no runner
+ * log to mask, hands in its own).
+ */
+function getInputs(env = process.env, registerSecret = setSecret) {
+    const secrets = collectSecrets(registerSecret);
+    const context = readRunContext(env);
+    const mode = oneOf(Input.Mode, MODES, 'build');
+    const projectDir = readProjectDir(context.workspace);
+    const dbt = readDbt(env, context.workspace, projectDir);
+    if (mode !== 'publish')
+        checkOwnedEnv(env, context.workspace, dbt);
+    return {
+        mode,
+        dbt,
+        baseline: readBaseline(env, context.workspace, projectDir),
+        ciSchema: readCiSchema(),
+        report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
+        compare: readCompare(),
+        context,
+        secrets
+    };
+}
+/** Variables of the runner's environment that dbt is never given: the action's inputs and the runner's own tokens. */
+const NOT_FOR_DBT = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RESULTS_URL$|ACTIONS_CACHE_URL$|ACTIONS_RUNTIME_URL$)/;
+/**
+ * The environment handed to dbt: the runner's, less the action's own inputs (its secrets among
+ * them) and the runner's tokens. What the user's job set for dbt passes through.
+ */
+function dbtEnvironment(env = process.env) {
+    const copy = {};
+    for (const [key, value] of Object.entries(env))
+        if (value !== undefined && !NOT_FOR_DBT.test(key))
+            copy[key] = value;
+    return copy;
+}
+
+/**
+ * The tool's settings as the action's: the dbt-defer settings (config.ts) and dbt's own flags
+ * become the action's inputs, and the action's reader (getInputs) validates them. The action's
+ * modules then run on these settings unchanged.
+ */
+/** Variables the tool reads itself, never handed to the action's reader as dbt flags. */
+const DBT_FLAG_VARS = ['DBT_TARGET', 'DBT_PROFILES_DIR', 'DBT_PROJECT_DIR', 'DBT_TARGET_PATH'];
+/** The dbt project directory: `--project-dir`, else DBT_PROJECT_DIR, else the working directory. */
+function projectDirOf(inv, env, cwd) {
+    const value = inv.projectDir ?? env.DBT_PROJECT_DIR ?? '.';
+    const dir = resolve(cwd, value);
+    if (!existsSync(join(dir, 'dbt_project.yml'))) {
+        throw new InputError('--project-dir', value, `Expected a directory holding dbt_project.yml: run dbt-defer in the dbt project, or pass --project-dir.`);
+    }
+    return dir;
+}
+function seconds$1(config, key, fallback) {
+    const value = config.values[key];
+    if (value === undefined)
+        return fallback;
+    if (!/^[0-9]+$/.test(value))
+        throw new InputError(`${key} (${config.origins[key]})`, value, 'Expected a whole number of seconds (0 or more).');
+    return Number(value);
+}
+/**
+ * The baseline source: as set, else the one whose settings are given (a state path, a URL, a dbt
+ * Cloud account), else github-artifact.
+ */
+function sourceOf(config) {
+    const v = config.values;
+    if (v[Input.BaselineSource])
+        return v[Input.BaselineSource];
+    if (v[Input.StatePath] || v[Input.StagingStatePath])
+        return 'path';
+    if (v[Input.ProductionUrl] || v[Input.StagingUrl])
+        return 'url';
+    if (v[Input.DbtCloudAccountId])
+        return 'dbt-cloud';
+    return 'github-artifact';
+}
+/** The action inputs the tool's settings and dbt's flags stand for. */
+function inputsOf(config, inv, env, cwd, token) {
+    const inputs = {};
+    for (const setting of CLI_SETTINGS) {
+        const value = config.values[setting.key];
+        if (value !== undefined && Object.values(Input).includes(setting.key))
+            inputs[setting.key] = value;
+    }
+    const profilesDir = inv.profilesDir ?? env.DBT_PROFILES_DIR;
+    return {
+        ...inputs,
+        [Input.BaselineSource]: sourceOf(config),
+        [Input.Mode]: 'build',
+        [Input.ProjectDir]: '.',
+        [Input.ProfilesDir]: profilesDir ? (isAbsolute(profilesDir) ? profilesDir : resolve(cwd, profilesDir)) : '',
+        [Input.Target]: inv.target ?? env.DBT_TARGET ?? '',
+        [Input.CiSchema]: '',
+        [Input.Comment]: 'false',
+        [Input.Deps]: 'never',
+        [Input.GithubToken]: token
+    };
+}
+/** Runs the action's reader with `inputs` as the INPUT_ variables it reads, and nothing else of them. */
+function readAsAction(inputs, env) {
+    const names = Object.keys(process.env).filter((k) => k.startsWith('INPUT_'));
+    const saved = Object.fromEntries(names.map((k) => [k, process.env[k]]));
+    for (const k of names)
+        delete process.env[k];
+    for (const [name, value] of Object.entries(inputs))
+        process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+    try {
+        // There is no runner log to mask secrets in: the tool's own output is scrubbed instead.
+        return getInputs(env, () => undefined);
+    }
+    finally {
+        for (const k of Object.keys(process.env))
+            if (k.startsWith('INPUT_'))
+                delete process.env[k];
+        Object.assign(process.env, saved);
+    }
+}
+/** The environment dbt gets: the user's, less the tool's own settings (secrets among them). */
+function dbtEnvOf(env) {
+    const ours = new Set(CLI_SETTINGS.map((s) => envVarOf(s.key)));
+    return Object.fromEntries(Object.entries(dbtEnvironment(env)).filter(([k]) => !ours.has(k)));
+}
+/** Reads the tool's settings for a dbt invocation in `cwd`. */
+function loadCliSettings(inv, env, cwd) {
+    for (const name of ['DBT_STATE', 'DBT_DEFER_STATE', 'DBT_ENGINE_STATE', 'DBT_ENGINE_DEFER_STATE']) {
+        if (env[name])
+            throw new InputError(name, env[name] ?? '', "Expected it unset: dbt-defer passes the deferred environment's state directory itself.");
+    }
+    const projectDir = projectDirOf(inv, env, cwd);
+    const config = readCliConfig(projectDir, env, cwd);
+    const wantsGitHub = (config.values[Input.BaselineSource] ??
+        (config.values[Input.StatePath] || config.values[Input.StagingStatePath] ? 'path' : 'github-artifact')) === 'github-artifact';
+    const { token, origin } = wantsGitHub ? githubTokenOf(config, projectDir, env) : { token: '', origin: '' };
+    const repository = wantsGitHub ? repositoryOf(config, projectDir, env) : '';
+    const actionEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !DBT_FLAG_VARS.includes(k) && !k.startsWith('GITHUB_') && !k.startsWith('RUNNER_')));
+    const cacheDir = config.values['cache-dir'] ?? defaultCacheDir(env);
+    const cacheRoot = join(cacheDir, `${createHash('sha256').update(projectDir).digest('hex').slice(0, 16)}`);
+    Object.assign(actionEnv, {
+        GITHUB_WORKSPACE: projectDir,
+        GITHUB_REPOSITORY: repository,
+        GITHUB_API_URL: config.values['github-api-url'] ?? '',
+        GITHUB_SERVER_URL: env.GITHUB_SERVER_URL ?? '',
+        RUNNER_TEMP: cacheRoot
+    });
+    const settings = readAsAction(inputsOf(config, inv, env, cwd, token), actionEnv);
+    if (settings.baseline.source === 'actions-cache') {
+        throw new InputError(`${Input.BaselineSource} (${config.origins[Input.BaselineSource]})`, 'actions-cache', 'Expected github-artifact, dbt-cloud, url or path: the actions cache is reachable only from a workflow run.');
+    }
+    return {
+        settings,
+        config,
+        cacheRoot,
+        maxAgeSeconds: seconds$1(config, 'max-age', 3600),
+        projectDir,
+        tokenOrigin: origin,
+        dbtEnv: dbtEnvOf(env)
+    };
+}
+
+const ANSI = {
+    bold: [1, 22],
+    dim: [2, 22],
+    red: [31, 39],
+    green: [32, 39],
+    yellow: [33, 39],
+    blue: [34, 39],
+    magenta: [35, 39],
+    cyan: [36, 39]
+};
+/** ANSI colours. */
+const colour = (style, text) => `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m`;
+/** No colours. */
+const plain = (_style, text) => text;
+/** Whether to colour: a terminal, unless NO_COLOR is set; FORCE_COLOR forces it. */
+function wantsColour(isTTY, env) {
+    if (env.FORCE_COLOR && env.FORCE_COLOR !== '0')
+        return true;
+    if (env.NO_COLOR !== undefined && env.NO_COLOR !== '')
+        return false;
+    return Boolean(isTTY) && env.TERM !== 'dumb';
+}
+/** Where a ref was read from, in the words of a developer's machine. */
+const WHERE = {
+    'this-run': { label: 'this run', style: 'green' },
+    dev: { label: 'dev', style: 'cyan' },
+    clone: { label: 'clone (dev)', style: 'cyan' },
+    staging: { label: 'staging', style: 'yellow' },
+    production: { label: 'production', style: 'magenta' },
+    source: { label: 'source', style: 'blue' },
+    inlined: { label: 'inlined', style: 'dim' },
+    unknown: { label: 'unknown', style: 'red' }
+};
+const STATUS_STYLE = {
+    success: 'green',
+    pass: 'green',
+    error: 'red',
+    fail: 'red',
+    warn: 'yellow',
+    skipped: 'yellow'
+};
+function refLines(ref, depth, paint) {
+    const where = WHERE[ref.classification];
+    const relation = ref.relation ?? ref.dev_relation ?? ref.state_relation;
+    const why = ref.classification === 'unknown' && ref.reason ? ` (${ref.reason}: ${ref.evidence})` : '';
+    const line = `${'  '.repeat(depth)}${ref.resource_type} ${ref.name} ${paint('dim', '→')} ${paint(where.style, where.label)}${relation ? `  ${paint('dim', relation)}` : ''}${why}`;
+    return [line, ...ref.children.flatMap((child) => refLines(child, depth + 1, paint))];
+}
+function headline(report) {
+    const run = report.run;
+    if (!run.defer)
+        return run.built_all ? 'without defer: no baseline was found' : 'without defer (--no-defer): every ref reads dev';
+    const b = run.baseline;
+    const parts = [b?.source, b?.run_id ? `run ${b.run_id}` : undefined, b?.sha ? `commit ${b.sha.slice(0, 7)}` : undefined];
+    const age = b?.age_seconds != null ? `, ${ageText(b.age_seconds)} old` : '';
+    return `deferred to ${run.deferred_env ?? 'the baseline'}${run.favor_state ? ' (favor-state)' : ''} (${parts.filter(Boolean).join(', ')}${age})`;
+}
+/** An age in words: 45 s, 12 min, 3 h, 2 days. */
+function ageText(seconds) {
+    if (seconds < 90)
+        return `${Math.round(seconds)} s`;
+    if (seconds < 90 * 60)
+        return `${Math.round(seconds / 60)} min`;
+    if (seconds < 36 * 3600)
+        return `${Math.round(seconds / 3600)} h`;
+    return `${Math.round(seconds / 86400)} days`;
+}
+function countsLine(report, paint) {
+    const byStatus = Object.entries(report.counts.by_status).map(([s, n]) => paint(STATUS_STYLE[s] ?? 'bold', `${n} ${s}`));
+    const byWhere = Object.entries(report.counts.by_classification).map(([c, n]) => {
+        const where = WHERE[c] ?? { label: c, style: 'bold' };
+        return `${n} ${paint(where.style, where.label)}`;
+    });
+    return `${report.counts.total} node${report.counts.total === 1 ? '' : 's'}: ${byStatus.join(', ') || 'none'}${byWhere.length ? `; refs: ${byWhere.join(', ')}` : ''}`;
+}
+/** The report as terminal lines. */
+function renderTerminalReport(report, paint) {
+    const lines = [paint('bold', `dbt-defer: dbt ${report.run.command} ${headline(report)}`)];
+    for (const node of report.nodes) {
+        const status = paint(STATUS_STYLE[node.status] ?? 'bold', node.status);
+        const time = node.execution_time != null ? paint('dim', ` ${node.execution_time.toFixed(1)}s`) : '';
+        lines.push(`  ${node.resource_type} ${paint('bold', node.name)}  ${status}${time}${node.relation ? `  ${paint('dim', node.relation)}` : ''}`);
+        if (!node.compiled && !node.is_test && node.refs.length > 0)
+            lines.push(`      ${paint('yellow', 'not compiled: where its refs resolve is not known')}`);
+        for (const ref of node.refs)
+            lines.push(...refLines(ref, 3, paint));
+    }
+    if (report.nodes.length === 0)
+        lines.push('  dbt ran no nodes.');
+    lines.push(countsLine(report, paint));
+    return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Checks that a baseline file is a dbt manifest dbt can defer to, and that it belongs to this
+ * project. dbt itself refuses a newer schema and upgrades older ones; the action says so before
+ * dbt does, with a message that names the file's origin.
+ */
+/** The manifest schema dbt 1.8 through 1.12 write and read. */
+const SUPPORTED_MANIFEST_VERSION = 12;
+/** The oldest manifest schema dbt still upgrades when reading state. */
+const OLDEST_MANIFEST_VERSION = 4;
+const schemaPattern = /\/dbt\/([a-z_-]+)\/v(\d+)\.json$/;
+/**
+ * Checks a manifest given as JSON text or as an already parsed value. Throws
+ * {@link ManifestCheckError} naming `location` when it is not usable.
+ */
+function checkManifest(input, expected, location = 'the baseline manifest') {
+    const value = typeof input === 'string' ? parseJson(input, location) : input;
+    const metadata = metadataOf(value, location);
+    const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location);
+    checkShape(value, metadata, location);
+    const notes = note ? [note] : [];
+    const projectNote = checkProject(metadata, expected.projectName, location);
+    if (projectNote)
+        notes.push(projectNote);
+    return {
+        manifest: value,
+        schemaVersion: version,
+        dbtVersion: stringOrUndefined(metadata.dbt_version),
+        generatedAt: stringOrUndefined(metadata.generated_at),
+        notes
+    };
+}
+/** dbt's `project_id`: the md5 hex digest of the project name. */
+function projectIdOf(projectName) {
+    return createHash('md5').update(projectName).digest('hex');
+}
+/** Reads the project `name` from `<projectDir>/dbt_project.yml`. */
+async function projectNameFromDbtProject(projectDir) {
+    const file = join(projectDir, 'dbt_project.yml');
+    let text;
+    try {
+        text = await readFile(file, 'utf8');
+    }
+    catch (error) {
+        throw new BaselineConfigError(`No readable dbt_project.yml in '${projectDir}' (${messageOf(error)}). Set the input \`project-dir\` to the directory of the dbt project, relative to the workspace.`, 'project-dir');
+    }
+    const name = nameFromYaml(text, file);
+    if (!name) {
+        throw new BaselineConfigError(`${file} has no \`name:\`; dbt needs one. Add \`name: <project name>\` to it.`, 'project-dir');
+    }
+    return name;
+}
+function nameFromYaml(text, file) {
+    try {
+        const doc = distExports.parse(text);
+        return typeof doc?.name === 'string' && doc.name.trim() ? doc.name.trim() : undefined;
+    }
+    catch (error) {
+        throw new BaselineConfigError(`${file} is not valid YAML: ${messageOf(error)}. Fix it so dbt can read it too.`, 'project-dir');
+    }
+}
+function parseJson(text, location) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        throw new ManifestCheckError(`The baseline manifest from ${location} is not valid JSON: ${messageOf(error)}${whereInText(text, messageOf(error))}. ` +
+            'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', location);
+    }
+}
+/** " (line L, column C)" for a JSON error that names a position but no line. */
+function whereInText(text, message) {
+    const position = /position (\d+)/.exec(message);
+    if (!position || /line \d+/.test(message))
+        return '';
+    const before = text.slice(0, Number(position[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return ` (line ${line}, column ${column})`;
+}
+function metadataOf(value, location) {
+    const metadata = isRecord(value) ? value.metadata : undefined;
+    if (!isRecord(metadata) || typeof metadata.dbt_schema_version !== 'string') {
+        const found = isRecord(metadata) && metadata.dbt_schema_version !== undefined ? ` string (it is ${kind(metadata.dbt_schema_version)})` : '';
+        throw new ManifestCheckError(`The baseline file from ${location} is not a dbt manifest: it has no \`metadata.dbt_schema_version\`${found}. ` +
+            "Publish dbt's target/manifest.json (written by dbt build, run or compile).", location);
+    }
+    return metadata;
+}
+const REPUBLISH = 'dbt cannot defer to it; the file may be truncated, edited or written by another tool. Publish target/manifest.json of a successful dbt build, run or compile again.';
+const METADATA_STRINGS = ['dbt_version', 'generated_at', 'invocation_id', 'project_name', 'project_id', 'adapter_type'];
+/** The fields the action and dbt read: caught here with the field's name rather than as dbt's traceback. */
+function checkShape(manifest, metadata, location) {
+    for (const field of METADATA_STRINGS) {
+        const value = metadata[field];
+        if (value !== undefined && value !== null && typeof value !== 'string')
+            throw shapeError(location, `\`metadata.${field}\` is ${kind(value)}, not a string`);
+    }
+    for (const field of ['nodes', 'sources']) {
+        if (!isRecord(manifest[field]))
+            throw shapeError(location, `\`${field}\` is ${manifest[field] === undefined ? 'missing' : kind(manifest[field])}; it must be an object`);
+    }
+    for (const field of ['parent_map', 'child_map']) {
+        const value = manifest[field];
+        if (value !== undefined && value !== null && !isRecord(value))
+            throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`);
+    }
+    for (const [key, node] of Object.entries(manifest.nodes))
+        checkNode(key, node, location);
+    const relation = baselineRelationProblem(manifest);
+    if (relation)
+        throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
+}
+function checkNode(key, node, location) {
+    if (!isRecord(node))
+        throw shapeError(location, `\`nodes["${key}"]\` is ${kind(node)}, not an object`);
+    for (const field of ['unique_id', 'resource_type']) {
+        if (typeof node[field] !== 'string') {
+            throw shapeError(location, `\`nodes["${key}"].${field}\` is ${node[field] === undefined ? 'missing' : kind(node[field])}; it must be a string`);
+        }
+    }
+}
+function shapeError(location, what) {
+    return new ManifestCheckError(`The baseline manifest from ${location} is not a usable dbt manifest: ${what}. ${REPUBLISH}`, location);
+}
+/** The JSON type of a value, for messages. */
+function kind(value) {
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'an array';
+    return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+function schemaVersionOf(url, location) {
+    const supported = `manifest v${SUPPORTED_MANIFEST_VERSION} (dbt 1.8 to 1.12; v${OLDEST_MANIFEST_VERSION} to v${SUPPORTED_MANIFEST_VERSION - 1} are upgraded by dbt)`;
+    const match = schemaPattern.exec(String(url));
+    if (!match) {
+        throw new ManifestCheckError(`The baseline file from ${location} has schema '${String(url)}', which is not a dbt manifest schema; the action reads ${supported}.`, location);
+    }
+    const [, kind, digits] = match;
+    const version = Number(digits);
+    if (kind !== 'manifest') {
+        throw new ManifestCheckError(`The baseline file from ${location} is a dbt ${kind} file (${kind} v${version}), not a manifest; the action reads ${supported}. Publish target/manifest.json, not ${kind}.json.`, location);
+    }
+    if (version > SUPPORTED_MANIFEST_VERSION) {
+        throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, newer than the supported manifest v${SUPPORTED_MANIFEST_VERSION}; dbt would refuse it. ` +
+            'Run the same dbt version in CI as in the deploy, or update the action.', location);
+    }
+    if (version < OLDEST_MANIFEST_VERSION) {
+        throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`, location);
+    }
+    if (version < SUPPORTED_MANIFEST_VERSION) {
+        return {
+            version,
+            note: `The baseline manifest has schema manifest v${version}; dbt upgrades it to v${SUPPORTED_MANIFEST_VERSION} when reading it.`
+        };
+    }
+    return { version };
+}
+function checkProject(metadata, projectName, location) {
+    const name = stringOrUndefined(metadata.project_name);
+    const id = stringOrUndefined(metadata.project_id);
+    if (name !== undefined) {
+        if (name !== projectName)
+            throw projectMismatch(location, `dbt project '${name}'`, projectName);
+        return undefined;
+    }
+    if (id !== undefined) {
+        if (id !== projectIdOf(projectName))
+            throw projectMismatch(location, `another dbt project (project_id ${id})`, projectName);
+        return undefined;
+    }
+    return `The baseline manifest from ${location} names no project (no project_name or project_id); it is assumed to be '${projectName}'.`;
+}
+function projectMismatch(location, found, expected) {
+    return new ManifestCheckError(`The baseline manifest from ${location} belongs to ${found}, but this project is '${expected}'. ` +
+        'Point the baseline source at the deploy of this project (check `project-dir` and the source inputs).', location);
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function stringOrUndefined(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Source `actions-cache` and the publish mode that feeds it. The deploy job runs the action with
+ * `mode: publish`, which saves target/manifest.json under `<prefix>-<projectKey>-<env>-<sha>`;
+ * pull requests restore the newest entry of the prefix `<prefix>-<projectKey>-<env>-`.
+ * The project key keeps several dbt projects of one repository apart, the env part keeps
+ * staging and production apart. Save and restore use the same fixed path under the runner's
+ * temp directory, since the cache service only matches entries saved with identical paths.
+ */
+/**
+ * The key part that identifies a dbt project: its name plus a short hash of its directory
+ * relative to the workspace, so two projects of one name in one repository never mix.
+ */
+function cacheProjectKey(projectName, projectDirInWorkspace) {
+    const dir = projectDirInWorkspace
+        .split(sep$2)
+        .join('/')
+        .replace(/^\.\/+/, '')
+        .replace(/\/+$/, '') || '.';
+    const name = projectName.replace(/[^A-Za-z0-9_.]+/g, '_');
+    return `${name}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}`;
+}
+/** The project key of the project at `projectDir`, reading its name from dbt_project.yml. */
+async function projectKeyFor(projectDir, workspace) {
+    const name = await projectNameFromDbtProject(projectDir);
+    return cacheProjectKey(name, relative(resolve(workspace), resolve(projectDir)));
+}
+/** The prefix every entry of one project and environment starts with. */
+function cacheKeyPrefix(keyPrefix, projectKey, env) {
+    return `${keyPrefix}-${projectKey}-${env}-`;
+}
+/** The fixed path save and restore both pass to the cache. */
+function cacheFixedPath(tempDir, projectKey, env) {
+    return join(tempDir, 'dbt-defer-action', 'cache', projectKey, env, 'manifest.json');
+}
+/** Creates the `actions-cache` source. Staging is configured exactly when `staging-cache` is true. */
+function createCacheSource(settings, deps) {
+    return {
+        kind: 'actions-cache',
+        stagingConfigured: async () => settings.stagingConfigured,
+        fetch: async (env, destDir) => restoreNewest(settings, deps, env, destDir)
+    };
+}
+async function restoreNewest(settings, deps, env, destDir) {
+    const projectKey = await deps.projectKey();
+    const prefix = cacheKeyPrefix(settings.keyPrefix, projectKey, env);
+    const fixed = cacheFixedPath(deps.tempDir, projectKey, env);
+    await rm$1(fixed, { force: true });
+    await mkdir$1(dirname(fixed), { recursive: true });
+    const matched = await lookUp(deps.store, fixed, prefix, env);
+    if (!matched)
+        return {
+            searched: [
+                `actions cache: no entry with a key starting with '${prefix}' is visible to this branch (the cache service answered: nothing was published under this prefix that this branch may read)`
+            ]
+        };
+    if (!existsSync(fixed))
+        return { searched: [`actions cache: entry '${matched}' holds no manifest.json`] };
+    const manifestPath = join(destDir, 'manifest.json');
+    await mkdir$1(destDir, { recursive: true });
+    await copyFile$1(fixed, manifestPath);
+    const sha = matched.slice(prefix.length) || undefined;
+    deps.log.info(`Restored the ${env} baseline from the actions cache entry ${matched}.`);
+    return { env, source: 'actions-cache', sha, identity: matched, location: `actions cache key ${matched}`, manifestPath };
+}
+/** The newest entry of the prefix; a failing cache service is said to be one, not taken for a miss. */
+async function lookUp(store, fixed, prefix, env) {
+    try {
+        return await store.restore([fixed], prefix, [prefix], { failures: 'throw' });
+    }
+    catch (error) {
+        if (!(error instanceof CacheServiceError))
+            throw error;
+        throw new CacheServiceError(`The actions cache service failed while looking for the ${env} baseline (keys starting with '${prefix}'): ${error.message} ` +
+            'This is a failure of the cache service, not a sign that nothing was published. Re-run the job once the service answers (https://www.githubstatus.com reports outages).');
+    }
+}
+
+/** The inputs that set each limit, for messages. */
+const NETWORK_INPUTS = {
+    connect: 'http-connect-timeout',
+    idle: 'http-idle-timeout',
+    total: 'download-timeout',
+    deadline: 'baseline-timeout'
+};
+/** The limits action.yml defaults to. */
+const NETWORK_DEFAULTS = {
+    connectTimeoutMs: 30_000,
+    idleTimeoutMs: 30_000,
+    downloadTimeoutMs: 600_000,
+    searchTimeoutMs: 900_000
+};
+/** The HTTP options of the `network` settings. */
+function httpOptionsOf(network) {
+    return { ...network };
+}
+/** The moment by which the whole baseline search must be over (input `baseline-timeout`). */
+class Deadline {
+    limitMs;
+    at;
+    constructor(limitMs) {
+        this.limitMs = limitMs;
+        this.at = Date.now() + limitMs;
+    }
+    remainingMs() {
+        return Math.max(0, this.at - Date.now());
+    }
+    /** The error that stops `what` once the deadline has passed. */
+    error(what, lastFailure) {
+        return new BaselineTimeoutError(`${what} was stopped: the baseline search did not finish within ${seconds(this.limitMs)} (input \`${NETWORK_INPUTS.deadline}\`)` +
+            `${lastFailure ? `; the last attempt failed with: ${lastFailure}` : ''}. Raise \`${NETWORK_INPUTS.deadline}\` if the source is only slow, or check that it answers.`, NETWORK_INPUTS.deadline);
+    }
+    /** Throws {@link error} when the deadline has passed. */
+    check(what) {
+        if (this.remainingMs() === 0)
+            throw this.error(what);
+    }
+}
+/** `options` with a deadline for one search starting now, unless one runs already. */
+function withDeadline(options) {
+    if (options.deadline)
+        return options;
+    return { ...options, deadline: new Deadline(options.searchTimeoutMs ?? NETWORK_DEFAULTS.searchTimeoutMs) };
+}
+/** A failed attempt: whether another may succeed, and the limit that stopped it, if one did. */
+class AttemptFailure extends Error {
+    retry;
+    limit;
+    status;
+    constructor(message, retry, limit, status) {
+        super(message);
+        this.retry = retry;
+        this.limit = limit;
+        this.status = status;
+    }
+}
+/** Arms the limits of one attempt and aborts it when one passes. */
+class Watchdog {
+    options;
+    controller = new AbortController();
+    fired;
+    bytes = 0;
+    timers = {};
+    done = false;
+    constructor(options) {
+        this.options = options;
+        this.arm('connect', options.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs);
+        const total = options.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs;
+        const left = options.deadline?.remainingMs() ?? Infinity;
+        if (left < total)
+            this.arm('deadline', left);
+        else
+            this.arm('total', total);
+    }
+    /** The connection stands: from now on only silence counts. */
+    connected() {
+        this.clear('connect');
+        this.touch();
+    }
+    /** Bytes arrived: the idle timer starts again. */
+    touch(bytes = 0) {
+        this.bytes += bytes;
+        this.clear('idle');
+        this.arm('idle', this.options.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs);
+    }
+    dispose() {
+        this.done = true;
+        for (const limit of Object.keys(this.timers))
+            this.clear(limit);
+    }
+    /** Why the attempt was stopped, once a limit fired. */
+    failure() {
+        const limit = this.fired;
+        return new AttemptFailure(this.describe(limit), limit === 'connect' || limit === 'idle', limit);
+    }
+    describe(limit) {
+        const o = this.options;
+        const input = `input \`${NETWORK_INPUTS[limit]}\``;
+        if (limit === 'connect')
+            return `no connection within ${seconds(o.connectTimeoutMs ?? NETWORK_DEFAULTS.connectTimeoutMs)} (connect timeout, ${input})`;
+        if (limit === 'idle')
+            return `no bytes received for ${seconds(o.idleTimeoutMs ?? NETWORK_DEFAULTS.idleTimeoutMs)} after ${this.bytes} bytes (idle timeout, ${input})`;
+        if (limit === 'total')
+            return `not finished within ${seconds(o.downloadTimeoutMs ?? NETWORK_DEFAULTS.downloadTimeoutMs)} (${input})`;
+        return `the baseline search ran past its limit of ${seconds(o.deadline?.limitMs ?? 0)} (${input})`;
+    }
+    arm(limit, ms) {
+        if (this.done)
+            return;
+        const timer = setTimeout(() => {
+            this.fired ??= limit;
+            this.dispose();
+            this.controller.abort(new Error(this.describe(limit)));
+        }, ms);
+        timer.unref();
+        this.timers[limit] = timer;
+    }
+    clear(limit) {
+        clearTimeout(this.timers[limit]);
+        delete this.timers[limit];
+    }
+}
+/** Milliseconds as seconds, for messages. */
+function seconds(ms) {
+    return `${Math.round(ms / 100) / 10} s`;
+}
+
+/**
+ * Plain HTTP for the remote sources (url, dbt Cloud, artifact downloads, the GitHub API calls of
+ * the artifact source). Every attempt has a connect timeout, an idle timeout (no bytes received)
+ * and a total limit, all attempts of one baseline search share its deadline, network errors,
+ * 429 and 5xx are retried a bounded number of times, and manifest downloads are streamed to a
+ * file (manifests of large projects run to hundreds of megabytes, so they never pass through
+ * one string). Requests go through node:http(s) rather than fetch, because fetch cannot tell a
+ * connection that is not made from a server that is slow to answer.
+ */
+/**
+ * GETs `url` and hands the response to `use` inside the retry loop. 2xx and non-retryable
+ * statuses reach `use`; network errors, connect and idle timeouts, 429 and 5xx are retried, then
+ * reported as a {@link BaselineServiceError} (a {@link BaselineTimeoutError} for a limit) that
+ * names `what`, which must name the request (with {@link displayUrl}-style URLs).
+ */
+async function getWithRetry(url, headers, what, use, options = {}) {
+    const retries = options.retries ?? 3;
+    for (let attempt = 0;; attempt++) {
+        options.deadline?.check(what);
+        try {
+            return await attemptOnce(url, headers, use, options);
+        }
+        catch (error) {
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            if (!error.retry || attempt >= retries)
+                throw giveUp(what, error, attempt + 1);
+            const pause = (options.retryDelayMs ?? 1000) * 2 ** attempt;
+            if (options.deadline && options.deadline.remainingMs() <= pause)
+                throw options.deadline.error(what, error.message);
+            options.log?.info(`${what}: ${error.message}; retrying in ${seconds(pause)} (retry ${attempt + 1} of ${retries}).`);
+            await sleep(pause);
+        }
+    }
+}
+async function attemptOnce(url, headers, use, options) {
+    const dog = new Watchdog(options);
+    try {
+        const response = await send(url, headers, dog, options, 'follow');
+        if (response.status === 429 || response.status >= 500) {
+            await response.body?.cancel().catch(() => undefined);
+            throw new AttemptFailure(`HTTP ${response.status} ${response.statusText}`.trim(), true, undefined, response.status);
+        }
+        return await use(response);
+    }
+    finally {
+        dog.dispose();
+    }
+}
+function giveUp(what, failure, attempts) {
+    const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    if (failure.limit) {
+        const input = NETWORK_INPUTS[failure.limit];
+        return new BaselineTimeoutError(`${what} failed: ${failure.message} (${tries}). Raise the input \`${input}\` if the server is only slow, or check that it is up and reachable from the runner.`, input);
+    }
+    const side = failure.status ? `the server answered HTTP ${failure.status}, a failure on its side` : 'the network or the server failed';
+    return new BaselineServiceError(`${what} failed: ${failure.message} (${tries}; ${side}). Check that the service is up and reachable from the runner, then re-run the job.`, failure.status);
+}
+/** Sends one GET, following up to five redirects unless `redirect` is manual. */
+async function send(url, headers, dog, options, redirect, signal) {
+    const abort = signal ? AbortSignal.any([signal, dog.controller.signal]) : dog.controller.signal;
+    if (options.fetch)
+        return viaFetch(options.fetch, url, headers, dog, redirect, abort);
+    let current = new URL(url);
+    let sent = headers;
+    for (let hop = 0;; hop++) {
+        const response = await viaNode(current, sent, dog, abort);
+        const location = response.headers.get('location');
+        if (redirect === 'manual' || ![301, 302, 303, 307, 308].includes(response.status) || !location || hop === 5)
+            return response;
+        await response.body?.cancel().catch(() => undefined);
+        const next = new URL(location, current);
+        // As fetch does: credentials never follow a redirect to another origin.
+        if (next.origin !== current.origin)
+            sent = Object.fromEntries(Object.entries(sent).filter(([name]) => name.toLowerCase() !== 'authorization'));
+        current = next;
+    }
+}
+function viaNode(url, headers, dog, signal) {
+    return new Promise((resolve, reject) => {
+        const request = url.protocol === 'https:' ? request$3 : request$4;
+        const req = request(url, { headers, signal }, (res) => {
+            dog.touch();
+            const status = res.statusCode ?? 502;
+            const body = [204, 205, 304].includes(status) ? null : watchBody(Readable.toWeb(res), dog);
+            const answer = new Headers();
+            for (const [name, value] of Object.entries(res.headers))
+                if (value !== undefined)
+                    answer.set(name, Array.isArray(value) ? value.join(', ') : value);
+            if (!body)
+                dog.dispose();
+            resolve(new Response(body, { status, statusText: res.statusMessage, headers: answer }));
+        });
+        req.on('socket', (socket) => {
+            if (!socket.connecting)
+                dog.connected();
+            else
+                socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => dog.connected());
+        });
+        req.on('error', (error) => reject(failure$1(dog, error)));
+        req.end();
+    });
+}
+async function viaFetch(doFetch, url, headers, dog, redirect, signal) {
+    let response;
+    try {
+        response = await doFetch(url, { headers, redirect, signal });
+    }
+    catch (error) {
+        throw failure$1(dog, error);
+    }
+    dog.connected();
+    if (!response.body)
+        return response;
+    return new Response(watchBody(response.body, dog), {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers
+    });
+}
+/** The body, restarting the idle timer on each chunk and turning read errors into attempt failures. */
+function watchBody(source, dog) {
+    const reader = source.getReader();
+    return new ReadableStream({
+        async pull(controller) {
+            try {
+                const { done, value } = await reader.read();
+                if (dog.fired)
+                    throw dog.failure();
+                if (done) {
+                    dog.dispose();
+                    controller.close();
+                    return;
+                }
+                dog.touch(value.byteLength);
+                controller.enqueue(value);
+            }
+            catch (error) {
+                dog.dispose();
+                controller.error(failure$1(dog, error, 'the answer broke off'));
+            }
+        },
+        cancel(reason) {
+            dog.dispose();
+            return reader.cancel(reason);
+        }
+    });
+}
+/** What went wrong with the connection, in words; whether a retry may help. */
+function failure$1(dog, error, during = 'the request failed') {
+    if (error instanceof AttemptFailure)
+        return error;
+    if (dog.fired)
+        return dog.failure();
+    const code = error.code ?? '';
+    const detail = `${messageOf(error)}${code && !messageOf(error).includes(code) ? ` (${code})` : ''}`;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || /aborted|socket hang up|other side closed|terminated/i.test(messageOf(error))) {
+        return new AttemptFailure(`the connection was cut after ${dog.bytes} bytes (${detail})`, true);
+    }
+    if (code === 'ECONNREFUSED')
+        return new AttemptFailure(`the connection was refused (${detail}): nothing answers at that address`, true);
+    if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(code) || code === 'ENOTFOUND')
+        return new AttemptFailure(`${during}: ${detail}`, false);
+    return new AttemptFailure(`${during}: ${detail}`, true);
+}
+/** Reads a JSON body; a connection lost while reading is retried like a failed request. */
+async function readJson(response, what) {
+    const text = await response.text();
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        throw new BaselineServiceError(`${what} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, response.status);
+    }
+}
+/** Streams a GET of `url` into `destPath` (written whole or not at all). */
+async function downloadToFile(url, destPath, headers, what, options = {}) {
+    await mkdir$1(dirname(destPath), { recursive: true });
+    return getWithRetry(url, headers, what, async (response) => {
+        if (!response.ok)
+            return { ok: false, status: response.status, body: await shortBody(response) };
+        const file = await streamToFile(response, destPath);
+        return { ok: true, file };
+    }, options);
+}
+async function streamToFile(response, destPath) {
+    const part = `${destPath}.part`;
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const body = response.body ? Readable.fromWeb(response.body) : Readable.from([]);
+    try {
+        await pipeline(body, async function* (source) {
+            for await (const chunk of source) {
+                hash.update(chunk);
+                bytes += chunk.length;
+                yield chunk;
+            }
+        }, createWriteStream(part));
+    }
+    catch (error) {
+        await rm$1(part, { force: true });
+        throw error;
+    }
+    await rename$1(part, destPath);
+    const etag = response.headers.get('etag') ?? undefined;
+    const lastModified = response.headers.get('last-modified') ?? undefined;
+    return { path: destPath, bytes, sha256: hash.digest('hex'), etag, lastModified };
+}
+/** Reads at most the first 500 characters of an error body, for messages. */
+async function shortBody(response) {
+    try {
+        return (await response.text()).slice(0, 500);
+    }
+    catch {
+        return '';
+    }
+}
+/**
+ * A fetch with this module's connect and idle timeouts and limits, for the GitHub client's
+ * GET requests (pass it as `request.fetch`). A stopped request fails the way fetch fails, so the
+ * client's own retries apply.
+ */
+function timedFetch(options) {
+    return (async (input, init = {}) => {
+        const url = input instanceof Request ? input.url : String(input);
+        const dog = new Watchdog(options);
+        try {
+            const headers = Object.fromEntries(new Headers(init.headers).entries());
+            return await send(url, headers, dog, options, init.redirect === 'manual' ? 'manual' : 'follow', init.signal);
+        }
+        catch (error) {
+            dog.dispose();
+            if (!(error instanceof AttemptFailure))
+                throw error;
+            throw new TypeError('fetch failed', { cause: error });
+        }
+    });
+}
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Creates the API over plain fetch with retries. */
+function createDbtCloudApi(connection, http) {
+    const base = connection.baseUrl.replace(/\/+$/, '');
+    const account = encodeURIComponent(connection.accountId);
+    const headers = { Authorization: `Token ${connection.token}`, Accept: 'application/json' };
+    const get = (path, query, notFound) => getJson(`${base}${path}?${new URLSearchParams(query)}`, headers, connection, notFound, http);
+    return {
+        async listEnvironments(projectId) {
+            const path = `/api/v3/accounts/${account}/projects/${encodeURIComponent(projectId)}/environments/`;
+            const notFound = `the project ${projectId} (input \`dbt-cloud-project-id\`)`;
+            return collectPages((offset) => get(path, { offset: String(offset), limit: '100' }, notFound));
+        },
+        async getEnvironment(projectId, environmentId) {
+            const path = `/api/v3/accounts/${account}/projects/${encodeURIComponent(projectId)}/environments/${encodeURIComponent(environmentId)}/`;
+            const body = await get(path, {}, '').catch((error) => {
+                if (error instanceof BaselineServiceError && error.status === 404)
+                    return undefined;
+                throw error;
+            });
+            return body?.data;
+        },
+        async listSuccessfulRuns(environmentId, offset, limit) {
+            const query = {
+                environment_id: environmentId,
+                status: '10',
+                order_by: '-finished_at',
+                include_related: '["job","trigger"]',
+                limit: String(limit),
+                offset: String(offset)
+            };
+            const body = await get(`/api/v2/accounts/${account}/runs/`, query, `the account ${connection.accountId} (input \`dbt-cloud-account-id\`)`);
+            return { runs: (Array.isArray(body.data) ? body.data : []), totalCount: body.extra?.pagination?.total_count };
+        },
+        async downloadManifest(runId, destPath) {
+            const url = `${base}/api/v2/accounts/${account}/runs/${runId}/artifacts/manifest.json`;
+            const result = await downloadToFile(url, destPath, headers, `Downloading manifest.json of dbt Cloud run ${runId} (GET ${displayUrl(url)})`, http);
+            if (result.ok)
+                return true;
+            if (result.status === 404)
+                return false;
+            throw failure(result.status, result.body, `manifest.json of run ${runId}`, connection);
+        }
+    };
+}
+async function getJson(url, headers, connection, notFound, http) {
+    const what = `The dbt Cloud request GET ${displayUrl(url)}`;
+    return getWithRetry(url, headers, what, async (response) => {
+        if (!response.ok) {
+            const body = await shortBody(response);
+            if (response.status === 404 && notFound) {
+                throw new BaselineConfigError(`dbt Cloud at ${connection.baseUrl} does not know ${notFound} (HTTP 404). Check the id and the input \`dbt-cloud-host\` (your account's access URL).`, notFound.includes('project') ? 'dbt-cloud-project-id' : 'dbt-cloud-account-id');
+            }
+            throw failure(response.status, body, new URL(url).pathname, connection);
+        }
+        return (await readJson(response, what));
+    }, http);
+}
+/** Reads every page of a v3 list. Stops on an empty page, so a shrinking list cannot loop. */
+async function collectPages(page) {
+    const all = [];
+    for (;;) {
+        const body = await page(all.length);
+        const data = Array.isArray(body.data) ? body.data : [];
+        all.push(...data);
+        const total = body.extra?.pagination?.total_count;
+        if (data.length === 0 || total === undefined || all.length >= total)
+            return all;
+    }
+}
+function failure(status, body, what, connection) {
+    if (status === 401 || status === 403) {
+        return new BaselineAuthError(`dbt Cloud refused the token for ${what} (HTTP ${status}). Check the input \`dbt-cloud-api-token\`: it must be a service token (or personal access token) ` +
+            `of account ${connection.accountId} allowed to read runs, artifacts and environments (e.g. the Read-Only or Job Viewer permission set).`, status, 'dbt-cloud-api-token');
+    }
+    return new BaselineServiceError(`dbt Cloud answered HTTP ${status} for ${what}${body ? `: ${body}` : ''}.`, status);
+}
+
+/**
+ * Source `url`: the deploy uploads manifest.json somewhere reachable over https (object storage,
+ * an internal server), one URL per environment. The fetched-baseline cache is not used here:
+ * what a URL holds is only known from its answer, so a cache lookup would not save the request.
+ */
+const inputOf$1 = { production: 'production-url', staging: 'staging-url' };
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/**
+ * Creates the `url` source. Validates the URLs at once (https only; http just for a loopback
+ * host). Staging is configured exactly when `staging` is set.
+ */
+function createUrlSource(settings, deps = {}) {
+    for (const env of ['production', 'staging']) {
+        if (settings[env])
+            validateUrl(settings[env], inputOf$1[env]);
+    }
+    return {
+        kind: 'url',
+        stagingConfigured: async () => Boolean(settings.staging),
+        fetch: (env, destDir) => fetchUrl(settings, env, destDir, withDeadline(deps.http ?? {}))
+    };
+}
+/** Throws unless `value` is an https URL (or http on a loopback host). */
+function validateUrl(value, input) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new BaselineConfigError(`Invalid URL '${displayUrl(value)}' in the input \`${input}\`. Expected an https URL of a manifest.json, e.g. https://example.com/dbt/manifest.json.`, input);
+    }
+    const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+    if (!allowed) {
+        throw new BaselineConfigError(`The input \`${input}\` is '${displayUrl(url)}', but only https URLs are accepted (http only for 127.0.0.1 or localhost), ` +
+            'because the request can carry `url-authorization`. Use the https address of the manifest.', input);
+    }
+    return url;
+}
+async function fetchUrl(settings, env, destDir, http) {
+    const url = settings[env];
+    if (!url) {
+        throw new BaselineConfigError(`The baseline source is \`url\` and ${env} was chosen, but the input \`${inputOf$1[env]}\` is empty. Set it to the https URL of the ${env} manifest.json` +
+            `${env === 'staging' ? ', or set `defer-env: production`' : ''}.`, inputOf$1[env]);
+    }
+    const shown = displayUrl(url);
+    const headers = { Accept: 'application/json' };
+    if (settings.authorization)
+        headers.Authorization = settings.authorization;
+    const what = `Downloading the ${env} manifest from ${shown} (input \`${inputOf$1[env]}\`)`;
+    const result = await downloadToFile(url, join(destDir, 'manifest.json'), headers, what, http);
+    if (result.ok)
+        return found(env, shown, result.file);
+    if (result.status === 404 || result.status === 410)
+        return { searched: [`${shown}: HTTP ${result.status}, no manifest there`] };
+    throw refusal(result.status, result.body, shown, {
+        input: inputOf$1[env],
+        authorization: Boolean(settings.authorization),
+        inUrl: carriesCredentials(url)
+    });
+}
+function found(env, shown, file) {
+    const version = file.etag ?? file.lastModified ?? file.sha256;
+    return { env, source: 'url', identity: `url:${shown}:${version}`, location: shown, manifestPath: file.path };
+}
+/** Whether the URL itself carries credentials: user:pass@, or a query string (tokens, signatures). */
+function carriesCredentials(url) {
+    const u = new URL(url);
+    return Boolean(u.username || u.password || u.search);
+}
+/** A final non-2xx answer (never retried): refused credentials name the input that holds them. */
+function refusal(status, body, shown, credentials) {
+    if (status === 401 || status === 403) {
+        const input = credentials.authorization || !credentials.inUrl ? 'url-authorization' : credentials.input;
+        return new BaselineAuthError(`The server refused the authorization for ${shown} (HTTP ${status}). ${credentialHint(credentials)}`, status, input);
+    }
+    return new BaselineServiceError(`Downloading ${shown} (input \`${credentials.input}\`) failed with HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}. ` +
+        `This answer is not retried; check the URL${credentials.inUrl ? ' and the credentials in it' : ''}, and that the server serves the file.`, status);
+}
+function credentialHint(c) {
+    if (c.authorization) {
+        return 'Check the input `url-authorization`: it is sent as the whole Authorization header value (e.g. `Bearer <token>`), and the credentials must be allowed to read the file.';
+    }
+    if (c.inUrl) {
+        return `The credentials are in the input \`${c.input}\` (user:password@ or a token in the query string): check that they are current and allowed to read the file, or pass them as \`url-authorization\` instead.`;
+    }
+    return 'No `url-authorization` was set; set it to the Authorization header value the server expects.';
+}
+
+/**
+ * Source `dbt-cloud`: the manifest of the newest successful deploy run of a dbt Cloud
+ * environment, as dbt Cloud itself defers: a pinned `defer-env-id` wins; otherwise the project's
+ * staging environment when it has one, else its production environment. CI job runs are
+ * skipped, and so are runs that saved no artifacts.
+ */
+/** How many successful runs are looked through for one with a manifest. */
+const MAX_RUNS_SEARCHED = 100;
+const PAGE_SIZE = 25;
+/** Creates the `dbt-cloud` source; throws at once when the account id or token is missing. */
+function createDbtCloudSource(settings, deps) {
+    const connection = checkConnection(settings);
+    // The search starts here: listing environments counts against its deadline too.
+    const api = createDbtCloudApi(connection, withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log }));
+    const environments = new EnvironmentResolver(settings, api, deps.log);
+    return {
+        kind: 'dbt-cloud',
+        stagingConfigured: () => environments.stagingConfigured(),
+        fetch: async (env, destDir) => {
+            const target = await environments.target(env);
+            if (!('id' in target))
+                return target;
+            const destPath = join(destDir, 'manifest.json');
+            return newestManifest({ api, accountId: connection.accountId, target, env, destPath, deps, passedOver: [] });
+        }
+    };
+}
+function checkConnection(settings) {
+    const accountId = settings.accountId?.trim();
+    if (!accountId) {
+        throw new BaselineConfigError('The baseline source is `dbt-cloud` but the input `dbt-cloud-account-id` is empty. Set it to the number after /accounts/ in your dbt Cloud URLs.', 'dbt-cloud-account-id');
+    }
+    if (!/^\d+$/.test(accountId)) {
+        throw new BaselineConfigError(`Invalid dbt Cloud account id '${accountId}' in the input \`dbt-cloud-account-id\`. Expected a number, e.g. 12345.`, 'dbt-cloud-account-id');
+    }
+    if (!settings.token) {
+        throw new BaselineConfigError('The baseline source is `dbt-cloud` but the input `dbt-cloud-api-token` is empty. Pass a service token from a secret, e.g. `${{ secrets.DBT_CLOUD_API_TOKEN }}`.', 'dbt-cloud-api-token');
+    }
+    validateUrl(settings.baseUrl, 'dbt-cloud-host');
+    return { baseUrl: settings.baseUrl, accountId, token: settings.token };
+}
+/** Decides which environment runs are read from; asks dbt Cloud at most once per question. */
+class EnvironmentResolver {
+    settings;
+    api;
+    log;
+    projectEnvs;
+    pinnedEnv;
+    constructor(settings, api, log) {
+        this.settings = settings;
+        this.api = api;
+        this.log = log;
+    }
+    /** Pinned: whether the pinned environment is a staging one. Else: whether the project has one. */
+    async stagingConfigured() {
+        if (this.settings.deferEnvId)
+            return (await this.pinnedType()) === 'staging';
+        return (await this.environments()).some((e) => e.deployment_type === 'staging');
+    }
+    async target(env) {
+        const pinned = this.settings.deferEnvId;
+        if (pinned) {
+            const type = await this.pinnedType();
+            if ((type === 'staging' || type === 'production') && type !== env)
+                throw this.disagreement(pinned, type, env);
+            return { id: pinned, label: `${pinned} (defer-env-id from ${this.settings.deferEnvIdOrigin ?? 'input'})` };
+        }
+        const match = (await this.environments()).find((e) => e.deployment_type === env);
+        if (!match)
+            return {
+                searched: [`dbt Cloud project ${this.settings.projectId}: no ${env} environment (no deployment environment of type '${env}')`]
+            };
+        return { id: String(match.id), label: `${match.id}${match.name ? ` '${match.name}'` : ''}` };
+    }
+    environments() {
+        const projectId = this.settings.projectId?.trim();
+        if (!projectId) {
+            throw new BaselineConfigError('The baseline source is `dbt-cloud` without a pinned environment, so the action looks up the staging and production environments of the project, ' +
+                'but the input `dbt-cloud-project-id` is empty. Set it (the number after /projects/ in dbt Cloud URLs), or pin an environment with `defer-env-id`.', 'dbt-cloud-project-id');
+        }
+        this.projectEnvs ??= this.api.listEnvironments(projectId).then((all) => all.filter((e) => e.state !== 2 && e.type !== 'development'));
+        return this.projectEnvs;
+    }
+    /** The pinned environment's deployment type; undefined when it cannot be asked (no project id). */
+    pinnedType() {
+        this.pinnedEnv ??= this.lookUpPinned();
+        return this.pinnedEnv;
+    }
+    async lookUpPinned() {
+        const projectId = this.settings.projectId?.trim();
+        const id = this.settings.deferEnvId;
+        if (!projectId) {
+            this.log.info(`dbt Cloud environment ${id} is pinned; without \`dbt-cloud-project-id\` its deployment type cannot be looked up, so \`defer-env: auto\` treats it as production.`);
+            return undefined;
+        }
+        const env = await this.api.getEnvironment(projectId, id);
+        if (!env) {
+            const origin = this.settings.deferEnvIdOrigin ?? 'input';
+            throw new BaselineConfigError(`dbt Cloud project ${projectId} has no environment ${id} (pinned by ${origin}). Correct the id, or remove it to let the action pick staging or production.`, origin === 'input' ? 'defer-env-id' : origin);
+        }
+        return env.deployment_type ?? null;
+    }
+    disagreement(id, type, env) {
+        return new BaselineConfigError(`\`defer-env\` asks for ${env}, but the pinned dbt Cloud environment ${id} (from ${this.settings.deferEnvIdOrigin ?? 'input'}) is a ${type} environment. ` +
+            `Set \`defer-env: auto\` (or ${type}) to defer to it, or pin a ${env} environment.`, 'defer-env');
+    }
+}
+/** Walks successful runs newest first and takes the first usable manifest. */
+async function newestManifest(search) {
+    let looked = 0;
+    for (let offset = 0; looked < MAX_RUNS_SEARCHED; offset += PAGE_SIZE) {
+        const page = await search.api.listSuccessfulRuns(search.target.id, offset, PAGE_SIZE);
+        for (const run of page.runs.slice(0, MAX_RUNS_SEARCHED - looked)) {
+            looked++;
+            const found = await tryRun(search, run);
+            if (found)
+                return found;
+        }
+        if (page.runs.length < PAGE_SIZE || (page.totalCount !== undefined && offset + page.runs.length >= page.totalCount))
+            break;
+    }
+    const summary = looked === 0 ? 'no successful run' : `${looked} successful run(s) looked at, none usable`;
+    return { searched: [`dbt Cloud environment ${search.target.label} (${search.env}): ${summary}`, ...search.passedOver.slice(0, 10)] };
+}
+/** The run's baseline, or undefined (with the reason noted) when it has none. */
+async function tryRun(search, run) {
+    const skip = skipReason$1(run, search.target.id);
+    if (skip) {
+        search.passedOver.push(`run ${run.id}: ${skip}`);
+        return undefined;
+    }
+    const identity = `dbt-cloud:${search.accountId}:${run.id}`;
+    const fetched = search.deps.fetched;
+    if (!(await fetched?.restore(identity, search.destPath))) {
+        if (!(await search.api.downloadManifest(run.id, search.destPath))) {
+            search.passedOver.push(`run ${run.id}: no manifest.json artifact (HTTP 404)`);
+            return undefined;
+        }
+        await fetched?.save(identity, search.destPath);
+    }
+    return {
+        env: search.env,
+        source: 'dbt-cloud',
+        runId: String(run.id),
+        runUrl: run.href ?? undefined,
+        sha: run.git_sha ?? undefined,
+        identity,
+        location: `dbt Cloud run ${run.id} of environment ${search.target.label}`,
+        manifestPath: search.destPath
+    };
+}
+/** Why a listed run cannot be the baseline, or undefined when it can. */
+function skipReason$1(run, envId) {
+    if (run.status !== undefined && run.status !== 10)
+        return `not successful (status ${run.status})`;
+    if (run.environment_id !== undefined && String(run.environment_id) !== envId)
+        return `belongs to environment ${run.environment_id}`;
+    if (isCiRun(run))
+        return 'a CI job run (CI runs are never deferred to)';
+    if (run.artifacts_saved === false)
+        return 'saved no artifacts';
+    return undefined;
+}
+/** CI runs: `job_type: ci`, or (older job shapes) a webhook-triggered job or a pull request trigger. */
+function isCiRun(run) {
+    const job = run.job ?? undefined;
+    if (job?.job_type === 'ci')
+        return true;
+    if (job?.triggers?.github_webhook === true || job?.triggers?.git_provider_webhook === true)
+        return true;
+    const trigger = run.trigger ?? {};
+    const prKeys = [
+        'github_pull_request_id',
+        'gitlab_merge_request_id',
+        'azure_pull_request_id',
+        'azure_devops_pull_request_id',
+        'git_provider_pull_request_id'
+    ];
+    return prKeys.some((key) => trigger[key] !== undefined && trigger[key] !== null && trigger[key] !== '');
+}
+
+/**
+ * Keeps fetched remote baselines in the actions cache, keyed by their identity (e.g. the dbt
+ * Cloud run id), so a re-run of a pull request whose newest deploy run did not change restores
+ * the manifest instead of downloading it again.
+ *
+ * Design: a remote source only learns a baseline's identity after finding the newest usable
+ * run, and some runs turn out to have no manifest. So the source consults this cache itself,
+ * per run, after the run is found and before the download (see dbt-cloud-source.ts). A miss or
+ * any cache failure simply means downloading.
+ */
+/** The cache key of an identity. */
+function fetchedCacheKey(identity) {
+    return `dbt-defer-fetched-${sha256$1(identity)}`;
+}
+/** A fetched cache over `store`, using fixed paths under `tempDir`. */
+function createFetchedCache(store, tempDir, log) {
+    const fixedPath = (identity) => join(tempDir, 'dbt-defer-action', 'fetched', sha256$1(identity), 'manifest.json');
+    return {
+        async restore(identity, destPath) {
+            const key = fetchedCacheKey(identity);
+            const fixed = fixedPath(identity);
+            try {
+                await rm$1(fixed, { force: true });
+                await mkdir$1(dirname(fixed), { recursive: true });
+                const matched = await store.restore([fixed], key, []);
+                if (matched !== key || !existsSync(fixed))
+                    return false;
+                await mkdir$1(dirname(destPath), { recursive: true });
+                await copyFile$1(fixed, destPath);
+                log.info(`Took the baseline of ${identity} from the actions cache (${key}); no download needed.`);
+                return true;
+            }
+            catch (error) {
+                if (error instanceof BaselineConfigError)
+                    throw error;
+                log.warning(`Reading the fetched baseline of ${identity} from the actions cache failed (${messageOf(error)}); downloading it instead.`);
+                return false;
+            }
+        },
+        async save(identity, srcPath) {
+            const fixed = fixedPath(identity);
+            try {
+                await mkdir$1(dirname(fixed), { recursive: true });
+                if (resolve(srcPath) !== resolve(fixed))
+                    await copyFile$1(srcPath, fixed);
+                await store.save([fixed], fetchedCacheKey(identity));
+            }
+            catch (error) {
+                log.warning(`Keeping the fetched baseline of ${identity} in the actions cache failed (${messageOf(error)}); the next run downloads it again.`);
+            }
+        }
+    };
+}
+function sha256$1(text) {
+    return createHash('sha256').update(text).digest('hex');
+}
+
+const OWNER_OR_REPO = /^[A-Za-z0-9_.-]+$/;
+/** Splits `owner/repo`; throws naming the bad value and the accepted form. */
+function parseRepository(repository) {
+    const parts = (repository ?? '').trim().split('/');
+    const [owner, repo] = parts;
+    if (parts.length !== 2 || !OWNER_OR_REPO.test(owner) || !OWNER_OR_REPO.test(repo) || repo === '.' || repo === '..') {
+        throw new GitHubInputError(`Invalid repository '${repository}'. Expected format {owner}/{repo}, e.g. octo-org/analytics. ` +
+            'Check the repository the workflow runs in (GITHUB_REPOSITORY).', 'repository');
+    }
+    return { owner, repo };
+}
+
+/**
+ * The GitHub API failures of the artifact source, in words: a workflow input naming no
+ * workflow, a refused token (401 names `github-token`, 403/404 the permission), and GitHub's
+ * own failures (5xx, no answer), with the request and how often it was retried.
+ */
+/** Errors of listing runs: 404 means the workflow input names no workflow here. */
+function listError(error, search) {
+    if (httpStatus(error) !== 404)
+        return accessError(error, search, `list the runs of workflow ${search.workflow}`, 'actions: read');
+    const input = `${search.env}-workflow`;
+    return new BaselineConfigError(`Input ${input} is '${search.workflow}', but ${search.repository} has no such workflow the token can see (GitHub answered 404). ` +
+        `Give the file name of the deploy workflow under .github/workflows (e.g. deploy.yml) or its numeric id.`, input);
+}
+/**
+ * Errors of a GitHub API call, in words: 401 names `github-token`, 403/404 the permission,
+ * 5xx and requests without an answer say it is GitHub's side and how often it was retried.
+ */
+function accessError(error, search, what, permission) {
+    const status = httpStatus(error);
+    const text = messageOf(error)
+        .split('\n')[0]
+        .replace(/ - https:\/\/docs\.github\.com\S*$/, '');
+    const deadline = search.deadline;
+    if (deadline && deadline.remainingMs() === 0)
+        return deadline.error(`The GitHub API request to ${what}`, text);
+    const repository = search.repository;
+    if (status === 401) {
+        return new BaselineAuthError(`GitHub refused the token when asked to ${what} (${requestOf(error)}: HTTP 401, ${text}). The input \`github-token\` holds no valid token: ` +
+            `leave it at \`\${{ github.token }}\` and grant the job \`permissions: ${permission}\`, or pass a current token that can read ${repository} with that permission.`, 401, 'github-token');
+    }
+    if ((status === 403 || status === 404) && !/rate limit/i.test(text)) {
+        return new BaselineAuthError(`The token may not ${what} (GitHub answered ${status}: ${text}). ` +
+            `Grant the job \`permissions: ${permission}\`, or pass a github-token that can read ${repository}.`, status, 'github-token');
+    }
+    if (status !== undefined && status >= 500)
+        return gitHubSideError(error, status, text, what);
+    return error;
+}
+/** A 5xx, or no answer at all (the client reports that as 500 without a response). */
+function gitHubSideError(error, status, text, what) {
+    const answered = typeof error === 'object' && error !== null && error.response !== undefined;
+    const cause = answered ? `GitHub answered HTTP ${status} (${text}), a failure on GitHub's side` : `no answer came (${text})`;
+    const retried = retriesOf(error);
+    return new BaselineServiceError(`The GitHub API request ${requestOf(error)} (to ${what}) failed: ${cause}; ${retried === undefined ? 'the client retried it' : `retried ${retried} time${retried === 1 ? '' : 's'}`}. ` +
+        'Re-run the job in a few minutes; https://www.githubstatus.com reports outages.', status);
+}
+/** `GET <url without query>` of a failed client request. */
+function requestOf(error) {
+    const request = error?.request;
+    return request?.url ? `${request.method ?? 'GET'} ${displayUrl(request.url)}` : 'to GitHub';
+}
+/** How often the client retried the request, when it says. */
+function retriesOf(error) {
+    const count = error?.request?.request?.retryCount;
+    return typeof count === 'number' ? count : 0;
+}
+
+var yauzl$1 = {};
+
+var fdSlicer = {};
+
+var pend;
+var hasRequiredPend;
+
+function requirePend () {
+	if (hasRequiredPend) return pend;
+	hasRequiredPend = 1;
+	pend = Pend;
+
+	function Pend() {
+	  this.pending = 0;
+	  this.max = Infinity;
+	  this.listeners = [];
+	  this.waiting = [];
+	  this.error = null;
+	}
+
+	Pend.prototype.go = function(fn) {
+	  if (this.pending < this.max) {
+	    pendGo(this, fn);
+	  } else {
+	    this.waiting.push(fn);
+	  }
+	};
+
+	Pend.prototype.wait = function(cb) {
+	  if (this.pending === 0) {
+	    cb(this.error);
+	  } else {
+	    this.listeners.push(cb);
+	  }
+	};
+
+	Pend.prototype.hold = function() {
+	  return pendHold(this);
+	};
+
+	function pendHold(self) {
+	  self.pending += 1;
+	  var called = false;
+	  return onCb;
+	  function onCb(err) {
+	    if (called) throw new Error("callback called twice");
+	    called = true;
+	    self.error = self.error || err;
+	    self.pending -= 1;
+	    if (self.waiting.length > 0 && self.pending < self.max) {
+	      pendGo(self, self.waiting.shift());
+	    } else if (self.pending === 0) {
+	      var listeners = self.listeners;
+	      self.listeners = [];
+	      listeners.forEach(cbListener);
+	    }
+	  }
+	  function cbListener(listener) {
+	    listener(self.error);
+	  }
+	}
+
+	function pendGo(self, fn) {
+	  fn(pendHold(self));
+	}
+	return pend;
+}
+
+var hasRequiredFdSlicer;
+
+function requireFdSlicer () {
+	if (hasRequiredFdSlicer) return fdSlicer;
+	hasRequiredFdSlicer = 1;
+	// This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
+	var fs = fs__default;
+	var util = util$8;
+	var stream = require$$5$4;
+	var Readable = stream.Readable;
+	var PassThrough = stream.PassThrough;
+	var Pend = requirePend();
+	var EventEmitter = require$$4.EventEmitter;
+
+	fdSlicer.BufferSlicer = BufferSlicer;
+	fdSlicer.FdSlicer = FdSlicer;
+
+	util.inherits(FdSlicer, EventEmitter);
+	function FdSlicer(fd) {
+	  EventEmitter.call(this);
+
+	  this.fd = fd;
+	  this.pend = new Pend();
+	  this.pend.max = 1;
+	  this.refCount = 0;
+	}
+
+	FdSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+	  var self = this;
+	  self.pend.go(function(cb) {
+	    fs.read(self.fd, buffer, offset, length, position, function(err, bytesRead, buffer) {
+	      cb();
+	      callback(err, bytesRead, buffer);
+	    });
+	  });
+	};
+
+	FdSlicer.prototype.createReadStream = function(options) {
+	  return new ReadStream(this, options);
+	};
+
+	FdSlicer.prototype.ref = function() {
+	  this.refCount += 1;
+	};
+
+	FdSlicer.prototype.unref = function() {
+	  var self = this;
+	  self.refCount -= 1;
+	  if (self.refCount < 0) throw new Error("invalid unref");
+	  if (self.refCount > 0) return;
+
+	  fs.close(self.fd, onCloseDone);
+
+	  function onCloseDone(err) {
+	    if (err) {
+	      self.emit('error', err);
+	    } else {
+	      self.emit('close');
+	    }
+	  }
+	};
+
+	util.inherits(ReadStream, Readable);
+	function ReadStream(context, options) {
+	  options = options || {};
+	  Readable.call(this, options);
+
+	  this.context = context;
+	  this.context.ref();
+
+	  this.start = options.start || 0;
+	  this.endOffset = options.end;
+	  this.pos = this.start;
+	}
+
+	ReadStream.prototype._read = function(n) {
+	  var self = this;
+
+	  var toRead = Math.min(self._readableState.highWaterMark, n);
+	  if (self.endOffset != null) {
+	    toRead = Math.min(toRead, self.endOffset - self.pos);
+	  }
+	  if (toRead <= 0) {
+	    self.push(null);
+	    this._cleanup();
+	    return;
+	  }
+	  self.context.pend.go(function(cb) {
+	    var buffer = Buffer.allocUnsafe(toRead);
+	    fs.read(self.context.fd, buffer, 0, toRead, self.pos, function(err, bytesRead) {
+	      if (err) {
+	        self.destroy(err);
+	      } else if (bytesRead === 0) {
+	        self.push(null);
+	        self._cleanup();
+	      } else {
+	        self.pos += bytesRead;
+	        self.push(buffer.slice(0, bytesRead));
+	      }
+	      cb();
+	    });
+	  });
+	};
+
+	ReadStream.prototype._destroy = function(err, cb) {
+	  // Node 14+ calls this automatically at EOF.
+	  this._cleanup();
+	  cb(err);
+	};
+
+	ReadStream.prototype._cleanup = function() {
+	  if (this.context != null) {
+	    this.context.unref();
+	    this.context = null;
+	  }
+	};
+
+	util.inherits(BufferSlicer, EventEmitter);
+	function BufferSlicer(buffer) {
+	  EventEmitter.call(this);
+
+	  this.refCount = 0;
+	  this.buffer = buffer;
+	}
+
+	BufferSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+	  if (!(0 <= offset && offset <= buffer.length)) throw new RangeError("offset outside buffer: 0 <= " + offset + " <= " + buffer.length);
+	  if (position < 0) throw new RangeError("position is negative: " + position);
+	  if (offset + length > buffer.length) {
+	    // The caller's buffer can't hold all the bytes they're trying to read.
+	    // Clamp the length instead of giving an error.
+	    // The callback will be informed of fewer than expected bytes written.
+	    length = buffer.length - offset;
+	  }
+	  if (position + length > this.buffer.length) {
+	    // Clamp any attempt to read past the end of the source buffer.
+	    length = this.buffer.length - position;
+	  }
+	  if (length <= 0) {
+	    // After any clamping, we're fully out of bounds or otherwise have nothing to do.
+	    // This isn't an error; it's just zero bytes written.
+	    setImmediate(function() {
+	      callback(null, 0);
+	    });
+	    return;
+	  }
+	  this.buffer.copy(buffer, offset, position, position + length);
+	  setImmediate(function() {
+	    callback(null, length);
+	  });
+	};
+
+	BufferSlicer.prototype.createReadStream = function(options) {
+	  options = options || {};
+	  var readStream = new PassThrough(options);
+	  readStream.start = options.start || 0;
+	  readStream.endOffset = options.end;
+	  // by the time this function returns, we'll be done.
+	  readStream.pos = readStream.endOffset || this.buffer.length;
+
+	  var entireSlice = this.buffer.slice(readStream.start, readStream.pos);
+	  // Cut the buffer into smaller slices for better memory usage when streaming into a zlib inflate stream.
+	  // See https://github.com/thejoshwolfe/yauzl/issues/87
+	  var maxChunkSize = 0x10000;
+	  var offset = 0;
+	  while (true) {
+	    var nextOffset = offset + maxChunkSize;
+	    if (nextOffset >= entireSlice.length) {
+	      // last chunk
+	      if (offset < entireSlice.length) {
+	        readStream.write(entireSlice.slice(offset, entireSlice.length));
+	      }
+	      break;
+	    }
+	    readStream.write(entireSlice.slice(offset, nextOffset));
+	    offset = nextOffset;
+	  }
+
+	  readStream.end();
+	  return readStream;
+	};
+
+	BufferSlicer.prototype.ref = function() {
+	  this.refCount += 1;
+	};
+
+	BufferSlicer.prototype.unref = function() {
+	  this.refCount -= 1;
+
+	  if (this.refCount < 0) {
+	    throw new Error("invalid unref");
+	  }
+	};
+	return fdSlicer;
+}
+
+var crc32_1;
+var hasRequiredCrc32;
+
+function requireCrc32 () {
+	if (hasRequiredCrc32) return crc32_1;
+	hasRequiredCrc32 = 1;
+	// Adapted from https://github.com/brianloveswords/buffer-crc32/blob/v0.2.13/index.js
+	const CRC_TABLE = new Int32Array([
+	  0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f, 0xe963a535, 0x9e6495a3,
+	  0x0edb8832, 0x79dcb8a4, 0xe0d5e91e, 0x97d2d988, 0x09b64c2b, 0x7eb17cbd, 0xe7b82d07, 0x90bf1d91,
+	  0x1db71064, 0x6ab020f2, 0xf3b97148, 0x84be41de, 0x1adad47d, 0x6ddde4eb, 0xf4d4b551, 0x83d385c7,
+	  0x136c9856, 0x646ba8c0, 0xfd62f97a, 0x8a65c9ec, 0x14015c4f, 0x63066cd9, 0xfa0f3d63, 0x8d080df5,
+	  0x3b6e20c8, 0x4c69105e, 0xd56041e4, 0xa2677172, 0x3c03e4d1, 0x4b04d447, 0xd20d85fd, 0xa50ab56b,
+	  0x35b5a8fa, 0x42b2986c, 0xdbbbc9d6, 0xacbcf940, 0x32d86ce3, 0x45df5c75, 0xdcd60dcf, 0xabd13d59,
+	  0x26d930ac, 0x51de003a, 0xc8d75180, 0xbfd06116, 0x21b4f4b5, 0x56b3c423, 0xcfba9599, 0xb8bda50f,
+	  0x2802b89e, 0x5f058808, 0xc60cd9b2, 0xb10be924, 0x2f6f7c87, 0x58684c11, 0xc1611dab, 0xb6662d3d,
+	  0x76dc4190, 0x01db7106, 0x98d220bc, 0xefd5102a, 0x71b18589, 0x06b6b51f, 0x9fbfe4a5, 0xe8b8d433,
+	  0x7807c9a2, 0x0f00f934, 0x9609a88e, 0xe10e9818, 0x7f6a0dbb, 0x086d3d2d, 0x91646c97, 0xe6635c01,
+	  0x6b6b51f4, 0x1c6c6162, 0x856530d8, 0xf262004e, 0x6c0695ed, 0x1b01a57b, 0x8208f4c1, 0xf50fc457,
+	  0x65b0d9c6, 0x12b7e950, 0x8bbeb8ea, 0xfcb9887c, 0x62dd1ddf, 0x15da2d49, 0x8cd37cf3, 0xfbd44c65,
+	  0x4db26158, 0x3ab551ce, 0xa3bc0074, 0xd4bb30e2, 0x4adfa541, 0x3dd895d7, 0xa4d1c46d, 0xd3d6f4fb,
+	  0x4369e96a, 0x346ed9fc, 0xad678846, 0xda60b8d0, 0x44042d73, 0x33031de5, 0xaa0a4c5f, 0xdd0d7cc9,
+	  0x5005713c, 0x270241aa, 0xbe0b1010, 0xc90c2086, 0x5768b525, 0x206f85b3, 0xb966d409, 0xce61e49f,
+	  0x5edef90e, 0x29d9c998, 0xb0d09822, 0xc7d7a8b4, 0x59b33d17, 0x2eb40d81, 0xb7bd5c3b, 0xc0ba6cad,
+	  0xedb88320, 0x9abfb3b6, 0x03b6e20c, 0x74b1d29a, 0xead54739, 0x9dd277af, 0x04db2615, 0x73dc1683,
+	  0xe3630b12, 0x94643b84, 0x0d6d6a3e, 0x7a6a5aa8, 0xe40ecf0b, 0x9309ff9d, 0x0a00ae27, 0x7d079eb1,
+	  0xf00f9344, 0x8708a3d2, 0x1e01f268, 0x6906c2fe, 0xf762575d, 0x806567cb, 0x196c3671, 0x6e6b06e7,
+	  0xfed41b76, 0x89d32be0, 0x10da7a5a, 0x67dd4acc, 0xf9b9df6f, 0x8ebeeff9, 0x17b7be43, 0x60b08ed5,
+	  0xd6d6a3e8, 0xa1d1937e, 0x38d8c2c4, 0x4fdff252, 0xd1bb67f1, 0xa6bc5767, 0x3fb506dd, 0x48b2364b,
+	  0xd80d2bda, 0xaf0a1b4c, 0x36034af6, 0x41047a60, 0xdf60efc3, 0xa867df55, 0x316e8eef, 0x4669be79,
+	  0xcb61b38c, 0xbc66831a, 0x256fd2a0, 0x5268e236, 0xcc0c7795, 0xbb0b4703, 0x220216b9, 0x5505262f,
+	  0xc5ba3bbe, 0xb2bd0b28, 0x2bb45a92, 0x5cb36a04, 0xc2d7ffa7, 0xb5d0cf31, 0x2cd99e8b, 0x5bdeae1d,
+	  0x9b64c2b0, 0xec63f226, 0x756aa39c, 0x026d930a, 0x9c0906a9, 0xeb0e363f, 0x72076785, 0x05005713,
+	  0x95bf4a82, 0xe2b87a14, 0x7bb12bae, 0x0cb61b38, 0x92d28e9b, 0xe5d5be0d, 0x7cdcefb7, 0x0bdbdf21,
+	  0x86d3d2d4, 0xf1d4e242, 0x68ddb3f8, 0x1fda836e, 0x81be16cd, 0xf6b9265b, 0x6fb077e1, 0x18b74777,
+	  0x88085ae6, 0xff0f6a70, 0x66063bca, 0x11010b5c, 0x8f659eff, 0xf862ae69, 0x616bffd3, 0x166ccf45,
+	  0xa00ae278, 0xd70dd2ee, 0x4e048354, 0x3903b3c2, 0xa7672661, 0xd06016f7, 0x4969474d, 0x3e6e77db,
+	  0xaed16a4a, 0xd9d65adc, 0x40df0b66, 0x37d83bf0, 0xa9bcae53, 0xdebb9ec5, 0x47b2cf7f, 0x30b5ffe9,
+	  0xbdbdf21c, 0xcabac28a, 0x53b39330, 0x24b4a3a6, 0xbad03605, 0xcdd70693, 0x54de5729, 0x23d967bf,
+	  0xb3667a2e, 0xc4614ab8, 0x5d681b02, 0x2a6f2b94, 0xb40bbe37, 0xc30c8ea1, 0x5a05df1b, 0x2d02ef8d,
+	]);
+
+	function crc32(buf) {
+	  let crc = -1;
+	  for (let x of buf) {
+	    crc = CRC_TABLE[(crc ^ x) & 0xff] ^ (crc >>> 8);
+	  }
+	  return (crc ^ -1) >>> 0;
+	}
+
+	crc32_1 = crc32;
+	return crc32_1;
+}
+
+var hasRequiredYauzl;
+
+function requireYauzl () {
+	if (hasRequiredYauzl) return yauzl$1;
+	hasRequiredYauzl = 1;
+	var fs = fs__default;
+	var zlib = require$$1$5;
+	var fd_slicer = requireFdSlicer();
+	var util = util$8;
+	var EventEmitter = require$$4.EventEmitter;
+	var Transform = require$$5$4.Transform;
+	var PassThrough = require$$5$4.PassThrough;
+	var Writable = require$$5$4.Writable;
+
+	// Node 20 added zlib.crc32.
+	const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : requireCrc32();
+
+	yauzl$1.open = open;
+	yauzl$1.fromFd = fromFd;
+	yauzl$1.fromBuffer = fromBuffer;
+	yauzl$1.fromRandomAccessReader = fromRandomAccessReader;
+	yauzl$1.openPromise = openPromise;
+	yauzl$1.fromFdPromise = fromFdPromise;
+	yauzl$1.fromBufferPromise = fromBufferPromise;
+	yauzl$1.fromRandomAccessReaderPromise = fromRandomAccessReaderPromise;
+
+	yauzl$1.dosDateTimeToDate = dosDateTimeToDate;
+	yauzl$1.getFileNameLowLevel = getFileNameLowLevel;
+	yauzl$1.validateFileName = validateFileName;
+	yauzl$1.parseExtraFields = parseExtraFields;
+	yauzl$1.ZipFile = ZipFile;
+	yauzl$1.Entry = Entry;
+	yauzl$1.LocalFileHeader = LocalFileHeader;
+	yauzl$1.RandomAccessReader = RandomAccessReader;
+
+	function openPromise(path, options) {
+	  return new Promise((resolve, reject) => {
+	    open(path, {...options, lazyEntries: true}, function(err, zipfile) {
+	      if (err) return reject(err);
+	      resolve(zipfile);
+	    });
+	  });
+	}
+	function fromFdPromise(fd, options) {
+	  return new Promise((resolve, reject) => {
+	    fromFd(fd, {...options, lazyEntries: true}, function(err, zipfile) {
+	      if (err) return reject(err);
+	      resolve(zipfile);
+	    });
+	  });
+	}
+	function fromBufferPromise(buffer, options) {
+	  return new Promise((resolve, reject) => {
+	    fromBuffer(buffer, {...options, lazyEntries: true}, function(err, zipfile) {
+	      if (err) return reject(err);
+	      resolve(zipfile);
+	    });
+	  });
+	}
+	function fromRandomAccessReaderPromise(reader, totalSize, options) {
+	  return new Promise((resolve, reject) => {
+	    fromRandomAccessReader(reader, totalSize, {...options, lazyEntries: true}, function(err, zipfile) {
+	      if (err) return reject(err);
+	      resolve(zipfile);
+	    });
+	  });
+	}
+
+	function open(path, options, callback) {
+	  if (typeof options === "function") {
+	    callback = options;
+	    options = null;
+	  }
+	  if (options == null) options = {};
+	  if (options.autoClose == null) options.autoClose = true;
+	  if (options.lazyEntries == null) options.lazyEntries = false;
+	  if (options.decodeStrings == null) options.decodeStrings = true;
+	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+	  if (options.strictFileNames == null) options.strictFileNames = false;
+	  if (callback == null) callback = defaultCallback;
+	  fs.open(path, "r", function(err, fd) {
+	    if (err) return callback(err);
+	    fromFd(fd, options, function(err, zipfile) {
+	      if (err) fs.close(fd, defaultCallback);
+	      callback(err, zipfile);
+	    });
+	  });
+	}
+
+	function fromFd(fd, options, callback) {
+	  if (typeof options === "function") {
+	    callback = options;
+	    options = null;
+	  }
+	  if (options == null) options = {};
+	  if (options.autoClose == null) options.autoClose = false;
+	  if (options.lazyEntries == null) options.lazyEntries = false;
+	  if (options.decodeStrings == null) options.decodeStrings = true;
+	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+	  if (options.strictFileNames == null) options.strictFileNames = false;
+	  if (callback == null) callback = defaultCallback;
+	  fs.fstat(fd, function(err, stats) {
+	    if (err) return callback(err);
+	    var reader = new fd_slicer.FdSlicer(fd);
+	    fromRandomAccessReader(reader, stats.size, options, callback);
+	  });
+	}
+
+	function fromBuffer(buffer, options, callback) {
+	  if (typeof options === "function") {
+	    callback = options;
+	    options = null;
+	  }
+	  if (options == null) options = {};
+	  options.autoClose = false;
+	  if (options.lazyEntries == null) options.lazyEntries = false;
+	  if (options.decodeStrings == null) options.decodeStrings = true;
+	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+	  if (options.strictFileNames == null) options.strictFileNames = false;
+	  var reader = new fd_slicer.BufferSlicer(buffer);
+	  fromRandomAccessReader(reader, buffer.length, options, callback);
+	}
+
+	function fromRandomAccessReader(reader, totalSize, options, callback) {
+	  if (typeof options === "function") {
+	    callback = options;
+	    options = null;
+	  }
+	  if (options == null) options = {};
+	  if (options.autoClose == null) options.autoClose = true;
+	  if (options.lazyEntries == null) options.lazyEntries = false;
+	  if (options.decodeStrings == null) options.decodeStrings = true;
+	  var decodeStrings = !!options.decodeStrings;
+	  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+	  if (options.strictFileNames == null) options.strictFileNames = false;
+	  if (callback == null) callback = defaultCallback;
+	  if (typeof totalSize !== "number") throw new Error("expected totalSize parameter to be a number");
+	  if (totalSize > Number.MAX_SAFE_INTEGER) {
+	    throw new Error("zip file too large. only file sizes up to 2^52 are supported due to JavaScript's Number type being an IEEE 754 double.");
+	  }
+
+	  // the matching unref() call is in zipfile.close()
+	  reader.ref();
+
+	  // eocdr means End of Central Directory Record.
+	  // search backwards for the eocdr signature.
+	  // the last field of the eocdr is a variable-length comment.
+	  // the comment size is encoded in a 2-byte field in the eocdr, which we can't find without trudging backwards through the comment to find it.
+	  // as a consequence of this design decision, it's possible to have ambiguous zip file metadata if a coherent eocdr was in the comment.
+	  // we search backwards for a eocdr signature, and hope that whoever made the zip file was smart enough to forbid the eocdr signature in the comment.
+	  var eocdrWithoutCommentSize = 22;
+	  var zip64EocdlSize = 20; // Zip64 end of central directory locator
+	  var maxCommentSize = 0xffff; // 2-byte size
+	  var bufferSize = Math.min(zip64EocdlSize + eocdrWithoutCommentSize + maxCommentSize, totalSize);
+	  var buffer = newBuffer(bufferSize);
+	  var bufferReadStart = totalSize - buffer.length;
+	  readAndAssertNoEof(reader, buffer, 0, bufferSize, bufferReadStart, function(err) {
+	    if (err) return callback(err);
+	    for (var i = bufferSize - eocdrWithoutCommentSize; i >= 0; i -= 1) {
+	      if (buffer.readUInt32LE(i) !== 0x06054b50) continue;
+	      // found eocdr
+	      var eocdrBuffer = buffer.subarray(i);
+
+	      // 0 - End of central directory signature = 0x06054b50
+	      // 4 - Number of this disk
+	      var diskNumber = eocdrBuffer.readUInt16LE(4);
+	      // 6 - Disk where central directory starts
+	      // 8 - Number of central directory records on this disk
+	      // 10 - Total number of central directory records
+	      var entryCount = eocdrBuffer.readUInt16LE(10);
+	      // 12 - Size of central directory (bytes)
+	      // 16 - Offset of start of central directory, relative to start of archive
+	      var centralDirectoryOffset = eocdrBuffer.readUInt32LE(16);
+	      // 20 - Comment length
+	      var commentLength = eocdrBuffer.readUInt16LE(20);
+	      var expectedCommentLength = eocdrBuffer.length - eocdrWithoutCommentSize;
+	      if (commentLength !== expectedCommentLength) {
+	        return callback(new Error("Invalid comment length. Expected: " + expectedCommentLength + ". Found: " + commentLength + ". Are there extra bytes at the end of the file? Or is the end of central dir signature `PK☺☻` in the comment?"));
+	      }
+	      // 22 - Comment
+	      // the encoding is always cp437.
+	      var comment = decodeStrings ? decodeBuffer(eocdrBuffer.subarray(22), false)
+	                                  : eocdrBuffer.subarray(22);
+
+	      // Look for a Zip64 end of central directory locator
+	      if (i - zip64EocdlSize >= 0 && buffer.readUInt32LE(i - zip64EocdlSize) === 0x07064b50) {
+	        // ZIP64 format
+	        var zip64EocdlBuffer = buffer.subarray(i - zip64EocdlSize, i - zip64EocdlSize + zip64EocdlSize);
+	        // 0 - zip64 end of central dir locator signature = 0x07064b50
+	        // 4 - number of the disk with the start of the zip64 end of central directory
+	        // 8 - relative offset of the zip64 end of central directory record
+	        var zip64EocdrOffset = readUInt64LE(zip64EocdlBuffer, 8);
+	        // 16 - total number of disks
+
+	        // ZIP64 end of central directory record
+	        var zip64EocdrBuffer = newBuffer(56);
+	        return readAndAssertNoEof(reader, zip64EocdrBuffer, 0, zip64EocdrBuffer.length, zip64EocdrOffset, function(err) {
+	          if (err) return callback(err);
+
+	          // 0 - zip64 end of central dir signature                           4 bytes  (0x06064b50)
+	          if (zip64EocdrBuffer.readUInt32LE(0) !== 0x06064b50) {
+	            return callback(new Error("invalid zip64 end of central directory record signature"));
+	          }
+	          // 4 - size of zip64 end of central directory record                8 bytes
+	          // 12 - version made by                                             2 bytes
+	          // 14 - version needed to extract                                   2 bytes
+	          // 16 - number of this disk                                         4 bytes
+	          diskNumber = zip64EocdrBuffer.readUInt32LE(16);
+	          if (diskNumber !== 0) {
+	            // Check this only after zip64 overrides. See #118.
+	            return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
+	          }
+	          // 20 - number of the disk with the start of the central directory  4 bytes
+	          // 24 - total number of entries in the central directory on this disk         8 bytes
+	          // 32 - total number of entries in the central directory            8 bytes
+	          entryCount = readUInt64LE(zip64EocdrBuffer, 32);
+	          // 40 - size of the central directory                               8 bytes
+	          // 48 - offset of start of central directory with respect to the starting disk number     8 bytes
+	          centralDirectoryOffset = readUInt64LE(zip64EocdrBuffer, 48);
+	          // 56 - zip64 extensible data sector                                (variable size)
+	          return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options.autoClose, options.lazyEntries, decodeStrings, options.validateEntrySizes, options.strictFileNames));
+	        });
+	      }
+
+	      // Not ZIP64 format
+	      if (diskNumber !== 0) {
+	        return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
+	      }
+	      return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options.autoClose, options.lazyEntries, decodeStrings, options.validateEntrySizes, options.strictFileNames));
+
+	    }
+
+	    // Not a zip file.
+	    callback(new Error("End of central directory record signature not found. Either not a zip file, or file is truncated."));
+	  });
+	}
+
+	util.inherits(ZipFile, EventEmitter);
+	function ZipFile(reader, centralDirectoryOffset, fileSize, entryCount, comment, autoClose, lazyEntries, decodeStrings, validateEntrySizes, strictFileNames) {
+	  var self = this;
+	  EventEmitter.call(self);
+	  self.reader = reader;
+	  // forward close events
+	  self.reader.on("error", function(err) {
+	    // error closing the fd
+	    emitError(self, err);
+	  });
+	  self.reader.once("close", function() {
+	    self.emit("close");
+	  });
+	  self.readEntryCursor = centralDirectoryOffset;
+	  self.fileSize = fileSize;
+	  self.entryCount = entryCount;
+	  self.comment = comment;
+	  self.entriesRead = 0;
+	  self.autoClose = !!autoClose;
+	  self.lazyEntries = !!lazyEntries;
+	  self.decodeStrings = !!decodeStrings;
+	  self.validateEntrySizes = !!validateEntrySizes;
+	  self.strictFileNames = !!strictFileNames;
+	  self.isOpen = true;
+	  self.emittedError = false;
+	  self.hasEachEntryBeenCalled = false;
+
+	  if (!self.lazyEntries) self._readEntry();
+	}
+	ZipFile.prototype.close = function() {
+	  if (!this.isOpen) return;
+	  this.isOpen = false;
+	  this.reader.unref();
+	};
+
+	function emitErrorAndAutoClose(self, err) {
+	  if (self.autoClose) self.close();
+	  emitError(self, err);
+	}
+	function emitError(self, err) {
+	  if (self.emittedError) return;
+	  self.emittedError = true;
+	  self.emit("error", err);
+	}
+
+	ZipFile.prototype.readEntry = function() {
+	  if (!this.lazyEntries) throw new Error("readEntry() called without lazyEntries:true");
+	  this._readEntry();
+	};
+	ZipFile.prototype._readEntry = function() {
+	  var self = this;
+	  if (self.entryCount === self.entriesRead) {
+	    // done with metadata
+	    setImmediate(function() {
+	      if (self.autoClose) self.close();
+	      if (self.emittedError) return;
+	      self.emit("end");
+	    });
+	    return;
+	  }
+	  if (self.emittedError) return;
+	  var buffer = newBuffer(46);
+	  readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
+	    if (err) return emitErrorAndAutoClose(self, err);
+	    if (self.emittedError) return;
+	    var entry = new Entry();
+	    // 0 - Central directory file header signature
+	    var signature = buffer.readUInt32LE(0);
+	    if (signature !== 0x02014b50) return emitErrorAndAutoClose(self, new Error("invalid central directory file header signature: 0x" + signature.toString(16)));
+	    // 4 - Version made by
+	    entry.versionMadeBy = buffer.readUInt16LE(4);
+	    // 6 - Version needed to extract (minimum)
+	    entry.versionNeededToExtract = buffer.readUInt16LE(6);
+	    // 8 - General purpose bit flag
+	    entry.generalPurposeBitFlag = buffer.readUInt16LE(8);
+	    // 10 - Compression method
+	    entry.compressionMethod = buffer.readUInt16LE(10);
+	    // 12 - File last modification time
+	    entry.lastModFileTime = buffer.readUInt16LE(12);
+	    // 14 - File last modification date
+	    entry.lastModFileDate = buffer.readUInt16LE(14);
+	    // 16 - CRC-32
+	    entry.crc32 = buffer.readUInt32LE(16);
+	    // 20 - Compressed size
+	    entry.compressedSize = buffer.readUInt32LE(20);
+	    // 24 - Uncompressed size
+	    entry.uncompressedSize = buffer.readUInt32LE(24);
+	    // 28 - File name length (n)
+	    entry.fileNameLength = buffer.readUInt16LE(28);
+	    // 30 - Extra field length (m)
+	    entry.extraFieldLength = buffer.readUInt16LE(30);
+	    // 32 - File comment length (k)
+	    entry.fileCommentLength = buffer.readUInt16LE(32);
+	    // 34 - Disk number where file starts
+	    // 36 - Internal file attributes
+	    entry.internalFileAttributes = buffer.readUInt16LE(36);
+	    // 38 - External file attributes
+	    entry.externalFileAttributes = buffer.readUInt32LE(38);
+	    // 42 - Relative offset of local file header
+	    entry.relativeOffsetOfLocalHeader = buffer.readUInt32LE(42);
+
+	    if (entry.generalPurposeBitFlag & 0x40) return emitErrorAndAutoClose(self, new Error("strong encryption is not supported"));
+
+	    self.readEntryCursor += 46;
+
+	    buffer = newBuffer(entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength);
+	    readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
+	      if (err) return emitErrorAndAutoClose(self, err);
+	      if (self.emittedError) return;
+	      // 46 - File name
+	      entry.fileNameRaw = buffer.subarray(0, entry.fileNameLength);
+	      // 46+n - Extra field
+	      var fileCommentStart = entry.fileNameLength + entry.extraFieldLength;
+	      entry.extraFieldRaw = buffer.subarray(entry.fileNameLength, fileCommentStart);
+	      // 46+n+m - File comment
+	      entry.fileCommentRaw = buffer.subarray(fileCommentStart, fileCommentStart + entry.fileCommentLength);
+
+	      // Parse the extra fields, which we need for processing other fields.
+	      try {
+	        entry.extraFields = parseExtraFields(entry.extraFieldRaw);
+	      } catch (err) {
+	        return emitErrorAndAutoClose(self, err);
+	      }
+
+	      // Interpret strings according to bit flags, extra fields, and options.
+	      if (self.decodeStrings) {
+	        var isUtf8 = (entry.generalPurposeBitFlag & 0x800) !== 0;
+	        entry.fileComment = decodeBuffer(entry.fileCommentRaw, isUtf8);
+	        entry.fileName = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, self.strictFileNames);
+	        var errorMessage = validateFileName(entry.fileName);
+	        if (errorMessage != null) return emitErrorAndAutoClose(self, new Error(errorMessage));
+	      } else {
+	        entry.fileComment = entry.fileCommentRaw;
+	        entry.fileName = entry.fileNameRaw;
+	      }
+	      // Maintain API compatibility. See https://github.com/thejoshwolfe/yauzl/issues/47
+	      entry.comment = entry.fileComment;
+
+	      self.readEntryCursor += buffer.length;
+	      self.entriesRead += 1;
+
+	      // Check for the Zip64 Extended Information Extra Field.
+	      for (var i = 0; i < entry.extraFields.length; i++) {
+	        var extraField = entry.extraFields[i];
+	        if (extraField.id !== 0x0001) continue;
+	        // Found it.
+
+	        var zip64EiefBuffer = extraField.data;
+	        var index = 0;
+	        // 0 - Original Size          8 bytes
+	        if (entry.uncompressedSize === 0xffffffff) {
+	          if (index + 8 > zip64EiefBuffer.length) {
+	            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include uncompressed size"));
+	          }
+	          entry.uncompressedSize = readUInt64LE(zip64EiefBuffer, index);
+	          index += 8;
+	        }
+	        // 8 - Compressed Size        8 bytes
+	        if (entry.compressedSize === 0xffffffff) {
+	          if (index + 8 > zip64EiefBuffer.length) {
+	            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include compressed size"));
+	          }
+	          entry.compressedSize = readUInt64LE(zip64EiefBuffer, index);
+	          index += 8;
+	        }
+	        // 16 - Relative Header Offset 8 bytes
+	        if (entry.relativeOffsetOfLocalHeader === 0xffffffff) {
+	          if (index + 8 > zip64EiefBuffer.length) {
+	            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include relative header offset"));
+	          }
+	          entry.relativeOffsetOfLocalHeader = readUInt64LE(zip64EiefBuffer, index);
+	          index += 8;
+	        }
+	        // 24 - Disk Start Number      4 bytes
+
+	        break;
+	      }
+
+	      // validate file size
+	      if (self.validateEntrySizes && entry.compressionMethod === 0) {
+	        var expectedCompressedSize = entry.uncompressedSize;
+	        if (entry.isEncrypted()) {
+	          // traditional encryption prefixes the file data with a header
+	          expectedCompressedSize += 12;
+	        }
+	        if (entry.compressedSize !== expectedCompressedSize) {
+	          var msg = "compressed/uncompressed size mismatch for stored file: " + entry.compressedSize + " != " + entry.uncompressedSize;
+	          return emitErrorAndAutoClose(self, new Error(msg));
+	        }
+	      }
+
+	      self.emit("entry", entry);
+
+	      if (!self.lazyEntries) self._readEntry();
+	    });
+	  });
+	};
+
+	ZipFile.prototype.eachEntry = function() {
+	  const self = this;
+	  if (!self.lazyEntries) throw new Error("eachEntry() requires lazyEntries: true");
+	  if (self.hasEachEntryBeenCalled) throw new Error("eachEntry() must only be called once per ZipFile");
+	  self.hasEachEntryBeenCalled = true;
+
+	  let pendingResolveReject = null;
+	  self.on("entry", onEntry);
+	  self.on("end", onEnd);
+	  self.on("error", onError);
+	  function cleanup() {
+	    self.removeListener("entry", onEntry);
+	    self.removeListener("end", onEnd);
+	    self.removeListener("error", onError);
+	    if (self.autoClose) self.close();
+	  }
+
+	  function onEntry(entry) {
+	    let {resolve} = pendingResolveReject;
+	    pendingResolveReject = null;
+	    resolve({value: entry});
+	  }
+	  function onEnd() {
+	    let {resolve} = pendingResolveReject;
+	    pendingResolveReject = null;
+	    cleanup();
+	    resolve({done: true});
+	  }
+	  function onError(err) {
+	    let {reject} = pendingResolveReject;
+	    pendingResolveReject = null;
+	    cleanup();
+	    reject(err);
+	  }
+
+	  return {
+	    [Symbol.asyncIterator]() {
+	      // Called once by `for await...of`.
+	      return this;
+	    },
+	    next() {
+	      // Called on each iteration in a `for await...of`.
+	      const promise = new Promise((resolve, reject) => {
+	        if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
+	        pendingResolveReject = {resolve, reject};
+	      });
+	      self.readEntry();
+	      return promise;
+	    },
+	    return(value) {
+	      // Called when breaking, returning, throwing out of a `for await...of`.
+	      cleanup();
+	      return Promise.resolve({done: true, value});
+	    },
+	    throw(value) {
+	      // Almost never called. Something about `yield*` maybe?
+	      cleanup();
+	      return Promise.reject(value);
+	    },
+	  };
+	};
+
+	ZipFile.prototype.openReadStream = function(entry, options, callback) {
+	  var self = this;
+	  // parameter validation
+	  var relativeStart = 0;
+	  var relativeEnd = entry.compressedSize;
+	  if (callback == null) {
+	    callback = options;
+	    options = null;
+	  }
+	  if (options == null) {
+	    options = {};
+	  } else {
+	    if (options.decodeFileData === false) {
+	      // new, simple option
+	      if (options.decrypt != null) {
+	        throw new Error("cannot use options.decrypt when options.decodeFileData === false");
+	      }
+	      if (options.decompress != null) {
+	        throw new Error("cannot use options.decompress when options.decodeFileData === false");
+	      }
+	      // start and end are allowed
+	    } else {
+	      // old, complicated options
+	      if (options.decrypt != null) {
+	        if (!entry.isEncrypted()) {
+	          throw new Error("options.decrypt can only be specified for encrypted entries. See also option decodeFileData.");
+	        }
+	        if (options.decrypt !== false) throw new Error("invalid options.decrypt value: " + options.decrypt);
+	        if (entry.isCompressed()) {
+	          if (options.decompress !== false) throw new Error("entry is encrypted and compressed, and options.decompress !== false. See also option decodeFileData.");
+	        }
+	      }
+	      if (options.decompress != null) {
+	        if (!entry.isCompressed()) {
+	          throw new Error("options.decompress can only be specified for compressed entries. See also option decodeFileData.");
+	        }
+	        if (!(options.decompress === false || options.decompress === true)) {
+	          throw new Error("invalid options.decompress value: " + options.decompress);
+	        }
+	        decompress = options.decompress;
+	      }
+	    }
+	    if (options.start != null) {
+	      relativeStart = options.start;
+	      if (relativeStart < 0) throw new Error("options.start < 0");
+	      if (relativeStart > entry.compressedSize) throw new Error("options.start > entry.compressedSize");
+	    }
+	    if (options.end != null) {
+	      relativeEnd = options.end;
+	      if (relativeEnd < 0) throw new Error("options.end < 0");
+	      if (relativeEnd > entry.compressedSize) throw new Error("options.end > entry.compressedSize");
+	      if (relativeEnd < relativeStart) throw new Error("options.end < options.start");
+	    }
+	  }
+	  var rawMode = (
+	    options.decodeFileData === false || // Explicitly requested raw.
+	    (
+	      (entry.compressionMethod === 0 || // Naturally without compression.
+	        (entry.compressionMethod === 8 && options.decompress === false) // Deprecated compression bypass option.
+	      ) &&
+	      (!entry.isEncrypted() || // Naturally without encryption.
+	        options.decrypt === false // Deprecated encryption bypass option.
+	      )
+	    )
+	  );
+	  if (options.start != null || options.end != null) {
+	    // Ensure slicing deals with raw data.
+	    if (!rawMode) throw new Error("start/end range require options.decodeFileData === false for non-trivial encoded entries.");
+	  }
+
+	  // any further errors can either be caused by the zipfile,
+	  // or were introduced in a minor version of yauzl,
+	  // so should be passed to the client rather than thrown.
+	  if (!self.isOpen) return callback(new Error("closed"));
+	  if (entry.isEncrypted() && !rawMode) {
+	    if (options.decrypt !== false) return callback(new Error("entry is encrypted, and options.decodeFileData !== false"));
+	  }
+	  var decompress;
+	  if (rawMode) {
+	    decompress = false;
+	  } else if (entry.compressionMethod === 8) {
+	    // 8 - The file is Deflated
+	    decompress = options.decodeFileData !== true;
+	  } else {
+	    return callback(new Error("unsupported compression method: " + entry.compressionMethod));
+	  }
+
+	  self.readLocalFileHeader(entry, {minimal: true}, function(err, localFileHeader) {
+	    if (err) return callback(err);
+	    self.openReadStreamLowLevel(
+	      localFileHeader.fileDataStart, entry.compressedSize,
+	      relativeStart, relativeEnd,
+	      decompress, entry.uncompressedSize,
+	      callback);
+	  });
+	};
+
+	ZipFile.prototype.openReadStreamLowLevel = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, callback) {
+	  var self = this;
+	  var readStream = self.reader.createReadStream({
+	    start: fileDataStart + relativeStart,
+	    end: fileDataStart + relativeEnd,
+	  });
+	  var endpointStream = readStream;
+	  if (decompress) {
+	    var destroyed = false;
+	    var inflateFilter = zlib.createInflateRaw();
+	    readStream.on("error", function(err) {
+	      // setImmediate here because errors can be emitted during the first call to pipe()
+	      setImmediate(function() {
+	        if (!destroyed) inflateFilter.emit("error", err);
+	      });
+	    });
+	    readStream.pipe(inflateFilter);
+
+	    if (self.validateEntrySizes) {
+	      endpointStream = new AssertByteCountStream(uncompressedSize);
+	      inflateFilter.on("error", function(err) {
+	        // forward zlib errors to the client-visible stream
+	        setImmediate(function() {
+	          if (!destroyed) endpointStream.emit("error", err);
+	        });
+	      });
+	      inflateFilter.pipe(endpointStream);
+	    } else {
+	      // the zlib filter is the client-visible stream
+	      endpointStream = inflateFilter;
+	    }
+	    // this is part of yauzl's API, so implement this function on the client-visible stream
+	    installDestroyFn(endpointStream, function() {
+	      destroyed = true;
+	      if (inflateFilter !== endpointStream) inflateFilter.unpipe(endpointStream);
+	      readStream.unpipe(inflateFilter);
+	      // TODO: the inflateFilter may cause a memory leak. see Issue #27.
+	      readStream.destroy();
+	    });
+	  }
+	  callback(null, endpointStream);
+	};
+
+	ZipFile.prototype.readLocalFileHeader = function(entry, options, callback) {
+	  var self = this;
+	  if (callback == null) {
+	    callback = options;
+	    options = null;
+	  }
+	  if (options == null) options = {};
+
+	  self.reader.ref();
+	  var buffer = newBuffer(30);
+	  readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader, function(err) {
+	    try {
+	      if (err) return callback(err);
+	      // 0 - Local file header signature = 0x04034b50
+	      var signature = buffer.readUInt32LE(0);
+	      if (signature !== 0x04034b50) {
+	        return callback(new Error("invalid local file header signature: 0x" + signature.toString(16)));
+	      }
+
+	      var fileNameLength = buffer.readUInt16LE(26);
+	      var extraFieldLength = buffer.readUInt16LE(28);
+	      var fileDataStart = entry.relativeOffsetOfLocalHeader + 30 + fileNameLength + extraFieldLength;
+	      // We now have enough information to do this bounds check.
+	      if (fileDataStart + entry.compressedSize > self.fileSize) {
+	        return callback(new Error("file data overflows file bounds: " +
+	            fileDataStart + " + " + entry.compressedSize + " > " + self.fileSize));
+	      }
+
+	      if (options.minimal) {
+	        return callback(null, {fileDataStart: fileDataStart});
+	      }
+
+	      var localFileHeader = new LocalFileHeader();
+	      localFileHeader.fileDataStart = fileDataStart;
+
+	      // 4 - Version needed to extract (minimum)
+	      localFileHeader.versionNeededToExtract = buffer.readUInt16LE(4);
+	      // 6 - General purpose bit flag
+	      localFileHeader.generalPurposeBitFlag = buffer.readUInt16LE(6);
+	      // 8 - Compression method
+	      localFileHeader.compressionMethod = buffer.readUInt16LE(8);
+	      // 10 - File last modification time
+	      localFileHeader.lastModFileTime = buffer.readUInt16LE(10);
+	      // 12 - File last modification date
+	      localFileHeader.lastModFileDate = buffer.readUInt16LE(12);
+	      // 14 - CRC-32
+	      localFileHeader.crc32 = buffer.readUInt32LE(14);
+	      // 18 - Compressed size
+	      localFileHeader.compressedSize = buffer.readUInt32LE(18);
+	      // 22 - Uncompressed size
+	      localFileHeader.uncompressedSize = buffer.readUInt32LE(22);
+	      // 26 - File name length (n)
+	      localFileHeader.fileNameLength = fileNameLength;
+	      // 28 - Extra field length (m)
+	      localFileHeader.extraFieldLength = extraFieldLength;
+	      // 30 - File name
+	      // 30+n - Extra field
+
+	      buffer = newBuffer(fileNameLength + extraFieldLength);
+	      self.reader.ref();
+	      readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader + 30, function(err) {
+	        try {
+	          if (err) return callback(err);
+	          localFileHeader.fileName = buffer.subarray(0, fileNameLength);
+	          localFileHeader.extraField = buffer.subarray(fileNameLength);
+	          return callback(null, localFileHeader);
+	        } finally {
+	          self.reader.unref();
+	        }
+	      });
+	    } finally {
+	      self.reader.unref();
+	    }
+	  });
+	};
+
+	ZipFile.prototype.openReadStreamPromise = function(entry, options) {
+	  return new Promise((resolve, reject) => {
+	    this.openReadStream(entry, options, function(err, readStream) {
+	      if (err) return reject(err);
+	      resolve(readStream);
+	    });
+	  });
+	};
+	ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
+	  return new Promise((resolve, reject) => {
+	    this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
+	      if (err) return reject(err);
+	      resolve(readStream);
+	    });
+	  });
+	};
+	ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options) {
+	  return new Promise((resolve, reject) => {
+	    this.readLocalFileHeader(entry, options, function(err, localFileHeader) {
+	      if (err) return reject(err);
+	      resolve(localFileHeader);
+	    });
+	  });
+	};
+
+	function Entry() {
+	}
+	Entry.prototype.getLastModDate = function(options) {
+	  if (options == null) options = {};
+
+	  if (!options.forceDosFormat) {
+	    // Check extended fields.
+	    for (var i = 0; i < this.extraFields.length; i++) {
+	      var extraField = this.extraFields[i];
+	      if (extraField.id === 0x5455) {
+	        // Info-ZIP "universal timestamp" extended field (`0x5455` aka `"UT"`).
+	        // See the Info-ZIP source code unix/unix.c:set_extra_field() and zipfile.c:ef_scan_ut_time().
+	        var data = extraField.data;
+	        if (data.length < 5) continue; // Too short.
+	        // The flags define which of the three fields are present: mtime, atime, ctime.
+	        // We only care about mtime.
+	        // Also, ctime is never included in practice.
+	        // And also, atime is only included in the local file header for some reason
+	        // despite the flags lying about its inclusion in the central header.
+	        var flags = data[0];
+	        var HAS_MTIME = 1;
+	        if (!(flags & HAS_MTIME)) continue; // This will realistically never happen.
+	        // Although the positions of all of the fields shift around depending on the presence of other fields,
+	        // mtime is always first if present, and that's the only one we care about.
+	        var posixTimestamp = data.readInt32LE(1);
+	        return new Date(posixTimestamp * 1000);
+	      } else if (extraField.id === 0x000a) {
+	        var data = extraField.data;
+	        if (data.length !== 32) continue; // The length is always the same.
+	        // 4 bytes reserved
+	        // 2 bytes Tag
+	        if (data.readUInt16LE(4) !== 1) continue; // Tag1 is actually the only defined Tag.
+	        // 2 bytes Size
+	        if (data.readUInt16LE(6) !== 24) continue; // Size is always 24.
+	        // 8 bytes Mtime
+	        var hundredNanoSecondsSince1601 = data.readUInt32LE(8) + 4294967296 * data.readInt32LE(12);
+	        // Convert from NTFS to POSIX milliseconds.
+	        // The big number below is the milliseconds between year 1601 and year 1970
+	        // (i.e. the negative POSIX timestamp of 1601-01-01 00:00:00Z)
+	        var millisecondsSince1970 = hundredNanoSecondsSince1601 / 10000 - 11644473600000;
+	        // Note on numeric precision: JavaScript Number objects lose precision above Number.MAX_SAFE_INTEGER,
+	        // and NTFS timestamps are typically much bigger than that limit.
+	        // (MAX_SAFE_INTEGER would represent 1629-07-17T23:58:45.475Z.)
+	        // However, we're losing precision in the conversion from 100nanosecond units to millisecond units anyway,
+	        // and the time at which we also lose 1-millisecond precision is year 275760, the JavaScript Date limit (by design).
+	        // Up through the year 2057, this conversion only drops 4 bits of precision,
+	        // which is well under the 13-14 bits ratio between the milliseconds and 100nanoseconds.
+	        return new Date(millisecondsSince1970);
+	      }
+	    }
+	  }
+
+	  // Fallback to non-extended encoding.
+	  return dosDateTimeToDate(this.lastModFileDate, this.lastModFileTime, options.timezone);
+	};
+
+	Entry.prototype.canDecodeFileData = function() {
+	  return (
+	    !this.isEncrypted() &&
+	    (this.compressionMethod === 0 || this.compressionMethod === 8)
+	  );
+	};
+	Entry.prototype.isEncrypted = function() {
+	  return (this.generalPurposeBitFlag & 0x1) !== 0;
+	};
+	Entry.prototype.isCompressed = function() {
+	  return this.compressionMethod === 8;
+	};
+
+	function LocalFileHeader() {
+	}
+
+	function dosDateTimeToDate(date, time, timezone) {
+	  var day = date & 0x1f; // 1-31
+	  var month = (date >> 5 & 0xf) - 1; // 1-12, 0-11
+	  var year = (date >> 9 & 0x7f) + 1980; // 0-128, 1980-2108
+
+	  var millisecond = 0;
+	  var second = (time & 0x1f) * 2; // 0-29, 0-58 (even numbers)
+	  var minute = time >> 5 & 0x3f; // 0-59
+	  var hour = time >> 11 & 0x1f; // 0-23
+
+	  if (timezone == null || timezone === "local") {
+	    return new Date(year, month, day, hour, minute, second, millisecond);
+	  } else if (timezone === "UTC") {
+	    return new Date(Date.UTC(year, month, day, hour, minute, second, millisecond));
+	  } else {
+	    throw new Error("unrecognized options.timezone: " + options.timezone);
+	  }
+	}
+
+	function getFileNameLowLevel(generalPurposeBitFlag, fileNameBuffer, extraFields, strictFileNames) {
+	  var fileName = null;
+
+	  // check for Info-ZIP Unicode Path Extra Field (0x7075)
+	  // see https://github.com/thejoshwolfe/yauzl/issues/33
+	  for (var i = 0; i < extraFields.length; i++) {
+	    var extraField = extraFields[i];
+	    if (extraField.id === 0x7075) {
+	      if (extraField.data.length < 6) {
+	        // too short to be meaningful
+	        continue;
+	      }
+	      // Version       1 byte      version of this extra field, currently 1
+	      if (extraField.data.readUInt8(0) !== 1) {
+	        // > Changes may not be backward compatible so this extra
+	        // > field should not be used if the version is not recognized.
+	        continue;
+	      }
+	      // NameCRC32     4 bytes     File Name Field CRC32 Checksum
+	      var oldNameCrc32 = extraField.data.readUInt32LE(1);
+	      if (crc32(fileNameBuffer) !== oldNameCrc32) {
+	        // > If the CRC check fails, this UTF-8 Path Extra Field should be
+	        // > ignored and the File Name field in the header should be used instead.
+	        continue;
+	      }
+	      // UnicodeName   Variable    UTF-8 version of the entry File Name
+	      fileName = decodeBuffer(extraField.data.subarray(5), true);
+	      break;
+	    }
+	  }
+
+	  if (fileName == null) {
+	    // The typical case.
+	    var isUtf8 = (generalPurposeBitFlag & 0x800) !== 0;
+	    fileName = decodeBuffer(fileNameBuffer, isUtf8);
+	  }
+
+	  if (!strictFileNames) {
+	    // Allow backslash.
+	    fileName = fileName.replace(/\\/g, "/");
+	  }
+	  return fileName;
+	}
+
+	function validateFileName(fileName) {
+	  if (fileName.indexOf("\\") !== -1) {
+	    return "invalid characters in fileName: " + fileName;
+	  }
+	  if (/^[a-zA-Z]:/.test(fileName) || /^\//.test(fileName)) {
+	    return "absolute path: " + fileName;
+	  }
+	  if (fileName.split("/").indexOf("..") !== -1) {
+	    return "invalid relative path: " + fileName;
+	  }
+	  // all good
+	  return null;
+	}
+
+	function parseExtraFields(extraFieldBuffer) {
+	  var extraFields = [];
+	  var i = 0;
+	  while (i < extraFieldBuffer.length - 3) {
+	    var headerId = extraFieldBuffer.readUInt16LE(i + 0);
+	    var dataSize = extraFieldBuffer.readUInt16LE(i + 2);
+	    var dataStart = i + 4;
+	    var dataEnd = dataStart + dataSize;
+	    if (dataEnd > extraFieldBuffer.length) throw new Error("extra field length exceeds extra field buffer size");
+	    var dataBuffer = extraFieldBuffer.subarray(dataStart, dataEnd);
+	    extraFields.push({
+	      id: headerId,
+	      data: dataBuffer,
+	    });
+	    i = dataEnd;
+	  }
+	  return extraFields;
+	}
+
+	function readAndAssertNoEof(reader, buffer, offset, length, position, callback) {
+	  if (length === 0) {
+	    // fs.read will throw an out-of-bounds error if you try to read 0 bytes from a 0 byte file
+	    return setImmediate(function() { callback(null, newBuffer(0)); });
+	  }
+	  reader.read(buffer, offset, length, position, function(err, bytesRead) {
+	    if (err) return callback(err);
+	    if (bytesRead < length) {
+	      return callback(new Error("unexpected EOF"));
+	    }
+	    callback();
+	  });
+	}
+
+	util.inherits(AssertByteCountStream, Transform);
+	function AssertByteCountStream(byteCount) {
+	  Transform.call(this);
+	  this.actualByteCount = 0;
+	  this.expectedByteCount = byteCount;
+	}
+	AssertByteCountStream.prototype._transform = function(chunk, encoding, cb) {
+	  this.actualByteCount += chunk.length;
+	  if (this.actualByteCount > this.expectedByteCount) {
+	    var msg = "too many bytes in the stream. expected " + this.expectedByteCount + ". got at least " + this.actualByteCount;
+	    return cb(new Error(msg));
+	  }
+	  cb(null, chunk);
+	};
+	AssertByteCountStream.prototype._flush = function(cb) {
+	  if (this.actualByteCount < this.expectedByteCount) {
+	    var msg = "not enough bytes in the stream. expected " + this.expectedByteCount + ". got only " + this.actualByteCount;
+	    return cb(new Error(msg));
+	  }
+	  cb();
+	};
+
+	util.inherits(RandomAccessReader, EventEmitter);
+	function RandomAccessReader() {
+	  EventEmitter.call(this);
+	  this.refCount = 0;
+	}
+	RandomAccessReader.prototype.ref = function() {
+	  this.refCount += 1;
+	};
+	RandomAccessReader.prototype.unref = function() {
+	  var self = this;
+	  self.refCount -= 1;
+
+	  if (self.refCount > 0) return;
+	  if (self.refCount < 0) throw new Error("invalid unref");
+
+	  self.close(onCloseDone);
+
+	  function onCloseDone(err) {
+	    if (err) return self.emit('error', err);
+	    self.emit('close');
+	  }
+	};
+	RandomAccessReader.prototype.createReadStream = function(options) {
+	  if (options == null) options = {};
+	  var start = options.start;
+	  var end = options.end;
+	  if (start === end) {
+	    var emptyStream = new PassThrough();
+	    setImmediate(function() {
+	      emptyStream.end();
+	    });
+	    return emptyStream;
+	  }
+	  var stream = this._readStreamForRange(start, end);
+
+	  var destroyed = false;
+	  var refUnrefFilter = new RefUnrefFilter(this);
+	  stream.on("error", function(err) {
+	    setImmediate(function() {
+	      if (!destroyed) refUnrefFilter.emit("error", err);
+	    });
+	  });
+	  installDestroyFn(refUnrefFilter, function() {
+	    stream.unpipe(refUnrefFilter);
+	    refUnrefFilter.unref();
+	    stream.destroy();
+	  });
+
+	  var byteCounter = new AssertByteCountStream(end - start);
+	  refUnrefFilter.on("error", function(err) {
+	    setImmediate(function() {
+	      if (!destroyed) byteCounter.emit("error", err);
+	    });
+	  });
+	  installDestroyFn(byteCounter, function() {
+	    destroyed = true;
+	    refUnrefFilter.unpipe(byteCounter);
+	    refUnrefFilter.destroy();
+	  });
+
+	  return stream.pipe(refUnrefFilter).pipe(byteCounter);
+	};
+	RandomAccessReader.prototype._readStreamForRange = function(start, end) {
+	  throw new Error("not implemented");
+	};
+	RandomAccessReader.prototype.read = function(buffer, offset, length, position, callback) {
+	  var readStream = this.createReadStream({start: position, end: position + length});
+	  var writeStream = new Writable();
+	  var written = 0;
+	  writeStream._write = function(chunk, encoding, cb) {
+	    chunk.copy(buffer, offset + written, 0, chunk.length);
+	    written += chunk.length;
+	    cb();
+	  };
+	  writeStream.on("finish", callback);
+	  readStream.on("error", function(error) {
+	    callback(error);
+	  });
+	  readStream.pipe(writeStream);
+	};
+	RandomAccessReader.prototype.close = function(callback) {
+	  setImmediate(callback);
+	};
+
+	util.inherits(RefUnrefFilter, PassThrough);
+	function RefUnrefFilter(context) {
+	  PassThrough.call(this);
+	  this.context = context;
+	  this.context.ref();
+	  this.unreffedYet = false;
+	}
+	RefUnrefFilter.prototype._flush = function(cb) {
+	  this.unref();
+	  cb();
+	};
+	RefUnrefFilter.prototype.unref = function(cb) {
+	  if (this.unreffedYet) return;
+	  this.unreffedYet = true;
+	  this.context.unref();
+	};
+
+	var cp437 = '\u0000☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼ !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■ ';
+	function decodeBuffer(buffer, isUtf8) {
+	  if (isUtf8) {
+	    return buffer.toString("utf8");
+	  } else {
+	    var result = "";
+	    for (var i = 0; i < buffer.length; i++) {
+	      result += cp437[buffer[i]];
+	    }
+	    return result;
+	  }
+	}
+
+	function readUInt64LE(buffer, offset) {
+	  // There is no native function for this, because we can't actually store 64-bit integers precisely.
+	  // after 53 bits, JavaScript's Number type (IEEE 754 double) can't store individual integers anymore.
+	  // but since 53 bits is a whole lot more than 32 bits, we do our best anyway.
+	  // As of 2020, Node has added support for BigInt, which obviates this whole function,
+	  // but yauzl hasn't been updated to depend on BigInt (yet?).
+	  var lower32 = buffer.readUInt32LE(offset);
+	  var upper32 = buffer.readUInt32LE(offset + 4);
+	  // we can't use bitshifting here, because JavaScript bitshifting only works on 32-bit integers.
+	  return upper32 * 0x100000000 + lower32;
+	  // as long as we're bounds checking the result of this function against the total file size,
+	  // we'll catch any overflow errors, because we already made sure the total file size was within reason.
+	}
+
+	// Node 10 deprecated new Buffer().
+	var newBuffer;
+	if (typeof Buffer.allocUnsafe === "function") {
+	  newBuffer = function(len) {
+	    return Buffer.allocUnsafe(len);
+	  };
+	} else {
+	  newBuffer = function(len) {
+	    return new Buffer(len);
+	  };
+	}
+
+	// Node 8 introduced a proper destroy() implementation on writable streams.
+	function installDestroyFn(stream, fn) {
+	  if (typeof stream.destroy === "function") {
+	    // New API.
+	    stream._destroy = function(err, cb) {
+	      fn();
+	      if (cb != null) cb(err);
+	    };
+	  } else {
+	    // Old API.
+	    stream.destroy = fn;
+	  }
+	}
+
+	function defaultCallback(err) {
+	  if (err) throw err;
+	}
+	return yauzl$1;
+}
+
+var yauzlExports = requireYauzl();
+var yauzl = /*@__PURE__*/getDefaultExportFromCjs(yauzlExports);
+
+/** Default cap on the total uncompressed size of one archive: 1 GiB. */
+const DEFAULT_MAX_UNZIPPED_BYTES = 1024 ** 3;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+/** A zip entry that would escape the destination, is a link, or busts the size cap. */
+class UnsafeZipError extends ActionError {
+    entry;
+    name = 'UnsafeZipError';
+    constructor(message, 
+    /** The entry's name as stored in the archive. */
+    entry) {
+        super(message);
+        this.entry = entry;
+    }
+}
+/** The file is not a readable zip archive: truncated, corrupt, or not a zip at all. */
+class CorruptZipError extends ActionError {
+    detail;
+    name = 'CorruptZipError';
+    constructor(message, 
+    /** What the zip reader said. */
+    detail) {
+        super(message);
+        this.detail = detail;
+    }
+}
+/**
+ * Extracts `zipPath` into `destDir`, streaming entry by entry, and returns the archive paths
+ * (forward slashes) of the files written. Refuses, before writing them, entries with absolute
+ * paths, `..` segments or a target outside `destDir`, symbolic links, and archives whose
+ * uncompressed size exceeds `maxBytes` (default 1 GiB). An archive that cannot be read (or an
+ * entry whose bytes do not match its header) is a {@link CorruptZipError}.
+ */
+async function extractZip(zipPath, destDir, opts = {}) {
+    const root = resolve(destDir);
+    await mkdir$1(root, { recursive: true });
+    // Names are decoded here rather than by yauzl so that refusals carry this module's messages.
+    const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }).catch((error) => {
+        throw corruptOrNot(error, zipPath);
+    });
+    const budget = { max: opts.maxBytes ?? DEFAULT_MAX_UNZIPPED_BYTES, declared: 0, inflated: 0 };
+    const written = [];
+    return new Promise((done, fail) => {
+        const abort = (error) => {
+            if (zip.isOpen)
+                zip.close();
+            fail(corruptOrNot(error, zipPath));
+        };
+        zip.on('error', abort);
+        zip.on('end', () => done(written));
+        zip.on('entry', (entry) => {
+            extractEntry(zip, entry, root, budget, zipPath)
+                .then((name) => {
+                if (name !== undefined)
+                    written.push(name);
+                zip.readEntry();
+            })
+                .catch(abort);
+        });
+        zip.readEntry();
+    });
+}
+/** Writes one entry; returns its name when it was a file. */
+async function extractEntry(zip, entry, root, budget, zipPath) {
+    const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false);
+    const target = safeTarget(name, root, zipPath);
+    if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+        throw new UnsafeZipError(`Refusing to extract ${zipPath}: entry '${name}' is a symbolic link.`, name);
+    }
+    if (name.endsWith('/')) {
+        await mkdir$1(target, { recursive: true });
+        return undefined;
+    }
+    charge(budget, entry.uncompressedSize, name, zipPath);
+    await mkdir$1(dirname(target), { recursive: true });
+    const input = await zip.openReadStreamPromise(entry);
+    await pipeline(input, meter(budget, name, zipPath), createWriteStream(target));
+    return name;
+}
+/** The absolute path an entry lands on, or an error naming the entry if it would escape `root`. */
+function safeTarget(name, root, zipPath) {
+    const refuse = (why) => new UnsafeZipError(`Refusing to extract ${zipPath}: entry '${name}' ${why}.`, name);
+    if (name === '' || name.includes('\0'))
+        throw refuse('has an empty or malformed name');
+    if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || isAbsolute(name))
+        throw refuse('has an absolute path');
+    if (name.split('/').includes('..'))
+        throw refuse("has a '..' path segment");
+    const target = resolve(root, name);
+    const rel = relative(root, target);
+    if (rel.startsWith(`..${sep$2}`) || rel === '..' || isAbsolute(rel))
+        throw refuse(`would be written outside ${root}`);
+    return target;
+}
+/** Errors of the zip reader become {@link CorruptZipError}; refusals and file system errors stay. */
+function corruptOrNot(error, zipPath) {
+    if (error instanceof UnsafeZipError || error instanceof CorruptZipError)
+        return error;
+    if (error instanceof Error && 'syscall' in error)
+        return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return new CorruptZipError(`Cannot read ${zipPath} as a zip archive: ${detail} (the file is corrupt or truncated)`, detail);
+}
+/** Counts declared sizes against the cap before any byte is written. */
+function charge(budget, bytes, name, zipPath) {
+    budget.declared += bytes;
+    if (budget.declared > budget.max) {
+        throw new UnsafeZipError(`Refusing to extract ${zipPath}: at entry '${name}' its contents exceed the limit of ${budget.max} bytes uncompressed.`, name);
+    }
+}
+/** Counts the bytes actually inflated, in case a header understates them. */
+function meter(budget, name, zipPath) {
+    return new Transform({
+        transform(chunk, _enc, next) {
+            budget.inflated += chunk.length;
+            if (budget.inflated > budget.max) {
+                next(new UnsafeZipError(`Refusing to extract ${zipPath}: entry '${name}' inflates past the limit of ${budget.max} bytes.`, name));
+                return;
+            }
+            next(null, chunk);
+        }
+    });
+}
+
+/** Events whose runs are CI checks, never deploys: their artifacts are not a baseline. */
+const CI_EVENTS = new Set(['pull_request', 'pull_request_target', 'merge_group']);
+/**
+ * The baseline source that takes manifest.json from the artifact of the latest successful
+ * deploy run of a workflow (production's or staging's) on the deploy branch of this repository.
+ */
+function createGitHubArtifactSource(deps) {
+    return {
+        kind: 'github-artifact',
+        stagingConfigured: async () => Boolean(deps.settings.stagingWorkflow),
+        fetch: (env, destDir) => findBaseline(deps, env, destDir)
+    };
+}
+/** Walks successful runs newest first until one yields a usable manifest, at most `maxRuns` of them. */
+async function findBaseline(deps, env, destDir) {
+    const { owner, repo } = parseRepository(deps.repository);
+    const http = withDeadline({ ...deps.http, log: deps.http?.log ?? deps.log });
+    const search = {
+        deps,
+        owner,
+        repo,
+        env,
+        workflow: workflowOf(deps.settings, env),
+        destDir,
+        http,
+        request: { fetch: timedFetch(http) }
+    };
+    const branch = deps.settings.branch || (await defaultBranch(search));
+    const maxRuns = Math.max(1, deps.settings.maxRuns);
+    const searched = [];
+    let examined = 0;
+    for await (const runs of runPages(search, branch, Math.min(100, maxRuns))) {
+        for (const run of runs) {
+            if (examined === maxRuns) {
+                searched.push(`stopped after ${maxRuns} runs (input max-runs-searched); raise it to look further back`);
+                return { searched };
+            }
+            examined++;
+            const outcome = await considerRun(search, run);
+            if (typeof outcome !== 'string')
+                return outcome;
+            deps.log.debug(outcome);
+            searched.push(outcome);
+        }
+    }
+    if (examined === 0) {
+        const page = `${deps.serverUrl}/${deps.repository}/actions/workflows/${encodeURIComponent(search.workflow)}`;
+        searched.push(`workflow ${search.workflow} has no successful run on branch ${branch} of ${deps.repository} (${page})`);
+    }
+    return { searched };
+}
+/** The workflow of `env`; an unset one is an input error. */
+function workflowOf(settings, env) {
+    const workflow = env === 'staging' ? settings.stagingWorkflow : settings.productionWorkflow;
+    if (!workflow) {
+        const input = `${env}-workflow`;
+        throw new BaselineConfigError(`Input ${input} is empty, so there is no ${env} deploy workflow to take the baseline from. ` +
+            `Set ${input} to the file name of the workflow that uploads the manifest artifact (e.g. deploy.yml), or its id.`, input);
+    }
+    return workflow;
+}
+async function defaultBranch(search) {
+    const { client } = search.deps;
+    try {
+        const { data } = await client.rest.repos.get({ owner: search.owner, repo: search.repo, request: search.request });
+        return data.default_branch;
+    }
+    catch (error) {
+        throw accessError(error, requestContext(search), `read repository ${search.deps.repository} to learn its default branch (or set input baseline-branch)`, 'metadata: read');
+    }
+}
+/**
+ * Pages of successful runs of the workflow on the branch, newest first. Paged by hand: the
+ * client's paginate drops per-request options, and with them this search's time limits.
+ */
+async function* runPages(search, branch, perPage) {
+    const { client } = search.deps;
+    for (let page = 1;; page++) {
+        let runs;
+        let total;
+        try {
+            const { data } = await client.rest.actions.listWorkflowRuns({
+                owner: search.owner,
+                repo: search.repo,
+                workflow_id: search.workflow,
+                branch,
+                status: 'success',
+                exclude_pull_requests: true,
+                per_page: perPage,
+                page,
+                request: search.request
+            });
+            runs = data.workflow_runs;
+            total = data.total_count;
+        }
+        catch (error) {
+            throw listError(error, requestContext(search));
+        }
+        yield runs;
+        if (runs.length < perPage || page * perPage >= total)
+            return;
+    }
+}
+/** A baseline from this run, or the sentence saying why the run was passed over. */
+async function considerRun(search, run) {
+    const label = `run ${run.id} of ${run.created_at} (${run.event}, ${run.head_sha.slice(0, 7)})`;
+    const skip = skipReason(run, search.deps.repository);
+    if (skip)
+        return `${label}: skipped, ${skip}`;
+    const artifact = await newestArtifact(search, run);
+    if (typeof artifact === 'string')
+        return `${label}: ${artifact}`;
+    const outcome = await useArtifact(search, run, artifact);
+    return typeof outcome === 'string' ? `${label}: ${outcome}` : outcome;
+}
+function skipReason(run, repository) {
+    if (CI_EVENTS.has(run.event))
+        return `it was triggered by ${run.event}, a CI event, not a deploy`;
+    const head = run.head_repository?.full_name;
+    if (!head || head.toLowerCase() !== repository.toLowerCase()) {
+        return `it ran on a branch of ${head ?? 'a deleted repository'} (a fork), not of ${repository}`;
+    }
+    if (run.conclusion !== 'success')
+        return `its conclusion is ${run.conclusion ?? 'not set yet'}`;
+    return undefined;
+}
+/** The newest unexpired artifact of the configured name (reruns leave several), or why there is none. */
+async function newestArtifact(search, run) {
+    const { client, settings } = search.deps;
+    const name = settings.artifactName;
+    const all = [];
+    try {
+        for (let page = 1;; page++) {
+            const { data } = await client.rest.actions.listWorkflowRunArtifacts({
+                owner: search.owner,
+                repo: search.repo,
+                run_id: run.id,
+                name,
+                per_page: 100,
+                page,
+                request: search.request
+            });
+            all.push(...data.artifacts);
+            if (data.artifacts.length < 100 || all.length >= data.total_count)
+                break;
+        }
+    }
+    catch (error) {
+        throw accessError(error, requestContext(search), `list the artifacts of run ${run.id}`, 'actions: read');
+    }
+    const named = all.filter((a) => a.name === name).sort((a, b) => time(b) - time(a) || b.id - a.id);
+    if (named.length === 0)
+        return `it has no artifact named "${name}" (input artifact-name)`;
+    const usable = named.find((a) => !a.expired);
+    return usable ?? `its artifact "${name}" has expired (artifact id ${named[0].id})`;
+}
+function time(artifact) {
+    return artifact.created_at ? Date.parse(artifact.created_at) : 0;
+}
+/** Downloads and unpacks the artifact and puts its manifest at `destDir/manifest.json`. */
+async function useArtifact(search, run, artifact) {
+    const identity = identityOf(search, run, artifact);
+    const cached = join(search.deps.downloadDir, `cached-${artifact.id}.json`);
+    if (await search.deps.fetched?.restore(identity, cached)) {
+        try {
+            return await place$1(search, run, artifact, cached);
+        }
+        finally {
+            await rm$1(cached, { force: true });
+        }
+    }
+    const placed = await downloadAndPlace(search, run, artifact);
+    if (typeof placed !== 'string')
+        await search.deps.fetched?.save(identity, placed.manifestPath);
+    return placed;
+}
+/** The identity of a baseline taken from an artifact: repository, run and artifact. */
+function identityOf(search, run, artifact) {
+    return `github-artifact:${search.deps.repository}:${run.id}:${artifact.id}`;
+}
+/** Downloads the artifact, unpacks it and places its manifest. */
+async function downloadAndPlace(search, run, artifact) {
+    const { downloadDir } = search.deps;
+    const zipPath = join(downloadDir, `artifact-${artifact.id}.zip`);
+    const unpacked = join(downloadDir, `artifact-${artifact.id}`);
+    await mkdir$1(downloadDir, { recursive: true });
+    try {
+        if (!(await downloadZip(search, artifact, zipPath)))
+            return `its artifact "${artifact.name}" has expired (artifact id ${artifact.id}, HTTP 410)`;
+        const files = await extractOrWhyNot(search, artifact, zipPath, unpacked);
+        if (typeof files === 'string')
+            return files;
+        const manifest = pickManifest(files);
+        if (manifest.startsWith('!'))
+            return `its artifact "${artifact.name}" (id ${artifact.id}) ${manifest.slice(1)}`;
+        return await place$1(search, run, artifact, join(unpacked, manifest));
+    }
+    finally {
+        await rm$1(zipPath, { force: true });
+        await rm$1(unpacked, { recursive: true, force: true });
+    }
+}
+/** The unpacked files, or why the artifact is passed over: a corrupt zip is skipped like one without a manifest. */
+async function extractOrWhyNot(search, artifact, zipPath, unpacked) {
+    try {
+        return await extractZip(zipPath, unpacked);
+    }
+    catch (error) {
+        if (!(error instanceof CorruptZipError))
+            throw error;
+        const why = `its artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}), so an older run is tried`;
+        search.deps.log.warning(`Baseline search: artifact "${artifact.name}" (id ${artifact.id}) is a corrupt or truncated zip (${error.detail}); trying an older deploy run.`);
+        return why;
+    }
+}
+/**
+ * Follows the artifact's 302 by hand: the signed storage URL must be fetched without the
+ * GitHub token (storage refuses it, and the token must not leave GitHub). Returns false on 410.
+ */
+async function downloadZip(search, artifact, zipPath) {
+    const { client } = search.deps;
+    let location;
+    try {
+        const res = await client.rest.actions.downloadArtifact({
+            owner: search.owner,
+            repo: search.repo,
+            artifact_id: artifact.id,
+            archive_format: 'zip',
+            request: { ...search.request, redirect: 'manual' }
+        });
+        location = res.headers.location;
+    }
+    catch (error) {
+        if (httpStatus(error) === 410)
+            return false;
+        throw accessError(error, requestContext(search), `download artifact ${artifact.id}`, 'actions: read');
+    }
+    if (!location) {
+        throw new BaselineServiceError(`GitHub gave no download location for artifact ${artifact.id} of ${search.deps.repository} (HTTP 302 without Location); re-run the job, and report it if it persists.`);
+    }
+    return fetchBlob(search, artifact, location, zipPath);
+}
+/** Downloads the signed blob (retried like any download), without the GitHub token. */
+async function fetchBlob(search, artifact, location, zipPath) {
+    const what = `Downloading the zip of artifact ${artifact.id} ("${artifact.name}") from ${displayUrl(location)}`;
+    const result = await downloadToFile(location, zipPath, {}, what, search.http);
+    if (result.ok)
+        return true;
+    throw new BaselineServiceError(`Downloading artifact ${artifact.id} from ${new URL(location).host} failed with HTTP ${result.status}: ${result.body.slice(0, 300)}. ` +
+        'Re-run the job; the download link GitHub hands out is short-lived.', result.status);
+}
+/** `manifest.json` at the root or the single nested one; a `!`-prefixed reason otherwise. */
+function pickManifest(files) {
+    if (files.includes('manifest.json'))
+        return 'manifest.json';
+    const nested = files.filter((f) => f.endsWith('/manifest.json'));
+    if (nested.length === 1)
+        return nested[0];
+    if (nested.length > 1)
+        return `!holds several manifest.json files (${nested.join(', ')}) and none at its root`;
+    const listing = files.length ? files.slice(0, 5).join(', ') + (files.length > 5 ? ', ...' : '') : 'nothing';
+    return `!holds no manifest.json (it has ${listing})`;
+}
+/**
+ * A look at the file's edges, not a read of the manifest (the one full read and check are
+ * obtain.ts's): whether its first and last non-blank bytes are `{` and `}` (so a truncated upload
+ * still falls back to an older run here), and `metadata.generated_at`, which dbt writes first.
+ */
+async function sniffManifest(path) {
+    const file = await open$1(path, 'r');
+    try {
+        const { size } = await file.stat();
+        const head = Buffer.alloc(Math.min(size, 4096));
+        const tail = Buffer.alloc(Math.min(size, 256));
+        await file.read(head, 0, head.length, 0);
+        await file.read(tail, 0, tail.length, size - tail.length);
+        const start = head.toString('utf8');
+        const whole = start.trimStart().startsWith('{') && tail.toString('latin1').trimEnd().endsWith('}');
+        const metadata = /^\s*\{\s*"metadata"\s*:\s*\{[^{}]*?"generated_at"\s*:\s*"([^"\\]+)"/.exec(start);
+        return { whole, generatedAt: metadata?.[1] };
+    }
+    finally {
+        await file.close();
+    }
+}
+async function place$1(search, run, artifact, manifestPath) {
+    const { whole, generatedAt } = await sniffManifest(manifestPath);
+    if (!whole) {
+        return `its artifact "${artifact.name}" (id ${artifact.id}) holds a manifest.json that is not a whole JSON object (truncated, or not JSON)`;
+    }
+    await mkdir$1(search.destDir, { recursive: true });
+    const dest = resolve(search.destDir, 'manifest.json');
+    await copyFile$1(manifestPath, dest);
+    const { deps } = search;
+    const location = `artifact "${artifact.name}" of workflow ${search.workflow}, run ${run.id} on ${run.head_branch ?? '?'}`;
+    deps.log.info(`Baseline of ${search.env}: ${location} (${run.html_url})`);
+    return {
+        env: search.env,
+        source: 'github-artifact',
+        runId: String(run.id),
+        runUrl: run.html_url,
+        sha: run.head_sha,
+        identity: identityOf(search, run, artifact),
+        location,
+        generatedAt,
+        manifestPath: dest
+    };
+}
+/** What the error explanations need of a search. */
+function requestContext(search) {
+    return { repository: search.deps.repository, workflow: search.workflow, env: search.env, deadline: search.http.deadline };
+}
+
+/**
+ * Source `path`: a manifest already on disk (downloaded by an earlier step, checked in, on a
+ * shared volume). The user's file is only read: it is copied into the action's state directory.
+ */
+const inputOf = { production: 'state-path', staging: 'staging-state-path' };
+/** Creates the `path` source. Staging is configured exactly when `staging` is set. */
+function createPathSource(settings, deps) {
+    return {
+        kind: 'path',
+        stagingConfigured: async () => Boolean(settings.staging),
+        fetch: (env, destDir) => fetchPath(settings[env], env, resolve(deps.baseDir), destDir)
+    };
+}
+async function fetchPath(configured, env, baseDir, destDir) {
+    if (!configured) {
+        throw new BaselineConfigError(`The baseline source is \`path\` and ${env} was chosen, but the input \`${inputOf[env]}\` is empty. ` +
+            `Set it to the ${env} manifest.json (or a directory holding it)${env === 'staging' ? ', or set `defer-env: production`' : ''}.`, inputOf[env]);
+    }
+    const file = await locateManifest(configured, resolve(baseDir, configured), env);
+    if (typeof file !== 'string')
+        return file;
+    const manifestPath = join(destDir, 'manifest.json');
+    await copyInto(file, manifestPath, env);
+    const sha = await sha256File(manifestPath);
+    return { env, source: 'path', identity: `path:${sha}`, location: file, manifestPath };
+}
+/** The manifest file the setting names, or what was searched when there is none. */
+async function locateManifest(configured, absolute, env) {
+    const found = await statOrMissing(absolute, env);
+    if (!found)
+        return { searched: [`${configured}: does not exist`] };
+    if (!found.isDirectory())
+        return regularFile(absolute, found, env);
+    const inDir = join(absolute, 'manifest.json');
+    const file = await statOrMissing(inDir, env);
+    if (!file)
+        return { searched: [`${join(configured, 'manifest.json')}: does not exist (the directory ${configured} has no manifest.json)`] };
+    if (file.isDirectory()) {
+        throw new BaselineConfigError(`${inDir} is a directory; the input \`${inputOf[env]}\` must name manifest.json or the directory holding it.`, inputOf[env]);
+    }
+    return regularFile(inDir, file, env);
+}
+/** `path` when it is a regular file; reading a FIFO, socket or device could block forever. */
+function regularFile(path, stats, env) {
+    if (stats.isFile())
+        return path;
+    throw new BaselineConfigError(`The input \`${inputOf[env]}\` names ${path}, which is ${kindOf(stats)}, not a regular file; it is not read, since reading it could wait forever. ` +
+        'Point the input at the manifest.json file written by dbt (or the directory holding it); copy the manifest to a file first if it arrives through a pipe.', inputOf[env]);
+}
+function kindOf(stats) {
+    if (stats.isFIFO())
+        return 'a named pipe (FIFO)';
+    if (stats.isSocket())
+        return 'a socket';
+    if (stats.isCharacterDevice() || stats.isBlockDevice())
+        return 'a device';
+    return 'not a regular file';
+}
+async function statOrMissing(path, env) {
+    try {
+        return await stat$1(path);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw new BaselineServiceError(`Cannot read ${path} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`);
+    }
+}
+async function copyInto(file, manifestPath, env) {
+    if (resolve(file) === resolve(manifestPath))
+        return;
+    try {
+        await mkdir$1(join(manifestPath, '..'), { recursive: true });
+        await copyFile$1(file, manifestPath);
+    }
+    catch (error) {
+        throw new BaselineServiceError(`Cannot read ${file} (input \`${inputOf[env]}\`): ${messageOf(error)}. Make the file readable by the runner's user.`);
+    }
+}
+/** Hex sha256 of a file's content, streamed. */
+async function sha256File(path) {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+/** The decision itself: `auto` picks staging exactly when staging is configured. */
+function decideEnv(choice, stagingConfigured) {
+    if (choice === 'auto')
+        return stagingConfigured ? 'staging' : 'production';
+    return choice;
+}
+/** The environment of this invocation; asks the source only when the choice is `auto`. */
+async function chooseEnv(choice, source) {
+    if (choice !== 'auto')
+        return choice;
+    return decideEnv(choice, await source.stagingConfigured());
+}
+
+/** True when a fetch found a baseline. */
+function isBaseline(r) {
+    return r.manifestPath !== undefined;
+}
+
+/**
+ * Getting the baseline for one invocation: choose the one environment, ask the source, apply
+ * the policy when nothing is found, check the manifest, and place it as
+ * `<stateDir>/manifest.json`, the directory dbt gets as `--state`. The state directory belongs
+ * to the action (under the runner's temp directory); nothing is written into the dbt project.
+ */
+/**
+ * Finds the baseline of the chosen environment. Throws {@link NoStagingBaselineError} when
+ * staging was chosen and has none (never falls back to production), {@link NoBaselineError}
+ * when production has none and `if-no-baseline` is `fail`; returns `none` for `build-all`.
+ * The fetched-baseline cache is consulted inside the remote sources (see fetched-cache.ts).
+ */
+async function obtainBaseline(settings, source, args) {
+    const env = await chooseEnv(settings.deferEnv, source);
+    args.log.info(`Deferring to ${env} (${whyEnv(settings, env)}); baseline source: ${source.kind}.`);
+    const finalPath = join(args.stateDir, 'manifest.json');
+    const incoming = join(args.stateDir, '.incoming');
+    // A manifest left by an earlier step of the job must never stand in for this one.
+    await rm$1(finalPath, { force: true });
+    await rm$1(incoming, { recursive: true, force: true });
+    await mkdir$1(incoming, { recursive: true });
+    try {
+        const result = await source.fetch(env, incoming);
+        if (!isBaseline(result))
+            return nothingFound(settings, env, result.searched);
+        return { kind: 'found', baseline: await place(result, finalPath, args) };
+    }
+    finally {
+        await rm$1(incoming, { recursive: true, force: true });
+    }
+}
+/** Checks the fetched manifest and moves it to its final place. */
+async function place(found, finalPath, args) {
+    refuseOwnOutput(found, args.project.targetDir);
+    const check = checkManifest(await readManifestJson(found, args), { projectName: args.project.name }, found.location);
+    check.notes.forEach((note) => args.log.info(note));
+    if (resolve(found.manifestPath) !== resolve(finalPath)) {
+        await rename$1(found.manifestPath, finalPath).catch(() => copyFile$1(found.manifestPath, finalPath));
+    }
+    const baseline = {
+        ...found,
+        manifestPath: finalPath,
+        generatedAt: found.generatedAt ?? check.generatedAt,
+        manifest: check.manifest,
+        dbtVersion: check.dbtVersion
+    };
+    args.log.info(`Baseline: ${baseline.location} (${baseline.env}${baseline.generatedAt ? `, generated ${baseline.generatedAt}` : ''}${check.dbtVersion ? `, dbt ${check.dbtVersion}` : ''}).`);
+    return baseline;
+}
+/** A `path` baseline inside the project's target directory is this job's own manifest, not a deploy's. */
+function refuseOwnOutput(found, targetDir) {
+    if (found.source !== 'path' || !targetDir)
+        return;
+    const rel = relative(resolve(targetDir), resolve(found.location));
+    if (rel.startsWith('..') || isAbsolute(rel))
+        return;
+    const input = found.env === 'staging' ? 'staging-state-path' : 'state-path';
+    throw new BaselineConfigError(`The input \`${input}\` points at ${found.location}, inside the project's own target directory (${targetDir}): that manifest was written by dbt in this job, ` +
+        `so comparing with it selects nothing and defers to nothing. Give the ${found.env} deploy's manifest instead, downloaded to a directory of its own (e.g. prod-state/manifest.json).`, input);
+}
+async function readManifestJson(found, args) {
+    try {
+        return await (args.readJson ?? readJsonFile)(found.manifestPath);
+    }
+    catch (error) {
+        if (error instanceof SyntaxError) {
+            throw new ManifestCheckError(`The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
+                'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', found.location);
+        }
+        throw new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
+    }
+}
+function nothingFound(settings, env, searched) {
+    const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)';
+    if (env === 'staging') {
+        throw new NoStagingBaselineError(`No staging baseline was found (${whyEnv(settings, 'staging')}). Searched:${where}\n` +
+            `Run the staging deploy successfully once so it leaves a baseline (${howToPublish(settings, 'staging')}), or set \`defer-env: production\` to defer to production. ` +
+            'The action does not fall back to production by itself: like dbt Cloud, it defers to one environment per run.', env, searched);
+    }
+    if (settings.ifNoBaseline === 'fail') {
+        throw new NoBaselineError(`No production baseline was found. Searched:${where}\nPublish a first baseline: ${howToPublish(settings, 'production')} ` +
+            'Or set `if-no-baseline: build-all` to build everything without defer until a baseline exists.', env, searched);
+    }
+    return { kind: 'none', env, searched, buildAll: true };
+}
+/** Why this environment was chosen, in the user's terms. */
+function whyEnv(settings, env) {
+    if (settings.deferEnv !== 'auto')
+        return `\`defer-env: ${settings.deferEnv}\``;
+    if (env === 'production')
+        return '`defer-env: auto` and no staging is configured';
+    const because = {
+        'github-artifact': '`staging-workflow` is set',
+        'actions-cache': '`staging-cache` is true',
+        'dbt-cloud': settings.dbtCloud.deferEnvId
+            ? `the pinned environment ${settings.dbtCloud.deferEnvId} is a staging environment`
+            : 'the dbt Cloud project has a staging environment',
+        url: '`staging-url` is set',
+        path: '`staging-state-path` is set'
+    };
+    return `\`defer-env: auto\` and ${because[settings.source]}`;
+}
+/** How a baseline of `env` gets to where the configured source looks. */
+function howToPublish(settings, env) {
+    switch (settings.source) {
+        case 'github-artifact': {
+            const a = settings.artifact;
+            const workflow = env === 'staging' ? a.stagingWorkflow : a.productionWorkflow;
+            return `the workflow '${workflow ?? '(set `production-workflow`)'}' must succeed on ${a.branch ? `the branch '${a.branch}'` : 'the default branch'} and upload an artifact named '${a.artifactName}' holding dbt's target/manifest.json (actions/upload-artifact).`;
+        }
+        case 'actions-cache':
+            return `run this action with \`mode: publish\` in the ${env} deploy job after dbt build, on a branch pull requests can read caches from (the default branch or the base branch); it saves target/manifest.json under keys starting with '${settings.cache.keyPrefix}-'.`;
+        case 'dbt-cloud':
+            return `run a deploy job (not a CI job) successfully in the dbt Cloud ${env} environment, with its artifacts saved.`;
+        case 'url': {
+            const url = env === 'staging' ? settings.url.staging : settings.url.production;
+            return `upload the ${env} deploy's target/manifest.json to ${url ? displayUrl(url) : 'the URL'} after each deploy.`;
+        }
+        case 'path':
+            return `put the ${env} manifest.json at ${(env === 'staging' ? settings.path.staging : settings.path.production) ?? 'the path'} before this step (e.g. download it in an earlier step).`;
+    }
+}
+/** Whether the inputs point to production's baseline at all (some sources need an input for it). */
+function productionConfigured(settings) {
+    switch (settings.source) {
+        case 'path':
+            return Boolean(settings.path.production);
+        case 'url':
+            return Boolean(settings.url.production);
+        case 'github-artifact':
+            return Boolean(settings.artifact.productionWorkflow);
+        default:
+            return true;
+    }
+}
+/** Every environment the inputs point to: staging when configured, production when configured. */
+async function configuredEnvs(settings, source) {
+    const envs = [];
+    if (productionConfigured(settings) || settings.deferEnv === 'production')
+        envs.push('production');
+    if (settings.deferEnv === 'staging' || (await source.stagingConfigured()))
+        envs.push('staging');
+    return envs;
 }
 
 process.platform === 'win32';
@@ -54849,62 +55643,6 @@ process.platform === 'win32';
     });
 };
 
-/**
- * Which dbt Cloud environment id the user pinned, following the dbt Cloud CLI's precedence and
- * putting the action's own input first: input `defer-env-id` > env DBT_CLOUD_DEFER_ENV_ID >
- * dbt_project.yml `dbt-cloud: defer-env-id` > dbt_cloud.yml `context: defer-env-id`.
- * Pure: the caller (inputs.ts) reads the variable and the files and hands in their text.
- */
-const describe = {
-    input: 'the input `defer-env-id`',
-    DBT_CLOUD_DEFER_ENV_ID: 'the environment variable DBT_CLOUD_DEFER_ENV_ID',
-    'dbt_project.yml': 'dbt_project.yml (`dbt-cloud: defer-env-id`)',
-    'dbt_cloud.yml': 'dbt_cloud.yml (`context: defer-env-id`)'
-};
-/** Resolves the precedence and validates the winner (digits only). */
-function resolveDeferEnvId(a) {
-    const candidates = [
-        ['input', () => a.input],
-        ['DBT_CLOUD_DEFER_ENV_ID', () => a.envVar],
-        ['dbt_project.yml', () => fromYaml(a.dbtProjectYml, ['dbt-cloud', 'defer-env-id'], 'dbt_project.yml')],
-        ['dbt_cloud.yml', () => fromYaml(a.dbtCloudYml, ['context', 'defer-env-id'], 'dbt_cloud.yml')]
-    ];
-    for (const [origin, read] of candidates) {
-        const value = read()?.trim();
-        if (value)
-            return { id: validated(value, origin), origin };
-    }
-    return {};
-}
-function validated(value, origin) {
-    if (/^\d+$/.test(value))
-        return value;
-    throw new BaselineConfigError(`Invalid dbt Cloud environment id '${value}' in ${describe[origin]}. Expected the numeric id of a deployment environment ` +
-        "(the number after /environments/ in the environment's dbt Cloud URL).", origin === 'input' ? 'defer-env-id' : origin);
-}
-/** The scalar at `path` of a YAML text, as a string; numbers are accepted (YAML reads 123 as one). */
-function fromYaml(text, path, file) {
-    if (text === undefined)
-        return undefined;
-    let doc;
-    try {
-        doc = distExports.parse(text);
-    }
-    catch (error) {
-        throw new BaselineConfigError(`${file} is not valid YAML (${messageOf(error)}); fix it or set the input \`defer-env-id\`.`, file);
-    }
-    const section = isRecord(doc) ? doc[path[0]] : undefined;
-    const value = isRecord(section) ? section[path[1]] : undefined;
-    if (value === undefined || value === null || value === '')
-        return undefined;
-    if (typeof value === 'string' || typeof value === 'number')
-        return String(value);
-    throw new BaselineConfigError(`${file} sets \`${path.join(': ')}\` to a ${typeof value}; expected a numeric environment id.`, file);
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Builds the source `settings.source` names. Throws {@link BaselineConfigError} for missing inputs. */
 function createBaselineSource(settings, deps) {
     const workspace = deps.workspace ?? process.cwd();
@@ -62627,700 +63365,6 @@ function ageOf(record, now) {
     return Math.max(0, (now.getTime() - Date.parse(record.fetchedAt)) / 1000);
 }
 
-function parseArgsStringToArgv(value, env, file) {
-    // ([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*) Matches nested quotes until the first space outside of quotes
-    // [^\s'"]+ or Match if not a space ' or "
-    // (['"])([^\5]*?)\5 or Match "quoted text" without quotes
-    // `\3` and `\5` are a backreference to the quote style (' or ") captured
-    var myRegexp = /([^\s'"]([^\s'"]*(['"])([^\3]*?)\3)+[^\s'"]*)|[^\s'"]+|(['"])([^\5]*?)\5/gi;
-    var myString = value;
-    var myArray = [];
-    var match;
-    do {
-        // Each call to exec returns the next regex match as an array
-        match = myRegexp.exec(myString);
-        if (match !== null) {
-            // Index 1 in the array is the captured group if it exists
-            // Index 0 is the matched text, which we use if no captured group exists
-            myArray.push(firstString(match[1], match[6], match[0]));
-        }
-    } while (match !== null);
-    return myArray;
-}
-// Accepts any number of arguments, and returns the first one that is a string
-// (even an empty string)
-function firstString() {
-    var args = [];
-    for (var _i = 0; _i < arguments.length; _i++) {
-        args[_i] = arguments[_i];
-    }
-    for (var i = 0; i < args.length; i++) {
-        var arg = args[i];
-        if (typeof arg === "string") {
-            return arg;
-        }
-    }
-}
-
-/**
- * The dbt flags and environment variables that decide where dbt writes and where it reads state
- * from. The action sets them itself, from its inputs, so that its safety check and its report
- * speak of the same target, project, profiles and state dbt really uses: a user's value for any
- * of them is refused with the input that sets it. Pure.
- */
-const OWNED = [
-    { flags: ['--target'], shortFlag: '-t', envVar: 'DBT_TARGET', instead: `the input '${Input.Target}'` },
-    {
-        flags: ['--target-path'],
-        envVar: 'DBT_TARGET_PATH',
-        instead: "nothing: the action keeps dbt's artifacts in a directory of its own (outputs 'manifest-path' and 'run-results-path' give them)"
-    },
-    { flags: ['--profiles-dir'], envVar: 'DBT_PROFILES_DIR', instead: `the input '${Input.ProfilesDir}'` },
-    { flags: ['--project-dir'], envVar: 'DBT_PROJECT_DIR', instead: `the input '${Input.ProjectDir}'` },
-    { flags: ['--state'], envVar: 'DBT_STATE', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` },
-    {
-        flags: ['--defer-state'],
-        envVar: 'DBT_DEFER_STATE',
-        instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)`
-    },
-    { flags: ['--defer', '--no-defer'], envVar: 'DBT_DEFER', instead: `the input '${Input.Defer}'` },
-    { flags: ['--favor-state', '--no-favor-state'], envVar: 'DBT_FAVOR_STATE', instead: `the input '${Input.FavorState}'` },
-    // dbt's deprecated spellings of the same settings.
-    { flags: [], envVar: 'DBT_DEFER_TO_STATE', instead: `the input '${Input.Defer}'` },
-    { flags: [], envVar: 'DBT_FAVOR_STATE_MODE', instead: `the input '${Input.FavorState}'` },
-    { flags: [], envVar: 'DBT_ARTIFACT_STATE_PATH', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` }
-];
-/** A flag or variable the action owns was given by the user. */
-class OwnedSettingError extends ActionError {
-}
-function ownerOfArg(arg) {
-    const name = arg.split('=')[0];
-    return OWNED.find((o) => o.flags.includes(name) || (o.shortFlag !== undefined && arg.startsWith(o.shortFlag) && !arg.startsWith('--')));
-}
-/**
- * Throws OwnedSettingError when `extra-args` holds a flag the action owns (`--target prod`,
- * `--target=prod`, `-tprod`, `--no-defer`, ...).
- */
-function assertNoOwnedFlags(extraArgs) {
-    for (const arg of extraArgs) {
-        const owner = ownerOfArg(arg);
-        if (!owner)
-            continue;
-        throw new OwnedSettingError(`Input '${Input.ExtraArgs}' holds '${arg.split('=')[0]}', which the action sets itself: it decides where dbt writes and which state it reads, ` +
-            `and the safety check and the report must speak of what dbt really uses. Remove it from '${Input.ExtraArgs}' and use ${owner.instead}.`, { input: Input.ExtraArgs });
-    }
-}
-/** The owned environment variables, with dbt's `DBT_ENGINE_` aliases. */
-function ownedEnvVars() {
-    return OWNED.flatMap((o) => o.envVar ? [o.envVar, o.envVar.replace(/^DBT_/, 'DBT_ENGINE_')].map((name) => ({ name, instead: o.instead })) : []);
-}
-/**
- * Throws OwnedSettingError when the environment sets an owned variable to something other than
- * what the action will pass (`allowed` maps a variable to the value the action itself uses, e.g.
- * DBT_TARGET to the `target` input; such a variable is accepted when it agrees).
- */
-function assertNoOwnedEnv(env, allowed = {}) {
-    for (const { name, instead } of ownedEnvVars()) {
-        const value = env[name];
-        if (value === undefined || value === '')
-            continue;
-        const agreed = allowed[name.replace(/^DBT_ENGINE_/, 'DBT_')];
-        if (agreed !== undefined && agreed === value)
-            continue;
-        throw new OwnedSettingError(`The environment variable ${name} is set to '${value}', but the action sets this dbt setting itself and passes it as a flag. ` +
-            `Remove ${name} from the step's or job's env and use ${instead}.`);
-    }
-}
-/** Throws when a selection input value starts with '-' (it would be read as a dbt flag). */
-function assertSelectionValues(input, values) {
-    const flagLike = values.find((v) => v.startsWith('-'));
-    if (flagLike === undefined)
-        return;
-    throw new OwnedSettingError(`Invalid value for input '${input}': '${flagLike}'. Expected dbt node selection methods such as 'state:modified+' or 'tag:nightly'; ` +
-        `a value starting with '-' would be read by dbt as a flag. Put dbt flags in '${Input.ExtraArgs}'.`, { input });
-}
-
-const MODES = ['build', 'publish', 'cleanup'];
-const COMMANDS = ['build', 'run', 'test', 'seed', 'snapshot', 'compile'];
-const DEFER_ENVS = ['auto', 'staging', 'production'];
-const SOURCES = ['github-artifact', 'actions-cache', 'dbt-cloud', 'url', 'path'];
-const NO_BASELINE = ['fail', 'build-all'];
-const DEPS = ['auto', 'always', 'never'];
-/** Reads a trimmed input; empty means unset. */
-function text(name) {
-    return getInput(name).trim();
-}
-function optional(name) {
-    return text(name) || undefined;
-}
-/** Parses an input that must be one of a fixed set of words. */
-function oneOf(name, allowed, fallback) {
-    const value = text(name) || fallback;
-    if (allowed.includes(value))
-        return value;
-    throw new InputError(name, value, `Expected one of: ${allowed.join(', ')}.`);
-}
-/** Parses a boolean input (YAML 1.2 core schema words), naming the input and value when wrong. */
-function flag(name, fallback) {
-    if (!text(name))
-        return fallback;
-    try {
-        return getBooleanInput(name);
-    }
-    catch {
-        throw new InputError(name, text(name), 'Expected true or false.');
-    }
-}
-/** Parses a positive whole number input. */
-function positiveInt(name, fallback) {
-    const value = text(name);
-    if (!value)
-        return fallback;
-    if (!/^[1-9][0-9]*$/.test(value))
-        throw new InputError(name, value, 'Expected a whole number of 1 or more.');
-    return Number(value);
-}
-/** Parses a whole number input within bounds. */
-function boundedInt(name, fallback, min, max) {
-    const value = text(name);
-    if (!value)
-        return fallback;
-    const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-    if (!(n >= min && n <= max))
-        throw new InputError(name, value, `Expected a whole number from ${min} to ${max}.`);
-    return n;
-}
-/** Splits a selection input on spaces and new lines (dbt reads several values as a union). */
-function splitSelection(value) {
-    return value.split(/\s+/).filter((part) => part.length > 0);
-}
-/** Splits extra dbt arguments: one or more per line, quotes keeping spaces inside one argument. */
-function splitArgs(name, value) {
-    const args = [];
-    for (const line of value.split(/\r?\n/)) {
-        if ((line.match(/"/g) ?? []).length % 2 === 1 || (line.match(/'/g) ?? []).length % 2 === 1) {
-            throw new InputError(name, line.trim(), 'A quote is not closed on this line; close it, or put each argument on its own line.');
-        }
-        args.push(...parseArgsStringToArgv(line.trim()));
-    }
-    return args;
-}
-/** Resolves a path input against the workspace. */
-function workspacePath(workspace, value) {
-    return isAbsolute(value) ? value : resolve(workspace, value);
-}
-function readRunContext(env) {
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    return {
-        repository: env.GITHUB_REPOSITORY ?? '',
-        apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
-        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
-        eventName: env.GITHUB_EVENT_NAME ?? '',
-        eventPath: env.GITHUB_EVENT_PATH || undefined,
-        runId: env.GITHUB_RUN_ID || undefined,
-        sha: env.GITHUB_SHA || undefined,
-        ref: env.GITHUB_REF || undefined,
-        branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
-        tempDir: env.RUNNER_TEMP || tmpdir(),
-        workspace
-    };
-}
-function readProjectDir(workspace) {
-    const value = text(Input.ProjectDir) || '.';
-    const dir = workspacePath(workspace, value);
-    if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, 'dbt_project.yml'))) {
-        throw new InputError('project-dir', value, `Expected a directory holding dbt_project.yml, relative to the workspace (${workspace}); check out the repository first (actions/checkout) and point project-dir at the dbt project.`);
-    }
-    return dir;
-}
-function readProfilesDir(workspace) {
-    const value = optional(Input.ProfilesDir);
-    if (!value)
-        return undefined;
-    const dir = workspacePath(workspace, value);
-    if (!existsSync(join(dir, 'profiles.yml'))) {
-        throw new InputError(Input.ProfilesDir, value, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist.`);
-    }
-    return dir;
-}
-function readBaselineSource() {
-    const value = text(Input.BaselineSource);
-    if (!value)
-        return text(Input.StatePath) || text(Input.StagingStatePath) ? 'path' : 'github-artifact';
-    return oneOf(Input.BaselineSource, SOURCES, 'github-artifact');
-}
-function readHttpsUrl(name) {
-    const value = optional(name);
-    if (!value)
-        return undefined;
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError(name, value, 'Expected an absolute https:// URL of a manifest.json.');
-    }
-    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-        throw new InputError(name, value, 'Expected an https:// URL (plain http is accepted only for a loopback address).');
-    }
-    return value;
-}
-function readFileIfPresent(path) {
-    return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-}
-function readDbtCloud(env, projectDir) {
-    const token = optional(Input.DbtCloudApiToken);
-    const deferEnv = resolveDeferEnvId({
-        input: optional(Input.DeferEnvId),
-        envVar: env.DBT_CLOUD_DEFER_ENV_ID?.trim() || undefined,
-        dbtProjectYml: readFileIfPresent(join(projectDir, 'dbt_project.yml')),
-        dbtCloudYml: readFileIfPresent(join(env.HOME || homedir(), '.dbt', 'dbt_cloud.yml'))
-    });
-    const accountId = optional(Input.DbtCloudAccountId);
-    if (accountId && !/^[0-9]+$/.test(accountId)) {
-        throw new InputError(Input.DbtCloudAccountId, accountId, 'Expected the numeric account id from your dbt Cloud URL.');
-    }
-    const projectId = optional(Input.DbtCloudProjectId);
-    if (projectId && !/^[0-9]+$/.test(projectId)) {
-        throw new InputError(Input.DbtCloudProjectId, projectId, 'Expected the numeric project id from your dbt Cloud URL.');
-    }
-    return {
-        accountId,
-        token,
-        baseUrl: (readHttpsUrl(Input.DbtCloudHost) ?? 'https://cloud.getdbt.com').replace(/\/+$/, ''),
-        projectId,
-        deferEnvId: deferEnv.id,
-        deferEnvIdOrigin: deferEnv.origin
-    };
-}
-function readBaseline(env, workspace, projectDir) {
-    const source = readBaselineSource();
-    const authorization = optional(Input.UrlAuthorization);
-    return {
-        source,
-        deferEnv: oneOf(Input.DeferEnv, DEFER_ENVS, 'auto'),
-        ifNoBaseline: oneOf(Input.IfNoBaseline, NO_BASELINE, 'fail'),
-        cacheFetched: flag(Input.CacheBaseline, true),
-        path: {
-            production: optional(Input.StatePath) && workspacePath(workspace, text(Input.StatePath)),
-            staging: optional(Input.StagingStatePath) && workspacePath(workspace, text(Input.StagingStatePath))
-        },
-        artifact: {
-            artifactName: text(Input.ArtifactName) || 'dbt-manifest',
-            productionWorkflow: optional(Input.ProductionWorkflow),
-            stagingWorkflow: optional(Input.StagingWorkflow),
-            branch: optional(Input.BaselineBranch),
-            maxRuns: positiveInt(Input.MaxRunsSearched, 20)
-        },
-        cache: {
-            keyPrefix: text(Input.CacheKeyPrefix) || 'dbt-defer-baseline',
-            stagingConfigured: flag(Input.StagingCache, false),
-            publishFailure: oneOf(Input.PublishFailure, ['fail', 'warn'], 'fail')
-        },
-        dbtCloud: source === 'dbt-cloud' ? readDbtCloud(env, projectDir) : { baseUrl: 'https://cloud.getdbt.com' },
-        url: {
-            production: readHttpsUrl(Input.ProductionUrl),
-            staging: readHttpsUrl(Input.StagingUrl),
-            authorization
-        },
-        network: {
-            connectTimeoutMs: positiveInt(Input.HttpConnectTimeout, 30) * 1000,
-            idleTimeoutMs: positiveInt(Input.HttpIdleTimeout, 30) * 1000,
-            downloadTimeoutMs: positiveInt(Input.DownloadTimeout, 600) * 1000,
-            searchTimeoutMs: positiveInt(Input.BaselineTimeout, 900) * 1000
-        }
-    };
-}
-function readPrNumber() {
-    const value = text(Input.PrNumber);
-    if (!value)
-        return undefined;
-    if (!/^[1-9][0-9]*$/.test(value))
-        throw new InputError(Input.PrNumber, value, 'Expected a pull request number such as 42.');
-    return Number(value);
-}
-function readCiSchema() {
-    const envVar = text(Input.CiSchemaEnvVar) || 'DBT_CI_SCHEMA';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
-        throw new InputError(Input.CiSchemaEnvVar, envVar, 'Expected an environment variable name (letters, digits, underscores).');
-    }
-    return { template: text(Input.CiSchema), envVar, cleanSlate: flag(Input.CleanSlate, false) };
-}
-/** The most models one comparison takes: the inline program travels as one argument of bounded length. */
-const MAX_COMPARED_MODELS = 200;
-function readCompare() {
-    const where = optional(Input.CompareWhere);
-    if (where && /;|\{[{%#]/.test(where)) {
-        throw new InputError(Input.CompareWhere, where, 'Expected one SQL predicate such as "created_at >= current_date - 7", without semicolons or Jinja.');
-    }
-    return {
-        enabled: flag(Input.Compare, true),
-        maxModels: boundedInt(Input.CompareMaxModels, 50, 1, MAX_COMPARED_MODELS),
-        keyDiffMaxRows: positiveInt(Input.CompareKeyDiffMaxRows, 10_000_000),
-        where,
-        exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50)
-    };
-}
-/** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
-function readProfilesDirSetting(env, workspace) {
-    const fromInput = readProfilesDir(workspace);
-    const fromEnv = env.DBT_PROFILES_DIR?.trim();
-    if (fromInput || !fromEnv)
-        return fromInput;
-    const dir = workspacePath(workspace, fromEnv);
-    if (!existsSync(join(dir, 'profiles.yml'))) {
-        throw new InputError('DBT_PROFILES_DIR', fromEnv, `Expected a directory holding profiles.yml; ${join(dir, 'profiles.yml')} does not exist. Or set the input '${Input.ProfilesDir}'.`);
-    }
-    return dir;
-}
-function readDbt(env, workspace, projectDir) {
-    const selector = optional(Input.Selector);
-    const select = selector ? [] : splitSelection(getInput(Input.Select) || 'state:modified');
-    const exclude = splitSelection(getInput(Input.Exclude));
-    assertSelectionValues(Input.Select, select);
-    assertSelectionValues(Input.Exclude, exclude);
-    assertSelectionValues(Input.Selector, selector ? [selector] : []);
-    const extraArgs = splitArgs(Input.ExtraArgs, getInput(Input.ExtraArgs));
-    assertNoOwnedFlags(extraArgs);
-    const profilesDir = readProfilesDirSetting(env, workspace);
-    const target = optional(Input.Target);
-    return {
-        executable: text(Input.DbtExecutable) || 'dbt',
-        projectDir,
-        profilesDir,
-        target,
-        targetPath: env.DBT_TARGET_PATH || undefined,
-        command: oneOf(Input.Command, COMMANDS, 'build'),
-        select,
-        exclude,
-        selector,
-        defer: flag(Input.Defer, true),
-        favorState: flag(Input.FavorState, false),
-        extraArgs,
-        deps: oneOf(Input.Deps, DEPS, 'auto'),
-        cloneIncremental: flag(Input.CloneIncremental, false),
-        env: dbtEnvironment(env)
-    };
-}
-/**
- * Checks that the environment does not set a dbt flag the action owns (DBT_TARGET, DBT_STATE,
- * ...) to another value than the action passes. A variable that names what the action passes
- * anyway (DBT_PROFILES_DIR, which the action adopts, or the same target) is accepted.
- */
-function checkOwnedEnv(env, workspace, dbt) {
-    const same = (name, actual) => {
-        const value = env[name]?.trim();
-        return value && actual && workspacePath(workspace, value) === actual ? env[name] : undefined;
-    };
-    assertNoOwnedEnv(env, {
-        DBT_TARGET: dbt.target,
-        DBT_PROFILES_DIR: same('DBT_PROFILES_DIR', dbt.profilesDir),
-        DBT_PROJECT_DIR: same('DBT_PROJECT_DIR', dbt.projectDir)
-    });
-}
-/** Every secret the action knows of, registered with the runner before any request is made. */
-function collectSecrets(register) {
-    const secrets = [
-        text(Input.GithubToken),
-        text(Input.DbtCloudApiToken),
-        text(Input.UrlAuthorization),
-        ...secretsOfUrl(text(Input.ProductionUrl)),
-        ...secretsOfUrl(text(Input.StagingUrl)),
-        ...secretsOfUrl(text(Input.DbtCloudHost))
-    ].filter((s) => s.length > 0);
-    for (const secret of secrets)
-        register(secret);
-    return secrets;
-}
-/**
- * Reads and validates every input once. The only reader of inputs and the environment.
- * `registerSecret` masks each secret in the runner's log (the command-line tool, with no runner
- * log to mask, hands in its own).
- */
-function getInputs(env = process.env, registerSecret = setSecret) {
-    const secrets = collectSecrets(registerSecret);
-    const context = readRunContext(env);
-    const mode = oneOf(Input.Mode, MODES, 'build');
-    const projectDir = readProjectDir(context.workspace);
-    const dbt = readDbt(env, context.workspace, projectDir);
-    if (mode !== 'publish')
-        checkOwnedEnv(env, context.workspace, dbt);
-    return {
-        mode,
-        dbt,
-        baseline: readBaseline(env, context.workspace, projectDir),
-        ciSchema: readCiSchema(),
-        report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
-        compare: readCompare(),
-        context,
-        secrets
-    };
-}
-/** Variables of the runner's environment that dbt is never given: the action's inputs and the runner's own tokens. */
-const NOT_FOR_DBT = /^(INPUT_|ACTIONS_RUNTIME_TOKEN$|ACTIONS_ID_TOKEN_REQUEST_|ACTIONS_RESULTS_URL$|ACTIONS_CACHE_URL$|ACTIONS_RUNTIME_URL$)/;
-/**
- * The environment handed to dbt: the runner's, less the action's own inputs (its secrets among
- * them) and the runner's tokens. What the user's job set for dbt passes through.
- */
-function dbtEnvironment(env = process.env) {
-    const copy = {};
-    for (const [key, value] of Object.entries(env))
-        if (value !== undefined && !NOT_FOR_DBT.test(key))
-            copy[key] = value;
-    return copy;
-}
-
-/**
- * The settings of `dbt-defer`, the command-line tool: each one read from an environment
- * variable or from `dbt-defer.yml` in the dbt project, under the name of the action input it
- * stands for. They are handed to the action's own input reader (getInputs), so the tool and the
- * action validate the same settings with the same messages.
- */
-/** The file in the dbt project that holds the tool's settings. */
-const CONFIG_FILE = 'dbt-defer.yml';
-/** Every setting, in the order `--help` lists them. */
-const CLI_SETTINGS = [
-    { key: Input.BaselineSource, help: 'github-artifact, dbt-cloud, url or path (default: path when a state path is set, else github-artifact)' },
-    { key: Input.DeferEnv, help: 'auto (staging when staging is configured, else production), staging or production', fallback: 'auto' },
-    { key: Input.IfNoBaseline, help: 'fail, or build-all (run dbt without defer) when the environment has no baseline', fallback: 'fail' },
-    { key: 'max-age', help: 'seconds a fetched baseline is used before the source is asked again', fallback: '3600' },
-    { key: 'cache-dir', help: 'where fetched baselines are kept', fallback: '$XDG_CACHE_HOME/dbt-defer or ~/.cache/dbt-defer', path: true },
-    { key: Input.StatePath, help: 'source path: production manifest.json, or a directory holding it', path: true },
-    { key: Input.StagingStatePath, help: 'source path: staging manifest.json or its directory (set means staging is configured)', path: true },
-    { key: 'repository', help: 'source github-artifact: owner/repo', fallback: "from the git remote 'origin'", alsoFrom: ['GITHUB_REPOSITORY'] },
-    { key: Input.ProductionWorkflow, help: 'source github-artifact: workflow file (e.g. deploy.yml) or id of the production deploy' },
-    { key: Input.StagingWorkflow, help: 'source github-artifact: workflow of the staging deploy (set means staging is configured)' },
-    { key: Input.ArtifactName, help: 'source github-artifact: name of the artifact holding manifest.json', fallback: 'dbt-manifest' },
-    { key: Input.BaselineBranch, help: "source github-artifact: branch of the deploy runs (default: the repository's default branch)" },
-    { key: Input.MaxRunsSearched, help: 'source github-artifact: successful deploy runs looked through for an artifact', fallback: '20' },
-    {
-        key: Input.GithubToken,
-        help: 'source github-artifact: token with actions read access',
-        fallback: "the gh CLI's login ('gh auth token')",
-        secret: true,
-        alsoFrom: ['GITHUB_TOKEN', 'GH_TOKEN']
-    },
-    { key: 'github-api-url', help: 'source github-artifact: REST API base URL (GitHub Enterprise Server)', alsoFrom: ['GITHUB_API_URL'] },
-    { key: Input.DbtCloudAccountId, help: 'source dbt-cloud: account id', alsoFrom: ['DBT_CLOUD_ACCOUNT_ID'] },
-    { key: Input.DbtCloudProjectId, help: 'source dbt-cloud: project id', alsoFrom: ['DBT_CLOUD_PROJECT_ID'] },
-    { key: Input.DbtCloudApiToken, help: 'source dbt-cloud: API token', secret: true, alsoFrom: ['DBT_CLOUD_API_TOKEN'] },
-    { key: Input.DbtCloudHost, help: 'source dbt-cloud: API base URL', fallback: 'https://cloud.getdbt.com', alsoFrom: ['DBT_CLOUD_HOST'] },
-    {
-        key: Input.DeferEnvId,
-        help: 'source dbt-cloud: environment id to defer to',
-        fallback: "DBT_CLOUD_DEFER_ENV_ID, then dbt_project.yml 'dbt-cloud: defer-env-id', then ~/.dbt/dbt_cloud.yml 'context: defer-env-id'"
-    },
-    { key: Input.ProductionUrl, help: 'source url: https URL of the production manifest.json' },
-    { key: Input.StagingUrl, help: 'source url: https URL of the staging manifest.json (set means staging is configured)' },
-    { key: Input.UrlAuthorization, help: 'source url: Authorization header sent with the download', secret: true },
-    { key: Input.HttpConnectTimeout, help: 'remote sources: seconds to wait for a connection', fallback: '30' },
-    { key: Input.HttpIdleTimeout, help: 'remote sources: seconds without a byte before an attempt is given up', fallback: '30' },
-    { key: Input.DownloadTimeout, help: 'remote sources: seconds one download may take', fallback: '600' },
-    { key: Input.BaselineTimeout, help: 'seconds the whole search for the baseline may take', fallback: '900' },
-    { key: Input.DbtExecutable, help: 'the dbt executable', fallback: 'dbt' }
-];
-/** The environment variable of a setting: `DBT_DEFER_` and the key in capitals. */
-function envVarOf(key) {
-    return `DBT_DEFER_${key.replace(/-/g, '_').toUpperCase()}`;
-}
-/** Reads dbt-defer.yml, refusing unknown keys and secrets (a committed file is no place for a token). */
-function readConfigFile(projectDir) {
-    const file = join(projectDir, CONFIG_FILE);
-    if (!existsSync(file))
-        return {};
-    let parsed;
-    try {
-        parsed = distExports.parse(readFileSync(file, 'utf8'));
-    }
-    catch (error) {
-        throw new InputError(CONFIG_FILE, file, `Expected YAML mapping setting names to values: ${messageOf(error)}`);
-    }
-    if (parsed === null || parsed === undefined)
-        return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed))
-        throw new InputError(CONFIG_FILE, file, 'Expected a mapping of setting names to values.');
-    const values = {};
-    for (const [key, value] of Object.entries(parsed)) {
-        const setting = CLI_SETTINGS.find((s) => s.key === key);
-        if (!setting) {
-            throw new InputError(`${CONFIG_FILE}: ${key}`, String(value), `Expected one of the settings 'dbt-defer --help' lists (${file}).`);
-        }
-        if (setting.secret) {
-            throw new InputError(`${CONFIG_FILE}: ${key}`, '(hidden)', `A secret never goes in a project file: remove it from ${file} and set ${[envVarOf(key), ...(setting.alsoFrom ?? [])].join(' or ')} instead.`);
-        }
-        if (typeof value === 'object' && value !== null)
-            throw new InputError(`${CONFIG_FILE}: ${key}`, JSON.stringify(value), 'Expected a single value.');
-        values[key] = value === null ? '' : String(value);
-    }
-    return values;
-}
-/** The value of a setting from the environment, with the variable it came from. */
-function fromEnv(setting, env) {
-    for (const name of [envVarOf(setting.key), ...(setting.alsoFrom ?? [])]) {
-        const value = env[name]?.trim();
-        if (value)
-            return [value, name];
-    }
-    return undefined;
-}
-/** Every setting: the environment first, then dbt-defer.yml; paths made absolute. */
-function readCliConfig(projectDir, env, cwd) {
-    const file = readConfigFile(projectDir);
-    const values = {};
-    const origins = {};
-    for (const setting of CLI_SETTINGS) {
-        const found = fromEnv(setting, env);
-        const value = found?.[0] ?? file[setting.key];
-        if (value === undefined || value === '')
-            continue;
-        const base = found ? cwd : projectDir;
-        values[setting.key] = setting.path && !isAbsolute(value) ? resolve(base, value) : value;
-        origins[setting.key] = found ? found[1] : CONFIG_FILE;
-    }
-    return { values, origins };
-}
-/** The default cache directory (XDG's cache home, else ~/.cache). */
-function defaultCacheDir(env) {
-    return join(env.XDG_CACHE_HOME?.trim() || join(env.HOME || homedir(), '.cache'), 'dbt-defer');
-}
-/** owner/repo from a git remote URL (https, ssh or scp-like), or undefined. */
-function repositoryOfRemote(remote) {
-    const m = /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?[^/:]+[:/](.+?)(?:\.git)?\/?$/i.exec(remote.trim());
-    const path = m?.[1].replace(/^\/+/, '');
-    return path && /^[^/\s]+\/[^/\s]+$/.test(path) ? path : undefined;
-}
-/** Runs a program for one line of output; undefined when it is missing or fails. */
-function firstLine(program, args, cwd, env) {
-    try {
-        const out = execFileSync(program, args, { cwd, env: env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
-        return out.toString('utf8').trim().split('\n')[0] || undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The repository: the setting, else the git remote `origin` of the project. */
-function repositoryOf(config, projectDir, env) {
-    if (config.values.repository)
-        return config.values.repository;
-    const remote = firstLine('git', ['remote', 'get-url', 'origin'], projectDir, env);
-    return (remote && repositoryOfRemote(remote)) ?? '';
-}
-/** The GitHub token: the setting, else the gh CLI's stored login; '' when there is neither. */
-function githubTokenOf(config, projectDir, env) {
-    const set = config.values[Input.GithubToken];
-    if (set)
-        return { token: set, origin: config.origins[Input.GithubToken] };
-    const token = firstLine('gh', ['auth', 'token'], projectDir, env);
-    return token ? { token, origin: "the gh CLI's login" } : { token: '', origin: '' };
-}
-
-/**
- * The tool's settings as the action's: the dbt-defer settings (config.ts) and dbt's own flags
- * become the action's inputs, and the action's reader (getInputs) validates them. The action's
- * modules then run on these settings unchanged.
- */
-/** Variables the tool reads itself, never handed to the action's reader as dbt flags. */
-const DBT_FLAG_VARS = ['DBT_TARGET', 'DBT_PROFILES_DIR', 'DBT_PROJECT_DIR', 'DBT_TARGET_PATH'];
-/** The dbt project directory: `--project-dir`, else DBT_PROJECT_DIR, else the working directory. */
-function projectDirOf(inv, env, cwd) {
-    const value = inv.projectDir ?? env.DBT_PROJECT_DIR ?? '.';
-    const dir = resolve(cwd, value);
-    if (!existsSync(join(dir, 'dbt_project.yml'))) {
-        throw new InputError('--project-dir', value, `Expected a directory holding dbt_project.yml: run dbt-defer in the dbt project, or pass --project-dir.`);
-    }
-    return dir;
-}
-function seconds(config, key, fallback) {
-    const value = config.values[key];
-    if (value === undefined)
-        return fallback;
-    if (!/^[0-9]+$/.test(value))
-        throw new InputError(`${key} (${config.origins[key]})`, value, 'Expected a whole number of seconds (0 or more).');
-    return Number(value);
-}
-/** The action inputs the tool's settings and dbt's flags stand for. */
-function inputsOf(config, inv, env, cwd, token) {
-    const inputs = {};
-    for (const setting of CLI_SETTINGS) {
-        const value = config.values[setting.key];
-        if (value !== undefined && Object.values(Input).includes(setting.key))
-            inputs[setting.key] = value;
-    }
-    const profilesDir = inv.profilesDir ?? env.DBT_PROFILES_DIR;
-    return {
-        ...inputs,
-        [Input.Mode]: 'build',
-        [Input.ProjectDir]: '.',
-        [Input.ProfilesDir]: profilesDir ? (isAbsolute(profilesDir) ? profilesDir : resolve(cwd, profilesDir)) : '',
-        [Input.Target]: inv.target ?? env.DBT_TARGET ?? '',
-        [Input.CiSchema]: '',
-        [Input.Comment]: 'false',
-        [Input.Deps]: 'never',
-        [Input.GithubToken]: token
-    };
-}
-/** Runs the action's reader with `inputs` as the INPUT_ variables it reads, and nothing else of them. */
-function readAsAction(inputs, env) {
-    const names = Object.keys(process.env).filter((k) => k.startsWith('INPUT_'));
-    const saved = Object.fromEntries(names.map((k) => [k, process.env[k]]));
-    for (const k of names)
-        delete process.env[k];
-    for (const [name, value] of Object.entries(inputs))
-        process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-    try {
-        // There is no runner log to mask secrets in: the tool's own output is scrubbed instead.
-        return getInputs(env, () => undefined);
-    }
-    finally {
-        for (const k of Object.keys(process.env))
-            if (k.startsWith('INPUT_'))
-                delete process.env[k];
-        Object.assign(process.env, saved);
-    }
-}
-/** The environment dbt gets: the user's, less the tool's own settings (secrets among them). */
-function dbtEnvOf(env) {
-    const ours = new Set(CLI_SETTINGS.map((s) => envVarOf(s.key)));
-    return Object.fromEntries(Object.entries(dbtEnvironment(env)).filter(([k]) => !ours.has(k)));
-}
-/** Reads the tool's settings for a dbt invocation in `cwd`. */
-function loadCliSettings(inv, env, cwd) {
-    for (const name of ['DBT_STATE', 'DBT_DEFER_STATE', 'DBT_ENGINE_STATE', 'DBT_ENGINE_DEFER_STATE']) {
-        if (env[name])
-            throw new InputError(name, env[name] ?? '', "Expected it unset: dbt-defer passes the deferred environment's state directory itself.");
-    }
-    const projectDir = projectDirOf(inv, env, cwd);
-    const config = readCliConfig(projectDir, env, cwd);
-    const wantsGitHub = (config.values[Input.BaselineSource] ?? (config.values[Input.StatePath] || config.values[Input.StagingStatePath] ? 'path' : 'github-artifact')) === 'github-artifact';
-    const { token, origin } = wantsGitHub ? githubTokenOf(config, projectDir, env) : { token: '', origin: '' };
-    const repository = wantsGitHub ? repositoryOf(config, projectDir, env) : '';
-    const actionEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !DBT_FLAG_VARS.includes(k) && !k.startsWith('GITHUB_') && !k.startsWith('RUNNER_')));
-    const cacheDir = config.values['cache-dir'] ?? defaultCacheDir(env);
-    const cacheRoot = join(cacheDir, `${createHash('sha256').update(projectDir).digest('hex').slice(0, 16)}`);
-    Object.assign(actionEnv, {
-        GITHUB_WORKSPACE: projectDir,
-        GITHUB_REPOSITORY: repository,
-        GITHUB_API_URL: config.values['github-api-url'] ?? '',
-        GITHUB_SERVER_URL: env.GITHUB_SERVER_URL ?? '',
-        RUNNER_TEMP: cacheRoot
-    });
-    const settings = readAsAction(inputsOf(config, inv, env, cwd, token), actionEnv);
-    if (settings.baseline.source === 'actions-cache') {
-        throw new InputError(`${Input.BaselineSource} (${config.origins[Input.BaselineSource]})`, 'actions-cache', 'Expected github-artifact, dbt-cloud, url or path: the actions cache is reachable only from a workflow run.');
-    }
-    return {
-        settings,
-        config,
-        cacheRoot,
-        maxAgeSeconds: seconds(config, 'max-age', 3600),
-        projectDir,
-        tokenOrigin: origin,
-        dbtEnv: dbtEnvOf(env)
-    };
-}
-
 /**
  * The tool's run seam: the action's settings, baseline source, safety check and dbt runner for
  * one invocation on a developer's machine, and the baselines kept in the tool's cache.
@@ -63490,6 +63534,15 @@ function passThrough(executable, args, io) {
         child.on('close', (code, signal) => done(code ?? (signal ? 128 + 15 : 1)));
     });
 }
+/** The dbt executable setting, for a command that needs nothing else (outside a project too: `dbt init`). */
+function executableOf(inv, io) {
+    try {
+        return readCliConfig(projectDirOf(inv, io.env, io.cwd), io.env, io.cwd).values[Input.DbtExecutable] ?? 'dbt';
+    }
+    catch {
+        return io.env[envVarOf(Input.DbtExecutable)] || 'dbt';
+    }
+}
 /** The schemas dbt will write to are proven not a deployed environment's; new ones get the marker `clean` needs. */
 async function proveAndClaim(tool, known) {
     const deps = await toolSafetyDeps(tool, await evidenceOf(tool, known));
@@ -63513,7 +63566,9 @@ function runInfo(tool, inv, env, held, code, startedAt) {
         defer,
         favorState: defer && inv.favorState,
         deferredEnv: defer ? env : null,
-        baseline: b && defer ? { source: b.source, runId: b.runId, runUrl: b.runUrl, sha: b.sha, generatedAt: b.generatedAt, location: b.location } : null,
+        baseline: b && defer
+            ? { source: b.source, runId: b.runId, runUrl: b.runUrl, sha: b.sha, generatedAt: b.generatedAt, location: b.location }
+            : null,
         builtAll: !b && !inv.noDefer,
         success: code === 0,
         elapsed: (tool.io.now().getTime() - startedAt.getTime()) / 1000,
@@ -63539,13 +63594,14 @@ function sayBaseline(tool, env, held) {
     const b = held.baseline;
     const age = ageText((tool.io.now().getTime() - Date.parse(held.fetchedAt)) / 1000);
     const what = [b.runId ? `run ${b.runId}` : b.location, b.sha ? `commit ${b.sha.slice(0, 7)}` : undefined].filter(Boolean).join(', ');
-    tool.log.info(held.fetched ? `Fetched the ${env} baseline (${what}).` : `Using the ${env} baseline fetched ${age} ago (${what}); --refresh-baseline fetches it again.`);
+    tool.log.info(held.fetched
+        ? `Fetched the ${env} baseline (${what}).`
+        : `Using the ${env} baseline fetched ${age} ago (${what}); --refresh-baseline fetches it again.`);
 }
 /** `dbt-defer <dbt command> ...`: dbt with `--defer --state <the environment's baseline>` added. */
 async function runDbtCommand(inv, refresh, reportJson, io) {
-    if (!defersFor(inv.command)) {
-        return passThrough(io.env.DBT_DEFER_DBT_EXECUTABLE || 'dbt', inv.args, io);
-    }
+    if (!defersFor(inv.command))
+        return passThrough(executableOf(inv, io), inv.args, io);
     const tool = openTool(inv, io);
     const { env } = await deferredEnv(tool);
     const held = inv.noDefer ? undefined : await holdBaseline(tool, env, refresh);
@@ -63696,7 +63752,9 @@ function explain(error) {
             : "Use a development target whose schema is your own (e.g. dbt_<you>): pass --target, or set DBT_TARGET or the profile's default target.";
         return `Refusing to use schema '${error.schema}': ${error.why} ${fix}`;
     }
-    return messageOf(error).replace(/\bfor input '/g, "for setting '");
+    return messageOf(error)
+        .replace(/\bfor input '(-[^']*)'/g, "for flag '$1'")
+        .replace(/\bfor input '/g, "for setting '");
 }
 
 /** The tool's version (package.json's, checked by a test). */

@@ -14,6 +14,9 @@ import { ciOwnedSchemas, proveDroppable, proveWritable } from '../safety/check.j
 import { claimSchemas, dropSchemas } from '../safety/probe.js'
 import { gatherEvidence } from '../safety/step.js'
 import type { DeferredEnv } from '../settings.js'
+import { Input } from '../constants.js'
+import { envVarOf, readCliConfig } from './config.js'
+import { projectDirOf } from './settings.js'
 import { defersFor, reportsFor, withDefer, writesFor, type DbtInvocation } from './args.js'
 import { colour, plain, renderTerminalReport, wantsColour, ageText } from './terminal-report.js'
 import { deferredEnv, evidenceOf, holdBaseline, openTool, toolSafetyDeps, type CliIo, type HeldBaseline, type Tool } from './tool.js'
@@ -30,6 +33,15 @@ export function passThrough(executable: string, args: string[], io: CliIo): Prom
     })
     child.on('close', (code, signal) => done(code ?? (signal ? 128 + 15 : 1)))
   })
+}
+
+/** The dbt executable setting, for a command that needs nothing else (outside a project too: `dbt init`). */
+function executableOf(inv: DbtInvocation, io: CliIo): string {
+  try {
+    return readCliConfig(projectDirOf(inv, io.env, io.cwd), io.env, io.cwd).values[Input.DbtExecutable] ?? 'dbt'
+  } catch {
+    return io.env[envVarOf(Input.DbtExecutable)] || 'dbt'
+  }
 }
 
 /** The schemas dbt will write to are proven not a deployed environment's; new ones get the marker `clean` needs. */
@@ -102,9 +114,7 @@ function sayBaseline(tool: Tool, env: DeferredEnv, held: HeldBaseline | undefine
 
 /** `dbt-defer <dbt command> ...`: dbt with `--defer --state <the environment's baseline>` added. */
 export async function runDbtCommand(inv: DbtInvocation, refresh: boolean, reportJson: string | undefined, io: CliIo): Promise<number> {
-  if (!defersFor(inv.command)) {
-    return passThrough(io.env.DBT_DEFER_DBT_EXECUTABLE || 'dbt', inv.args, io)
-  }
+  if (!defersFor(inv.command)) return passThrough(executableOf(inv, io), inv.args, io)
   const tool = openTool(inv, io)
   const { env } = await deferredEnv(tool)
   const held = inv.noDefer ? undefined : await holdBaseline(tool, env, refresh)

@@ -58,6 +58,19 @@ function seconds(config: CliConfig, key: string, fallback: number): number {
   return Number(value)
 }
 
+/**
+ * The baseline source: as set, else the one whose settings are given (a state path, a URL, a dbt
+ * Cloud account), else github-artifact.
+ */
+export function sourceOf(config: CliConfig): string {
+  const v = config.values
+  if (v[Input.BaselineSource]) return v[Input.BaselineSource]
+  if (v[Input.StatePath] || v[Input.StagingStatePath]) return 'path'
+  if (v[Input.ProductionUrl] || v[Input.StagingUrl]) return 'url'
+  if (v[Input.DbtCloudAccountId]) return 'dbt-cloud'
+  return 'github-artifact'
+}
+
 /** The action inputs the tool's settings and dbt's flags stand for. */
 function inputsOf(config: CliConfig, inv: DbtInvocation, env: Env, cwd: string, token: string): Record<string, string> {
   const inputs: Record<string, string> = {}
@@ -68,6 +81,7 @@ function inputsOf(config: CliConfig, inv: DbtInvocation, env: Env, cwd: string, 
   const profilesDir = inv.profilesDir ?? env.DBT_PROFILES_DIR
   return {
     ...inputs,
+    [Input.BaselineSource]: sourceOf(config),
     [Input.Mode]: 'build',
     [Input.ProjectDir]: '.',
     [Input.ProfilesDir]: profilesDir ? (isAbsolute(profilesDir) ? profilesDir : resolve(cwd, profilesDir)) : '',
