@@ -42,7 +42,7 @@ describe('buildReport', () => {
   it('is rejected by the schema when it strays from the format', () => {
     const report = JSON.parse(JSON.stringify(reportOf(jaffleRun('pass')))) as LooseReport
     expect(errorsOf({ ...report, extra: 1 })).not.toEqual([])
-    expect(errorsOf({ ...report, schema_version: 2 })).not.toEqual([])
+    expect(errorsOf({ ...report, schema_version: 1 })).not.toEqual([])
     const badRef = structuredClone(report)
     badRef.nodes[0].refs[0].classification = 'prod'
     expect(errorsOf(badRef)).not.toEqual([])
@@ -56,7 +56,7 @@ describe('buildReport', () => {
 
   it('holds the run, the counts and every node with its refs', () => {
     const report = reportOf(jaffleRun('pass'))
-    expect(report.schema_version).toBe(1)
+    expect(report.schema_version).toBe(2)
     expect(report.run).toMatchObject({
       command: 'build',
       select: ['state:modified+'],

@@ -51,7 +51,12 @@ export enum Input {
   PrNumber = 'pr-number',
   CiSchema = 'ci-schema',
   CiSchemaEnvVar = 'ci-schema-env-var',
-  CleanSlate = 'clean-slate'
+  CleanSlate = 'clean-slate',
+  Compare = 'compare',
+  CompareMaxModels = 'compare-max-models',
+  CompareKeyDiffMaxRows = 'compare-key-diff-max-rows',
+  CompareWhere = 'compare-where',
+  CompareExampleKeys = 'compare-example-keys'
 }
 
 /** Outputs of action.yml. */
@@ -72,5 +77,11 @@ export enum Output {
   CacheKey = 'cache-key',
   CommentUrl = 'comment-url',
   SummaryPath = 'summary-path',
-  ReportPath = 'report-path'
+  ReportPath = 'report-path',
+  DataModelsCompared = 'data-models-compared',
+  DataColumnsAdded = 'data-columns-added',
+  DataColumnsRemoved = 'data-columns-removed',
+  DataColumnsTypeChanged = 'data-columns-type-changed',
+  DataRowsChanged = 'data-rows-changed',
+  DataCompareWarnings = 'data-compare-warnings'
 }

@@ -64,6 +64,15 @@ function positiveInt(name: string, fallback: number): number {
   return Number(value)
 }
 
+/** Parses a whole number input within bounds. */
+function boundedInt(name: string, fallback: number, min: number, max: number): number {
+  const value = text(name)
+  if (!value) return fallback
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN
+  if (!(n >= min && n <= max)) throw new InputError(name, value, `Expected a whole number from ${min} to ${max}.`)
+  return n
+}
+
 /** Splits a selection input on spaces and new lines (dbt reads several values as a union). */
 export function splitSelection(value: string): string[] {
   return value.split(/\s+/).filter((part) => part.length > 0)
@@ -236,6 +245,27 @@ function readCiSchema(): Settings['ciSchema'] {
   return { template: text(Input.CiSchema), envVar, cleanSlate: flag(Input.CleanSlate, false) }
 }
 
+/** The most models one comparison takes: the inline program travels as one argument of bounded length. */
+const MAX_COMPARED_MODELS = 200
+
+function readCompare(): Settings['compare'] {
+  const where = optional(Input.CompareWhere)
+  if (where && /;|\{[{%#]/.test(where)) {
+    throw new InputError(
+      Input.CompareWhere,
+      where,
+      'Expected one SQL predicate such as "created_at >= current_date - 7", without semicolons or Jinja.'
+    )
+  }
+  return {
+    enabled: flag(Input.Compare, true),
+    maxModels: boundedInt(Input.CompareMaxModels, 50, 1, MAX_COMPARED_MODELS),
+    keyDiffMaxRows: positiveInt(Input.CompareKeyDiffMaxRows, 10_000_000),
+    where,
+    exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50)
+  }
+}
+
 /** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
 function readProfilesDirSetting(env: Env, workspace: string): string | undefined {
   const fromInput = readProfilesDir(workspace)
@@ -331,6 +361,7 @@ export function getInputs(env: Env = process.env, registerSecret: (secret: strin
     baseline: readBaseline(env, context.workspace, projectDir),
     ciSchema: readCiSchema(),
     report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
+    compare: readCompare(),
     context,
     secrets
   }

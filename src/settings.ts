@@ -173,6 +173,20 @@ export interface ReportSettings {
   prNumber?: number
 }
 
+/** The comparison of the CI data with the deferred environment's, after the build. */
+export interface CompareSettings {
+  /** Compare at all (`compare`). */
+  enabled: boolean
+  /** The most models compared, most downstream first (`compare-max-models`). */
+  maxModels: number
+  /** Above this many rows on either side, a model's key diff is skipped (`compare-key-diff-max-rows`). */
+  keyDiffMaxRows: number
+  /** A SQL predicate both sides of every comparison are filtered by (`compare-where`), when set. */
+  where?: string
+  /** How many example keys of each kind of changed row the report shows (`compare-example-keys`). */
+  exampleKeys: number
+}
+
 /** Facts about the workflow run, read from the runner's environment. */
 export interface RunContext {
   /** owner/repo. */
@@ -211,6 +225,8 @@ export interface Settings {
   ciSchema: CiSchemaSettings
   /** Report destinations. */
   report: ReportSettings
+  /** The data comparison after the build. */
+  compare: CompareSettings
   /** The workflow run. */
   context: RunContext
   /** Every secret the action knows (tokens, the url-authorization header, URL credentials): never published. */

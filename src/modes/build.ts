@@ -3,6 +3,8 @@
  * to, run the slim build, publish the report, and drop the run's own schemas when asked.
  */
 import { obtainBaseline, type BaselineOutcome } from '../baseline/index.js'
+import { brokenComparison, compareData } from '../compare/step.js'
+import type { DataChanges } from '../compare/types.js'
 import { Output } from '../constants.js'
 import { buildCloneArgs, buildDbtArgs, buildDepsArgs, type StateMode } from '../dbt/argv.js'
 import { readRunArtifacts, type RunArtifacts } from '../dbt/artifacts.js'
@@ -104,6 +106,58 @@ async function runDbt(
   return { exit, artifacts, startedAt }
 }
 
+/** Commands after which the CI relations hold this run's data. */
+const WRITING_COMMANDS = new Set(['build', 'run', 'seed', 'snapshot'])
+
+/** Why the data is not compared, or undefined when it is. */
+function whyNoComparison(settings: Settings, outcome: BaselineOutcome, run: Awaited<ReturnType<typeof runDbt>>): string | undefined {
+  if (!settings.compare.enabled) return 'compare is false'
+  if (outcome.kind !== 'found' || !settings.dbt.defer) return 'there is no deferred environment to compare with'
+  if (!WRITING_COMMANDS.has(settings.dbt.command)) return `dbt ${settings.dbt.command} writes no relations`
+  if (!run.artifacts.runResults || !run.artifacts.manifest) return "dbt's artifacts of the build are missing"
+  return undefined
+}
+
+function setDataOutputs(services: Services, changes: DataChanges | null): void {
+  const t = changes?.totals
+  services.outputs.set(Output.DataModelsCompared, t ? t.models - t.failed : 0)
+  services.outputs.set(Output.DataColumnsAdded, t?.columns_added ?? 0)
+  services.outputs.set(Output.DataColumnsRemoved, t?.columns_removed ?? 0)
+  services.outputs.set(Output.DataColumnsTypeChanged, t?.columns_type_changed ?? 0)
+  services.outputs.set(Output.DataRowsChanged, t?.rows_changed ?? 0)
+  services.outputs.set(Output.DataCompareWarnings, changes?.warnings.length ?? 0)
+}
+
+/**
+ * Step: compare the data the build wrote with the deferred environment's. Best effort: a
+ * failure is a warning in the report and the job log, never the build's result.
+ */
+async function compareWithDeferred(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome,
+  run: Awaited<ReturnType<typeof runDbt>>
+): Promise<DataChanges | null> {
+  const why = whyNoComparison(settings, outcome, run)
+  if (why || outcome.kind !== 'found') {
+    services.log.info(`No data comparison: ${why}.`)
+    setDataOutputs(services, null)
+    return null
+  }
+  const env = outcome.baseline.env
+  const input = { runResults: run.artifacts.runResults!, manifest: run.artifacts.manifest!, baseline: outcome.baseline.manifest, env }
+  let changes: DataChanges
+  try {
+    changes = await compareData(settings.compare, input, { runner: facts.runner, readJson: services.files.readJson })
+  } catch (error) {
+    changes = brokenComparison(env, error)
+  }
+  changes.warnings.forEach((w) => services.log.warning(w))
+  setDataOutputs(services, changes)
+  return changes
+}
+
 /** Explains dbt's exit status. */
 export function explainExit(exit: DbtExit, command: string): string {
   if (exit.signal) {
@@ -178,7 +232,8 @@ async function report(
   facts: RunFacts,
   outcome: BaselineOutcome,
   run: Awaited<ReturnType<typeof runDbt>>,
-  cloned: ReadonlySet<string>
+  cloned: ReadonlySet<string>,
+  dataChanges: DataChanges | null
 ): Promise<void> {
   try {
     await publishReport(
@@ -192,7 +247,8 @@ async function report(
         pr: facts.pr,
         comment: settings.report.comment,
         summaryUrl: jobSummaryUrl(settings),
-        cloned
+        cloned,
+        dataChanges
       },
       services
     )
@@ -225,7 +281,8 @@ export async function build(settings: Settings, services: Services): Promise<voi
     const cloned = await cloneIncrementals(settings, services, facts, outcome)
     const run = await runDbt(settings, services, facts, outcome)
     exit = run.exit
-    await report(settings, services, facts, outcome, run, cloned)
+    const dataChanges = await compareWithDeferred(settings, services, facts, outcome, run)
+    await report(settings, services, facts, outcome, run, cloned, dataChanges)
   } finally {
     await dropAfter(settings, services, safety)
   }

@@ -1,6 +1,7 @@
 /**
  * Builds the report (report.json) from the resolution analysis and the run's facts. Pure.
  */
+import type { DataChanges } from '../compare/types.js'
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
 import type { NodeResolution, RefResolution } from '../resolution/types.js'
 import type { Report, ReportCounts, ReportNode, ReportRef, ReportRun, RunInfo } from './types.js'
@@ -17,13 +18,15 @@ export interface BuildReportArgs {
   run: RunInfo
   /** Nodes `dbt clone` copied into the CI schema from the deferred environment before the build. */
   cloned?: ReadonlySet<string>
+  /** The data comparison's result, when it ran. */
+  dataChanges?: DataChanges | null
 }
 
 /** Assembles report.json: schema version, the run, counts and every node with its refs. */
 export function buildReport(args: BuildReportArgs): Report {
   const nodes = args.analysis.map((n) => toReportNode(n, args.run))
   if (args.cloned?.size) markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production')
-  return { schema_version: 1, run: toReportRun(args), counts: countsOf(nodes), nodes }
+  return { schema_version: 2, run: toReportRun(args), counts: countsOf(nodes), nodes, data_changes: args.dataChanges ?? null }
 }
 
 function toReportRun({ run, runResults, manifest }: BuildReportArgs): ReportRun {

@@ -3,6 +3,7 @@
  */
 import { code, escapeInline, isSafeUrl, link } from './markdown.js'
 import { classificationLabel, CLASSIFICATIONS, cmp, formatAge, formatDuration, outcomeRank, statusEmoji } from './format.js'
+import { dataHeaderLine } from './render-data.js'
 import type { Report } from './types.js'
 
 /** The title line: command and overall outcome. */
@@ -81,6 +82,7 @@ export function header(report: Report): string {
     `- ${deferLine(report)}`,
     baselineLine(report),
     `- ${countsLine(report)}`,
+    report.data_changes ? `- ${dataHeaderLine(report.data_changes)}` : null,
     `- ${durationLine(report)}`
   ].map((l) => (l && !l.startsWith('- ') ? `- ${l}` : l))
   const blocks = [title(report), lines.filter((l): l is string => l !== null).join('\n')]

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Output } from '../constants.js'
+import type { DataChanges } from '../compare/types.js'
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
 import type { RunArtifacts } from '../dbt/artifacts.js'
 import { CommentError } from '../github/errors.js'
@@ -47,6 +48,8 @@ export interface ReportInput {
   summaryUrl?: string
   /** Nodes dbt clone copied into the CI schema before the build. */
   cloned?: ReadonlySet<string>
+  /** The data comparison's result, when it ran. */
+  dataChanges?: DataChanges | null
 }
 
 /** The part of the services the report step uses. */
@@ -58,12 +61,19 @@ function noResults(): RunResults {
 }
 
 /** Builds report.json's structure from the artifacts. Pure. */
-export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts' | 'cloned'>): Report {
+export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts' | 'cloned' | 'dataChanges'>): Report {
   const runResults = a.artifacts.runResults ?? noResults()
   const analysis = a.artifacts.manifest
     ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
     : []
-  return buildReport({ analysis, runResults, manifest: a.artifacts.manifest ?? null, run: a.info, cloned: a.cloned })
+  return buildReport({
+    analysis,
+    runResults,
+    manifest: a.artifacts.manifest ?? null,
+    run: a.info,
+    cloned: a.cloned,
+    dataChanges: a.dataChanges
+  })
 }
 
 /** A note above the report when dbt wrote no usable results. */

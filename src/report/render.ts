@@ -8,6 +8,7 @@
 import { escapeInline, isSafeUrl, link, sizeOf, table } from './markdown.js'
 import { flattenRefs, isDeferred, outcomeOf, sortNodes } from './format.js'
 import { header, legend, title } from './header.js'
+import { dataChangesBlocks } from './render-data.js'
 import { deferredItem, failureItem, MESSAGE_MAX, nodeFull, nodeRow, testRow } from './render-node.js'
 import type { Report, ReportNode } from './types.js'
 
@@ -72,8 +73,10 @@ function* blocksFor(level: Level, p: Parts, opts: RenderOptions): Generator<stri
   yield header(p.report)
   if (level === 'essentials') {
     yield* essentials(p)
+    if (p.report.data_changes) yield* dataChangesBlocks(p.report.data_changes, true)
   } else {
     yield* builtSection(level, p)
+    if (p.report.data_changes) yield* dataChangesBlocks(p.report.data_changes, false)
     yield* testSection(level, p)
   }
   yield legend()
