@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Entry point of `npm test` (and `test:unit`, `test:int`), `npm run demo`, `npm run bundle` and
-// `npm run fixtures`.
+// Entry point of `npm test` (and `test:unit`, `test:int`), `npm run demo`, `npm run bundle`,
+// `npm run fixtures` and `npm run bench`.
 // Runs on whatever Node the machine has: it installs the npm dependencies (Node 24 among them)
 // and the pinned dbt virtualenv when they are missing or stale, then hands over to Node 24.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -107,7 +107,19 @@ const tasks = {
   'test:unit': (args) => jest([...args, '--selectProjects', 'unit']),
   'test:int': (args) => jest([...args, '--selectProjects', 'integration'], venvEnv()),
   demo: (args) => onNode24([join(root, 'scripts', 'demo.mjs'), ...args], venvEnv()),
-  fixtures: (args) => onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...args], venvEnv())
+  fixtures: (args) => onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...args], venvEnv()),
+  // Every benchmark of bench/, one after the other, with the same arguments (e.g. --quick).
+  bench: (args) => {
+    const dir = join(root, 'bench')
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .sort()
+    for (const file of files) {
+      const code = onNode24([join(dir, file), ...args], venvEnv())
+      if (code !== 0) return code
+    }
+    return 0
+  }
 }
 
 const [task, ...rest] = process.argv.slice(2)
