@@ -137,7 +137,9 @@ describe('the comparison program and its answer', () => {
       'Runtime Error',
       '  permission denied for table customers'
     ].join('\n')
-    expect(stoppedAt(text)).toEqual({ index: 1, phase: 'columns', error: 'Runtime Error permission denied for table customers' })
+    expect(stoppedAt(text)).toEqual({ index: 1, phase: 'columns', error: 'permission denied for table customers' })
+    const pg = `${PROGRESS} 0:rows\nRuntime Error\n  Database Error in sql_operation inline_query (from remote system.sql)\n  permission denied for table t`
+    expect(stoppedAt(pg)?.error).toBe('Database Error: permission denied for table t')
     const json = [
       JSON.stringify({ info: { msg: `${PROGRESS} 2:keys` } }),
       JSON.stringify({ info: { msg: 'could not identify an equality operator for type json' } })

@@ -92,7 +92,7 @@ export async function runInProcess(o: InProcessOptions): Promise<InProcessRun> {
   const log = recordingLogger()
   const scrub = createRedactor([]).scrub
   const services: Services = {
-    dbt: execDbtProcess(settings.dbt.executable, scrub),
+    dbt: execDbtProcess(settings.dbt.executable, scrub, () => {}),
     cache: new MemoryCacheStore(),
     github: () => {
       throw new Error('no GitHub in these tests')

@@ -26,7 +26,9 @@ export interface CompareAdapter {
    * the CI run then uses (a user without the right, on PostgreSQL).
    */
   denyRead(project: ExampleProject): Promise<Record<string, string>>
-  types: { boolean: string; integer: string; bigint: string; text: string }
+  types: { boolean: string; integer: string; bigint: string }
+  /** What the warehouse says when the read of daily_revenue fails. */
+  denied: RegExp
 }
 
 /** The PR of the scenario: one edit of each kind. */
@@ -142,6 +144,8 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       expect(dc?.removed.map((r) => r.name)).toEqual(['customer_segments'])
       expect(dc?.warnings).toHaveLength(1)
       expect(dc?.warnings[0]).toMatch(/^The data of daily_revenue could not be compared with production: .+\.$/)
+      expect(dc?.warnings[0]).toMatch(adapter.denied)
+      expect(model(run, 'daily_revenue').error).toMatch(adapter.denied)
 
       expect(run.outputs.get('data-models-compared')).toBe(7)
       expect(run.outputs.get('data-columns-added')).toBe(1)

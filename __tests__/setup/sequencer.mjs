@@ -13,6 +13,8 @@ const SLOWEST = [
   'resolution-scenarios.int.test.ts',
   'e2e-path.int.test.ts',
   'e2e-github.int.test.ts',
+  'compare-duckdb.int.test.ts',
+  'compare-postgres.int.test.ts',
   'schema-drop.int.test.ts',
   'postgres-drop.int.test.ts'
 ]

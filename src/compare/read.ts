@@ -59,7 +59,12 @@ export function stoppedAt(output: string): StoppedAt | undefined {
 /** dbt's error lines, short: without timestamps, blank lines and the summary boilerplate. */
 export function errorLines(lines: string[]): string {
   const kept = lines
-    .map((l) => l.replace(/^\s*\d{2}:\d{2}:\d{2}\s+/, '').trim())
-    .filter((l) => l !== '' && !/^(Encountered an error|Running with dbt|Registered adapter|Found \d+|Concurrency)/.test(l))
+    .map((l) =>
+      l
+        .replace(/^\s*\d{2}:\d{2}:\d{2}\s+/, '')
+        .replace(/ in sql_operation inline_query \(from remote system\.sql\)/, ':')
+        .trim()
+    )
+    .filter((l) => l !== '' && !/^(Encountered an error|Running with dbt|Registered adapter|Found \d+|Concurrency|\w+ Error$)/.test(l))
   return kept.slice(0, 6).join(' ').slice(0, 500) || 'dbt gave no reason'
 }
