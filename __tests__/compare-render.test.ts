@@ -76,6 +76,10 @@ describe('the data changes in markdown', () => {
     }
     const rows = modelChange(target('payments'), raw({ keys }), 'production').change
     expect(dataHeadline(changes([same, added, rows]))).toBe('3 models: 1 column added, 2 rows changed')
+    // Keys only, unless value samples are on.
+    expect(modelLine(rows, 'production')).toBe(
+      '- ✏️ <b>payments</b>: same 12 columns, 1,204 rows, rows by <code>id</code>: 0 only in CI, 0 only in production, 2 changed (e.g. <code>7</code>, <code>9</code>)'
+    )
     expect(dataHeadline(changes([same]))).toBe('1 model: no changes in the data')
   })
 

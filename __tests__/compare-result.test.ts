@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { stoppedAt, resultsOf } from '../src/compare/read.js'
-import { modelChange, NO_KEY_NOTE, rowChange, schemaChange, totalsOf } from '../src/compare/result.js'
+import { modelChange, NO_KEY_NOTE, rowChange, schemaChange, totalsOf, valueSamples } from '../src/compare/result.js'
 import { compareSql, jinjaLiteral, PROGRESS, RESULT_BEGIN, RESULT_END } from '../src/compare/sql.js'
 import type { CompareTarget, RawResult } from '../src/compare/types.js'
 
@@ -66,6 +66,27 @@ describe('schemaChange and rowChange', () => {
   })
 })
 
+describe('valueSamples', () => {
+  it('pairs the example rows of both sides by key and keeps only the differing columns; null when off', () => {
+    const values = {
+      columns: ['id', 'name', 'city'],
+      ci: [
+        ['1', 'ANN', 'Oslo'],
+        ['2', 'Bo', null]
+      ],
+      deferred: [
+        ['2', 'Bo', 'Rome'],
+        ['1', 'Ann', 'Oslo']
+      ]
+    }
+    expect(valueSamples(values)).toEqual([
+      { key: '1', columns: [{ name: 'name', ci: 'ANN', deferred: 'Ann' }] },
+      { key: '2', columns: [{ name: 'city', ci: null, deferred: 'Rome' }] }
+    ])
+    expect(valueSamples(undefined)).toBeNull()
+  })
+})
+
 describe('modelChange and totalsOf', () => {
   it('reports a keyed model with its key diff and a model without a key with counts only', () => {
     const keyed = modelChange(target, raw({ deferred_rows: 11, keys: keys(0, 1, 2) }), 'production').change
@@ -118,6 +139,8 @@ describe('the comparison program and its answer', () => {
     expect(sql).toContain("'it\\'s'")
     expect(sql).toContain("' where (x = \\'a\\')'")
     expect(sql).not.toMatch(/(?<!\.)\b(create|drop|alter|insert|delete|update|truncate|merge|grant)\b/i)
+    expect(sql).toContain('{%- set samples = false -%}')
+    expect(compareSql([target], { keyDiffMaxRows: 1, exampleKeys: 1, valueSamples: true })).toContain('{%- set samples = true -%}')
     expect(jinjaLiteral({ a: [1, null, true, 'b'] })).toBe("{'a': [1, none, true, 'b']}")
   })
 

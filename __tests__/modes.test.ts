@@ -86,7 +86,7 @@ function harness(overrides: { settings?: (s: Settings) => void; services?: Parti
     },
     ciSchema: { template: CI, envVar: 'DBT_CI_SCHEMA', cleanSlate: false },
     report: { comment: false, token: '' },
-    compare: { enabled: false, maxModels: 50, keyDiffMaxRows: 10_000_000, exampleKeys: 5 },
+    compare: { enabled: false, maxModels: 50, keyDiffMaxRows: 10_000_000, exampleKeys: 5, valueSamples: false },
     context: {
       repository: 'octo/shop',
       apiUrl: 'http://127.0.0.1:9',

@@ -56,7 +56,8 @@ export enum Input {
   CompareMaxModels = 'compare-max-models',
   CompareKeyDiffMaxRows = 'compare-key-diff-max-rows',
   CompareWhere = 'compare-where',
-  CompareExampleKeys = 'compare-example-keys'
+  CompareExampleKeys = 'compare-example-keys',
+  CompareValueSamples = 'compare-value-samples'
 }
 
 /** Outputs of action.yml. */

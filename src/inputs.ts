@@ -262,7 +262,8 @@ function readCompare(): Settings['compare'] {
     maxModels: boundedInt(Input.CompareMaxModels, 50, 1, MAX_COMPARED_MODELS),
     keyDiffMaxRows: positiveInt(Input.CompareKeyDiffMaxRows, 10_000_000),
     where,
-    exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50)
+    exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50),
+    valueSamples: flag(Input.CompareValueSamples, false)
   }
 }
 

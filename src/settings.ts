@@ -185,6 +185,8 @@ export interface CompareSettings {
   where?: string
   /** How many example keys of each kind of changed row the report shows (`compare-example-keys`). */
   exampleKeys: number
+  /** Also show the differing values of the example changed rows (`compare-value-samples`). */
+  valueSamples: boolean
 }
 
 /** Facts about the workflow run, read from the runner's environment. */

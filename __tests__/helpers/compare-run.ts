@@ -69,7 +69,7 @@ function settingsOf(o: InProcessOptions): Settings {
     },
     ciSchema: { template: o.ciSchema, envVar: 'DBT_CI_SCHEMA', cleanSlate: false },
     report: { comment: false, token: '' },
-    compare: { enabled: true, maxModels: 50, keyDiffMaxRows: 10_000_000, exampleKeys: 5, ...o.compare },
+    compare: { enabled: true, maxModels: 50, keyDiffMaxRows: 10_000_000, exampleKeys: 5, valueSamples: false, ...o.compare },
     context: {
       repository: 'octo/shop',
       apiUrl: 'http://127.0.0.1:9',

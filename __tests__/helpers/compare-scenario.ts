@@ -12,7 +12,8 @@ import type { TestWarehouse } from './warehouses.js'
 //   orders             a column's type changed             (keyed: order_id)
 //   dim_customers v2   rows filtered out                   (keyed: customer_id)
 //   dim_customers v1   values of some rows changed         (keyed: customer_id)
-//   stg_payments       a comment-only edit                 (keyed: payment_id)
+//   stg_orders         a comment-only edit                 (keyed: order_id)
+//   stg_payments       a comment-only edit; more rows than compare-key-diff-max-rows (8)
 //   customer_history   a comment-only edit, no key declared
 //   daily_revenue      a comment-only edit; production's relation cannot be read
 //   new_mart           a new model;  customer_segments removed
@@ -44,6 +45,7 @@ export function editEveryWay(pr: ExampleProject): void {
       'select customer_id, case when customer_id in (1, 4) then upper(first_name) else first_name end as first_name,'
     )
   )
+  pr.edit('models/staging/stg_orders.sql', (sql) => `-- one row per order\n${sql}`)
   pr.edit('models/staging/stg_payments.sql', (sql) => `-- amounts are in cents upstream\n${sql}`)
   pr.edit('models/marts/customer_history.sql', (sql) => `-- one row per version of a customer\n${sql}`)
   pr.edit('models/marts/daily_revenue.sql', (sql) => `-- revenue per day\n${sql}`)
@@ -83,14 +85,20 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       const pr = production.clone()
       editEveryWay(pr)
       const env = await adapter.denyRead(pr)
-      const run = await runInProcess({ project: pr, ciSchema: 'dbt_ci_cmp_1', production: prodState, env })
+      const run = await runInProcess({
+        project: pr,
+        ciSchema: 'dbt_ci_cmp_1',
+        production: prodState,
+        env,
+        compare: { keyDiffMaxRows: 8, valueSamples: true }
+      })
       expect(run.error).toBeUndefined()
       expect(run.outputs.get('success')).toBe(true)
       const dc = run.report.data_changes
       expect(dc?.against).toBe('production')
       expect(dc?.invocations).toBe(2)
       expect(dc?.totals).toEqual({
-        models: 8,
+        models: 9,
         new_models: 1,
         removed_models: 1,
         columns_added: 1,
@@ -116,16 +124,40 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       })
       expect(model(run, 'dim_customers.v2')).toMatchObject({
         rows: { ci: 4, deferred: 6, change: -2, change_pct: -33.3 },
-        key_diff: { only_ci: 0, only_deferred: 2, changed: 0, examples: { only_ci: [], only_deferred: ['2', '3'], changed: [] } }
+        key_diff: {
+          only_ci: 0,
+          only_deferred: 2,
+          changed: 0,
+          examples: { only_ci: [], only_deferred: ['2', '3'], changed: [] },
+          value_samples: null
+        }
       })
       expect(model(run, 'dim_customers.v1')).toMatchObject({
         rows: { ci: 6, deferred: 6, change: 0 },
-        key_diff: { only_ci: 0, only_deferred: 0, changed: 2, examples: { only_ci: [], only_deferred: [], changed: ['1', '4'] } }
+        key_diff: {
+          only_ci: 0,
+          only_deferred: 0,
+          changed: 2,
+          examples: { only_ci: [], only_deferred: [], changed: ['1', '4'] },
+          value_samples: [
+            { key: '1', columns: [{ name: 'first_name', ci: 'MICHAEL', deferred: 'Michael' }] },
+            { key: '4', columns: [{ name: 'first_name', ci: 'JIMMY', deferred: 'Jimmy' }] }
+          ]
+        }
+      })
+      expect(model(run, 'stg_orders')).toMatchObject({
+        schema: { added: [], removed: [], type_changed: [], unchanged: 4 },
+        rows: { ci: 8, deferred: 8, change: 0 },
+        key: { column: 'order_id', source: 'unique-test' },
+        key_diff: { only_ci: 0, only_deferred: 0, changed: 0, compared_columns: ['customer_id', 'order_date', 'status'] },
+        key_diff_note: null
       })
       expect(model(run, 'stg_payments')).toMatchObject({
         schema: { added: [], removed: [], type_changed: [], unchanged: 4 },
         rows: { ci: 9, deferred: 9, change: 0 },
-        key_diff: { only_ci: 0, only_deferred: 0, changed: 0 }
+        key: { column: 'payment_id', source: 'unique-test' },
+        key_diff: null,
+        key_diff_note: 'key diff skipped: more than 8 rows (compare-key-diff-max-rows)'
       })
       expect(model(run, 'customer_history')).toMatchObject({
         schema: { added: [], removed: [], type_changed: [], unchanged: 5 },
@@ -147,7 +179,7 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       expect(dc?.warnings[0]).toMatch(adapter.denied)
       expect(model(run, 'daily_revenue').error).toMatch(adapter.denied)
 
-      expect(run.outputs.get('data-models-compared')).toBe(7)
+      expect(run.outputs.get('data-models-compared')).toBe(8)
       expect(run.outputs.get('data-columns-added')).toBe(1)
       expect(run.outputs.get('data-columns-type-changed')).toBe(1)
       expect(run.outputs.get('data-rows-changed')).toBe(4)
@@ -157,9 +189,9 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       for (const text of [run.comment, run.summary]) {
         const lines = text.split('\n')
         expect(lines).toContain(
-          '- **Data changes against 🏭 production:** 8 models: 1 column added, 1 column type changed, 4 rows changed, row count changed in 1 model, 1 new, 1 removed, 1 not compared (warnings)'
+          '- **Data changes against 🏭 production:** 9 models: 1 column added, 1 column type changed, 4 rows changed, row count changed in 1 model, 1 new, 1 removed, 1 not compared (warnings)'
         )
-        expect(lines).toContain('### Data changes against 🏭 production (8 models)')
+        expect(lines).toContain('### Data changes against 🏭 production (9 models)')
         expect(lines).toContain(
           `- ✏️ <b>customers</b>: 1 column added (<code>is_repeat_customer</code> ${t.boolean}), 6 rows, no changed rows`
         )
@@ -170,9 +202,12 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
           '- ✏️ <b>dim_customers.v2</b>: same 3 columns, rows 6 in production → 4 in CI (−2, −33.3%), rows by <code>customer_id</code>: 0 only in CI, 2 only in production (e.g. <code>2</code>, <code>3</code>), 0 changed'
         )
         expect(lines).toContain(
-          '- ✏️ <b>dim_customers.v1</b>: same 3 columns, 6 rows, rows by <code>customer_id</code>: 0 only in CI, 0 only in production, 2 changed (e.g. <code>1</code>, <code>4</code>)'
+          '- ✏️ <b>dim_customers.v1</b>: same 3 columns, 6 rows, rows by <code>customer_id</code>: 0 only in CI, 0 only in production, 2 changed (e.g. <code>1</code>: <code>first_name</code> <code>Michael</code> in production → <code>MICHAEL</code>; <code>4</code>: <code>first_name</code> <code>Jimmy</code> in production → <code>JIMMY</code>)'
         )
-        expect(lines).toContain('- ✅ <b>stg_payments</b>: same 4 columns, 9 rows, no changed rows')
+        expect(lines).toContain('- ✅ <b>stg_orders</b>: same 4 columns, 8 rows, no changed rows')
+        expect(lines).toContain(
+          '- ✅ <b>stg_payments</b>: same 4 columns, 9 rows, key diff skipped: more than 8 rows &#40;compare-key-diff-max-rows&#41;'
+        )
         expect(lines).toContain(
           '- ✅ <b>customer_history</b>: same 5 columns, 6 rows, no key declared &#40;a unique test on one column, a primary key constraint or unique_key&#41;: schema and row counts only'
         )

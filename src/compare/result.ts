@@ -3,7 +3,17 @@
  * the key diff, the notes that say why a part is missing, and the totals of the headline. Pure.
  */
 import type { DeferredEnv } from '../settings.js'
-import type { ColumnInfo, CompareTarget, DataChangeTotals, KeyDiff, ModelDataChange, RawResult, RowChange, SchemaChange } from './types.js'
+import type {
+  ColumnInfo,
+  CompareTarget,
+  DataChangeTotals,
+  KeyDiff,
+  ModelDataChange,
+  RawResult,
+  RowChange,
+  SchemaChange,
+  ValueSample
+} from './types.js'
 
 /** The schema difference: columns only in CI, only in the deferred environment, and with another type. */
 export function schemaChange(ci: ColumnInfo[], deferred: ColumnInfo[]): SchemaChange {
@@ -40,10 +50,24 @@ function keyNote(target: CompareTarget, raw: RawResult, failedNote: string | und
   return null
 }
 
+/** Pairs the example changed rows of both sides by key and keeps the columns that differ. */
+export function valueSamples(values: NonNullable<RawResult['keys']>['values']): ValueSample[] | null {
+  if (!values) return null
+  const deferred = new Map(values.deferred.map((row) => [row[0] ?? '', row]))
+  return values.ci.map((row) => {
+    const other = deferred.get(row[0] ?? '') ?? []
+    const columns = values.columns
+      .map((name, i) => ({ name, ci: row[i] ?? null, deferred: other[i] ?? null }))
+      .filter((c, i) => i > 0 && c.ci !== c.deferred)
+    return { key: row[0] ?? '', columns }
+  })
+}
+
 function keyDiff(raw: RawResult): KeyDiff | null {
   const k = raw.keys
   if (!k) return null
-  return { only_ci: k.only_ci, only_deferred: k.only_deferred, changed: k.changed, compared_columns: k.compared, examples: k.examples }
+  const { only_ci, only_deferred, changed, examples } = k
+  return { only_ci, only_deferred, changed, compared_columns: k.compared, examples, value_samples: valueSamples(k.values) }
 }
 
 function base(

@@ -27,6 +27,8 @@ export interface CompareSqlOptions {
   keyDiffMaxRows: number
   /** How many example keys of each kind to report (0: none). */
   exampleKeys: number
+  /** Also read the example changed rows' values on both sides. */
+  valueSamples?: boolean
 }
 
 /** A value as a Jinja literal; strings escaped. */
@@ -82,13 +84,24 @@ const KEY_EXAMPLES =
   `{%- if examples > 0 -%}{%- for name in ['only_ci', 'only_deferred', 'changed'] if kd[name] > 0 -%}` +
   `{%- set eq = get_limit_subquery_sql('select ' ~ k ~ ' from (' ~ sets[name] ~ ') as dbt_defer_e order by 1', examples) -%}` +
   `{%- for er in run_query(eq).rows -%}{%- do kd.examples[name].append('' if er[0] is none else er[0] | string) -%}{%- endfor -%}` +
-  `{%- endfor -%}{%- endif -%}{%- do r.update({'keys': kd}) -%}`
+  `{%- endfor -%}{%- endif -%}`
+
+/** With value samples on: the example changed rows, whole, on both sides. */
+const VALUE_SAMPLES =
+  `{%- if samples and examples > 0 and kd.changed > 0 -%}` +
+  `{%- set ek = get_limit_subquery_sql('select ' ~ k ~ ' from (' ~ sets.changed ~ ') as dbt_defer_e order by 1', examples) -%}` +
+  `{%- set vs = {'columns': [kn[0]] + cols, 'ci': [], 'deferred': []} -%}` +
+  `{%- for side, rel in [['ci', ci], ['deferred', base]] -%}` +
+  `{%- set vq = 'select ' ~ qc | join(', ') ~ ' from ' ~ rel ~ (where ~ ' and ' if where else ' where ') ~ k ~ ' in (' ~ ek ~ ')' -%}` +
+  `{%- for vr in run_query(vq).rows -%}{%- set vals = [] -%}{%- for v in vr -%}{%- do vals.append(none if v is none else v | string) -%}{%- endfor -%}` +
+  `{%- do vs[side].append(vals) -%}{%- endfor -%}{%- endfor -%}{%- do kd.update({'values': vs}) -%}{%- endif -%}`
 
 const KEY_DIFF =
   `{%- if t.k and ci is not none and base is not none -%}${KEY_COLUMNS}` +
   `{%- if not kn or kn[0] not in bt -%}{%- do r.update({'key_skipped': 'the key column ' ~ t.k ~ ' is not in both relations'}) -%}` +
   `{%- elif r.ci_rows > max_rows or r.deferred_rows > max_rows -%}{%- do r.update({'key_skipped': 'more than ' ~ max_rows ~ ' rows (compare-key-diff-max-rows)'}) -%}` +
-  `{%- else -%}${progress('keys')}${KEY_SETS}${KEY_COUNTS}${KEY_EXAMPLES}{%- endif -%}{%- endif -%}`
+  `{%- else -%}${progress('keys')}${KEY_SETS}${KEY_COUNTS}${KEY_EXAMPLES}${VALUE_SAMPLES}` +
+  `{%- do r.update({'keys': kd}) -%}{%- endif -%}{%- endif -%}`
 
 /** The inline SQL of the comparison of these targets; each target's index in the result is its index here. */
 export function compareSql(targets: CompareTarget[], opts: CompareSqlOptions): string {
@@ -96,7 +109,7 @@ export function compareSql(targets: CompareTarget[], opts: CompareSqlOptions): s
   const list = jinjaLiteral(targets.map(targetLiteral))
   return (
     `{% if execute %}{%- set targets = ${list} -%}{%- set where = ${jinjaString(where)} -%}` +
-    `{%- set max_rows = ${opts.keyDiffMaxRows} -%}{%- set examples = ${opts.exampleKeys} -%}{%- set results = [] -%}` +
+    `{%- set max_rows = ${opts.keyDiffMaxRows} -%}{%- set examples = ${opts.exampleKeys} -%}{%- set samples = ${opts.valueSamples ? 'true' : 'false'} -%}{%- set results = [] -%}` +
     `{%- for t in targets -%}${progress('columns')}${RELATIONS}${columnsOf('ci', 'ci_columns')}${columnsOf('base', 'deferred_columns')}` +
     `${progress('rows')}${countOf('ci', 'ci_rows')}${countOf('base', 'deferred_rows')}${KEY_DIFF}{%- do results.append(r) -%}{%- endfor -%}` +
     `${RESULT_BEGIN}{{ tojson(results) }}${RESULT_END}{% endif %}select 1 as compared`

@@ -54,7 +54,8 @@ async function invoke(
   deps: CompareDeps
 ): Promise<{ results?: RawResult[]; output: string }> {
   const targets = jobs.map((j) => (j.keyFailed ? { ...j.target, key: null } : j.target))
-  const sql = compareSql(targets, { where: settings.where, keyDiffMaxRows: settings.keyDiffMaxRows, exampleKeys: settings.exampleKeys })
+  const { where, keyDiffMaxRows, exampleKeys, valueSamples } = settings
+  const sql = compareSql(targets, { where, keyDiffMaxRows, exampleKeys, valueSamples })
   const step = await deps.runner.step(name, ['show', '--quiet', '--inline', sql, '--limit', '1'], {
     logAs: `show --quiet --inline <compare ${jobs.length} relations with the deferred environment's> --limit 1`
   })

@@ -78,6 +78,8 @@ export interface RawResult {
     only_deferred: number
     changed: number
     examples: { only_ci: string[]; only_deferred: string[]; changed: string[] }
+    /** With value samples on: the example changed rows on both sides, key first. */
+    values?: { columns: string[]; ci: Array<Array<string | null>>; deferred: Array<Array<string | null>> }
   }
   /** Why the key diff did not run, when a key is declared. */
   key_skipped?: string
@@ -101,6 +103,12 @@ export interface RowChange {
   change_pct: number | null
 }
 
+/** One example changed row's differing values (value samples on). */
+export interface ValueSample {
+  key: string
+  columns: Array<{ name: string; ci: string | null; deferred: string | null }>
+}
+
 /** The changed rows by key. */
 export interface KeyDiff {
   only_ci: number
@@ -109,6 +117,8 @@ export interface KeyDiff {
   /** Columns whose values were compared (the key's own excluded). */
   compared_columns: string[]
   examples: { only_ci: string[]; only_deferred: string[]; changed: string[] }
+  /** The differing values of the example changed rows; null unless compare-value-samples is on. */
+  value_samples: ValueSample[] | null
 }
 
 /** How a model compared. */

@@ -25,7 +25,17 @@ export interface DbtExit {
 /** Runs dbt. The real one spawns the executable; tests may hand in another. */
 export interface DbtProcess {
   /** Runs dbt with the argv in `cwd`, streaming its log, and resolves with its exit status. */
-  run(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<DbtExit>
+  run(args: string[], opts: DbtRunOptions): Promise<DbtExit>
+}
+
+/** How one dbt invocation runs. */
+export interface DbtRunOptions {
+  cwd: string
+  env: Record<string, string>
+  /** Receives every line dbt prints (scrubbed), for a step that reads dbt's output (`dbt ls`). */
+  onLine?: (line: string) => void
+  /** The lines dbt prints are not shown in the log (still kept, and still passed to `onLine`). */
+  quiet?: boolean
 }
 
 /** Replaces the secrets in one line of dbt's output before it is printed or kept. */
@@ -207,7 +217,8 @@ export function execDbtProcess(
       const print = (line: string) => {
         const clean = scrub(line)
         kept.push(clean)
-        show(clean)
+        opts.onLine?.(clean)
+        if (!opts.quiet) show(clean)
       }
       const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) })
       return { ...exit, output: kept.text() }

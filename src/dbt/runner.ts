@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js'
 import type { ActionDirs } from '../run/dirs.js'
 import type { DbtSettings } from '../settings.js'
 import { projectArgs } from './argv.js'
-import type { DbtExit, DbtProcess } from './process.js'
+import type { DbtExit, DbtProcess, DbtRunOptions } from './process.js'
 
 /** One dbt step that ran. */
 export interface DbtStep {
@@ -24,7 +24,18 @@ export interface DbtRunner {
    * project, profiles and target flags of the settings. `logAs` replaces the argv in the log
    * (for inline SQL too long to be worth reading there).
    */
-  step(name: string, args: string[], opts?: { logAs?: string }): Promise<DbtStep>
+  step(name: string, args: string[], opts?: StepOptions): Promise<DbtStep>
+  /**
+   * A fresh target directory for a step run by other means than `dbt <args>` (dbt's programmatic
+   * runner), seeded and followed like a step's.
+   */
+  scratch(name: string): string
+}
+
+/** How a step runs: what its log line says, and whether its output is read or shown. */
+export interface StepOptions extends Pick<DbtRunOptions, 'onLine' | 'quiet'> {
+  /** Replaces the argv in the log (for inline SQL too long to be worth reading there). */
+  logAs?: string
 }
 
 /** What the runner needs. */
@@ -52,9 +63,13 @@ export function dbtRunner(deps: DbtRunnerDeps): DbtRunner {
       const targetDir = deps.dirs.dbtTarget(name, previous)
       const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir)
       deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`)
-      const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env })
+      const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env, onLine: opts.onLine, quiet: opts.quiet })
       previous = targetDir
       return { exit, targetDir }
+    },
+    scratch(name) {
+      previous = deps.dirs.dbtTarget(name, previous)
+      return previous
     }
   }
 }

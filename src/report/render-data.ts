@@ -4,7 +4,7 @@
  * changed), what the PR removed, what was not compared, and the comparison's warnings. Example
  * keys are data from the warehouse: they go through code() like every other string.
  */
-import type { ColumnInfo, DataChanges, ModelDataChange } from '../compare/types.js'
+import type { ColumnInfo, DataChanges, ModelDataChange, ValueSample } from '../compare/types.js'
 import { hasChanges } from '../compare/result.js'
 import { classificationLabel } from './format.js'
 import { bold, code, escapeInline } from './markdown.js'
@@ -78,6 +78,15 @@ function examples(keys: string[]): string {
   return keys.length > 0 ? ` (e.g. ${keys.map((k) => code(k, 80)).join(', ')})` : ''
 }
 
+const shownValue = (v: string | null): string => (v === null ? 'null' : code(v, 80))
+
+/** Example changed rows with their differing values: `1`: `first_name` `Michael` → `MICHAEL`. */
+function samples(values: ValueSample[], env: string): string {
+  const one = (s: ValueSample): string =>
+    `${code(s.key, 80)}: ${s.columns.map((c) => `${code(c.name, 120)} ${shownValue(c.deferred)} in ${env} → ${shownValue(c.ci)}`).join(', ')}`
+  return ` (e.g. ${values.map(one).join('; ')})`
+}
+
 function keyPart(m: ModelDataChange, env: string): string {
   const d = m.key_diff
   if (!d) return m.key_diff_note ? escapeInline(m.key_diff_note, 300) : ''
@@ -86,7 +95,7 @@ function keyPart(m: ModelDataChange, env: string): string {
   const bits = [
     `${count(d.only_ci)} only in CI${examples(d.examples.only_ci)}`,
     `${count(d.only_deferred)} only in ${env}${examples(d.examples.only_deferred)}`,
-    `${count(d.changed)} changed${examples(d.examples.changed)}`
+    `${count(d.changed)} changed${d.value_samples?.length ? samples(d.value_samples, env) : examples(d.examples.changed)}`
   ]
   return `rows by ${key}: ${bits.join(', ')}`
 }
