@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { rmSync, writeFileSync } from 'node:fs'
+import Ajv2020Module from 'ajv/dist/2020.js'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { ModelDataChange } from '../../src/compare/types.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './example-project.js'
 import { runInProcess, type InProcessRun } from './compare-run.js'
+import { repoRoot } from './paths.js'
 import type { TestWarehouse } from './warehouses.js'
+
+const schema = JSON.parse(readFileSync(join(repoRoot, 'docs', 'report-schema.json'), 'utf8')) as object
+const validate = new Ajv2020Module.default({ strict: true, allErrors: true, validateFormats: false }).compile(schema)
+
+/** report.json's problems against docs/report-schema.json. */
+function schemaErrors(run: InProcessRun): string[] {
+  return validate(run.report) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`)
+}
 
 // "What the change did to the data", on real dbt and a real warehouse, after a production (and a
 // staging) deploy of the example project. One PR build carries one edit of each kind the issue
@@ -94,6 +105,7 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       })
       expect(run.error).toBeUndefined()
       expect(run.outputs.get('success')).toBe(true)
+      expect(schemaErrors(run)).toEqual([])
       const dc = run.report.data_changes
       expect(dc?.against).toBe('production')
       expect(dc?.invocations).toBe(2)
@@ -229,6 +241,7 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
         compare: { maxModels: 1 }
       })
       expect(run.error).toBeUndefined()
+      expect(schemaErrors(run)).toEqual([])
       const dc = run.report.data_changes
       expect(dc?.against).toBe('staging')
       expect(dc?.models.map((m) => m.name)).toEqual(['customers'])
@@ -259,8 +272,8 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       addRepeatCustomerColumn(pr)
       const run = await runInProcess({ project: pr, ciSchema: 'dbt_ci_cmp_3', production: prodState, compare: { enabled: false } })
       expect(run.error).toBeUndefined()
-      expect(run.report.schema_version).toBe(2)
       expect(run.report.data_changes).toBeNull()
+      expect(schemaErrors(run)).toEqual([])
       expect(run.outputs.get('data-models-compared')).toBe(0)
       expect(run.comment).not.toContain('Data changes')
       expect(run.log).toContain('info: No data comparison: compare is false.')
