@@ -229,7 +229,7 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       }
     }, 300_000)
 
-    it("against staging: the numbers are staging's, and the cap lists what it left out", async () => {
+    it("against staging: the numbers are staging's, filtered by compare-where, and the cap lists what it left out", async () => {
       const pr = production.clone()
       addRepeatCustomerColumn(pr)
       pr.edit('models/marts/orders.sql', (sql) => `-- one row per order\n${sql}`)
@@ -238,16 +238,17 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
         ciSchema: 'dbt_ci_cmp_2',
         production: prodState,
         staging: stagingState,
-        compare: { maxModels: 1 }
+        compare: { maxModels: 1, where: 'customer_id > 1' }
       })
       expect(run.error).toBeUndefined()
       expect(schemaErrors(run)).toEqual([])
       const dc = run.report.data_changes
       expect(dc?.against).toBe('staging')
+      expect(dc?.where).toBe('customer_id > 1')
       expect(dc?.models.map((m) => m.name)).toEqual(['customers'])
       expect(model(run, 'customers')).toMatchObject({
         deferred_relation: warehouse.relation('staging', 'customers'),
-        rows: { ci: 6, deferred: 5, change: 1, change_pct: 20 },
+        rows: { ci: 5, deferred: 4, change: 1, change_pct: 25 },
         key_diff: { only_ci: 1, only_deferred: 0, changed: 0, examples: { only_ci: ['6'], only_deferred: [], changed: [] } }
       })
       expect(dc?.not_compared).toEqual([
@@ -260,8 +261,9 @@ export function describeDataComparison(warehouse: TestWarehouse, adapter: Compar
       const lines = run.comment.split('\n')
       expect(lines).toContain('- **Data changes against 🚧 staging:** 1 model: 1 column added, 1 row changed, row count changed in 1 model')
       expect(lines).toContain(
-        `- ✏️ <b>customers</b>: 1 column added (<code>is_repeat_customer</code> ${t.boolean}), rows 5 in staging → 6 in CI (+1, +20%), rows by <code>customer_id</code>: 1 only in CI (e.g. <code>6</code>), 0 only in staging, 0 changed`
+        `- ✏️ <b>customers</b>: 1 column added (<code>is_repeat_customer</code> ${t.boolean}), rows 4 in staging → 5 in CI (+1, +25%), rows by <code>customer_id</code>: 1 only in CI (e.g. <code>6</code>), 0 only in staging, 0 changed`
       )
+      expect(lines).toContain('<sub>Both sides filtered by <code>customer_id &gt; 1</code> (compare-where).</sub>')
       expect(lines).toContain(
         '<sub>Not compared, over compare-max-models &#40;1&#41;: the 1 most downstream models were compared: <code>orders</code>.</sub>'
       )
