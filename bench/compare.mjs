@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // What the data comparison costs: the bundled action (dist/index.js) run on the example project
-// (DuckDB) after a production deploy, on a PR that adds a column to `customers`, with
-// `compare: true` and `compare: false` alternately, each run in a fresh CI schema. Prints the
-// median wall time of each and their ratio. `--quick`: 2 pairs instead of 5.
+// (DuckDB) after a production deploy, with `compare: true` and `compare: false` alternately, each
+// run in a fresh CI schema, on two PRs: one that adds a column to `customers` (1 model compared),
+// then one that also edits four more models (5 compared). Prints the median wall time of each and
+// their ratio. `--quick`: 2 pairs instead of 5.
 //
 //   npm run bench [-- --quick]
 import { spawnSync } from 'node:child_process'
@@ -40,19 +41,39 @@ const state = join(work, 'prod-state')
 mkdirSync(state)
 cpSync(join(project, 'target', 'manifest.json'), join(state, 'manifest.json'))
 
-// The PR: a new column in the customers mart.
-const customers = join(project, 'models', 'marts', 'customers.sql')
-writeFileSync(
-  customers,
-  readFileSync(customers, 'utf8').replace(
-    'coalesce(t.lifetime_value, 0) as lifetime_value',
-    'coalesce(t.lifetime_value, 0) as lifetime_value,\n    coalesce(t.order_count, 0) > 1 as is_repeat_customer'
-  )
-)
+function edit(relative, change) {
+  const file = join(project, relative)
+  writeFileSync(file, change(readFileSync(file, 'utf8')))
+}
+
+/** The PRs, each on top of the one before: a new column in customers; then four more models edited. */
+const prs = [
+  {
+    name: '1 model (customers: a column added)',
+    models: 1,
+    apply: () =>
+      edit('models/marts/customers.sql', (sql) =>
+        sql.replace(
+          'coalesce(t.lifetime_value, 0) as lifetime_value',
+          'coalesce(t.lifetime_value, 0) as lifetime_value,\n    coalesce(t.order_count, 0) > 1 as is_repeat_customer'
+        )
+      )
+  },
+  {
+    name: '5 models (also orders, dim_customers v1 and v2, stg_payments)',
+    models: 5,
+    apply: () => {
+      edit('models/marts/orders.sql', (sql) => `-- one row per order\n${sql}`)
+      edit('models/marts/dim_customers_v1.sql', (sql) => `-- the pinned version\n${sql}`)
+      edit('models/marts/dim_customers_v2.sql', (sql) => `${sql.trimEnd()}\nwhere country_code <> 'US'\n`)
+      edit('models/staging/stg_payments.sql', (sql) => `-- amounts are in cents upstream\n${sql}`)
+    }
+  }
+]
 
 let runs = 0
 /** One run of the bundled action, as the runner starts it; returns its wall time in seconds. */
-function runAction(compare) {
+function runAction(compare, models) {
   const dir = mkdtempSync(join(work, 'runner-'))
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary.md'), temp: join(dir, 'temp') }
   mkdirSync(files.temp)
@@ -77,7 +98,7 @@ function runAction(compare) {
   const outputs = readFileSync(files.output, 'utf8')
   if (r.status !== 0 || !outputs.includes('success<<')) throw new Error(`the action failed:\n${r.stdout}${r.stderr}`)
   const compared = /data-models-compared<<(\S+)\n(\d+)/.exec(outputs)?.[2]
-  if ((compared === '1') !== compare) throw new Error(`compare: ${compare} compared ${compared} models`)
+  if (compared !== String(compare ? models : 0)) throw new Error(`compare: ${compare} compared ${compared} models, not ${models}`)
   return seconds
 }
 
@@ -86,28 +107,36 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-runAction(true) // warm-up: the first run pays for Python's imports from a cold disk cache
-const on = []
-const off = []
-for (let i = 0; i < pairs; i++) {
-  // Alternate which goes first, so a slow moment hits both sides alike.
-  if (i % 2 === 0) {
-    on.push(runAction(true))
-    off.push(runAction(false))
-  } else {
-    off.push(runAction(false))
-    on.push(runAction(true))
+const results = []
+for (const pr of prs) {
+  pr.apply()
+  runAction(true, pr.models) // warm-up: the first run of a PR pays for a cold disk cache and a full parse
+  const on = []
+  const off = []
+  for (let i = 0; i < pairs; i++) {
+    // Alternate which goes first, so a slow moment hits both sides alike.
+    if (i % 2 === 0) {
+      on.push(runAction(true, pr.models))
+      off.push(runAction(false, pr.models))
+    } else {
+      off.push(runAction(false, pr.models))
+      on.push(runAction(true, pr.models))
+    }
   }
+  results.push({ pr, on, off })
 }
 const version =
   dbtOk(['--version'])
     .split('\n')
     .find((l) => l.includes('installed')) ?? ''
 console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}; dbt ${version.trim()}`)
-console.log(`runs of the action with compare: true  (s): ${on.map((s) => s.toFixed(2)).join(' ')}`)
-console.log(`runs of the action with compare: false (s): ${off.map((s) => s.toFixed(2)).join(' ')}`)
-console.log(`median compare: true  ${median(on).toFixed(2)} s`)
-console.log(`median compare: false ${median(off).toFixed(2)} s`)
-console.log(
-  `ratio ${(median(on) / median(off)).toFixed(2)}x, cost of the comparison ${(median(on) - median(off)).toFixed(2)} s (${pairs} pairs)`
-)
+for (const { pr, on, off } of results) {
+  console.log(`\nPR: ${pr.name}`)
+  console.log(`runs of the action with compare: true  (s): ${on.map((x) => x.toFixed(2)).join(' ')}`)
+  console.log(`runs of the action with compare: false (s): ${off.map((x) => x.toFixed(2)).join(' ')}`)
+  console.log(`median compare: true  ${median(on).toFixed(2)} s`)
+  console.log(`median compare: false ${median(off).toFixed(2)} s`)
+  console.log(
+    `ratio ${(median(on) / median(off)).toFixed(2)}x, cost of the comparison ${(median(on) - median(off)).toFixed(2)} s (${pairs} pairs)`
+  )
+}
