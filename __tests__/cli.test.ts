@@ -179,7 +179,9 @@ describe('dbt-defer settings', () => {
 
 describe('dbt-defer terminal report', () => {
   const report: Report = {
-    schema_version: 1,
+    schema_version: 3,
+    data_changes: null,
+    selection: null,
     run: {
       command: 'build',
       select: ['customers'],

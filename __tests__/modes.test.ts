@@ -87,6 +87,7 @@ function harness(overrides: { settings?: (s: Settings) => void; services?: Parti
     ciSchema: { template: CI, envVar: 'DBT_CI_SCHEMA', cleanSlate: false },
     report: { comment: false, token: '' },
     compare: { enabled: false, maxModels: 50, keyDiffMaxRows: 10_000_000, exampleKeys: 5, valueSamples: false },
+    selection: { explain: false, excludeLagging: false },
     context: {
       repository: 'octo/shop',
       apiUrl: 'http://127.0.0.1:9',
@@ -102,6 +103,7 @@ function harness(overrides: { settings?: (s: Settings) => void; services?: Parti
   overrides.settings?.(settings)
   const services: Services = {
     dbt,
+    program: () => dbt,
     cache: new MemoryCacheStore(),
     github: () => {
       throw new Error('no GitHub in these tests')

@@ -141,7 +141,8 @@ describe('the baseline lag in a shallow checkout', () => {
         behind: 2,
         ahead: 0,
         prFiles: ['d.sql'],
-        sinceBaseline: ['b.sql', 'c.sql', 'd.sql']
+        sinceBaseline: ['b.sql', 'c.sql', 'd.sql'],
+        lagFiles: ['b.sql', 'c.sql']
       }
     })
   })

@@ -3302,6 +3302,9 @@ var Input;
     Input["CompareKeyDiffMaxRows"] = "compare-key-diff-max-rows";
     Input["CompareWhere"] = "compare-where";
     Input["CompareExampleKeys"] = "compare-example-keys";
+    Input["CompareValueSamples"] = "compare-value-samples";
+    Input["ExplainSelection"] = "explain-selection";
+    Input["ExcludeLagging"] = "exclude-lagging";
 })(Input || (Input = {}));
 /** Outputs of action.yml. */
 var Output;
@@ -3329,6 +3332,8 @@ var Output;
     Output["DataColumnsTypeChanged"] = "data-columns-type-changed";
     Output["DataRowsChanged"] = "data-rows-changed";
     Output["DataCompareWarnings"] = "data-compare-warnings";
+    Output["LagOnlyCount"] = "lag-only-count";
+    Output["DownstreamCount"] = "downstream-count";
 })(Output || (Output = {}));
 
 /** Typed errors of the GitHub modules; main.ts decides what each one means for the run. */
@@ -3794,7 +3799,14 @@ function buildReport(args) {
     const nodes = args.analysis.map((n) => toReportNode(n, args.run));
     if (args.cloned?.size)
         markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production');
-    return { schema_version: 2, run: toReportRun(args), counts: countsOf(nodes), nodes, data_changes: args.dataChanges ?? null };
+    return {
+        schema_version: 3,
+        run: toReportRun(args),
+        counts: countsOf(nodes),
+        nodes,
+        data_changes: args.dataChanges ?? null,
+        selection: args.selection ?? null
+    };
 }
 function toReportRun({ run, runResults, manifest }) {
     return {
@@ -3950,7 +3962,8 @@ function makeReport(a) {
         manifest: a.artifacts.manifest ?? null,
         run: a.info,
         cloned: a.cloned,
-        dataChanges: a.dataChanges
+        dataChanges: a.dataChanges,
+        selection: a.selection
     });
 }
 
@@ -42389,6 +42402,14 @@ function readCiSchema() {
 }
 /** The most models one comparison takes: the inline program travels as one argument of bounded length. */
 const MAX_COMPARED_MODELS = 200;
+function readSelection() {
+    const explain = flag(Input.ExplainSelection, true);
+    const excludeLagging = flag(Input.ExcludeLagging, false);
+    if (excludeLagging && !explain) {
+        throw new InputError(Input.ExcludeLagging, 'true', `Expected it only with ${Input.ExplainSelection}: true: the lag is found by the selection step.`);
+    }
+    return { explain, excludeLagging };
+}
 function readCompare() {
     const where = optional(Input.CompareWhere);
     if (where && /;|\{[{%#]/.test(where)) {
@@ -42399,7 +42420,8 @@ function readCompare() {
         maxModels: boundedInt(Input.CompareMaxModels, 50, 1, MAX_COMPARED_MODELS),
         keyDiffMaxRows: positiveInt(Input.CompareKeyDiffMaxRows, 10_000_000),
         where,
-        exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50)
+        exampleKeys: boundedInt(Input.CompareExampleKeys, 5, 0, 50),
+        valueSamples: flag(Input.CompareValueSamples, false)
     };
 }
 /** The profiles directory: the input, else DBT_PROFILES_DIR (which the action then passes as a flag). */
@@ -42493,6 +42515,7 @@ function getInputs(env = process.env, registerSecret = setSecret) {
         ciSchema: readCiSchema(),
         report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
         compare: readCompare(),
+        selection: readSelection(),
         context,
         secrets
     };
@@ -55824,7 +55847,9 @@ function execDbtProcess(executable, scrub = (text) => text, show = (line) => pro
             const print = (line) => {
                 const clean = scrub(line);
                 kept.push(clean);
-                show(clean);
+                opts.onLine?.(clean);
+                if (!opts.quiet)
+                    show(clean);
             };
             const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) });
             return { ...exit, output: kept.text() };
@@ -55897,9 +55922,13 @@ function dbtRunner(deps) {
             const targetDir = deps.dirs.dbtTarget(name, previous);
             const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir);
             deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`);
-            const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env });
+            const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env, onLine: opts.onLine, quiet: opts.quiet });
             previous = targetDir;
             return { exit, targetDir };
+        },
+        scratch(name) {
+            previous = deps.dirs.dbtTarget(name, previous);
+            return previous;
         }
     };
 }

@@ -57,7 +57,9 @@ export enum Input {
   CompareKeyDiffMaxRows = 'compare-key-diff-max-rows',
   CompareWhere = 'compare-where',
   CompareExampleKeys = 'compare-example-keys',
-  CompareValueSamples = 'compare-value-samples'
+  CompareValueSamples = 'compare-value-samples',
+  ExplainSelection = 'explain-selection',
+  ExcludeLagging = 'exclude-lagging'
 }
 
 /** Outputs of action.yml. */
@@ -84,5 +86,7 @@ export enum Output {
   DataColumnsRemoved = 'data-columns-removed',
   DataColumnsTypeChanged = 'data-columns-type-changed',
   DataRowsChanged = 'data-rows-changed',
-  DataCompareWarnings = 'data-compare-warnings'
+  DataCompareWarnings = 'data-compare-warnings',
+  LagOnlyCount = 'lag-only-count',
+  DownstreamCount = 'downstream-count'
 }

@@ -248,6 +248,19 @@ function readCiSchema(): Settings['ciSchema'] {
 /** The most models one comparison takes: the inline program travels as one argument of bounded length. */
 const MAX_COMPARED_MODELS = 200
 
+function readSelection(): Settings['selection'] {
+  const explain = flag(Input.ExplainSelection, true)
+  const excludeLagging = flag(Input.ExcludeLagging, false)
+  if (excludeLagging && !explain) {
+    throw new InputError(
+      Input.ExcludeLagging,
+      'true',
+      `Expected it only with ${Input.ExplainSelection}: true: the lag is found by the selection step.`
+    )
+  }
+  return { explain, excludeLagging }
+}
+
 function readCompare(): Settings['compare'] {
   const where = optional(Input.CompareWhere)
   if (where && /;|\{[{%#]/.test(where)) {
@@ -363,6 +376,7 @@ export function getInputs(env: Env = process.env, registerSecret: (secret: strin
     ciSchema: readCiSchema(),
     report: { comment: flag(Input.Comment, true), token: text(Input.GithubToken), prNumber: readPrNumber() },
     compare: readCompare(),
+    selection: readSelection(),
     context,
     secrets
   }

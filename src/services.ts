@@ -37,6 +37,8 @@ export interface FileReader {
 export interface Services {
   /** dbt itself. */
   dbt: DbtProcess
+  /** Another program started the way dbt is (dbt's own Python, for its programmatic runner). */
+  program: (executable: string) => DbtProcess
   /** The actions cache. */
   cache: CacheStore
   /** The GitHub REST API (created on first use: a token may be absent for local runs). */
@@ -71,6 +73,7 @@ export function realServices(settings: Settings, event: EventPayload, redactor: 
   let client: GitHubClient | undefined
   return {
     dbt: execDbtProcess(settings.dbt.executable, scrub),
+    program: (executable) => execDbtProcess(executable, scrub),
     cache: actionsCacheStore(log),
     github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log })),
     summary: { write: async (markdown) => void (await core.summary.addRaw(scrub(markdown), true).write()) },

@@ -215,6 +215,14 @@ export interface RunContext {
   workspace: string
 }
 
+/** The "why selected" step. */
+export interface SelectionSettings {
+  /** Ask dbt why each node is selected, and git how far the baseline lags (`explain-selection`). */
+  explain: boolean
+  /** Leave out the nodes selected only because the baseline lags (`exclude-lagging`). */
+  excludeLagging: boolean
+}
+
 /** Everything the action needs, read and validated once. */
 export interface Settings {
   /** What this invocation does. */
@@ -229,6 +237,8 @@ export interface Settings {
   report: ReportSettings
   /** The data comparison after the build. */
   compare: CompareSettings
+  /** Why each node was selected, the baseline's lag, what lies downstream. */
+  selection: SelectionSettings
   /** The workflow run. */
   context: RunContext
   /** Every secret the action knows (tokens, the url-authorization header, URL credentials): never published. */

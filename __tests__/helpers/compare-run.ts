@@ -70,6 +70,7 @@ function settingsOf(o: InProcessOptions): Settings {
     ciSchema: { template: o.ciSchema, envVar: 'DBT_CI_SCHEMA', cleanSlate: false },
     report: { comment: false, token: '' },
     compare: { enabled: true, maxModels: 50, keyDiffMaxRows: 10_000_000, exampleKeys: 5, valueSamples: false, ...o.compare },
+    selection: { explain: false, excludeLagging: false },
     context: {
       repository: 'octo/shop',
       apiUrl: 'http://127.0.0.1:9',
@@ -93,6 +94,7 @@ export async function runInProcess(o: InProcessOptions): Promise<InProcessRun> {
   const scrub = createRedactor([]).scrub
   const services: Services = {
     dbt: execDbtProcess(settings.dbt.executable, scrub, () => {}),
+    program: (executable) => execDbtProcess(executable, scrub, () => {}),
     cache: new MemoryCacheStore(),
     github: () => {
       throw new Error('no GitHub in these tests')

@@ -11,6 +11,11 @@ import { readRunArtifacts, type RunArtifacts } from '../dbt/artifacts.js'
 import { describeSignal, type DbtExit } from '../dbt/process.js'
 import { DbtFailedError, messageOf } from '../errors.js'
 import { publishReport } from '../report/publish.js'
+import type { Manifest } from '../dbt/artifact-types.js'
+import { payloadPullRequest } from '../github/event.js'
+import type { ReportSelection } from '../selection/explain.js'
+import { gitIn } from '../selection/lag.js'
+import { explainAfterBuild, gatherSelection, lagOnlyBeforeBuild, type SelectionFacts } from '../selection/step.js'
 import type { RunInfo } from '../report/types.js'
 import { gatherBaselineEvidence, prepareRun, safetyDeps, type RunFacts } from '../run/prepare.js'
 import { dropOwnedSchemas, prepareBuildSchemas, type SafetyDeps } from '../safety/step.js'
@@ -225,6 +230,82 @@ function jobSummaryUrl(settings: Settings): string | undefined {
   return repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined
 }
 
+/** Step, before the build: ask dbt which part of state:modified fires for which node, and git how far the baseline lags. */
+async function askWhySelected(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome
+): Promise<SelectionFacts | undefined> {
+  if (!settings.selection.explain || outcome.kind !== 'found') return undefined
+  return gatherSelection({
+    dbt: settings.dbt,
+    env: facts.env,
+    process: services.program,
+    runner: facts.runner,
+    stateDir: facts.dirs.stateDir,
+    git: gitIn(settings.context.workspace, facts.env),
+    commits: {
+      baselineSha: outcome.baseline.sha,
+      baseSha: payloadPullRequest(services.event)?.base?.sha,
+      headSha: facts.pr.headSha ?? payloadPullRequest(services.event)?.head?.sha,
+      repository: settings.context.repository || undefined,
+      serverUrl: settings.context.serverUrl
+    },
+    log: services.log
+  })
+}
+
+/** With exclude-lagging: the build's settings with the nodes selected only because of the baseline's lag excluded. */
+function withLagExcluded(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  why: SelectionFacts | undefined,
+  manifest: Manifest
+): Settings {
+  if (!settings.selection.excludeLagging || !why) return settings
+  const lagging = lagOnlyBeforeBuild(why, manifest, facts.dirs.projectPath)
+  if (lagging.length === 0) return settings
+  services.log.info(
+    `exclude-lagging: leaving out ${lagging.length} nodes selected only because the baseline lags the pull request: ${lagging.join(', ')}.`
+  )
+  return { ...settings, dbt: { ...settings.dbt, exclude: [...settings.dbt.exclude, ...lagging] } }
+}
+
+/** Step, after the build: why each node the build ran was selected, and what lies downstream. */
+async function explainWhySelected(
+  settings: Settings,
+  services: Services,
+  facts: RunFacts,
+  outcome: BaselineOutcome,
+  why: SelectionFacts | undefined,
+  run: Awaited<ReturnType<typeof runDbt>>
+): Promise<ReportSelection | null> {
+  const manifest = run.artifacts.manifest
+  if (!why || outcome.kind !== 'found' || !manifest) return null
+  try {
+    const selection = await explainAfterBuild(why, {
+      git: gitIn(settings.context.workspace, facts.env),
+      selected: (run.artifacts.runResults?.results ?? []).map((r) => r.unique_id),
+      current: manifest,
+      baseline: outcome.baseline.manifest,
+      projectPath: facts.dirs.projectPath
+    })
+    if (!selection) return null
+    const s = selection.section
+    services.outputs.set(Output.LagOnlyCount, s.lag.known ? s.lag.lag_only.length : '')
+    services.outputs.set(
+      Output.DownstreamCount,
+      Object.values(s.downstream).reduce((a, b) => a + b, 0)
+    )
+    return s
+  } catch (error) {
+    services.log.warning(`Could not explain why each node was selected: ${messageOf(error)}. The report leaves it out.`)
+    return null
+  }
+}
+
 /** Step: the report. Best effort: a failure to publish is a warning, and the build's result alone decides the step. */
 async function report(
   settings: Settings,
@@ -233,7 +314,8 @@ async function report(
   outcome: BaselineOutcome,
   run: Awaited<ReturnType<typeof runDbt>>,
   cloned: ReadonlySet<string>,
-  dataChanges: DataChanges | null
+  dataChanges: DataChanges | null,
+  selection: ReportSelection | null
 ): Promise<void> {
   try {
     await publishReport(
@@ -248,7 +330,8 @@ async function report(
         comment: settings.report.comment,
         summaryUrl: jobSummaryUrl(settings),
         cloned,
-        dataChanges
+        dataChanges,
+        selection
       },
       services
     )
@@ -275,14 +358,17 @@ export async function build(settings: Settings, services: Services): Promise<voi
     services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.")
   if (settings.ciSchema.cleanSlate && facts.ciSchema) services.log.info('clean-slate: dropping the CI schema before the build.')
   const writes = settings.dbt.command !== 'compile' || settings.dbt.cloneIncremental
-  await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes })
+  const evidence = await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes })
   let exit: DbtExit
   try {
-    const cloned = await cloneIncrementals(settings, services, facts, outcome)
-    const run = await runDbt(settings, services, facts, outcome)
+    const why = await askWhySelected(settings, services, facts, outcome)
+    const built = withLagExcluded(settings, services, facts, why, evidence.manifest)
+    const cloned = await cloneIncrementals(built, services, facts, outcome)
+    const run = await runDbt(built, services, facts, outcome)
     exit = run.exit
-    const dataChanges = await compareWithDeferred(settings, services, facts, outcome, run)
-    await report(settings, services, facts, outcome, run, cloned, dataChanges)
+    const dataChanges = await compareWithDeferred(built, services, facts, outcome, run)
+    const selection = await explainWhySelected(settings, services, facts, outcome, why, run)
+    await report(built, services, facts, outcome, run, cloned, dataChanges, selection)
   } finally {
     await dropAfter(settings, services, safety)
   }

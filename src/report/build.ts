@@ -3,6 +3,7 @@
  */
 import type { DataChanges } from '../compare/types.js'
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
+import type { ReportSelection } from '../selection/explain.js'
 import type { NodeResolution, RefResolution } from '../resolution/types.js'
 import type { Report, ReportCounts, ReportNode, ReportRef, ReportRun, RunInfo } from './types.js'
 
@@ -20,13 +21,22 @@ export interface BuildReportArgs {
   cloned?: ReadonlySet<string>
   /** The data comparison's result, when it ran. */
   dataChanges?: DataChanges | null
+  /** Why each node was selected, when dbt was asked. */
+  selection?: ReportSelection | null
 }
 
 /** Assembles report.json: schema version, the run, counts and every node with its refs. */
 export function buildReport(args: BuildReportArgs): Report {
   const nodes = args.analysis.map((n) => toReportNode(n, args.run))
   if (args.cloned?.size) markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production')
-  return { schema_version: 2, run: toReportRun(args), counts: countsOf(nodes), nodes, data_changes: args.dataChanges ?? null }
+  return {
+    schema_version: 3,
+    run: toReportRun(args),
+    counts: countsOf(nodes),
+    nodes,
+    data_changes: args.dataChanges ?? null,
+    selection: args.selection ?? null
+  }
 }
 
 function toReportRun({ run, runResults, manifest }: BuildReportArgs): ReportRun {

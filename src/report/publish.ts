@@ -19,6 +19,7 @@ import { annotationsFor } from './annotations.js'
 import { buildReport } from './build.js'
 import { escapeInline } from './markdown.js'
 import { renderMarkdown } from './render.js'
+import type { ReportSelection } from '../selection/explain.js'
 import type { Report, RunInfo } from './types.js'
 
 /** GitHub's comment limit is 65,536 characters; the rest of the room is for the marker. */
@@ -50,6 +51,8 @@ export interface ReportInput {
   cloned?: ReadonlySet<string>
   /** The data comparison's result, when it ran. */
   dataChanges?: DataChanges | null
+  /** Why each node was selected, when dbt was asked. */
+  selection?: ReportSelection | null
 }
 
 /** The part of the services the report step uses. */
@@ -61,7 +64,7 @@ function noResults(): RunResults {
 }
 
 /** Builds report.json's structure from the artifacts. Pure. */
-export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts' | 'cloned' | 'dataChanges'>): Report {
+export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts' | 'cloned' | 'dataChanges' | 'selection'>): Report {
   const runResults = a.artifacts.runResults ?? noResults()
   const analysis = a.artifacts.manifest
     ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
@@ -72,7 +75,8 @@ export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts
     manifest: a.artifacts.manifest ?? null,
     run: a.info,
     cloned: a.cloned,
-    dataChanges: a.dataChanges
+    dataChanges: a.dataChanges,
+    selection: a.selection
   })
 }
 

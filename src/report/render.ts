@@ -9,6 +9,7 @@ import { escapeInline, isSafeUrl, link, sizeOf, table } from './markdown.js'
 import { flattenRefs, isDeferred, outcomeOf, sortNodes } from './format.js'
 import { header, legend, title } from './header.js'
 import { dataChangesBlocks } from './render-data.js'
+import { selectionBlocks } from './render-selection.js'
 import { deferredItem, failureItem, MESSAGE_MAX, nodeFull, nodeRow, testRow } from './render-node.js'
 import type { Report, ReportNode } from './types.js'
 
@@ -74,9 +75,11 @@ function* blocksFor(level: Level, p: Parts, opts: RenderOptions): Generator<stri
   if (level === 'essentials') {
     yield* essentials(p)
     if (p.report.data_changes) yield* dataChangesBlocks(p.report.data_changes, true)
+    yield* selectionBlocks(p.report, level)
   } else {
     yield* builtSection(level, p)
     if (p.report.data_changes) yield* dataChangesBlocks(p.report.data_changes, false)
+    yield* selectionBlocks(p.report, level)
     yield* testSection(level, p)
   }
   yield legend()

@@ -4,6 +4,7 @@
  */
 import type { BaselineSourceKind, DeferredEnv } from '../settings.js'
 import type { Classification, UnknownReason } from '../resolution/types.js'
+import type { ReportSelection } from '../selection/explain.js'
 import type { DataChanges } from '../compare/types.js'
 
 /** The baseline the invocation deferred to, as the report shows it. */
@@ -133,10 +134,12 @@ export interface ReportCounts {
 
 /** report.json. */
 export interface Report {
-  schema_version: 2
+  schema_version: 3
   run: ReportRun
   counts: ReportCounts
   nodes: ReportNode[]
   /** What the change did to the data, against the deferred environment; null when not compared. */
   data_changes: DataChanges | null
+  /** Why each node was selected, what a lagging baseline added, what lies downstream; null when not asked. */
+  selection: ReportSelection | null
 }

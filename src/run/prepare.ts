@@ -32,6 +32,8 @@ export interface RunFacts {
   owner: OwnerIdentity
   /** dbt, step by step, with the run's environment. */
   runner: DbtRunner
+  /** The environment dbt runs with (the CI schema's variable included). */
+  env: Record<string, string>
   /** The configured baseline source. */
   source: BaselineSource
 }
@@ -69,7 +71,7 @@ export async function prepareRun(settings: Settings, services: Services): Promis
     projectKey: dirs.projectKey,
     downloadDir: dirs.downloadDir
   })
-  return { project, dirs, pr, ciSchema, owner, runner, source }
+  return { project, dirs, pr, ciSchema, owner, runner, env, source }
 }
 
 /** The baselines of every environment the inputs point to (reusing the deferred one, when known). */

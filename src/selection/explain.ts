@@ -44,6 +44,8 @@ export interface ReportSelection {
     | { known: false; why: string }
   /** Children the run did not build, by resource type, each counted once. */
   downstream: Record<string, number>
+  /** Each built node: why it was selected, and its children the run did not build. */
+  nodes: Record<string, { why: ReportWhy; downstream: Array<{ unique_id: string; name: string; resource_type: string }> }>
 }
 
 /** What the report takes for each node. */
@@ -121,7 +123,13 @@ export function explainRun(args: {
       by_part: byPart,
       macro_only: macroOnlyCounts(whys),
       lag: lagSection(args.lag, only),
-      downstream: downstreamCounts(children)
+      downstream: downstreamCounts(children),
+      nodes: Object.fromEntries(
+        [...nodes].map(([id, n]) => [
+          id,
+          { why: n.why, downstream: n.downstream.map((c) => ({ unique_id: c.uniqueId, name: c.name, resource_type: c.resourceType })) }
+        ])
+      )
     },
     nodes
   }

@@ -41,6 +41,8 @@ export interface Lag {
   prFiles: string[]
   /** Files that differ between the baseline's commit and the PR's head, relative to the repository root. */
   sinceBaseline: string[]
+  /** Files that differ between the baseline's commit and the merge base: what the lag itself changed. */
+  lagFiles: string[]
   /** Link comparing the baseline with the PR's head. */
   compareUrl?: string
 }
@@ -106,7 +108,8 @@ export async function findLag(git: Git, c: LagCommits): Promise<LagOutcome> {
     behind: await count(git, `${c.baselineSha}..${base}`),
     ahead: await count(git, `${base}..${c.baselineSha}`),
     prFiles: await lines(git, ['diff', '--name-only', '--no-renames', base, c.headSha]),
-    sinceBaseline: await lines(git, ['diff', '--name-only', '--no-renames', c.baselineSha, c.headSha])
+    sinceBaseline: await lines(git, ['diff', '--name-only', '--no-renames', c.baselineSha, c.headSha]),
+    lagFiles: await lines(git, ['diff', '--name-only', '--no-renames', c.baselineSha, base])
   }
   if (c.repository && c.serverUrl) lag.compareUrl = `${c.serverUrl}/${c.repository}/compare/${c.baselineSha}...${c.headSha}`
   return { kind: 'known', lag }
@@ -123,47 +126,48 @@ export function filesOf(node: ManifestNode | undefined): string[] {
   return [projectFile(node?.original_file_path), projectFile(node?.patch_path)].filter((f): f is string => Boolean(f))
 }
 
-/**
- * The selected nodes the PR itself did not touch, when the baseline lags: none of their files
- * (nor, for macro changes, the macros' files; for config changes, dbt_project.yml) is among the
- * PR's files, and neither is that of the node a test tests or a downstream node comes from.
- */
 /** Repository paths as paths inside the project (files outside it left out). */
 export function inProject(files: readonly string[], projectPath: string): Set<string> {
   const prefix = projectPath === '.' || projectPath === '' ? '' : `${projectPath.replace(/\/+$/, '')}/`
   return new Set(files.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)))
 }
 
+/**
+ * The selected nodes that are there only because the baseline lags: the lag (the commits between
+ * the baseline and the merge base) changed their files (or, for macro changes, the macros'
+ * files; for config changes, dbt_project.yml), and the PR itself did not; a test counts with the
+ * node it tests, a downstream node with the node it comes from.
+ */
 export function lagOnly(whys: readonly NodeWhy[], current: Manifest, lag: Lag, projectPath: string): Set<string> {
   if (lag.behind + lag.ahead === 0) return new Set()
   const pr = inProject(lag.prFiles, projectPath)
+  const lagged = inProject(lag.lagFiles, projectPath)
   const macros = (current.macros ?? {}) as Record<string, ManifestNode>
-  const touched = new Map<string, boolean>()
   const byId = new Map(whys.map((w) => [w.uniqueId, w]))
-  const directlyTouched = (why: NodeWhy): boolean => {
+  /** Whether the node's own change is among `files`. */
+  const changedIn = (why: NodeWhy, files: ReadonlySet<string>): boolean => {
     const node = current.nodes[why.uniqueId] ?? current.unit_tests?.[why.uniqueId]
-    if (filesOf(node).some((f) => pr.has(f))) return true
-    if (why.parts.includes('configs') && pr.has('dbt_project.yml')) return true
-    const macroFlag = why.flags.find((f) => f.kind === 'macro-only')
-    if (macroFlag?.kind === 'macro-only' && macroFlag.macros.some((m) => filesOf(macros[m]).some((f) => pr.has(f)))) return true
-    if (why.parts.includes('macros')) {
-      return (node?.depends_on?.macros ?? []).some((m) => filesOf(macros[m]).some((f) => pr.has(f)))
-    }
+    if (filesOf(node).some((f) => files.has(f))) return true
+    if (why.parts.includes('configs') && files.has('dbt_project.yml')) return true
+    if (why.parts.includes('macros')) return (node?.depends_on?.macros ?? []).some((m) => filesOf(macros[m]).some((f) => files.has(f)))
     return false
   }
-  const isTouched = (id: string, depth = 0): boolean => {
-    const known = touched.get(id)
-    if (known !== undefined) return known
+  const memo = new Map<string, 'pr' | 'lag' | 'neither'>()
+  const origin = (id: string, depth = 0): 'pr' | 'lag' | 'neither' => {
+    const known = memo.get(id)
+    if (known) return known
     const why = byId.get(id)
-    let result = false
+    let result: 'pr' | 'lag' | 'neither' = 'neither'
     if (why && depth < 50) {
-      result =
-        directlyTouched(why) ||
-        (why.via?.kind === 'tests' && why.via.nodes.some((n) => isTouched(n, depth + 1))) ||
-        (why.via?.kind === 'downstream' && isTouched(why.via.of, depth + 1))
+      if (changedIn(why, pr)) result = 'pr'
+      else if (why.parts.length > 0) result = changedIn(why, lagged) ? 'lag' : 'neither'
+      else if (why.via?.kind === 'tests') {
+        const from = why.via.nodes.map((n) => origin(n, depth + 1))
+        result = from.includes('pr') ? 'pr' : from.length > 0 && from.every((o) => o === 'lag') ? 'lag' : 'neither'
+      } else if (why.via?.kind === 'downstream') result = origin(why.via.of, depth + 1)
     }
-    touched.set(id, result)
+    memo.set(id, result)
     return result
   }
-  return new Set(whys.filter((w) => (w.parts.length > 0 || w.via?.kind !== 'selection') && !isTouched(w.uniqueId)).map((w) => w.uniqueId))
+  return new Set(whys.filter((w) => origin(w.uniqueId) === 'lag').map((w) => w.uniqueId))
 }

@@ -140,3 +140,35 @@ export async function explainAfterBuild(
   const writtenSame = await configsWrittenSame(run.git, facts.lag, configsOnly(facts.answer, run.current), run.projectPath)
   return explainRun({ answer: facts.answer, lag: facts.lag, ...run, configsWrittenSame: writtenSame })
 }
+
+/**
+ * Before the build, for exclude-lagging: the selectors (fully qualified names) of the nodes dbt
+ * selects directly that the PR did not touch, with the data tests of only those nodes.
+ */
+export function lagOnlyBeforeBuild(facts: SelectionFacts, current: Manifest, projectPath: string): string[] {
+  if (!facts.answer || facts.lag.kind !== 'known') return []
+  const direct = [...new Set(PARTS.flatMap((p) => [...(facts.answer as Answer).sets[p]]))]
+  const report = explainRun({
+    answer: facts.answer,
+    lag: facts.lag,
+    selected: direct,
+    current,
+    baseline: { metadata: { dbt_schema_version: '' }, nodes: {}, sources: {} },
+    projectPath
+  })
+  const lagging = new Set(
+    Object.entries(report.section.nodes)
+      .filter(([, n]) => n.why.lag_only)
+      .map(([id]) => id)
+  )
+  if (lagging.size === 0) return []
+  for (const node of Object.values(current.nodes)) {
+    const parents = node.depends_on?.nodes ?? []
+    if (node.resource_type === 'test' && parents.length > 0 && parents.every((p) => lagging.has(p))) lagging.add(node.unique_id)
+  }
+  return [...lagging]
+    .map((id) => current.nodes[id])
+    .filter((n): n is NonNullable<typeof n> => Boolean(n && Array.isArray(n.fqn)))
+    .map((n) => (n.fqn as string[]).join('.'))
+    .sort()
+}
