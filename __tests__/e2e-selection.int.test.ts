@@ -159,6 +159,7 @@ describe('why this selection, in report.json and the comment (real dbt, real git
 
     const body = github.comments(number)[0].body
     expect(body).toContain('### Why this selection')
+    expect(body).toContain('- **Selection:** 2 models downstream, not rebuilt\n')
     expect(body).toContain('**Why selected:** 1 new, 1 body, 2 configs, 2 macros, 1 contract')
     expect(body).toContain(
       '⚠️ 1 node selected only for configs that render differently under this target (env-aware configs, dbt-core#9562): likely noise.'
@@ -197,6 +198,7 @@ describe('why this selection, in report.json and the comment (real dbt, real git
       `⏳ 8 nodes are selected only because the production baseline is 2 commits behind the pull request's merge base (<a href="${github.serverUrl}/${REPO}/compare/${deployed}...${head}">compare</a>).`
     )
     expect(body).toContain('| <code>stg_customers</code> | body changed; baseline lag only |')
+    expect(body).toContain('· 8 selected only because the baseline lags')
 
     const excluded = await act(pr, mergeBase, head, { 'exclude-lagging': 'true' })
     expect(excluded.run.code).toBe(0)

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync } from 'node:fs'
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
@@ -107,6 +107,27 @@ describe('why each node was selected (real dbt, real git)', () => {
     expect(downstream('model.jaffle_shop.stg_payments')).toEqual(['model int_order_payments'])
     expect(downstream('model.jaffle_shop.customers')).toEqual([])
     expect(report.section.downstream).toEqual({ model: 2 })
+  }, 240_000)
+
+  it('asks one dbt ls per part, with the same answers, when dbt is not a Python program', async () => {
+    const pr = production.clone()
+    git(pr.dir, 'checkout', '-q', '-b', 'pr')
+    applyPullRequest(pr)
+    const head = commitAll(pr, 'the pull request')
+    // A dbt whose first line names no Python (as dbt Fusion, a binary): the programmatic runner is out.
+    const wrapper = join(mkdtempSync(join(tmpdir(), 'dbt-defer-bin-')), 'dbt')
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${dbtExecutable()} "$@"\n`)
+    chmodSync(wrapper, 0o755)
+    const viaLs = await select(pr, { baseSha: baselineSha, headSha: head }, wrapper)
+    expect(viaLs.facts.answer?.how).toBe('dbt-ls')
+    expect(viaLs.facts.answer?.invocations).toBe(7)
+    expect(reasons(viaLs.report)).toMatchObject({
+      customers: 'body changed',
+      customer_segments: 'configs changed (env-aware: materialized)',
+      stg_orders: 'macros changed (only macro loaded_at)',
+      new_model: 'new',
+      contracted: 'contract changed'
+    })
   }, 240_000)
 
   it('attributes to the lag the nodes the PR did not touch when the baseline is two commits behind the merge base', async () => {

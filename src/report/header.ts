@@ -4,6 +4,7 @@
 import { code, escapeInline, isSafeUrl, link } from './markdown.js'
 import { classificationLabel, CLASSIFICATIONS, cmp, formatAge, formatDuration, outcomeRank, statusEmoji } from './format.js'
 import { dataHeaderLine } from './render-data.js'
+import { downstreamWords } from './render-selection.js'
 import type { Report } from './types.js'
 
 /** The title line: command and overall outcome. */
@@ -75,6 +76,17 @@ export function notice(report: Report): string | null {
   return null
 }
 
+/** Downstream and lag counts of the selection, when dbt was asked and there is something to say. */
+function selectionHeaderLine(report: Report): string | null {
+  const s = report.selection
+  if (!s) return null
+  const parts: string[] = []
+  const downstream = Object.values(s.downstream).reduce((a, b) => a + b, 0)
+  if (downstream > 0) parts.push(`${downstreamWords(s.downstream)} downstream, not rebuilt`)
+  if (s.lag.known && s.lag.lag_only.length > 0) parts.push(`${s.lag.lag_only.length} selected only because the baseline lags`)
+  return parts.length > 0 ? `- **Selection:** ${parts.join(' · ')}` : null
+}
+
 /** The whole header block. */
 export function header(report: Report): string {
   const lines = [
@@ -83,6 +95,7 @@ export function header(report: Report): string {
     baselineLine(report),
     `- ${countsLine(report)}`,
     report.data_changes ? `- ${dataHeaderLine(report.data_changes)}` : null,
+    selectionHeaderLine(report),
     `- ${durationLine(report)}`
   ].map((l) => (l && !l.startsWith('- ') ? `- ${l}` : l))
   const blocks = [title(report), lines.filter((l): l is string => l !== null).join('\n')]
