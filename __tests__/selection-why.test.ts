@@ -12,7 +12,7 @@ function manifest(nodes: ManifestNode[], macros: Record<string, unknown> = {}): 
 }
 
 function sets(over: Partial<Record<Part, string[]>>): PartSets {
-  return Object.fromEntries(PARTS.map((p) => [p, new Set(over[p] ?? [])])) as PartSets
+  return Object.fromEntries(PARTS.map((p) => [p, new Set(over[p] ?? [])])) as unknown as PartSets
 }
 
 describe('why each node was selected, from dbt’s answers', () => {

@@ -3607,15 +3607,20 @@ function displayName(node, id) {
     const version = node.version;
     return version === undefined || version === null ? node.name : `${node.name}.v${version}`;
 }
-/** Resolves one parent against the scanned SQL of its consumer. */
-function resolveParent(ctx, sql, id, seen = new Set()) {
+/**
+ * Resolves one parent against the scanned SQL of its consumer. `expanded` holds the ephemeral
+ * models whose refs are already listed for this consumer: one compiled SQL resolves a parent the
+ * same way on every path to it, so an ephemeral reached again (a diamond of ephemerals) is listed
+ * without its refs, and the analysis stays linear in nodes and edges instead of doubling per layer.
+ */
+function resolveParent(ctx, sql, id, seen = new Set(), expanded = new Set()) {
     const node = lookupNode(ctx.manifest, id);
     if (!node)
         return unknownRef(ctx, id, undefined, 'missing-parent', `${id} is not in the current manifest`);
     if (node.resource_type === 'source')
         return resolveSource(ctx, sql, node);
     if (node.config?.materialized === 'ephemeral')
-        return resolveEphemeral(ctx, sql, node, seen);
+        return resolveEphemeral(ctx, sql, node, seen, expanded);
     return resolveRelation(ctx, sql, node);
 }
 /** A parent of a node that has no compiled SQL: nothing can be said. */
@@ -3651,14 +3656,18 @@ function resolveSource(ctx, sql, node) {
     return knownRef(ctx, node, 'source', null, `source (never deferred); ${what}`);
 }
 /** Ephemeral parents are inlined as CTEs; their own parents are read by the same SQL. */
-function resolveEphemeral(ctx, sql, node, seen) {
+function resolveEphemeral(ctx, sql, node, seen, expanded) {
     const cte = `__dbt__cte__${node.alias ?? node.name}`;
     if (!containsCte(sql, node.alias ?? node.name)) {
         return unknownRef(ctx, node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`);
     }
+    if (expanded.has(node.unique_id)) {
+        return knownRef(ctx, node, 'inlined', null, `ephemeral model, inlined as the CTE ${cte}; its refs are listed where it first appears`);
+    }
+    expanded.add(node.unique_id);
     const inner = new Set(seen).add(node.unique_id);
     const parents = unique(node.depends_on?.nodes ?? []).filter((p) => !inner.has(p));
-    const children = parents.map((p) => resolveParent(ctx, sql, p, inner));
+    const children = parents.map((p) => resolveParent(ctx, sql, p, inner, expanded));
     return { ...knownRef(ctx, node, 'inlined', null, `ephemeral model, inlined as the CTE ${cte}`), children };
 }
 /** A parent with a relation: compare its CI and baseline relation names with the SQL. */
@@ -3791,7 +3800,8 @@ function refsOf(ctx, r, parents) {
         return parents.map((p) => notCompiledRef(ctx, p, why));
     }
     const sql = scanSql(r.compiled_code);
-    return parents.map((p) => resolveParent(ctx, sql, p));
+    const expanded = new Set();
+    return parents.map((p) => resolveParent(ctx, sql, p, new Set(), expanded));
 }
 
 /** Assembles report.json: schema version, the run, counts and every node with its refs. */

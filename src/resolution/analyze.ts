@@ -80,5 +80,6 @@ function refsOf(ctx: ResolutionContext, r: RunResult, parents: string[]): RefRes
     return parents.map((p) => notCompiledRef(ctx, p, why))
   }
   const sql = scanSql(r.compiled_code as string)
-  return parents.map((p) => resolveParent(ctx, sql, p))
+  const expanded = new Set<string>()
+  return parents.map((p) => resolveParent(ctx, sql, p, new Set(), expanded))
 }

@@ -45,12 +45,23 @@ export function displayName(node: Parent | undefined, id: string): string {
   return version === undefined || version === null ? node.name : `${node.name}.v${version}`
 }
 
-/** Resolves one parent against the scanned SQL of its consumer. */
-export function resolveParent(ctx: ResolutionContext, sql: ScannedSql, id: string, seen: ReadonlySet<string> = new Set()): RefResolution {
+/**
+ * Resolves one parent against the scanned SQL of its consumer. `expanded` holds the ephemeral
+ * models whose refs are already listed for this consumer: one compiled SQL resolves a parent the
+ * same way on every path to it, so an ephemeral reached again (a diamond of ephemerals) is listed
+ * without its refs, and the analysis stays linear in nodes and edges instead of doubling per layer.
+ */
+export function resolveParent(
+  ctx: ResolutionContext,
+  sql: ScannedSql,
+  id: string,
+  seen: ReadonlySet<string> = new Set(),
+  expanded: Set<string> = new Set()
+): RefResolution {
   const node = lookupNode(ctx.manifest, id)
   if (!node) return unknownRef(ctx, id, undefined, 'missing-parent', `${id} is not in the current manifest`)
   if (node.resource_type === 'source') return resolveSource(ctx, sql, node)
-  if ((node as ManifestNode).config?.materialized === 'ephemeral') return resolveEphemeral(ctx, sql, node as ManifestNode, seen)
+  if ((node as ManifestNode).config?.materialized === 'ephemeral') return resolveEphemeral(ctx, sql, node as ManifestNode, seen, expanded)
   return resolveRelation(ctx, sql, node)
 }
 
@@ -102,14 +113,24 @@ function resolveSource(ctx: ResolutionContext, sql: ScannedSql, node: Parent): R
 }
 
 /** Ephemeral parents are inlined as CTEs; their own parents are read by the same SQL. */
-function resolveEphemeral(ctx: ResolutionContext, sql: ScannedSql, node: ManifestNode, seen: ReadonlySet<string>): RefResolution {
+function resolveEphemeral(
+  ctx: ResolutionContext,
+  sql: ScannedSql,
+  node: ManifestNode,
+  seen: ReadonlySet<string>,
+  expanded: Set<string>
+): RefResolution {
   const cte = `__dbt__cte__${node.alias ?? node.name}`
   if (!containsCte(sql, node.alias ?? node.name)) {
     return unknownRef(ctx, node.unique_id, node, 'none-found', `ephemeral model, but its CTE ${cte} does not appear in the compiled SQL`)
   }
+  if (expanded.has(node.unique_id)) {
+    return knownRef(ctx, node, 'inlined', null, `ephemeral model, inlined as the CTE ${cte}; its refs are listed where it first appears`)
+  }
+  expanded.add(node.unique_id)
   const inner = new Set(seen).add(node.unique_id)
   const parents = unique(node.depends_on?.nodes ?? []).filter((p) => !inner.has(p))
-  const children = parents.map((p) => resolveParent(ctx, sql, p, inner))
+  const children = parents.map((p) => resolveParent(ctx, sql, p, inner, expanded))
   return { ...knownRef(ctx, node, 'inlined', null, `ephemeral model, inlined as the CTE ${cte}`), children }
 }
 
