@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Manifest, ManifestNode } from '../src/dbt/artifact-types.js'
+import { baselineCommit } from '../src/selection/lag.js'
 import { explainSelection, idOfLine, lsArgs, PARTS, varsOf, type Part, type PartSets } from '../src/selection/why.js'
 
 function node(id: string, extra: Partial<ManifestNode> = {}): ManifestNode {
@@ -101,5 +102,16 @@ describe('why each node was selected, from dbt’s answers', () => {
     expect(whys['seed.shop.big'].flags).toEqual([{ kind: 'seed-by-path' }])
     expect(whys['model.shop.env'].flags).toEqual([{ kind: 'env-aware-config', keys: ['materialized'] }])
     expect(whys['model.shop.named'].via).toEqual({ kind: 'selection' })
+  })
+})
+
+describe('the baseline’s commit', () => {
+  it('is the deploy run’s, else the one the deploy recorded in the manifest’s metadata', () => {
+    const m = (env: unknown): Manifest => ({ metadata: { dbt_schema_version: 'v12', env }, nodes: {}, sources: {} }) as Manifest
+    expect(baselineCommit('abc1234', m({ GIT_SHA: 'def5678' }))).toBe('abc1234')
+    expect(baselineCommit(undefined, m({ GIT_SHA: 'def5678' }))).toBe('def5678')
+    expect(baselineCommit(undefined, m({ GITHUB_SHA: 'a'.repeat(40) }))).toBe('a'.repeat(40))
+    expect(baselineCommit(undefined, m({ GIT_SHA: 'not a sha' }))).toBeUndefined()
+    expect(baselineCommit(undefined, m(undefined))).toBeUndefined()
   })
 })

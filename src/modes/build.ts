@@ -14,7 +14,7 @@ import { publishReport } from '../report/publish.js'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { payloadPullRequest } from '../github/event.js'
 import type { ReportSelection } from '../selection/explain.js'
-import { gitIn } from '../selection/lag.js'
+import { baselineCommit, gitIn } from '../selection/lag.js'
 import { explainAfterBuild, gatherSelection, lagOnlyBeforeBuild, type SelectionFacts } from '../selection/step.js'
 import type { RunInfo } from '../report/types.js'
 import { gatherBaselineEvidence, prepareRun, safetyDeps, type RunFacts } from '../run/prepare.js'
@@ -246,7 +246,7 @@ async function askWhySelected(
     stateDir: facts.dirs.stateDir,
     git: gitIn(settings.context.workspace, facts.env),
     commits: {
-      baselineSha: outcome.baseline.sha,
+      baselineSha: baselineCommit(outcome.baseline.sha, outcome.baseline.manifest),
       baseSha: payloadPullRequest(services.event)?.base?.sha,
       headSha: facts.pr.headSha ?? payloadPullRequest(services.event)?.head?.sha,
       repository: settings.context.repository || undefined,

@@ -115,6 +115,24 @@ export async function findLag(git: Git, c: LagCommits): Promise<LagOutcome> {
   return { kind: 'known', lag }
 }
 
+/** Keys of a manifest's `metadata.env` (dbt's DBT_ENV_CUSTOM_ENV_ variables, prefix removed) that name the deployed commit. */
+const COMMIT_KEYS = ['GIT_SHA', 'GITHUB_SHA', 'GIT_COMMIT', 'COMMIT_SHA', 'CI_COMMIT_SHA']
+
+/**
+ * The commit the baseline was built from: the deploy run's, else one the deploy recorded in the
+ * manifest's metadata (`DBT_ENV_CUSTOM_ENV_GIT_SHA` set for its dbt).
+ */
+export function baselineCommit(runSha: string | undefined, manifest: Manifest): string | undefined {
+  if (runSha) return runSha
+  const env = manifest.metadata?.env
+  if (typeof env !== 'object' || env === null) return undefined
+  for (const key of COMMIT_KEYS) {
+    const value = (env as Record<string, unknown>)[key]
+    if (typeof value === 'string' && /^[0-9a-f]{7,40}$/i.test(value.trim())) return value.trim()
+  }
+  return undefined
+}
+
 /** A file path of the manifest (`package://path` for patch paths) relative to the project. */
 function projectFile(path: string | null | undefined): string | undefined {
   if (!path) return undefined
