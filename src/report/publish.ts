@@ -17,7 +17,7 @@ import { messageOf } from '../errors.js'
 import type { Services } from '../services.js'
 import { annotationsFor } from './annotations.js'
 import { buildReport } from './build.js'
-import { escapeInline } from './markdown.js'
+import { escapeInline, sizeOf } from './markdown.js'
 import { renderMarkdown } from './render.js'
 import type { ReportSelection } from '../selection/explain.js'
 import type { Report, RunInfo } from './types.js'
@@ -91,7 +91,7 @@ function problemsNote(a: ReportInput): string {
 }
 
 /** Posts or updates the sticky comment; a refusal is a warning, never the step's failure. */
-async function comment(a: ReportInput, services: ReportServices, markdown: string): Promise<void> {
+async function comment(a: ReportInput, services: ReportServices, markdown: () => string): Promise<void> {
   if (!a.comment) return
   if (!a.pr.repo || !a.pr.number) {
     services.log.info(`No pull request comment: ${a.pr.reason}. The report is in the job summary.`)
@@ -102,7 +102,7 @@ async function comment(a: ReportInput, services: ReportServices, markdown: strin
       ...a.pr.repo,
       issueNumber: a.pr.number,
       marker: a.commentMarker,
-      body: markdown
+      body: markdown()
     })
     services.outputs.set(Output.CommentUrl, result.url)
     services.log.info(`Report comment ${result.action}: ${result.url}`)
@@ -132,7 +132,8 @@ export async function publishReport(a: ReportInput, services: ReportServices): P
   const report = makeReport(a)
   const note = problemsNote(a)
   const reportPath = join(a.reportDir, 'report.json')
-  writeFileSync(reportPath, services.scrub(`${JSON.stringify(report, null, 2)}\n`))
+  // Compact: at tens of thousands of nodes an indented report.json is several times larger.
+  writeFileSync(reportPath, services.scrub(`${JSON.stringify(report)}\n`))
   const summary = services.scrub(note + renderMarkdown(report, { maxChars: SUMMARY_BUDGET - note.length }))
   const summaryPath = join(a.reportDir, 'summary.md')
   writeFileSync(summaryPath, summary)
@@ -141,7 +142,12 @@ export async function publishReport(a: ReportInput, services: ReportServices): P
   await bestEffort(services, 'write the job summary', () => services.summary.write(summary))
   await bestEffort(services, 'add the annotations', () => annotationsFor(report).forEach((annotation) => services.annotate(annotation)))
   if (a.comment) {
-    const markdown = services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl }))
+    // Rendered again only when there is a pull request to post to and the summary exceeds the
+    // comment's budget: a report that fits both renders the same at either size.
+    const markdown = () =>
+      sizeOf(summary) <= COMMENT_BUDGET
+        ? summary
+        : services.scrub(note + renderMarkdown(report, { maxChars: COMMENT_BUDGET - note.length, summaryHint: a.summaryUrl }))
     await bestEffort(services, 'post the report comment', () => comment(a, services, markdown))
   }
   return report
