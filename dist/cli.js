@@ -63562,7 +63562,11 @@ async function toolSafetyDeps(tool, baselines) {
  * action's steps on a developer's machine: the same baseline sources and environment rules, the
  * same safety check before dbt writes or drops, the same resolution analysis after it ran.
  */
-/** A dbt command that takes no defer: handed to dbt as it is, with the terminal's stdio. */
+/**
+ * A dbt command that takes no defer: handed to dbt as it is, with the terminal's stdio (`spawn`
+ * with `stdio: 'inherit'`, argv and no shell), so interactive commands such as `dbt init` can ask
+ * their questions; dbt's exit status is returned unchanged.
+ */
 function passThrough(executable, args, io) {
     return new Promise((done) => {
         const child = spawn(executable, args, { cwd: io.cwd, env: io.env, stdio: 'inherit' });

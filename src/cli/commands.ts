@@ -21,7 +21,11 @@ import { defersFor, reportsFor, withDefer, writesFor, type DbtInvocation } from 
 import { colour, plain, renderTerminalReport, wantsColour, ageText } from './terminal-report.js'
 import { deferredEnv, evidenceOf, holdBaseline, openTool, toolSafetyDeps, type CliIo, type HeldBaseline, type Tool } from './tool.js'
 
-/** A dbt command that takes no defer: handed to dbt as it is, with the terminal's stdio. */
+/**
+ * A dbt command that takes no defer: handed to dbt as it is, with the terminal's stdio (`spawn`
+ * with `stdio: 'inherit'`, argv and no shell), so interactive commands such as `dbt init` can ask
+ * their questions; dbt's exit status is returned unchanged.
+ */
 export function passThrough(executable: string, args: string[], io: CliIo): Promise<number> {
   return new Promise((done) => {
     const child = spawn(executable, args, { cwd: io.cwd, env: io.env as NodeJS.ProcessEnv, stdio: 'inherit' })
