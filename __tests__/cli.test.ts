@@ -21,6 +21,15 @@ function project(files: Record<string, string> = {}): string {
   return dir
 }
 
+async function rejected(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('expected an error')
+}
+
 function thrown(fn: () => unknown): string {
   try {
     fn()
@@ -112,18 +121,21 @@ describe('dbt-defer settings', () => {
     expect(repositoryOfRemote('/local/path')).toBeUndefined()
   })
 
-  it('takes the GitHub token from the environment, else from the gh CLI’s login', () => {
+  it('takes the GitHub token from the environment, else from the gh CLI’s login', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'dbt-defer-gh-'))
     writeFileSync(join(bin, 'gh'), '#!/bin/sh\n[ "$1 $2" = "auth token" ] && echo gho_from_gh_login\n')
     chmodSync(join(bin, 'gh'), 0o755)
     const dir = project()
     const env = { PATH: `${bin}:${process.env.PATH ?? ''}` }
-    expect(githubTokenOf(readCliConfig(dir, env, dir), dir, env)).toEqual({ token: 'gho_from_gh_login', origin: "the gh CLI's login" })
+    expect(await githubTokenOf(readCliConfig(dir, env, dir), dir, env)).toEqual({
+      token: 'gho_from_gh_login',
+      origin: "the gh CLI's login"
+    })
     const withVar = { ...env, GITHUB_TOKEN: 'ghp_env' }
-    expect(githubTokenOf(readCliConfig(dir, withVar, dir), dir, withVar)).toEqual({ token: 'ghp_env', origin: 'GITHUB_TOKEN' })
+    expect(await githubTokenOf(readCliConfig(dir, withVar, dir), dir, withVar)).toEqual({ token: 'ghp_env', origin: 'GITHUB_TOKEN' })
   })
 
-  it('hands the settings to the action’s reader: dbt Cloud from the environment and dbt_project.yml', () => {
+  it('hands the settings to the action’s reader: dbt Cloud from the environment and dbt_project.yml', async () => {
     const dir = project()
     writeFileSync(join(dir, 'dbt_project.yml'), `${readFileSync(join(dir, 'dbt_project.yml'), 'utf8')}\ndbt-cloud:\n  defer-env-id: 502\n`)
     const writes: string[] = []
@@ -131,7 +143,7 @@ describe('dbt-defer settings', () => {
     process.stdout.write = ((chunk: string) => (writes.push(String(chunk)), true)) as typeof process.stdout.write
     let cli
     try {
-      cli = loadCliSettings(
+      cli = await loadCliSettings(
         readDbtInvocation(['build']),
         {
           HOME: dir,
@@ -160,18 +172,18 @@ describe('dbt-defer settings', () => {
     expect(Object.keys(process.env).filter((k) => k.startsWith('INPUT_'))).toEqual([])
   })
 
-  it('gives one message for a bad setting, a source the machine cannot reach, and a state of its own', () => {
+  it('gives one message for a bad setting, a source the machine cannot reach, and a state of its own', async () => {
     const dir = project()
-    expect(thrown(() => loadCliSettings(readDbtInvocation(['build']), { DBT_DEFER_MAX_AGE: 'soon' }, dir))).toBe(
+    expect(await rejected(loadCliSettings(readDbtInvocation(['build']), { DBT_DEFER_MAX_AGE: 'soon' }, dir))).toBe(
       "Invalid value for input 'max-age (DBT_DEFER_MAX_AGE)': 'soon'. Expected a whole number of seconds (0 or more)."
     )
-    expect(thrown(() => loadCliSettings(readDbtInvocation(['build']), { DBT_DEFER_BASELINE_SOURCE: 'actions-cache' }, dir))).toContain(
+    expect(await rejected(loadCliSettings(readDbtInvocation(['build']), { DBT_DEFER_BASELINE_SOURCE: 'actions-cache' }, dir))).toContain(
       'the actions cache is reachable only from a workflow run'
     )
-    expect(thrown(() => loadCliSettings(readDbtInvocation(['build']), { DBT_STATE: 'x' }, dir))).toContain(
+    expect(await rejected(loadCliSettings(readDbtInvocation(['build']), { DBT_STATE: 'x' }, dir))).toContain(
       "dbt-defer passes the deferred environment's state directory itself"
     )
-    expect(thrown(() => loadCliSettings(readDbtInvocation(['build', '--project-dir', '/nowhere']), {}, dir))).toContain(
+    expect(await rejected(loadCliSettings(readDbtInvocation(['build', '--project-dir', '/nowhere']), {}, dir))).toContain(
       "Invalid value for input '--project-dir': '/nowhere'. Expected a directory holding dbt_project.yml"
     )
   })

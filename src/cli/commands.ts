@@ -119,7 +119,7 @@ function sayBaseline(tool: Tool, env: DeferredEnv, held: HeldBaseline | undefine
 /** `dbt-defer <dbt command> ...`: dbt with `--defer --state <the environment's baseline>` added. */
 export async function runDbtCommand(inv: DbtInvocation, refresh: boolean, reportJson: string | undefined, io: CliIo): Promise<number> {
   if (!defersFor(inv.command)) return passThrough(executableOf(inv, io), inv.args, io)
-  const tool = openTool(inv, io)
+  const tool = await openTool(inv, io)
   const { env } = await deferredEnv(tool)
   const held = inv.noDefer ? undefined : await holdBaseline(tool, env, refresh)
   sayBaseline(tool, env, held)
@@ -143,7 +143,7 @@ export async function runDbtCommand(inv: DbtInvocation, refresh: boolean, report
 
 /** `dbt-defer status`: the baseline the next command would defer to, without running dbt. */
 export async function status(inv: DbtInvocation, refresh: boolean, io: CliIo): Promise<number> {
-  const tool = openTool(inv, io)
+  const tool = await openTool(inv, io)
   const { env, why } = await deferredEnv(tool)
   const held = await holdBaseline(tool, env, refresh)
   const b = held?.baseline
@@ -178,7 +178,7 @@ export async function status(inv: DbtInvocation, refresh: boolean, io: CliIo): P
  * target uses.
  */
 export async function clean(inv: DbtInvocation, io: CliIo): Promise<number> {
-  const tool = openTool(inv, io)
+  const tool = await openTool(inv, io)
   const { env } = await deferredEnv(tool)
   const held = await holdBaseline(tool, env, false)
   const deps = await toolSafetyDeps(tool, await evidenceOf(tool, { env, held }))

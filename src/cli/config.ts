@@ -4,10 +4,10 @@
  * stands for. They are handed to the action's own input reader (getInputs), so the tool and the
  * action validate the same settings with the same messages.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { getExecOutput } from '@actions/exec'
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { delimiter, isAbsolute, join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import { Input } from '../constants.js'
 import { InputError, messageOf } from '../errors.js'
@@ -168,27 +168,44 @@ export function repositoryOfRemote(remote: string): string | undefined {
   return path && /^[^/\s]+\/[^/\s]+$/.test(path) ? path : undefined
 }
 
-/** Runs a program for one line of output; undefined when it is missing or fails. */
-function firstLine(program: string, args: string[], cwd: string, env: Env): string | undefined {
+/** The program's path on the given PATH (the environment handed in, not necessarily this process's). */
+function onPath(program: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, program)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}
+
+/** Runs a program (argv, no shell, through @actions/exec) for one line of output; undefined when it is missing or fails. */
+async function firstLine(program: string, args: string[], cwd: string, env: Env): Promise<string | undefined> {
+  const found = onPath(program, env.PATH)
+  if (!found) return undefined
   try {
-    const out = execFileSync(program, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 })
-    return out.toString('utf8').trim().split('\n')[0] || undefined
+    const env2 = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
+    const r = await getExecOutput(found, args, { cwd, env: env2, silent: true, ignoreReturnCode: true })
+    return r.exitCode === 0 ? r.stdout.trim().split('\n')[0] || undefined : undefined
   } catch {
     return undefined
   }
 }
 
 /** The repository: the setting, else the git remote `origin` of the project. */
-export function repositoryOf(config: CliConfig, projectDir: string, env: Env): string {
+export async function repositoryOf(config: CliConfig, projectDir: string, env: Env): Promise<string> {
   if (config.values.repository) return config.values.repository
-  const remote = firstLine('git', ['remote', 'get-url', 'origin'], projectDir, env)
+  const remote = await firstLine('git', ['remote', 'get-url', 'origin'], projectDir, env)
   return (remote && repositoryOfRemote(remote)) ?? ''
 }
 
 /** The GitHub token: the setting, else the gh CLI's stored login; '' when there is neither. */
-export function githubTokenOf(config: CliConfig, projectDir: string, env: Env): { token: string; origin: string } {
+export async function githubTokenOf(config: CliConfig, projectDir: string, env: Env): Promise<{ token: string; origin: string }> {
   const set = config.values[Input.GithubToken]
   if (set) return { token: set, origin: config.origins[Input.GithubToken] }
-  const token = firstLine('gh', ['auth', 'token'], projectDir, env)
+  const token = await firstLine('gh', ['auth', 'token'], projectDir, env)
   return token ? { token, origin: "the gh CLI's login" } : { token: '', origin: '' }
 }

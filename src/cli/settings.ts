@@ -115,7 +115,7 @@ function dbtEnvOf(env: Env): Record<string, string> {
 }
 
 /** Reads the tool's settings for a dbt invocation in `cwd`. */
-export function loadCliSettings(inv: DbtInvocation, env: Env, cwd: string): CliSettings {
+export async function loadCliSettings(inv: DbtInvocation, env: Env, cwd: string): Promise<CliSettings> {
   for (const name of ['DBT_STATE', 'DBT_DEFER_STATE', 'DBT_ENGINE_STATE', 'DBT_ENGINE_DEFER_STATE']) {
     if (env[name])
       throw new InputError(name, env[name] ?? '', "Expected it unset: dbt-defer passes the deferred environment's state directory itself.")
@@ -125,8 +125,8 @@ export function loadCliSettings(inv: DbtInvocation, env: Env, cwd: string): CliS
   const wantsGitHub =
     (config.values[Input.BaselineSource] ??
       (config.values[Input.StatePath] || config.values[Input.StagingStatePath] ? 'path' : 'github-artifact')) === 'github-artifact'
-  const { token, origin } = wantsGitHub ? githubTokenOf(config, projectDir, env) : { token: '', origin: '' }
-  const repository = wantsGitHub ? repositoryOf(config, projectDir, env) : ''
+  const { token, origin } = wantsGitHub ? await githubTokenOf(config, projectDir, env) : { token: '', origin: '' }
+  const repository = wantsGitHub ? await repositoryOf(config, projectDir, env) : ''
   const actionEnv: Env = Object.fromEntries(
     Object.entries(env).filter(([k]) => !DBT_FLAG_VARS.includes(k) && !k.startsWith('GITHUB_') && !k.startsWith('RUNNER_'))
   )

@@ -102,8 +102,8 @@ function rememberingStaging(source: BaselineSource, root: string, fingerprint: s
 }
 
 /** Opens the tool for a dbt invocation: settings, source, runner and cache. */
-export function openTool(inv: DbtInvocation, io: CliIo): Tool {
-  const cli = loadCliSettings(inv, io.env, io.cwd)
+export async function openTool(inv: DbtInvocation, io: CliIo): Promise<Tool> {
+  const cli = await loadCliSettings(inv, io.env, io.cwd)
   const { settings } = cli
   const redactor = createRedactor(settings.secrets)
   const log = cliLogger(io, redactor.scrub)

@@ -5,7 +5,7 @@
  * itself changed; mapped to nodes by their files. A shallow checkout is deepened when it lacks a
  * commit, or the report says which `fetch-depth` to set.
  */
-import { execFile } from 'node:child_process'
+import { getExecOutput } from '@actions/exec'
 import type { Manifest, ManifestNode } from '../dbt/artifact-types.js'
 import type { NodeWhy } from './why.js'
 
@@ -14,15 +14,22 @@ export interface Git {
   run(args: string[]): Promise<{ code: number; stdout: string }>
 }
 
-/** git in `dir`, with an argv (no shell). */
+/** git in `dir`, with an argv (no shell), through @actions/exec; never prompts, prints nothing. */
 export function gitIn(dir: string, env: Record<string, string>): Git {
   return {
-    run: (args) =>
-      new Promise((resolve) => {
-        execFile('git', args, { cwd: dir, env: { ...env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) =>
-          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: String(stdout) })
-        )
-      })
+    async run(args) {
+      try {
+        const r = await getExecOutput('git', args, {
+          cwd: dir,
+          env: { ...env, GIT_TERMINAL_PROMPT: '0' },
+          silent: true,
+          ignoreReturnCode: true
+        })
+        return { code: r.exitCode, stdout: r.stdout }
+      } catch {
+        return { code: 127, stdout: '' }
+      }
+    }
   }
 }
 
