@@ -19,6 +19,8 @@ const shared = {
 
 export default {
   testTimeout: 30000,
+  // Two test files at a time: most of a file's time is a dbt process, so two keep both cores busy.
+  maxWorkers: 2,
   testSequencer: '<rootDir>/__tests__/setup/sequencer.mjs',
   projects: [
     {
