@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint'
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'build/', 'coverage/', 'node_modules/', '.venv/', '.tmp/', 'example/', '__tests__/fixtures/']
+    ignores: ['dist/', 'build/', 'coverage/', 'node_modules/', '.venv/', '.venv-compat/', '.tmp/', 'example/', '__tests__/fixtures/']
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -191,7 +191,7 @@ describe('dbt-defer settings', () => {
 
 describe('dbt-defer terminal report', () => {
   const report: Report = {
-    schema_version: 3,
+    schema_version: 4,
     data_changes: null,
     selection: null,
     run: {
@@ -215,6 +215,7 @@ describe('dbt-defer terminal report', () => {
       success: true,
       elapsed_seconds: 1,
       dbt_version: '1.11.16',
+      dbt_engine: 'dbt-core',
       repository: null,
       server_url: null,
       head_sha: null,
@@ -236,6 +237,7 @@ describe('dbt-defer terminal report', () => {
         file: null,
         file_url: null,
         compiled: true,
+        sql_from: 'run_results',
         refs: [
           {
             unique_id: 'model.p.eph',

@@ -56,7 +56,7 @@ describe('buildReport', () => {
 
   it('holds the run, the counts and every node with its refs', () => {
     const report = reportOf(jaffleRun('pass'))
-    expect(report.schema_version).toBe(3)
+    expect(report.schema_version).toBe(4)
     expect(report.selection).toBeNull()
     expect(report.run).toMatchObject({
       command: 'build',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, accessSync, constants as constants$6, statSync, createWriteStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
-import { join, isAbsolute, resolve, delimiter, sep as sep$2, dirname, relative } from 'node:path';
+import { join, dirname, basename, isAbsolute, resolve, delimiter, sep as sep$2, relative } from 'node:path';
 import { stat as stat$1, readFile, rm as rm$1, mkdir as mkdir$1, copyFile as copyFile$1, rename as rename$1, open as open$1, writeFile as writeFile$1 } from 'node:fs/promises';
 import require$$0$4, { Duplex, Readable, Writable, Transform } from 'node:stream';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -3198,6 +3198,84 @@ function checkRunResults(value, file = 'run_results.json') {
     return value;
 }
 
+/**
+ * The compiled SQL of each result: the evidence of where its refs resolved. dbt-core records it
+ * in run_results.json (`compiled_code`); dbt Fusion did not before 2.0.0-preview.209 and still
+ * leaves it out of some results, so the SQL files dbt wrote are read instead: `target/compiled`
+ * (the select) first, then `target/run` (the statement that ran). dbt-core writes them under the
+ * package's name (`compiled/<package>/models/a.sql`); Fusion without it (`compiled/models/a.sql`).
+ * A node that shares its file with others (a generic test in YAML) is a file named after it under that file's path.
+ */
+/** The SQL a result carries itself, when it carries any. */
+function ownSql(r) {
+    return typeof r.compiled_code === 'string' && r.compiled_code.trim() !== '' ? { code: r.compiled_code, from: 'run_results' } : undefined;
+}
+/** The node's file paths under a SQL directory of the target, in the order they are tried. */
+function sqlFileCandidates(node) {
+    const original = typeof node.original_file_path === 'string' ? node.original_file_path : '';
+    const file = typeof node.path === 'string' ? (node.path.split('/').pop() ?? '') : '';
+    // A file holding several nodes (a YAML file's tests, a block of snapshots) gets a directory.
+    const own = file && file !== basename(original) ? join(original, file) : original;
+    const packaged = typeof node.package_name === 'string' && node.package_name ? [join(node.package_name, own)] : [];
+    // Paths come from an artifact: one that leaves the SQL directory is not the node's file.
+    return [...packaged, own].filter((p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..'));
+}
+async function readIfPresent(path) {
+    try {
+        const text = await readFile(path, 'utf8');
+        return text.trim() === '' ? undefined : text;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Where a node's statement may be under `target/run`: dbt-core's path; Fusion's since
+ * 2.0.0-preview.175, the same directory with the file named after the alias; and Fusion's before
+ * it, `<name>.sql` at the top (dbt-core commit dce292d3, "Make target/compiled and target/run
+ * folder structure similar to dbt-core").
+ */
+function runFileCandidates(node) {
+    const own = sqlFileCandidates(node);
+    const alias = typeof node.alias === 'string' && node.alias ? node.alias : node.name;
+    const safe = (file) => typeof file === 'string' && /^[^/\\]+$/.test(file) && file !== '..';
+    const named = safe(alias) ? own.map((p) => join(dirname(p), `${alias}.sql`)) : [];
+    const flat = [node.name, alias].filter((n, i, all) => safe(n) && all.indexOf(n) === i).map((n) => `${n}.sql`);
+    return [...new Set([...own, ...named, ...flat])];
+}
+/** A node's SQL from the files dbt wrote in `targetDir`, or undefined when there is none. */
+async function sqlFromFiles(targetDir, node) {
+    for (const from of ['target/compiled', 'target/run']) {
+        const dir = join(targetDir, from.slice('target/'.length));
+        const candidates = from === 'target/run' ? runFileCandidates(node) : sqlFileCandidates(node);
+        for (const candidate of candidates) {
+            const code = await readIfPresent(join(dir, candidate));
+            if (code !== undefined)
+                return { code, from };
+        }
+    }
+    return undefined;
+}
+/** Results dbt compiled without recording the SQL: the ones whose files are worth reading. */
+function wanting(r) {
+    return ownSql(r) === undefined && r.status !== 'skipped' && r.status !== 'reused';
+}
+/**
+ * The compiled SQL of every result that does not carry its own, read from `targetDir` (the
+ * step's own target directory, so every file there is this invocation's). Results that carry
+ * their SQL are not in the map: they are read from run_results.json.
+ */
+async function readSqlFiles(targetDir, runResults, manifest) {
+    const found = new Map();
+    for (const r of runResults.results.filter(wanting)) {
+        const node = Object.hasOwn(manifest.nodes, r.unique_id) ? manifest.nodes[r.unique_id] : undefined;
+        const sql = node ? await sqlFromFiles(targetDir, node) : undefined;
+        if (sql)
+            found.set(r.unique_id, sql);
+    }
+    return found;
+}
+
 function isMissing(error) {
     return error?.code === 'ENOENT';
 }
@@ -3241,7 +3319,8 @@ async function readRunArtifacts(targetDir, readJson = readJsonFile) {
     const manifestPath = join(targetDir, 'manifest.json');
     const runResults = await readOne(runResultsPath, readJson, problems, checkRunResults);
     const manifest = await readOne(manifestPath, readJson, problems, checkRunManifest);
-    return { runResults, manifest, runResultsPath, manifestPath, problems };
+    const sqlFiles = runResults && manifest ? await readSqlFiles(targetDir, runResults, manifest) : new Map();
+    return { runResults, manifest, runResultsPath, manifestPath, problems, sqlFiles };
 }
 
 /**
@@ -3625,8 +3704,8 @@ function resolveParent(ctx, sql, id, seen = new Set(), expanded = new Set()) {
     return resolveRelation(ctx, sql, node);
 }
 /** A parent of a node that has no compiled SQL: nothing can be said. */
-function notCompiledRef(ctx, id, why) {
-    return unknownRef(ctx, id, lookupNode(ctx.manifest, id), 'not-compiled', why);
+function notCompiledRef(ctx, id, why, reason = 'not-compiled') {
+    return unknownRef(ctx, id, lookupNode(ctx.manifest, id), reason, why);
 }
 function baseRef(ctx, id, node) {
     return {
@@ -3748,7 +3827,7 @@ const NON_BUILDING = new Set(['compile', 'show', 'test', 'list', 'ls', 'parse', 
  */
 function analyzeRun(input) {
     const ctx = contextOf(input);
-    return input.runResults.results.map((r) => analyzeResult(ctx, r));
+    return input.runResults.results.map((r) => analyzeResult(ctx, r, input.sqlFiles));
 }
 function contextOf(input) {
     const args = input.runResults.args ?? {};
@@ -3771,9 +3850,10 @@ function builtIds(input) {
 function nodeOf(manifest, id) {
     return own(manifest.nodes, id) ?? own(manifest.unit_tests, id);
 }
-function analyzeResult(ctx, r) {
+function analyzeResult(ctx, r, sqlFiles) {
     const node = nodeOf(ctx.manifest, r.unique_id);
     const resourceType = node?.resource_type ?? r.unique_id.split('.')[0];
+    const sql = ownSql(r) ?? sqlFiles?.get(r.unique_id);
     return {
         uniqueId: r.unique_id,
         name: displayName(node, r.unique_id),
@@ -3785,24 +3865,54 @@ function analyzeResult(ctx, r) {
         failures: typeof r.failures === 'number' ? r.failures : null,
         relation: r.relation_name ?? node?.relation_name ?? null,
         file: node?.original_file_path ?? null,
-        compiled: hasSql(r),
-        refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, unique(node?.depends_on?.nodes ?? []))
+        compiled: sql !== undefined,
+        sqlFrom: sql?.from ?? null,
+        refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, sql, unique(node?.depends_on?.nodes ?? []))
     };
 }
-function hasSql(r) {
-    return typeof r.compiled_code === 'string' && r.compiled_code.trim() !== '';
+/** Why a result without SQL says nothing of its refs. */
+function noSqlReason(r) {
+    if (r.status === 'reused') {
+        return {
+            reason: 'reused',
+            why: 'dbt reused the node from state without running it, so there is no SQL of this run to read; its refs are not analysed'
+        };
+    }
+    if (r.status === 'skipped')
+        return { reason: 'not-compiled', why: 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved' };
+    return {
+        reason: 'not-compiled',
+        why: `the node has no compiled SQL (status ${r.status}), neither in run_results.json nor in the files dbt wrote: it failed before compiling`
+    };
 }
 /** Unit tests read fixtures, not relations, so they get no refs. */
-function refsOf(ctx, r, parents) {
-    if (!hasSql(r)) {
-        const why = r.status === 'skipped'
-            ? 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved'
-            : `the node has no compiled SQL (status ${r.status}): it failed before compiling`;
-        return parents.map((p) => notCompiledRef(ctx, p, why));
+function refsOf(ctx, r, sql, parents) {
+    if (!sql) {
+        const { reason, why } = noSqlReason(r);
+        return parents.map((p) => notCompiledRef(ctx, p, why, reason));
     }
-    const sql = scanSql(r.compiled_code);
+    const scanned = scanSql(sql.code);
     const expanded = new Set();
-    return parents.map((p) => resolveParent(ctx, sql, p, new Set(), expanded));
+    return parents.map((p) => resolveParent(ctx, scanned, p, new Set(), expanded));
+}
+
+/**
+ * Which dbt engine wrote an artifact, and what mixing two of them means for a deferred build.
+ * dbt-core writes `metadata.dbt_version` as PEP 440 (`1.12.6`, `1.10.0b2`); dbt Fusion, the Rust
+ * engine, as semver 2.x (`2.0.0-preview.45`, `2.0.0-beta.3`), and both write manifest v12.
+ */
+const VERSION$9 = /^v?(\d+)\.(\d+)(?:\.(\d+))?/;
+/** Parses a dbt version; undefined when the text is not one. */
+function parseDbtVersion(text) {
+    const match = VERSION$9.exec((text ?? '').trim());
+    if (!match)
+        return undefined;
+    const [major, minor, patch] = [match[1], match[2], match[3] ?? '0'].map(Number);
+    return { engine: major >= 2 ? 'dbt-fusion' : 'dbt-core', text: (text ?? '').trim(), major, minor, patch };
+}
+/** How the report names an engine and version: `dbt 1.12.6`, `dbt Fusion 2.0.0-beta.3`. */
+function engineLabel(v) {
+    return v.engine === 'dbt-fusion' ? `dbt Fusion ${v.text}` : `dbt ${v.text}`;
 }
 
 /** Assembles report.json: schema version, the run, counts and every node with its refs. */
@@ -3811,7 +3921,7 @@ function buildReport(args) {
     if (args.cloned?.size)
         markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production');
     return {
-        schema_version: 3,
+        schema_version: 4,
         run: toReportRun(args),
         counts: countsOf(nodes),
         nodes,
@@ -3820,6 +3930,7 @@ function buildReport(args) {
     };
 }
 function toReportRun({ run, runResults, manifest }) {
+    const version = run.dbtVersion ?? runResults.metadata?.dbt_version ?? manifest?.metadata?.dbt_version ?? null;
     return {
         command: run.command,
         select: [...run.select],
@@ -3832,7 +3943,8 @@ function toReportRun({ run, runResults, manifest }) {
         baseline: run.baseline ? toReportBaseline(run.baseline, run.now) : null,
         success: run.success,
         elapsed_seconds: run.elapsed ?? (typeof runResults.elapsed_time === 'number' ? runResults.elapsed_time : null),
-        dbt_version: run.dbtVersion ?? runResults.metadata?.dbt_version ?? manifest?.metadata?.dbt_version ?? null,
+        dbt_version: version,
+        dbt_engine: parseDbtVersion(version)?.engine ?? null,
         repository: run.repository ?? null,
         server_url: run.serverUrl ?? null,
         head_sha: run.headSha ?? null,
@@ -3872,6 +3984,7 @@ function toReportNode(n, run) {
         file: n.file,
         file_url: n.file ? fileUrl(run, n.file) : null,
         compiled: n.compiled,
+        sql_from: n.sqlFrom,
         refs: n.refs.map(toReportRef)
     };
 }
@@ -4863,7 +4976,13 @@ function noResults() {
 function makeReport(a) {
     const runResults = a.artifacts.runResults ?? noResults();
     const analysis = a.artifacts.manifest
-        ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
+        ? analyzeRun({
+            manifest: a.artifacts.manifest,
+            baseline: a.baseline,
+            runResults,
+            deferredEnv: a.info.deferredEnv,
+            sqlFiles: a.artifacts.sqlFiles
+        })
         : [];
     return buildReport({
         analysis,
@@ -43387,7 +43506,8 @@ const STATUS_STYLE = {
     error: 'red',
     fail: 'red',
     warn: 'yellow',
-    skipped: 'yellow'
+    skipped: 'yellow',
+    reused: 'dim'
 };
 function refLines(ref, depth, paint) {
     const where = WHERE[ref.classification];
@@ -43458,7 +43578,7 @@ const schemaPattern = /\/dbt\/([a-z_-]+)\/v(\d+)\.json$/;
 function checkManifest(input, expected, location = 'the baseline manifest') {
     const value = typeof input === 'string' ? parseJson(input, location) : input;
     const metadata = metadataOf(value, location);
-    const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location);
+    const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location, stringOrUndefined(metadata.dbt_version));
     checkShape(value, metadata, location);
     const notes = note ? [note] : [];
     const projectNote = checkProject(metadata, expected.projectName, location);
@@ -43573,7 +43693,7 @@ function kind(value) {
         return 'an array';
     return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
-function schemaVersionOf(url, location) {
+function schemaVersionOf(url, location, dbtVersion) {
     const supported = `manifest v${SUPPORTED_MANIFEST_VERSION} (dbt 1.8 to 1.12; v${OLDEST_MANIFEST_VERSION} to v${SUPPORTED_MANIFEST_VERSION - 1} are upgraded by dbt)`;
     const match = schemaPattern.exec(String(url));
     if (!match) {
@@ -43584,10 +43704,8 @@ function schemaVersionOf(url, location) {
     if (kind !== 'manifest') {
         throw new ManifestCheckError(`The baseline file from ${location} is a dbt ${kind} file (${kind} v${version}), not a manifest; the action reads ${supported}. Publish target/manifest.json, not ${kind}.json.`, location);
     }
-    if (version > SUPPORTED_MANIFEST_VERSION) {
-        throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, newer than the supported manifest v${SUPPORTED_MANIFEST_VERSION}; dbt would refuse it. ` +
-            'Run the same dbt version in CI as in the deploy, or update the action.', location);
-    }
+    if (version > SUPPORTED_MANIFEST_VERSION)
+        throw newerSchema(location, version, dbtVersion);
     if (version < OLDEST_MANIFEST_VERSION) {
         throw new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`, location);
     }
@@ -43598,6 +43716,17 @@ function schemaVersionOf(url, location) {
         };
     }
     return { version };
+}
+/** A manifest schema newer than v12: dbt-core 1.8 to 1.12 refuse it, and so does the action. */
+function newerSchema(location, version, dbtVersion) {
+    const writer = parseDbtVersion(dbtVersion);
+    const by = writer ? `, written by ${engineLabel(writer)}` : '';
+    const fix = writer?.engine === 'dbt-fusion'
+        ? `Run dbt Fusion ${writer.text} in CI as well, or deploy with a dbt that writes manifest v${SUPPORTED_MANIFEST_VERSION}.`
+        : writer
+            ? `Install dbt-core>=${writer.major}.${writer.minor} in CI (the deploy's version) and a release of the action that reads manifest v${version}.`
+            : 'Run the same dbt version in CI as in the deploy, or update the action.';
+    return new ManifestCheckError(`The baseline manifest from ${location} has schema manifest v${version}${by}, newer than manifest v${SUPPORTED_MANIFEST_VERSION}, the newest that dbt-core 1.8 to 1.12 and this action read; dbt would refuse it. ${fix}`, location);
 }
 function checkProject(metadata, projectName, location) {
     const name = stringOrUndefined(metadata.project_name);

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ensurePythonEnv } from './python-env.mjs'
+import { compatVersions, ensureCompatEnv, ensurePythonEnv } from './python-env.mjs'
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const node24 = join(root, 'node_modules', '.bin', 'node')
@@ -59,6 +59,12 @@ function venvEnv() {
   return { DBT_DEFER_TEST_VENV: ensurePythonEnv(root).venvDir }
 }
 
+/** venvEnv, and the compatibility suite's virtualenv of every older dbt-core, installed on demand. */
+function testEnv() {
+  const compat = Object.fromEntries(compatVersions(root).map((version) => [version, ensureCompatEnv(root, version).venvDir]))
+  return { ...venvEnv(), DBT_DEFER_COMPAT_VENVS: JSON.stringify(compat) }
+}
+
 /** Fails when dist/ (the action's and the command-line tool's bundles) differs from a fresh bundle of the sources. */
 function checkDist() {
   const scratch = mkdtempSync(join(tmpdir(), 'dbt-defer-dist-'))
@@ -100,12 +106,12 @@ const tasks = {
       checkStyle()
       checkDist()
     }
-    return jest(args, venvEnv())
+    return jest(args, testEnv())
   },
   // Pure tests only: no dbt virtualenv, and jest starts no PostgreSQL for this project.
   // The project flag goes last: it takes a list and would swallow the test paths after it.
   'test:unit': (args) => jest([...args, '--selectProjects', 'unit']),
-  'test:int': (args) => jest([...args, '--selectProjects', 'integration'], venvEnv()),
+  'test:int': (args) => jest([...args, '--selectProjects', 'integration'], testEnv()),
   demo: (args) => onNode24([join(root, 'scripts', 'demo.mjs'), ...args], venvEnv()),
   fixtures: (args) => onNode24([join(root, 'scripts', 'make-fixtures.mjs'), ...args], venvEnv()),
   // Every benchmark of bench/, one after the other, with the same arguments (e.g. --quick).

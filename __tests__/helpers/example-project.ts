@@ -16,6 +16,8 @@ export interface Warehouse {
   targets: { prod: string; staging: string; ci: string }
   /** Extra environment for dbt (connection variables). */
   env: Record<string, string>
+  /** The bin directory of the dbt that runs on this copy; default: the main virtualenv's. */
+  bin?: string
 }
 
 /** The embedded DuckDB warehouse: one file inside the project copy. */
@@ -50,11 +52,21 @@ export class ExampleProject {
     return new ExampleProject(root, dir, this.warehouse)
   }
 
+  /** The bin directory of this copy's dbt. */
+  get bin(): string {
+    return this.warehouse.bin ?? venvBin()
+  }
+
+  /** The dbt executable that runs on this copy. */
+  get dbtExecutable(): string {
+    return this.warehouse.bin ? join(this.warehouse.bin, 'dbt') : dbtExecutable()
+  }
+
   /** Environment every dbt run of this copy gets. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       ...(process.env as Record<string, string>),
-      PATH: `${venvBin()}:${process.env.PATH ?? ''}`,
+      PATH: `${this.bin}:${process.env.PATH ?? ''}`,
       DBT_PROFILES_DIR: this.dir,
       DBT_DUCKDB_PATH: join(this.dir, 'warehouse.duckdb'),
       DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
@@ -67,7 +79,7 @@ export class ExampleProject {
   /** Runs dbt with an argv in the project directory. */
   dbt(args: string[], extraEnv: Record<string, string> = {}): Promise<DbtRun> {
     return new Promise((resolve, reject) => {
-      const child = spawn(dbtExecutable(), args, { cwd: this.dir, env: this.env(extraEnv) })
+      const child = spawn(this.dbtExecutable, args, { cwd: this.dir, env: this.env(extraEnv) })
       let output = ''
       child.stdout.on('data', (d) => (output += d))
       child.stderr.on('data', (d) => (output += d))

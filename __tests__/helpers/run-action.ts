@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import type { ExampleProject } from './example-project.js'
-import { dbtExecutable, distEntry, repoRoot } from './paths.js'
+import { distEntry, repoRoot } from './paths.js'
 
 /** How a run of the bundled action ended, read from the files the runner would read. */
 export interface ActionRun {
@@ -122,7 +122,7 @@ export function localProjectInputs(project: ExampleProject, statePath: string): 
     'profiles-dir': project.dir,
     target: project.warehouse.targets.ci,
     'state-path': statePath,
-    'dbt-executable': dbtExecutable(),
+    'dbt-executable': project.dbtExecutable,
     comment: 'false'
   }
 }

@@ -71,13 +71,13 @@ export interface TestWarehouse {
   rowCounts(project: ExampleProject, schemas: string[]): Promise<Record<string, number>>
 }
 
-/** The embedded DuckDB warehouse: one file per project copy. */
-export function duckdbTestWarehouse(): TestWarehouse {
+/** The embedded DuckDB warehouse: one file per project copy; `bin` picks another dbt than the main virtualenv's. */
+export function duckdbTestWarehouse(bin?: string): TestWarehouse {
   return {
     name: 'duckdb',
     setUp: async () => {},
     tearDown: async () => {},
-    project: () => ExampleProject.create(duckdb),
+    project: () => ExampleProject.create(bin ? { ...duckdb, bin } : duckdb),
     relation: (schema, identifier) => `"warehouse"."${schema}"."${identifier}"`,
     catalog: duckdbCatalog,
     actionEnv: (project) => ({ DBT_DUCKDB_PATH: project.path('warehouse.duckdb') }),
@@ -85,14 +85,14 @@ export function duckdbTestWarehouse(): TestWarehouse {
   }
 }
 
-/** The real PostgreSQL server of the run, in a database of this test file's own. */
-export function postgresTestWarehouse(prefix: string): TestWarehouse {
+/** The real PostgreSQL server of the run, in a database of this test file's own; `bin` as for DuckDB. */
+export function postgresTestWarehouse(prefix: string, bin?: string): TestWarehouse {
   let database = ''
   return {
     name: 'postgres',
     setUp: async () => void (database = await createDatabase(prefix)),
     tearDown: async () => (database ? dropDatabase(database) : undefined),
-    project: () => ExampleProject.create(postgresWarehouse(database)),
+    project: () => ExampleProject.create(bin ? { ...postgresWarehouse(database), bin } : postgresWarehouse(database)),
     relation: (schema, identifier) => `"${database}"."${schema}"."${identifier}"`,
     catalog: () => ({ schemas: () => listSchemas(database), relations: (schema) => listRelations(database, schema) }),
     actionEnv: () => postgresWarehouse(database).env,

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { baselineRelationProblem } from '../dbt/artifact-check.js'
 import type { Manifest } from '../dbt/artifact-types.js'
+import { engineLabel, parseDbtVersion } from '../dbt/engine.js'
 import { BaselineConfigError, ManifestCheckError, messageOf } from './errors.js'
 
 /** The manifest schema dbt 1.8 through 1.12 write and read. */
@@ -45,7 +46,7 @@ export interface ManifestExpectation {
 export function checkManifest(input: string | unknown, expected: ManifestExpectation, location = 'the baseline manifest'): ManifestCheck {
   const value = typeof input === 'string' ? parseJson(input, location) : input
   const metadata = metadataOf(value, location)
-  const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location)
+  const { version, note } = schemaVersionOf(metadata.dbt_schema_version, location, stringOrUndefined(metadata.dbt_version))
   checkShape(value as Record<string, unknown>, metadata, location)
   const notes = note ? [note] : []
   const projectNote = checkProject(metadata, expected.projectName, location)
@@ -190,7 +191,7 @@ function kind(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
 
-function schemaVersionOf(url: unknown, location: string): { version: number; note?: string } {
+function schemaVersionOf(url: unknown, location: string, dbtVersion?: string): { version: number; note?: string } {
   const supported = `manifest v${SUPPORTED_MANIFEST_VERSION} (dbt 1.8 to 1.12; v${OLDEST_MANIFEST_VERSION} to v${SUPPORTED_MANIFEST_VERSION - 1} are upgraded by dbt)`
   const match = schemaPattern.exec(String(url))
   if (!match) {
@@ -207,13 +208,7 @@ function schemaVersionOf(url: unknown, location: string): { version: number; not
       location
     )
   }
-  if (version > SUPPORTED_MANIFEST_VERSION) {
-    throw new ManifestCheckError(
-      `The baseline manifest from ${location} has schema manifest v${version}, newer than the supported manifest v${SUPPORTED_MANIFEST_VERSION}; dbt would refuse it. ` +
-        'Run the same dbt version in CI as in the deploy, or update the action.',
-      location
-    )
-  }
+  if (version > SUPPORTED_MANIFEST_VERSION) throw newerSchema(location, version, dbtVersion)
   if (version < OLDEST_MANIFEST_VERSION) {
     throw new ManifestCheckError(
       `The baseline manifest from ${location} has schema manifest v${version}, too old for dbt to read; the action reads ${supported}. Deploy once with a current dbt.`,
@@ -227,6 +222,22 @@ function schemaVersionOf(url: unknown, location: string): { version: number; not
     }
   }
   return { version }
+}
+
+/** A manifest schema newer than v12: dbt-core 1.8 to 1.12 refuse it, and so does the action. */
+function newerSchema(location: string, version: number, dbtVersion?: string): ManifestCheckError {
+  const writer = parseDbtVersion(dbtVersion)
+  const by = writer ? `, written by ${engineLabel(writer)}` : ''
+  const fix =
+    writer?.engine === 'dbt-fusion'
+      ? `Run dbt Fusion ${writer.text} in CI as well, or deploy with a dbt that writes manifest v${SUPPORTED_MANIFEST_VERSION}.`
+      : writer
+        ? `Install dbt-core>=${writer.major}.${writer.minor} in CI (the deploy's version) and a release of the action that reads manifest v${version}.`
+        : 'Run the same dbt version in CI as in the deploy, or update the action.'
+  return new ManifestCheckError(
+    `The baseline manifest from ${location} has schema manifest v${version}${by}, newer than manifest v${SUPPORTED_MANIFEST_VERSION}, the newest that dbt-core 1.8 to 1.12 and this action read; dbt would refuse it. ${fix}`,
+    location
+  )
 }
 
 function checkProject(metadata: Record<string, unknown>, projectName: string, location: string): string | undefined {

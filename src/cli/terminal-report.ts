@@ -53,7 +53,8 @@ const STATUS_STYLE: Record<string, Style> = {
   error: 'red',
   fail: 'red',
   warn: 'yellow',
-  skipped: 'yellow'
+  skipped: 'yellow',
+  reused: 'dim'
 }
 
 function refLines(ref: ReportRef, depth: number, paint: Paint): string[] {

@@ -10,6 +10,8 @@ export interface ManifestNode {
   name: string
   package_name: string
   original_file_path: string
+  /** The file's path under its resource directory (for a YAML-defined test, the test's own file name). */
+  path?: string
   patch_path?: string | null
   database?: string | null
   schema?: string | null

@@ -3,6 +3,7 @@ import { readJsonFile } from './json-file.js'
 import { messageOf } from '../errors.js'
 import { ArtifactCheckError, checkRunManifest, checkRunResults } from './artifact-check.js'
 import type { Manifest, RunResults } from './artifact-types.js'
+import { readSqlFiles, type CompiledSql } from './compiled-sql.js'
 
 /** The artifacts of one dbt step, or why they are missing. */
 export interface RunArtifacts {
@@ -15,6 +16,8 @@ export interface RunArtifacts {
   manifestPath: string
   /** Why an artifact is missing: not written, unreadable, or lacking a field the report reads. */
   problems: string[]
+  /** The SQL of results without `compiled_code`, read from the SQL files dbt wrote in the step's directory. */
+  sqlFiles?: ReadonlyMap<string, CompiledSql>
 }
 
 function isMissing(error: unknown): boolean {
@@ -67,5 +70,6 @@ export async function readRunArtifacts(
   const manifestPath = join(targetDir, 'manifest.json')
   const runResults = await readOne(runResultsPath, readJson, problems, checkRunResults)
   const manifest = await readOne(manifestPath, readJson, problems, checkRunManifest)
-  return { runResults, manifest, runResultsPath, manifestPath, problems }
+  const sqlFiles = runResults && manifest ? await readSqlFiles(targetDir, runResults, manifest) : new Map<string, CompiledSql>()
+  return { runResults, manifest, runResultsPath, manifestPath, problems, sqlFiles }
 }

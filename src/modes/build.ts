@@ -8,8 +8,9 @@ import type { DataChanges } from '../compare/types.js'
 import { Output } from '../constants.js'
 import { buildCloneArgs, buildDbtArgs, buildDepsArgs, type StateMode } from '../dbt/argv.js'
 import { readRunArtifacts, type RunArtifacts } from '../dbt/artifacts.js'
+import { versionMix } from '../dbt/engine.js'
 import { describeSignal, type DbtExit } from '../dbt/process.js'
-import { DbtFailedError, messageOf } from '../errors.js'
+import { ActionError, DbtFailedError, messageOf } from '../errors.js'
 import { publishReport } from '../report/publish.js'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { payloadPullRequest } from '../github/event.js'
@@ -50,6 +51,18 @@ function setBaselineOutputs(services: Services, outcome: BaselineOutcome, stateD
         outcome.searched.map((line) => `  - ${line}`).join('\n')
     )
   }
+}
+
+/**
+ * Step, before dbt reads the baseline: the dbt that wrote it against this run's (as the safety
+ * step's parse recorded it). A newer baseline is refused; another engine is a warning.
+ */
+export function checkDbtVersions(services: Services, outcome: BaselineOutcome, ciManifest: Manifest): void {
+  if (outcome.kind !== 'found') return
+  const mix = versionMix(outcome.baseline.env, outcome.baseline.dbtVersion, ciManifest.metadata?.dbt_version)
+  if (mix.kind === 'newer-baseline') throw new ActionError(mix.message, { input: 'dbt-executable' })
+  if (mix.kind === 'other-engine') services.log.warning(mix.message)
+  if (mix.kind === 'older-baseline') services.log.info(mix.message)
 }
 
 /** Step: `dbt deps` when the project declares packages that are not installed (or always/never). */
@@ -361,6 +374,7 @@ export async function build(settings: Settings, services: Services): Promise<voi
   const evidence = await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes })
   let exit: DbtExit
   try {
+    checkDbtVersions(services, outcome, evidence.manifest)
     const why = await askWhySelected(settings, services, facts, outcome)
     const built = withLagExcluded(settings, services, facts, why, evidence.manifest)
     const cloned = await cloneIncrementals(built, services, facts, outcome)

@@ -3,6 +3,7 @@
  */
 import type { DataChanges } from '../compare/types.js'
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
+import { parseDbtVersion } from '../dbt/engine.js'
 import type { ReportSelection } from '../selection/explain.js'
 import type { NodeResolution, RefResolution } from '../resolution/types.js'
 import type { Report, ReportCounts, ReportNode, ReportRef, ReportRun, RunInfo } from './types.js'
@@ -30,7 +31,7 @@ export function buildReport(args: BuildReportArgs): Report {
   const nodes = args.analysis.map((n) => toReportNode(n, args.run))
   if (args.cloned?.size) markClones(nodes, args.cloned, args.run.deferredEnv ?? 'production')
   return {
-    schema_version: 3,
+    schema_version: 4,
     run: toReportRun(args),
     counts: countsOf(nodes),
     nodes,
@@ -40,6 +41,7 @@ export function buildReport(args: BuildReportArgs): Report {
 }
 
 function toReportRun({ run, runResults, manifest }: BuildReportArgs): ReportRun {
+  const version = run.dbtVersion ?? runResults.metadata?.dbt_version ?? manifest?.metadata?.dbt_version ?? null
   return {
     command: run.command,
     select: [...run.select],
@@ -52,7 +54,8 @@ function toReportRun({ run, runResults, manifest }: BuildReportArgs): ReportRun 
     baseline: run.baseline ? toReportBaseline(run.baseline, run.now) : null,
     success: run.success,
     elapsed_seconds: run.elapsed ?? (typeof runResults.elapsed_time === 'number' ? runResults.elapsed_time : null),
-    dbt_version: run.dbtVersion ?? runResults.metadata?.dbt_version ?? manifest?.metadata?.dbt_version ?? null,
+    dbt_version: version,
+    dbt_engine: parseDbtVersion(version)?.engine ?? null,
     repository: run.repository ?? null,
     server_url: run.serverUrl ?? null,
     head_sha: run.headSha ?? null,
@@ -94,6 +97,7 @@ function toReportNode(n: NodeResolution, run: RunInfo): ReportNode {
     file: n.file,
     file_url: n.file ? fileUrl(run, n.file) : null,
     compiled: n.compiled,
+    sql_from: n.sqlFrom,
     refs: n.refs.map(toReportRef)
   }
 }

@@ -9,7 +9,7 @@ const WARNED = new Set(['warn', 'partial success'])
 const PASSED = new Set(['success', 'pass'])
 
 /** How a status reads at a glance. */
-export type Outcome = 'failed' | 'warned' | 'passed' | 'skipped' | 'other'
+export type Outcome = 'failed' | 'warned' | 'passed' | 'skipped' | 'reused' | 'other'
 
 /** Groups dbt's statuses into outcomes. */
 export function outcomeOf(status: string): Outcome {
@@ -17,10 +17,12 @@ export function outcomeOf(status: string): Outcome {
   if (WARNED.has(status)) return 'warned'
   if (PASSED.has(status)) return 'passed'
   if (status === 'skipped') return 'skipped'
+  // dbt Fusion's: the node's relation from state was kept and nothing ran.
+  if (status === 'reused') return 'reused'
   return 'other'
 }
 
-const OUTCOME_EMOJI: Record<Outcome, string> = { failed: '❌', warned: '⚠️', passed: '✅', skipped: '⏭️', other: '➖' }
+const OUTCOME_EMOJI: Record<Outcome, string> = { failed: '❌', warned: '⚠️', passed: '✅', skipped: '⏭️', reused: '♻️', other: '➖' }
 
 /** The emoji of a status. */
 export function statusEmoji(status: string): string {
@@ -29,7 +31,7 @@ export function statusEmoji(status: string): string {
 
 /** Order of outcomes in the report: what needs attention first. */
 export function outcomeRank(status: string): number {
-  return ['failed', 'warned', 'skipped', 'other', 'passed'].indexOf(outcomeOf(status))
+  return ['failed', 'warned', 'skipped', 'other', 'reused', 'passed'].indexOf(outcomeOf(status))
 }
 
 /** Classification labels, in legend order. */

@@ -5,6 +5,7 @@ import { code, escapeInline, isSafeUrl, link } from './markdown.js'
 import { classificationLabel, CLASSIFICATIONS, cmp, formatAge, formatDuration, outcomeRank, statusEmoji } from './format.js'
 import { dataHeaderLine } from './render-data.js'
 import { downstreamWords } from './render-selection.js'
+import { engineLabel, parseDbtVersion } from '../dbt/engine.js'
 import type { Report } from './types.js'
 
 /** The title line: command and overall outcome. */
@@ -56,7 +57,9 @@ export function countsLine(report: Report): string {
 
 /** Duration and dbt version. */
 export function durationLine(report: Report): string {
-  const version = report.run.dbt_version ? ` · dbt ${escapeInline(report.run.dbt_version, 40)}` : ''
+  const parsed = parseDbtVersion(report.run.dbt_version)
+  const named = parsed ? engineLabel(parsed) : report.run.dbt_version ? `dbt ${report.run.dbt_version}` : ''
+  const version = named ? ` · ${escapeInline(named, 60)}` : ''
   return `**Duration:** ${formatDuration(report.run.elapsed_seconds)}${version}`
 }
 
@@ -87,6 +90,18 @@ function selectionHeaderLine(report: Report): string | null {
   return parts.length > 0 ? `- **Selection:** ${parts.join(' · ')}` : null
 }
 
+/**
+ * Where the SQL the refs were read from came from, when not all of it was run_results.json's
+ * `compiled_code` (dbt Fusion leaves it out): the evidence is then the files dbt wrote.
+ */
+export function evidenceLine(report: Report): string | null {
+  const from = new Map<string, number>()
+  for (const n of report.nodes) if (n.sql_from && n.sql_from !== 'run_results') from.set(n.sql_from, (from.get(n.sql_from) ?? 0) + 1)
+  if (from.size === 0) return null
+  const files = [...from].map(([dir, n]) => `${code(dir, 20)} for ${n} ${n === 1 ? 'node' : 'nodes'}`).join(', ')
+  return `**Evidence:** run_results.json holds no compiled SQL, so the refs were read from the SQL files dbt wrote: ${files}`
+}
+
 /** The whole header block. */
 export function header(report: Report): string {
   const lines = [
@@ -96,6 +111,7 @@ export function header(report: Report): string {
     `- ${countsLine(report)}`,
     report.data_changes ? `- ${dataHeaderLine(report.data_changes)}` : null,
     selectionHeaderLine(report),
+    evidenceLine(report),
     `- ${durationLine(report)}`
   ].map((l) => (l && !l.startsWith('- ') ? `- ${l}` : l))
   const blocks = [title(report), lines.filter((l): l is string => l !== null).join('\n')]

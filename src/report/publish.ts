@@ -67,7 +67,13 @@ function noResults(): RunResults {
 export function makeReport(a: Pick<ReportInput, 'info' | 'baseline' | 'artifacts' | 'cloned' | 'dataChanges' | 'selection'>): Report {
   const runResults = a.artifacts.runResults ?? noResults()
   const analysis = a.artifacts.manifest
-    ? analyzeRun({ manifest: a.artifacts.manifest, baseline: a.baseline, runResults, deferredEnv: a.info.deferredEnv })
+    ? analyzeRun({
+        manifest: a.artifacts.manifest,
+        baseline: a.baseline,
+        runResults,
+        deferredEnv: a.info.deferredEnv,
+        sqlFiles: a.artifacts.sqlFiles
+      })
     : []
   return buildReport({
     analysis,

@@ -6,6 +6,8 @@ import type { BaselineSourceKind, DeferredEnv } from '../settings.js'
 import type { Classification, UnknownReason } from '../resolution/types.js'
 import type { ReportSelection } from '../selection/explain.js'
 import type { DataChanges } from '../compare/types.js'
+import type { SqlSource } from '../dbt/compiled-sql.js'
+import type { DbtEngine } from '../dbt/engine.js'
 
 /** The baseline the invocation deferred to, as the report shows it. */
 export interface RunBaseline {
@@ -90,6 +92,8 @@ export interface ReportNode {
   /** Link to the file at the PR's commit, when the repository is known. */
   file_url: string | null
   compiled: boolean
+  /** Where the compiled SQL was read: `run_results` (compiled_code), `target/compiled` or `target/run` (the files dbt wrote). */
+  sql_from: SqlSource | null
   refs: ReportRef[]
 }
 
@@ -115,6 +119,8 @@ export interface ReportRun {
   success: boolean
   elapsed_seconds: number | null
   dbt_version: string | null
+  /** The engine that ran: dbt-core (1.x) or dbt Fusion (2.x), from the version. */
+  dbt_engine: DbtEngine | null
   repository: string | null
   server_url: string | null
   head_sha: string | null
@@ -134,7 +140,7 @@ export interface ReportCounts {
 
 /** report.json. */
 export interface Report {
-  schema_version: 3
+  schema_version: 4
   run: ReportRun
   counts: ReportCounts
   nodes: ReportNode[]

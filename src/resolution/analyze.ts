@@ -3,6 +3,7 @@
  * resolved, read from the compiled SQL (dbt does not record the defer decision anywhere else).
  */
 import type { ManifestNode, RunResult } from '../dbt/artifact-types.js'
+import { ownSql, type CompiledSql } from '../dbt/compiled-sql.js'
 import { displayName, notCompiledRef, own, resolveParent, unique, type ResolutionContext } from './classify.js'
 import { scanSql } from './relation-match.js'
 import type { AnalysisInput, NodeResolution, RefResolution } from './types.js'
@@ -19,7 +20,7 @@ const NON_BUILDING = new Set(['compile', 'show', 'test', 'list', 'ls', 'parse', 
  */
 export function analyzeRun(input: AnalysisInput): NodeResolution[] {
   const ctx = contextOf(input)
-  return input.runResults.results.map((r) => analyzeResult(ctx, r))
+  return input.runResults.results.map((r) => analyzeResult(ctx, r, input.sqlFiles))
 }
 
 function contextOf(input: AnalysisInput): ResolutionContext {
@@ -47,9 +48,10 @@ function nodeOf(manifest: AnalysisInput['manifest'], id: string): ManifestNode |
   return own(manifest.nodes, id) ?? own(manifest.unit_tests, id)
 }
 
-function analyzeResult(ctx: ResolutionContext, r: RunResult): NodeResolution {
+function analyzeResult(ctx: ResolutionContext, r: RunResult, sqlFiles: AnalysisInput['sqlFiles']): NodeResolution {
   const node = nodeOf(ctx.manifest, r.unique_id)
   const resourceType = node?.resource_type ?? r.unique_id.split('.')[0]
+  const sql = ownSql(r) ?? sqlFiles?.get(r.unique_id)
   return {
     uniqueId: r.unique_id,
     name: displayName(node, r.unique_id),
@@ -61,25 +63,35 @@ function analyzeResult(ctx: ResolutionContext, r: RunResult): NodeResolution {
     failures: typeof r.failures === 'number' ? r.failures : null,
     relation: r.relation_name ?? node?.relation_name ?? null,
     file: node?.original_file_path ?? null,
-    compiled: hasSql(r),
-    refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, unique(node?.depends_on?.nodes ?? []))
+    compiled: sql !== undefined,
+    sqlFrom: sql?.from ?? null,
+    refs: resourceType === 'unit_test' ? [] : refsOf(ctx, r, sql, unique(node?.depends_on?.nodes ?? []))
   }
 }
 
-function hasSql(r: RunResult): boolean {
-  return typeof r.compiled_code === 'string' && r.compiled_code.trim() !== ''
+/** Why a result without SQL says nothing of its refs. */
+function noSqlReason(r: RunResult): { reason: 'reused' | 'not-compiled'; why: string } {
+  if (r.status === 'reused') {
+    return {
+      reason: 'reused',
+      why: 'dbt reused the node from state without running it, so there is no SQL of this run to read; its refs are not analysed'
+    }
+  }
+  if (r.status === 'skipped')
+    return { reason: 'not-compiled', why: 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved' }
+  return {
+    reason: 'not-compiled',
+    why: `the node has no compiled SQL (status ${r.status}), neither in run_results.json nor in the files dbt wrote: it failed before compiling`
+  }
 }
 
 /** Unit tests read fixtures, not relations, so they get no refs. */
-function refsOf(ctx: ResolutionContext, r: RunResult, parents: string[]): RefResolution[] {
-  if (!hasSql(r)) {
-    const why =
-      r.status === 'skipped'
-        ? 'the node was skipped, so dbt compiled no SQL that shows where this ref resolved'
-        : `the node has no compiled SQL (status ${r.status}): it failed before compiling`
-    return parents.map((p) => notCompiledRef(ctx, p, why))
+function refsOf(ctx: ResolutionContext, r: RunResult, sql: CompiledSql | undefined, parents: string[]): RefResolution[] {
+  if (!sql) {
+    const { reason, why } = noSqlReason(r)
+    return parents.map((p) => notCompiledRef(ctx, p, why, reason))
   }
-  const sql = scanSql(r.compiled_code as string)
+  const scanned = scanSql(sql.code)
   const expanded = new Set<string>()
-  return parents.map((p) => resolveParent(ctx, sql, p, new Set(), expanded))
+  return parents.map((p) => resolveParent(ctx, scanned, p, new Set(), expanded))
 }

@@ -66,8 +66,13 @@ export function resolveParent(
 }
 
 /** A parent of a node that has no compiled SQL: nothing can be said. */
-export function notCompiledRef(ctx: ResolutionContext, id: string, why: string): RefResolution {
-  return unknownRef(ctx, id, lookupNode(ctx.manifest, id), 'not-compiled', why)
+export function notCompiledRef(
+  ctx: ResolutionContext,
+  id: string,
+  why: string,
+  reason: Extract<UnknownReason, 'not-compiled' | 'reused'> = 'not-compiled'
+): RefResolution {
+  return unknownRef(ctx, id, lookupNode(ctx.manifest, id), reason, why)
 }
 
 function baseRef(

@@ -3,6 +3,7 @@
  * really resolved, read from the rendered SQL.
  */
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
+import type { CompiledSql, SqlSource } from '../dbt/compiled-sql.js'
 import type { DeferredEnv } from '../settings.js'
 
 /**
@@ -24,6 +25,8 @@ export type Classification = 'this-run' | 'dev' | 'clone' | DeferredEnv | 'sourc
 export type UnknownReason =
   /** The node has no compiled SQL (skipped, or failed before compiling). */
   | 'not-compiled'
+  /** dbt reused the node from state without running it (dbt Fusion's `reused`): there is no SQL to read. */
+  | 'reused'
   /** The CI and baseline relation names are the same: the SQL cannot tell them apart. */
   | 'identical-names'
   /** Both the CI and the baseline relation appear in the SQL. */
@@ -87,6 +90,8 @@ export interface NodeResolution {
   file: string | null
   /** Whether dbt produced compiled SQL for the node. */
   compiled: boolean
+  /** Where the compiled SQL was read: run_results.json, or the files dbt wrote; null without SQL. */
+  sqlFrom: SqlSource | null
   /** Its refs, in `depends_on.nodes` order. */
   refs: RefResolution[]
 }
@@ -101,4 +106,9 @@ export interface AnalysisInput {
   runResults: RunResults
   /** Which environment the baseline belongs to; null when nothing was deferred. */
   deferredEnv: DeferredEnv | null
+  /**
+   * The SQL of results that do not carry `compiled_code`, read from the files dbt wrote (dbt
+   * Fusion leaves it out); results without an entry are read from run_results.json.
+   */
+  sqlFiles?: ReadonlyMap<string, CompiledSql>
 }
