@@ -3204,7 +3204,7 @@ function checkRunResults(value, file = 'run_results.json') {
  * leaves it out of some results, so the SQL files dbt wrote are read instead: `target/compiled`
  * (the select) first, then `target/run` (the statement that ran). dbt-core writes them under the
  * package's name (`compiled/<package>/models/a.sql`); Fusion without it (`compiled/models/a.sql`).
- * A node that shares its file with others (a generic test in YAML) is a file named after it under that file's path.
+ * A node that shares its file with others (a generic test in YAML) is its path under that file's path.
  */
 /** The SQL a result carries itself, when it carries any. */
 function ownSql(r) {
@@ -3212,13 +3212,17 @@ function ownSql(r) {
 }
 /** The node's file paths under a SQL directory of the target, in the order they are tried. */
 function sqlFileCandidates(node) {
+    // Paths come from an artifact: one that is absolute or climbs out is not the node's file.
+    const inside = (p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..');
     const original = typeof node.original_file_path === 'string' ? node.original_file_path : '';
-    const file = typeof node.path === 'string' ? (node.path.split('/').pop() ?? '') : '';
-    // A file holding several nodes (a YAML file's tests, a block of snapshots) gets a directory.
-    const own = file && file !== basename(original) ? join(original, file) : original;
+    if (!inside(original))
+        return [];
+    const path = typeof node.path === 'string' ? node.path : '';
+    // dbt-core's rule: a node whose path is not named like its file (a YAML file's tests, a YAML
+    // snapshot, a block of snapshots) is written under a directory named after that file.
+    const own = path && basename(path) !== basename(original) ? join(original, path) : original;
     const packaged = typeof node.package_name === 'string' && node.package_name ? [join(node.package_name, own)] : [];
-    // Paths come from an artifact: one that leaves the SQL directory is not the node's file.
-    return [...packaged, own].filter((p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..'));
+    return [...packaged, own].filter(inside);
 }
 async function readIfPresent(path) {
     try {
@@ -3853,7 +3857,8 @@ function nodeOf(manifest, id) {
 function analyzeResult(ctx, r, sqlFiles) {
     const node = nodeOf(ctx.manifest, r.unique_id);
     const resourceType = node?.resource_type ?? r.unique_id.split('.')[0];
-    const sql = ownSql(r) ?? sqlFiles?.get(r.unique_id);
+    // A node reused from state did not run: any SQL file of it is not this run's.
+    const sql = r.status === 'reused' ? undefined : (ownSql(r) ?? sqlFiles?.get(r.unique_id));
     return {
         uniqueId: r.unique_id,
         name: displayName(node, r.unique_id),
@@ -43722,7 +43727,7 @@ function newerSchema(location, version, dbtVersion) {
     const writer = parseDbtVersion(dbtVersion);
     const by = writer ? `, written by ${engineLabel(writer)}` : '';
     const fix = writer?.engine === 'dbt-fusion'
-        ? `Run dbt Fusion ${writer.text} in CI as well, or deploy with a dbt that writes manifest v${SUPPORTED_MANIFEST_VERSION}.`
+        ? `Deploy with dbt Fusion 2.0.0-preview.98 or newer (which writes manifest v${SUPPORTED_MANIFEST_VERSION}), or with dbt-core.`
         : writer
             ? `Install dbt-core>=${writer.major}.${writer.minor} in CI (the deploy's version) and a release of the action that reads manifest v${version}.`
             : 'Run the same dbt version in CI as in the deploy, or update the action.';

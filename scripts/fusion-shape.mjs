@@ -94,10 +94,9 @@ export function reuseResults(runResults, ids) {
   }
 }
 
-/** A node's file under a SQL directory in dbt-core's layout: `<package>/<original path>`, or `<original path>/<file>` for a node sharing its file. */
+/** A node's file under a SQL directory in dbt-core's layout: `<package>/<original path>`, or `<package>/<original path>/<path>` for a node sharing its file. */
 function coreRelative(node) {
-  const file = basename(node.path)
-  const own = file !== basename(node.original_file_path) ? join(node.original_file_path, file) : node.original_file_path
+  const own = basename(node.path) !== basename(node.original_file_path) ? join(node.original_file_path, node.path) : node.original_file_path
   return join(node.package_name, own)
 }
 

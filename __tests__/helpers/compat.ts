@@ -49,6 +49,13 @@ export function olderDbts(): CompatDbt[] {
   return compatDbts().slice(0, -1)
 }
 
+/** One release line of the suite (e.g. `1.8`); fails when the suite has no virtualenv for it. */
+export function compatLine(line: string): CompatDbt {
+  const found = compatDbts().find((d) => d.line === line)
+  if (!found) throw new Error(`No dbt-core ${line} in the compatibility suite: scripts/compat/requirements-dbt-${line}.txt is missing`)
+  return found
+}
+
 /** `describe.each` rows: DuckDB on every release, PostgreSQL on the ones named. */
 export function compatWarehouses(prefix: string, dbts: CompatDbt[], postgresOn: string[]): Array<[string, TestWarehouse, CompatDbt]> {
   return dbts.flatMap((d): Array<[string, TestWarehouse, CompatDbt]> => [

@@ -7,14 +7,19 @@ const Sequencer = TestSequencer.default ?? TestSequencer
 
 /** File names, slowest first (measured on the 2-core machine). */
 const SLOWEST = [
+  'compat-dbt-1.8.int.test.ts',
   'safety-table-duckdb.int.test.ts',
   'safety-table-postgres.int.test.ts',
   'e2e-ci-schema.int.test.ts',
   'resolution-scenarios.int.test.ts',
+  'compat-dbt-1.9.int.test.ts',
+  'compat-dbt-1.10.int.test.ts',
+  'compat-dbt-1.11.int.test.ts',
   'e2e-path.int.test.ts',
   'e2e-github.int.test.ts',
   'compare-duckdb.int.test.ts',
   'compare-postgres.int.test.ts',
+  'compat-mixed.int.test.ts',
   'schema-drop.int.test.ts',
   'postgres-drop.int.test.ts'
 ]

@@ -230,7 +230,7 @@ function newerSchema(location: string, version: number, dbtVersion?: string): Ma
   const by = writer ? `, written by ${engineLabel(writer)}` : ''
   const fix =
     writer?.engine === 'dbt-fusion'
-      ? `Run dbt Fusion ${writer.text} in CI as well, or deploy with a dbt that writes manifest v${SUPPORTED_MANIFEST_VERSION}.`
+      ? `Deploy with dbt Fusion 2.0.0-preview.98 or newer (which writes manifest v${SUPPORTED_MANIFEST_VERSION}), or with dbt-core.`
       : writer
         ? `Install dbt-core>=${writer.major}.${writer.minor} in CI (the deploy's version) and a release of the action that reads manifest v${version}.`
         : 'Run the same dbt version in CI as in the deploy, or update the action.'

@@ -4,7 +4,7 @@
  * leaves it out of some results, so the SQL files dbt wrote are read instead: `target/compiled`
  * (the select) first, then `target/run` (the statement that ran). dbt-core writes them under the
  * package's name (`compiled/<package>/models/a.sql`); Fusion without it (`compiled/models/a.sql`).
- * A node that shares its file with others (a generic test in YAML) is a file named after it under that file's path.
+ * A node that shares its file with others (a generic test in YAML) is its path under that file's path.
  */
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
@@ -28,13 +28,16 @@ export function ownSql(r: RunResult): CompiledSql | undefined {
 
 /** The node's file paths under a SQL directory of the target, in the order they are tried. */
 export function sqlFileCandidates(node: Pick<ManifestNode, 'package_name' | 'original_file_path' | 'path'>): string[] {
+  // Paths come from an artifact: one that is absolute or climbs out is not the node's file.
+  const inside = (p: string) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..')
   const original = typeof node.original_file_path === 'string' ? node.original_file_path : ''
-  const file = typeof node.path === 'string' ? (node.path.split('/').pop() ?? '') : ''
-  // A file holding several nodes (a YAML file's tests, a block of snapshots) gets a directory.
-  const own = file && file !== basename(original) ? join(original, file) : original
+  if (!inside(original)) return []
+  const path = typeof node.path === 'string' ? node.path : ''
+  // dbt-core's rule: a node whose path is not named like its file (a YAML file's tests, a YAML
+  // snapshot, a block of snapshots) is written under a directory named after that file.
+  const own = path && basename(path) !== basename(original) ? join(original, path) : original
   const packaged = typeof node.package_name === 'string' && node.package_name ? [join(node.package_name, own)] : []
-  // Paths come from an artifact: one that leaves the SQL directory is not the node's file.
-  return [...packaged, own].filter((p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..'))
+  return [...packaged, own].filter(inside)
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@
 /** The two engines: dbt-core (Python, 1.x) and dbt Fusion (Rust, 2.x). */
 export type DbtEngine = 'dbt-core' | 'dbt-fusion'
 
-/** A dbt version, read from `metadata.dbt_version` or `dbt --version`. */
+/** A dbt version, as an artifact's `metadata.dbt_version` records it. */
 export interface DbtVersion {
   /** The engine that writes this version. */
   engine: DbtEngine
@@ -27,14 +27,6 @@ export function parseDbtVersion(text: string | null | undefined): DbtVersion | u
   if (!match) return undefined
   const [major, minor, patch] = [match[1], match[2], match[3] ?? '0'].map(Number)
   return { engine: major >= 2 ? 'dbt-fusion' : 'dbt-core', text: (text ?? '').trim(), major, minor, patch }
-}
-
-/** The version `dbt --version` printed: dbt-core's `installed: 1.12.6`, Fusion's `dbt-fusion 2.0.0-beta.3`. */
-export function versionFromVersionOutput(output: string): DbtVersion | undefined {
-  const core = /installed:\s*(\d+\.\d+\S*)/.exec(output)
-  if (core) return parseDbtVersion(core[1])
-  const fusion = /dbt-fusion\s+v?(\d+\.\d+\S*)/i.exec(output)
-  return fusion ? parseDbtVersion(fusion[1]) : undefined
 }
 
 /** How the report names an engine and version: `dbt 1.12.6`, `dbt Fusion 2.0.0-beta.3`. */

@@ -54,13 +54,16 @@ function setBaselineOutputs(services: Services, outcome: BaselineOutcome, stateD
 }
 
 /**
- * Step, before dbt reads the baseline: the dbt that wrote it against this run's (as the safety
- * step's parse recorded it). A newer baseline is refused; another engine is a warning.
+ * Step, before dbt reads the baseline and before any schema is dropped or created: the dbt that
+ * wrote the baseline against this run's (as the safety step's parse recorded it). A newer
+ * baseline is refused; another engine is a warning.
  */
-export function checkDbtVersions(services: Services, outcome: BaselineOutcome, ciManifest: Manifest): void {
+export function checkDbtVersions(settings: Settings, services: Services, outcome: BaselineOutcome, ciManifest: Manifest): void {
   if (outcome.kind !== 'found') return
   const mix = versionMix(outcome.baseline.env, outcome.baseline.dbtVersion, ciManifest.metadata?.dbt_version)
-  if (mix.kind === 'newer-baseline') throw new ActionError(mix.message, { input: 'dbt-executable' })
+  if (mix.kind === 'newer-baseline') {
+    throw new ActionError(`${mix.message} (input 'dbt-executable': '${settings.dbt.executable}')`, { input: 'dbt-executable' })
+  }
   if (mix.kind === 'other-engine') services.log.warning(mix.message)
   if (mix.kind === 'older-baseline') services.log.info(mix.message)
 }
@@ -371,10 +374,13 @@ export async function build(settings: Settings, services: Services): Promise<voi
     services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.")
   if (settings.ciSchema.cleanSlate && facts.ciSchema) services.log.info('clean-slate: dropping the CI schema before the build.')
   const writes = settings.dbt.command !== 'compile' || settings.dbt.cloneIncremental
-  const evidence = await prepareBuildSchemas(safety, { cleanSlate: settings.ciSchema.cleanSlate, claim: writes })
+  const evidence = await prepareBuildSchemas(safety, {
+    cleanSlate: settings.ciSchema.cleanSlate,
+    claim: writes,
+    check: (e) => checkDbtVersions(settings, services, outcome, e.manifest)
+  })
   let exit: DbtExit
   try {
-    checkDbtVersions(services, outcome, evidence.manifest)
     const why = await askWhySelected(settings, services, facts, outcome)
     const built = withLagExcluded(settings, services, facts, why, evidence.manifest)
     const cloned = await cloneIncrementals(built, services, facts, outcome)

@@ -51,7 +51,8 @@ function nodeOf(manifest: AnalysisInput['manifest'], id: string): ManifestNode |
 function analyzeResult(ctx: ResolutionContext, r: RunResult, sqlFiles: AnalysisInput['sqlFiles']): NodeResolution {
   const node = nodeOf(ctx.manifest, r.unique_id)
   const resourceType = node?.resource_type ?? r.unique_id.split('.')[0]
-  const sql = ownSql(r) ?? sqlFiles?.get(r.unique_id)
+  // A node reused from state did not run: any SQL file of it is not this run's.
+  const sql = r.status === 'reused' ? undefined : (ownSql(r) ?? sqlFiles?.get(r.unique_id))
   return {
     uniqueId: r.unique_id,
     name: displayName(node, r.unique_id),

@@ -69,16 +69,19 @@ export interface BuildSchemaPlan {
   cleanSlate: boolean
   /** The command materialises relations, so the CI schemas are created with their marker now. */
   claim: boolean
+  /** Checks of the CI's parse that can refuse the run before any schema is dropped or created. */
+  check?: (evidence: SafetyEvidence) => void
 }
 
 /**
- * Before the build: proves every schema dbt will write to, drops the run's own schemas when
+ * Before the build: proves every schema dbt will write to, runs the plan's check, drops the run's own schemas when
  * asked (only those proven owned), then creates the CI schema and those derived from it with the
  * ownership marker, so the drop at the end has its proof.
  */
 export async function prepareBuildSchemas(d: SafetyDeps, plan: BuildSchemaPlan): Promise<SafetyEvidence> {
   const evidence = await gatherEvidence(d)
   sayProven(d, evidence, proveWritable(evidence))
+  plan.check?.(evidence)
   if (!d.ciSchema) return evidence
   let absent = evidence.schemas.filter((s) => !s.exists).map((s) => s.schema)
   if (plan.cleanSlate) {
