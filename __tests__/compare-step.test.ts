@@ -50,6 +50,7 @@ function scriptedRunner(replies: Array<(sql: string) => { fail?: string[]; resul
   return {
     sqls,
     scratch: (name) => mkdtempSync(join(root, name)),
+    startFrom: () => {},
     async step(name, args) {
       const sql = args[args.indexOf('--inline') + 1]
       sqls.push(sql)

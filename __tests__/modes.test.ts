@@ -116,6 +116,7 @@ function harness(overrides: { settings?: (s: Settings) => void; services?: Parti
     event: {},
     annotate: () => {},
     scrub: createRedactor([]).scrub,
+    holdsSecret: () => false,
     ...overrides.services
   }
   return { settings, services, dbt, reads, outputs, summaries, log }

@@ -3349,6 +3349,7 @@ var Input;
     Input["ExtraArgs"] = "extra-args";
     Input["Deps"] = "deps";
     Input["CloneIncremental"] = "clone-incremental";
+    Input["ParseCache"] = "parse-cache";
     Input["DeferEnv"] = "defer-env";
     Input["BaselineSource"] = "baseline-source";
     Input["IfNoBaseline"] = "if-no-baseline";
@@ -43086,6 +43087,7 @@ function readRunContext(env) {
         eventName: env.GITHUB_EVENT_NAME ?? '',
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         runId: env.GITHUB_RUN_ID || undefined,
+        runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
         sha: env.GITHUB_SHA || undefined,
         ref: env.GITHUB_REF || undefined,
         branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
@@ -43277,6 +43279,7 @@ function readDbt(env, workspace, projectDir) {
         extraArgs,
         deps: oneOf(Input.Deps, DEPS, 'auto'),
         cloneIncremental: flag(Input.CloneIncremental, false),
+        parseCache: flag(Input.ParseCache, true),
         env: dbtEnvironment(env)
     };
 }
@@ -56754,6 +56757,9 @@ function dbtRunner(deps) {
         scratch(name) {
             previous = deps.dirs.dbtTarget(name, previous);
             return previous;
+        },
+        startFrom(dir) {
+            previous = dir;
         }
     };
 }
@@ -64013,6 +64019,7 @@ function actionDirs(tempDir, workspace, projectDir, projectName) {
         evidenceDir: (env) => made(join(root, 'evidence', env)),
         downloadDir: made(join(root, 'download')),
         reportDir: made(join(root, 'report')),
+        parseCacheDir: join(root, 'parse-cache'),
         dbtTarget: (step, seedFrom) => freshTarget(join(root, 'dbt', step), seedFrom)
     };
 }

@@ -20,6 +20,7 @@ export enum Input {
   ExtraArgs = 'extra-args',
   Deps = 'deps',
   CloneIncremental = 'clone-incremental',
+  ParseCache = 'parse-cache',
   DeferEnv = 'defer-env',
   BaselineSource = 'baseline-source',
   IfNoBaseline = 'if-no-baseline',

@@ -104,6 +104,7 @@ function readRunContext(env: Env): RunContext {
     eventName: env.GITHUB_EVENT_NAME ?? '',
     eventPath: env.GITHUB_EVENT_PATH || undefined,
     runId: env.GITHUB_RUN_ID || undefined,
+    runAttempt: env.GITHUB_RUN_ATTEMPT || undefined,
     sha: env.GITHUB_SHA || undefined,
     ref: env.GITHUB_REF || undefined,
     branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || undefined,
@@ -322,6 +323,7 @@ function readDbt(env: Env, workspace: string, projectDir: string): Settings['dbt
     extraArgs,
     deps: oneOf(Input.Deps, DEPS, 'auto'),
     cloneIncremental: flag(Input.CloneIncremental, false),
+    parseCache: flag(Input.ParseCache, true),
     env: dbtEnvironment(env)
   }
 }

@@ -59,6 +59,8 @@ export interface Services {
   annotate: (annotation: Annotation) => void
   /** Removes the run's secrets from a text about to be published (files, comment bodies). */
   scrub: (text: string) => string
+  /** Whether bytes about to leave the run (a cache entry) hold one of its secrets. */
+  holdsSecret: (bytes: Buffer) => boolean
 }
 
 /** The job log, every line scrubbed. */
@@ -83,6 +85,7 @@ export function realServices(settings: Settings, event: EventPayload, redactor: 
     files: { readJson: (path) => readJsonFile(path) },
     event,
     annotate: (a) => core.error(scrub(a.message), { title: a.title && scrub(a.title), file: a.file }),
-    scrub
+    scrub,
+    holdsSecret: (bytes) => redactor.secrets.some((secret) => bytes.includes(secret))
   }
 }

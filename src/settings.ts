@@ -149,6 +149,8 @@ export interface DbtSettings {
   deps: 'auto' | 'always' | 'never'
   /** Clone modified incremental models from the baseline before building. */
   cloneIncremental: boolean
+  /** Keep dbt's partial-parse file across runs in the actions cache (`parse-cache`). */
+  parseCache: boolean
   /** The environment dbt runs with: the runner's, less the action's inputs and the runner's tokens. */
   env: Record<string, string>
 }
@@ -203,6 +205,8 @@ export interface RunContext {
   eventPath?: string
   /** Workflow run id (GITHUB_RUN_ID). */
   runId?: string
+  /** Attempt of the workflow run (GITHUB_RUN_ATTEMPT). */
+  runAttempt?: string
   /** Commit of the run (GITHUB_SHA). */
   sha?: string
   /** Ref of the run (GITHUB_REF). */

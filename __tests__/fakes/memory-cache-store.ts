@@ -24,6 +24,8 @@ export class MemoryCacheStore implements CacheStore {
   /** Every restore and save call, in order, with what it came to. */
   readonly log: Array<{ op: 'restore' | 'save'; key: string; result: string | undefined }> = []
   private seq = 0
+  /** Whether the service is there; a test sets false to take it away. */
+  available = (): boolean => true
 
   async save(paths: string[], key: string): Promise<void> {
     if (this.entries.some((e) => e.key === key)) {

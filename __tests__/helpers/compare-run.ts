@@ -106,7 +106,8 @@ export async function runInProcess(o: InProcessOptions): Promise<InProcessRun> {
     files: { readJson: (path) => readJsonFile(path) },
     event: {},
     annotate: () => {},
-    scrub
+    scrub,
+    holdsSecret: () => false
   }
   let error: unknown
   try {

@@ -13,6 +13,7 @@ export function dbtSettings(overrides: Partial<DbtSettings> = {}): DbtSettings {
     extraArgs: [],
     deps: 'auto',
     cloneIncremental: false,
+    parseCache: false,
     env: {},
     ...overrides
   }

@@ -25,6 +25,8 @@ export interface CacheStore {
   restore(paths: string[], primaryKey: string, restoreKeys: string[], options?: RestoreOptions): Promise<string | undefined>
   /** Saves `paths` under `key`; an existing key is left as it is. */
   save(paths: string[], key: string): Promise<void>
+  /** Whether the service is there at all (asked without a warning); a store without it is. */
+  available?(): boolean
 }
 
 /**
@@ -44,6 +46,7 @@ export function actionsCacheStore(log: Logger): CacheStore {
     return yes
   }
   return {
+    available: () => cache.isFeatureAvailable(),
     async restore(paths, primaryKey, restoreKeys, options = {}) {
       const what = `Restoring the actions cache (${primaryKey})`
       if (!available()) {

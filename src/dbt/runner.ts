@@ -30,6 +30,8 @@ export interface DbtRunner {
    * runner), seeded and followed like a step's.
    */
   scratch(name: string): string
+  /** Seeds the next step with the partial-parse file in `dir` (one restored from the parse cache). */
+  startFrom(dir: string): void
 }
 
 /** How a step runs: what its log line says, and whether its output is read or shown. */
@@ -70,6 +72,9 @@ export function dbtRunner(deps: DbtRunnerDeps): DbtRunner {
     scratch(name) {
       previous = deps.dirs.dbtTarget(name, previous)
       return previous
+    },
+    startFrom(dir) {
+      previous = dir
     }
   }
 }

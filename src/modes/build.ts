@@ -9,6 +9,7 @@ import { Output } from '../constants.js'
 import { buildCloneArgs, buildDbtArgs, buildDepsArgs, type StateMode } from '../dbt/argv.js'
 import { readRunArtifacts, type RunArtifacts } from '../dbt/artifacts.js'
 import { versionMix } from '../dbt/engine.js'
+import { parseCache, type ParseCache } from '../dbt/parse-cache.js'
 import { describeSignal, type DbtExit } from '../dbt/process.js'
 import { ActionError, DbtFailedError, messageOf } from '../errors.js'
 import { publishReport } from '../report/publish.js'
@@ -114,7 +115,7 @@ async function runDbt(
   services: Services,
   facts: RunFacts,
   outcome: BaselineOutcome
-): Promise<{ exit: DbtExit; artifacts: RunArtifacts; startedAt: Date }> {
+): Promise<{ exit: DbtExit; artifacts: RunArtifacts; startedAt: Date; targetDir: string }> {
   const state: StateMode = outcome.kind === 'found' ? { kind: 'baseline', stateDir: facts.dirs.stateDir } : { kind: 'build-all' }
   const startedAt = services.now()
   const { exit, targetDir } = await facts.runner.step('build', buildDbtArgs(settings.dbt, state))
@@ -124,7 +125,29 @@ async function runDbt(
   services.outputs.set(Output.SelectedCount, artifacts.runResults?.results.length ?? 0)
   services.outputs.set(Output.RunResultsPath, artifacts.runResults ? artifacts.runResultsPath : '')
   services.outputs.set(Output.ManifestPath, artifacts.manifest ? artifacts.manifestPath : '')
-  return { exit, artifacts, startedAt }
+  return { exit, artifacts, startedAt, targetDir }
+}
+
+/** The run's parse cache, when `parse-cache` is on; its restored file seeds the first dbt step. */
+async function restoreParseCache(settings: Settings, services: Services, facts: RunFacts): Promise<ParseCache | undefined> {
+  if (!settings.dbt.parseCache) return undefined
+  const cache = parseCache({
+    store: services.cache,
+    log: services.log,
+    dir: facts.dirs.parseCacheDir,
+    holdsSecret: services.holdsSecret,
+    scope: {
+      projectKey: facts.dirs.projectKey,
+      target: settings.dbt.target,
+      pr: facts.pr.number,
+      branch: settings.context.branch,
+      runId: settings.context.runId ? `${settings.context.runId}-${settings.context.runAttempt ?? '1'}` : undefined,
+      perPrSchema: facts.ciSchema !== undefined
+    }
+  })
+  const seed = await cache.restore()
+  if (seed) facts.runner.startFrom(seed)
+  return cache
 }
 
 /** Commands after which the CI relations hold this run's data. */
@@ -369,6 +392,7 @@ export async function build(settings: Settings, services: Services): Promise<voi
   const facts = await prepareRun(settings, services)
   const outcome = await findBaseline(settings, services, facts)
   const safety = await safetyDeps(settings, services, facts, await gatherBaselineEvidence(settings, services, facts, outcome))
+  const parse = await restoreParseCache(settings, services, facts)
   await installPackages(settings, facts)
   if (settings.ciSchema.cleanSlate && !facts.ciSchema)
     services.log.warning("clean-slate is on but 'ci-schema' is empty, so there is no CI schema to drop.")
@@ -385,6 +409,7 @@ export async function build(settings: Settings, services: Services): Promise<voi
     const built = withLagExcluded(settings, services, facts, why, evidence.manifest)
     const cloned = await cloneIncrementals(built, services, facts, outcome)
     const run = await runDbt(built, services, facts, outcome)
+    await parse?.save(run.targetDir)
     exit = run.exit
     const dataChanges = await compareWithDeferred(built, services, facts, outcome, run)
     const selection = await explainWhySelected(settings, services, facts, outcome, why, run)

@@ -23,6 +23,8 @@ export interface ActionDirs {
   downloadDir: string
   /** The markdown and JSON reports. */
   reportDir: string
+  /** dbt's partial-parse file restored from and saved to the actions cache (the same path in every job). */
+  parseCacheDir: string
   /**
    * A fresh, empty target directory for one dbt step (`--target-path`), so no artifact of an
    * earlier step or command can be taken for this one's. dbt's partial-parse file of `seedFrom`
@@ -48,6 +50,7 @@ export function actionDirs(tempDir: string, workspace: string, projectDir: strin
     evidenceDir: (env) => made(join(root, 'evidence', env)),
     downloadDir: made(join(root, 'download')),
     reportDir: made(join(root, 'report')),
+    parseCacheDir: join(root, 'parse-cache'),
     dbtTarget: (step, seedFrom) => freshTarget(join(root, 'dbt', step), seedFrom)
   }
 }
