@@ -80,7 +80,11 @@ export class ActionsCacheServer {
   private seq = 0
   private failure: number | undefined
 
-  private constructor(private readonly server: Server) {}
+  private readonly server: Server
+
+  private constructor(server: Server) {
+    this.server = server
+  }
 
   /** Starts a fresh, empty service. */
   static async start(): Promise<ActionsCacheServer> {

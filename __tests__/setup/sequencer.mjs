@@ -16,6 +16,7 @@ const SLOWEST = [
   'compat-dbt-1.10.int.test.ts',
   'compat-dbt-1.11.int.test.ts',
   'e2e-path.int.test.ts',
+  'e2e-parse-cache.int.test.ts',
   'e2e-github.int.test.ts',
   'compare-duckdb.int.test.ts',
   'compare-postgres.int.test.ts',

@@ -43,7 +43,7 @@ export function deployedExample() {
 }
 
 let runs = 0
-/** One run of the bundled action with these inputs; returns its wall time (s), outputs text and report. */
+/** One run of the bundled action with these inputs; returns its wall time (s), outputs text, log and report. */
 export function runAction(example, inputs, extraEnv = {}) {
   const dir = mkdtempSync(join(example.work, 'runner-'))
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary.md'), temp: join(dir, 'temp') }
@@ -69,7 +69,7 @@ export function runAction(example, inputs, extraEnv = {}) {
   const outputs = readFileSync(files.output, 'utf8')
   if (r.status !== 0 || !outputs.includes('success<<')) throw new Error(`the action failed:\n${r.stdout}${r.stderr}`)
   const reportPath = /report-path<<(\S+)\n(.+)/.exec(outputs)?.[2]
-  return { seconds, outputs, report: reportPath ? JSON.parse(readFileSync(reportPath, 'utf8')) : null }
+  return { seconds, outputs, log: `${r.stdout}${r.stderr}`, report: reportPath ? JSON.parse(readFileSync(reportPath, 'utf8')) : null }
 }
 
 /** The median. */
