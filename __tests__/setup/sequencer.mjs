@@ -8,6 +8,7 @@ const Sequencer = TestSequencer.default ?? TestSequencer
 /** File names, slowest first (measured on the 2-core machine). */
 const SLOWEST = [
   'compat-dbt-1.8.int.test.ts',
+  'bench-quick.int.test.ts',
   'safety-table-duckdb.int.test.ts',
   'safety-table-postgres.int.test.ts',
   'e2e-ci-schema.int.test.ts',
