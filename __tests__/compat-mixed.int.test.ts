@@ -8,9 +8,8 @@ import { join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
 import { FUSION_SHAPES, fusionManifest } from '../scripts/fusion-shape.mjs'
 import { adaptForDbt, compatDbts, compatLine, type CompatDbt } from './helpers/compat.js'
-import { pullRequestEvent } from './helpers/compat-flow.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './helpers/example-project.js'
-import { localProjectInputs, runAction, type ActionRun } from './helpers/run-action.js'
+import { localProjectInputs, pullRequestEvent, runAction, type ActionRun } from './helpers/run-action.js'
 import { duckdbTestWarehouse } from './helpers/warehouses.js'
 
 const TIMEOUT = 300_000

@@ -5,26 +5,12 @@ import type { RunResults } from '../src/dbt/artifact-types.js'
 import { MARKER_TABLE } from '../src/safety/marker.js'
 import type { Report } from '../src/report/types.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './helpers/example-project.js'
-import { localProjectInputs, runAction, type ActionRun } from './helpers/run-action.js'
+import { localProjectInputs, pullRequestEvent, runAction, type ActionRun } from './helpers/run-action.js'
 import { testWarehouses } from './helpers/warehouses.js'
 
 // The per-PR CI schema's whole life, run through dist/index.js on DuckDB and PostgreSQL: the
 // build lands in dbt_ci_pr_<n>; clean-slate drops it before and after; `mode: cleanup` on
 // `pull_request: closed` drops it; the guard refuses to drop production, which keeps its tables.
-
-function pullRequestEvent(number: number, action: string): Record<string, unknown> {
-  return {
-    action,
-    number,
-    pull_request: {
-      number,
-      state: action === 'closed' ? 'closed' : 'open',
-      head: { ref: 'feature/x', sha: 'a'.repeat(40), repo: { full_name: 'octo/shop' } },
-      base: { ref: 'main', sha: 'b'.repeat(40), repo: { full_name: 'octo/shop' } }
-    },
-    repository: { full_name: 'octo/shop' }
-  }
-}
 
 describe.each(testWarehouses('e2e_ci_schema'))('the CI schema of a pull request on %s', (_name, warehouse) => {
   let production: ExampleProject

@@ -12,7 +12,7 @@ import type { Report } from '../../src/report/types.js'
 import { MARKER_TABLE } from '../../src/safety/marker.js'
 import { adaptForDbt, type CompatDbt } from './compat.js'
 import { addRepeatCustomerColumn, type ExampleProject } from './example-project.js'
-import { localProjectInputs, runAction, type ActionRun } from './run-action.js'
+import { localProjectInputs, pullRequestEvent, runAction, type ActionRun } from './run-action.js'
 import type { TestWarehouse } from './warehouses.js'
 
 const TIMEOUT = 300_000
@@ -22,21 +22,6 @@ const CUSTOMERS_AND_TESTS = [
   'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d',
   'test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1'
 ]
-
-/** A `pull_request` event of PR `number`; the action names the CI schema after it. */
-export function pullRequestEvent(number: number, action = 'synchronize'): Record<string, unknown> {
-  return {
-    action,
-    number,
-    pull_request: {
-      number,
-      state: action === 'closed' ? 'closed' : 'open',
-      head: { ref: 'feature/x', sha: 'a'.repeat(40), repo: { full_name: 'octo/shop' } },
-      base: { ref: 'main', sha: 'b'.repeat(40), repo: { full_name: 'octo/shop' } }
-    },
-    repository: { full_name: 'octo/shop' }
-  }
-}
 
 function runResults(run: ActionRun): RunResults {
   return JSON.parse(readFileSync(run.outputs['run-results-path'], 'utf8')) as RunResults

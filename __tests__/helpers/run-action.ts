@@ -126,3 +126,18 @@ export function localProjectInputs(project: ExampleProject, statePath: string): 
     comment: 'false'
   }
 }
+
+/** A `pull_request` event of PR `number`; the action names the CI schema after it. */
+export function pullRequestEvent(number: number, action = 'synchronize'): Record<string, unknown> {
+  return {
+    action,
+    number,
+    pull_request: {
+      number,
+      state: action === 'closed' ? 'closed' : 'open',
+      head: { ref: 'feature/x', sha: 'a'.repeat(40), repo: { full_name: 'octo/shop' } },
+      base: { ref: 'main', sha: 'b'.repeat(40), repo: { full_name: 'octo/shop' } }
+    },
+    repository: { full_name: 'octo/shop' }
+  }
+}
