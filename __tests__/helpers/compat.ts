@@ -44,11 +44,6 @@ function minor(line: string): number {
   return Number(line.split('.')[1])
 }
 
-/** The releases older than the main pin (the main suite covers the newest). */
-export function olderDbts(): CompatDbt[] {
-  return compatDbts().slice(0, -1)
-}
-
 /** One release line of the suite (e.g. `1.8`); fails when the suite has no virtualenv for it. */
 export function compatLine(line: string): CompatDbt {
   const found = compatDbts().find((d) => d.line === line)
