@@ -1,0 +1,93 @@
+/**
+ * The action's own work on a run's artifacts, the way dist/index.js does it after dbt has
+ * written them: the probe's manifest read (the safety step reads it), the baseline placed from a
+ * `path` source (copied, hashed, parsed and checked), the build's run_results.json and
+ * manifest.json read and checked, then the report step (analysis, report.json, summary.md, job
+ * summary, annotations). Bundled by bench/lib/own-work.mjs from the same sources as the action;
+ * run as `node own-work.js <baseline> <targetDir> <workDir>`, it prints one JSON line with its
+ * wall time, peak memory and the sizes it wrote.
+ */
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { obtainBaseline } from '../../src/baseline/obtain.js'
+import { createPathSource } from '../../src/baseline/path-source.js'
+import { readRunArtifacts } from '../../src/dbt/artifacts.js'
+import { readJsonFile } from '../../src/dbt/json-file.js'
+import { publishReport } from '../../src/report/publish.js'
+import type { BaselineSettings } from '../../src/settings.js'
+import type { Logger } from '../../src/logger.js'
+
+const [baselinePath, targetDir, workDir] = process.argv.slice(2)
+const started = process.hrtime.bigint()
+const quiet: Logger = { info: () => undefined, warning: (m) => process.stderr.write(`warning: ${m}\n`), debug: () => undefined }
+
+async function main(): Promise<void> {
+  const stateDir = join(workDir, 'state')
+  const reportDir = join(workDir, 'report')
+  mkdirSync(reportDir, { recursive: true })
+  // The safety step parses the probe's manifest (the same project, so the same size as the
+  // build's) and the action holds it to the end of the build.
+  const probeManifest = await readJsonFile(join(targetDir, 'manifest.json'))
+  const settings = { source: 'path', deferEnv: 'production', ifNoBaseline: 'fail' } as BaselineSettings
+  const outcome = await obtainBaseline(settings, createPathSource({ production: baselinePath }, { baseDir: workDir }), {
+    stateDir,
+    project: { name: 'generated', targetDir },
+    log: quiet
+  })
+  if (outcome.kind !== 'found') throw new Error('no baseline')
+  const artifacts = await readRunArtifacts(targetDir)
+  if (artifacts.problems.length) throw new Error(artifacts.problems.join('; '))
+  const summaryFile = join(workDir, 'step-summary.md')
+  const report = await publishReport(
+    {
+      info: {
+        command: 'build',
+        select: ['state:modified'],
+        exclude: [],
+        defer: true,
+        favorState: false,
+        deferredEnv: 'production',
+        baseline: null,
+        builtAll: false,
+        success: true,
+        serverUrl: 'https://github.com',
+        projectDir: '.',
+        now: new Date()
+      },
+      baseline: outcome.baseline.manifest,
+      artifacts,
+      exitCode: 0,
+      reportDir,
+      commentMarker: 'dbt-defer-action:bench',
+      pr: { fromFork: false, reason: 'a benchmark' },
+      comment: false
+    },
+    {
+      github: () => {
+        throw new Error('no GitHub in the benchmark')
+      },
+      summary: { write: async (markdown) => writeFileSync(summaryFile, markdown) },
+      outputs: { set: () => undefined },
+      log: quiet,
+      annotate: () => undefined,
+      scrub: (text) => text
+    }
+  )
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  process.stdout.write(
+    `${JSON.stringify({
+      seconds,
+      // VmHWM: this process's own peak (getrusage's maxRSS carries the parent's over the exec).
+      maxRssMiB: Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024,
+      nodes: report.nodes.length,
+      probed: probeManifest !== undefined,
+      reportBytes: statSync(join(reportDir, 'report.json')).size,
+      summaryBytes: statSync(join(reportDir, 'summary.md')).size
+    })}\n`
+  )
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,128 @@
+// The action's own work measured apart from dbt: bench/lib/own-work-entry.ts bundled the way
+// rollup.config.js bundles the action, run on a run's artifacts in a process of its own, against
+// the floor (a process that only reads and JSON.parses the same three files). Also scales a
+// run's real artifacts up to any number of nodes.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import commonjs from '@rollup/plugin-commonjs'
+import json from '@rollup/plugin-json'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import typescript from '@rollup/plugin-typescript'
+import { rollup } from 'rollup'
+import { root } from './example.mjs'
+
+/** Bundles the own-work entry from the action's sources; the bundle's path. */
+export async function bundleOwnWork() {
+  const dir = mkdtempSync(join(tmpdir(), 'dbt-defer-bench-own-'))
+  // The action's build settings, with the benchmark's entry among the files compiled.
+  const tsconfig = join(dir, 'tsconfig.json')
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(root, 'tsconfig.build.json'),
+      compilerOptions: { rootDir: root, outDir: dir, typeRoots: [join(root, 'node_modules', '@types')] },
+      include: [join(root, 'src', '**', '*.ts'), join(root, 'bench', 'lib', '*.ts')]
+    })
+  )
+  const bundle = await rollup({
+    input: join(root, 'bench', 'lib', 'own-work-entry.ts'),
+    onwarn(warning, warn) {
+      if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
+      warn(warning)
+    },
+    plugins: [
+      typescript({ tsconfig, module: 'NodeNext', outDir: dir }),
+      nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
+      commonjs(),
+      json()
+    ]
+  })
+  const file = join(dir, 'own-work.js')
+  await bundle.write({ file, format: 'es', inlineDynamicImports: true })
+  await bundle.close()
+  const floor = join(dir, 'floor.mjs')
+  writeFileSync(
+    floor,
+    [
+      "import { readFileSync } from 'node:fs'",
+      // VmHWM: this process's own peak (getrusage's maxRSS carries the parent's over the exec).
+      "const peak = () => Number(/VmHWM:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024",
+      'const started = process.hrtime.bigint()',
+      "const values = process.argv.slice(2).map((f) => JSON.parse(readFileSync(f, 'utf8')))",
+      'const seconds = Number(process.hrtime.bigint() - started) / 1e9',
+      'process.stdout.write(JSON.stringify({ seconds, maxRssMiB: peak(), values: values.length }) + "\\n")'
+    ].join('\n')
+  )
+  return { file, floor }
+}
+
+function timed(args) {
+  const started = process.hrtime.bigint()
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const wall = Number(process.hrtime.bigint() - started) / 1e9
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`)
+  return { wall, ...JSON.parse(r.stdout.trim().split('\n').pop()) }
+}
+
+/** One run of the action's own work on `set` (baseline, targetDir); wall time of the process, its peak RSS and what it wrote. */
+export function runOwnWork(bundle, set) {
+  const work = mkdtempSync(join(set.dir, 'run-'))
+  return timed([bundle.file, set.baseline, set.targetDir, work])
+}
+
+/** One run of the floor on the same three files. */
+export function runFloor(bundle, set) {
+  return timed([bundle.floor, set.baseline, join(set.targetDir, 'manifest.json'), join(set.targetDir, 'run_results.json')])
+}
+
+/** Every name the generated project gives its nodes, renamed for replica `r`. */
+function renamer(r) {
+  return (text) => text.replace(/m_(\d{5})(?!\d)/g, `m_$1_r${r}`).replace(/raw_items/g, `raw_items_r${r}`)
+}
+
+/** The nodes, parent_map and child_map of `manifest` repeated `replicas` times under new names. */
+function scaleManifest(manifest, replicas) {
+  const out = { ...manifest, nodes: {}, parent_map: {}, child_map: {} }
+  for (let r = 0; r < replicas; r++) {
+    const rename = renamer(r)
+    for (const key of ['nodes', 'parent_map', 'child_map']) {
+      const part = JSON.parse(rename(JSON.stringify(manifest[key] ?? {})))
+      Object.assign(out[key], part)
+    }
+  }
+  return out
+}
+
+/**
+ * Writes a set of artifacts of about `nodes` nodes, scaled from a real run: the deploy's manifest
+ * (the baseline), the CI build's manifest and its run_results.json with the first `executed`
+ * fraction of the results (every result of a replica holds its compiled SQL, renamed).
+ */
+export function scaledSet(real, nodes, executed) {
+  const dir = mkdtempSync(join(tmpdir(), `dbt-defer-bench-scaled-${nodes}-`))
+  const targetDir = join(dir, 'target')
+  mkdirSync(targetDir)
+  const perReplica = Object.keys(real.manifest.nodes).length
+  const replicas = Math.max(1, Math.round(nodes / perReplica))
+  const baseline = scaleManifest(real.baseline, replicas)
+  writeFileSync(join(dir, 'baseline.json'), JSON.stringify(baseline))
+  const manifest = scaleManifest(real.manifest, replicas)
+  writeFileSync(join(targetDir, 'manifest.json'), JSON.stringify(manifest))
+  const results = []
+  for (let r = 0; r < replicas; r++) results.push(...JSON.parse(renamer(r)(JSON.stringify(real.runResults.results))))
+  const kept = results.slice(0, Math.max(1, Math.round(results.length * executed)))
+  writeFileSync(join(targetDir, 'run_results.json'), JSON.stringify({ ...real.runResults, results: kept }))
+  return { dir, baseline: join(dir, 'baseline.json'), targetDir, nodes: Object.keys(manifest.nodes).length, results: kept.length }
+}
+
+/** The artifacts of a real run: the deploy's manifest, and the CI build's manifest and run results. */
+export function realArtifacts(baselinePath, targetDir) {
+  const read = (f) => JSON.parse(readFileSync(f, 'utf8'))
+  return {
+    baseline: read(baselinePath),
+    manifest: read(join(targetDir, 'manifest.json')),
+    runResults: read(join(targetDir, 'run_results.json'))
+  }
+}
