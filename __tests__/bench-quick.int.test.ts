@@ -18,10 +18,22 @@ it('npm run bench -- --quick runs every benchmark to its end', async () => {
   })
   expect({ code, tail: code === 0 ? '' : output.slice(-4000) }).toEqual({ code: 0, tail: '' })
   const benchmarks = readdirSync(join(repoRoot, 'bench')).filter((f) => f.endsWith('.mjs'))
-  expect(benchmarks.sort()).toEqual(['compare.mjs', 'parse-cache.mjs', 'why.mjs'])
+  expect(benchmarks.sort()).toEqual([
+    'compare.mjs',
+    'diamonds.mjs',
+    'end-to-end.mjs',
+    'own-work.mjs',
+    'parse-cache.mjs',
+    'startup.mjs',
+    'why.mjs'
+  ])
   // The last line each prints: its ratio.
   expect(output).toMatch(/median compare: false \d+\.\d+ s/)
   expect(output).toMatch(/ratio \d+\.\d+x, cost of the step/)
   expect(output).toMatch(/ratios: cached\/bare \d+\.\d+x, uncached\/bare \d+\.\d+x/)
-  expect(output.match(/^machine: /gm)).toHaveLength(3)
+  expect(output).toMatch(/^\| \d+ nodes, \d+ executed \(10%\) \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+x \|/m)
+  expect(output).toMatch(/^\| 10 \| 22 \| \d+\.\d+ \| \d+\.\d+ \| \d+ \| \d+ \| \d+ \|/m)
+  expect(output).toMatch(/^\| action \+ parse-cache \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+x \|$/m)
+  expect(output).toMatch(/the bundle's load and the input check: -?\d+\.\d+ s/)
+  expect(output.match(/^machine: /gm)).toHaveLength(7)
 }, 1_200_000)
