@@ -36,4 +36,4 @@ it('npm run bench -- --quick runs every benchmark to its end', async () => {
   expect(output).toMatch(/^\| action \+ parse-cache \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+x \|$/m)
   expect(output).toMatch(/the bundle's load and the input check: -?\d+\.\d+ s/)
   expect(output.match(/^machine: /gm)).toHaveLength(7)
-}, 1_200_000)
+}, 2_400_000)
