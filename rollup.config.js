@@ -8,6 +8,20 @@ import typescript from '@rollup/plugin-typescript'
 // `bin`). DIST_DIR lets the dist check bundle into a scratch directory to compare with dist/.
 const dir = process.env.DIST_DIR || 'dist'
 
+/** @actions/* and their dependencies use `this` at module scope and have circular imports; both are harmless in the bundle and would otherwise drown real warnings. */
+export function onwarn(warning, warn) {
+  if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
+  warn(warning)
+}
+
+/** The plugins of every bundle (bench/lib/own-work.mjs bundles its entry with them too). */
+export const plugins = (tsconfig, outDir) => [
+  typescript({ tsconfig, module: 'NodeNext', outDir }),
+  nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
+  commonjs(),
+  json()
+]
+
 const bundle = (input, name, banner) => ({
   input,
   output: {
@@ -17,18 +31,8 @@ const bundle = (input, name, banner) => ({
     inlineDynamicImports: true,
     banner
   },
-  onwarn(warning, warn) {
-    // @actions/* and their dependencies use `this` at module scope and have circular imports;
-    // both are harmless in the bundle and would otherwise drown real warnings.
-    if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
-    warn(warning)
-  },
-  plugins: [
-    typescript({ tsconfig: './tsconfig.build.json', module: 'NodeNext', outDir: dir }),
-    nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
-    commonjs(),
-    json()
-  ]
+  onwarn,
+  plugins: plugins('./tsconfig.build.json', dir)
 })
 
 export default [bundle('src/index.ts', 'index.js'), bundle('src/cli/index.ts', 'cli.js', '#!/usr/bin/env node')]

@@ -6,11 +6,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import commonjs from '@rollup/plugin-commonjs'
-import json from '@rollup/plugin-json'
-import { nodeResolve } from '@rollup/plugin-node-resolve'
-import typescript from '@rollup/plugin-typescript'
 import { rollup } from 'rollup'
+import { onwarn, plugins } from '../../rollup.config.js'
 import { root } from './example.mjs'
 
 /** Bundles the own-work entry from the action's sources; the bundle's path. */
@@ -28,16 +25,8 @@ export async function bundleOwnWork() {
   )
   const bundle = await rollup({
     input: join(root, 'bench', 'lib', 'own-work-entry.ts'),
-    onwarn(warning, warn) {
-      if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return
-      warn(warning)
-    },
-    plugins: [
-      typescript({ tsconfig, module: 'NodeNext', outDir: dir }),
-      nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
-      commonjs(),
-      json()
-    ]
+    onwarn,
+    plugins: plugins(tsconfig, dir)
   })
   const file = join(dir, 'own-work.js')
   await bundle.write({ file, format: 'es', inlineDynamicImports: true })
