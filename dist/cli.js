@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, accessSync, constants as constants$6, statSync, createWriteStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync, readSync, existsSync, readFileSync, accessSync, constants as constants$6, statSync, createWriteStream, createReadStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join, dirname, basename, isAbsolute, resolve, delimiter, sep as sep$2, relative } from 'node:path';
-import { stat as stat$1, readFile, rm as rm$1, mkdir as mkdir$1, copyFile as copyFile$1, rename as rename$1, open as open$1, writeFile as writeFile$1 } from 'node:fs/promises';
-import require$$0$4, { Duplex, Readable, Writable, Transform } from 'node:stream';
+import { readFile, rm as rm$1, mkdir as mkdir$1, copyFile as copyFile$1, rename as rename$1, open as open$1, stat as stat$1, writeFile as writeFile$1 } from 'node:fs/promises';
 import require$$5$3, { StringDecoder } from 'string_decoder';
 import * as os from 'os';
 import os__default, { EOL } from 'os';
@@ -28,6 +27,7 @@ import util$8 from 'util';
 import require$$0$3 from 'node:assert';
 import require$$0$5 from 'node:net';
 import http$1, { request as request$4 } from 'node:http';
+import require$$0$4, { Readable, Transform } from 'node:stream';
 import require$$0$2 from 'node:buffer';
 import require$$0$6 from 'node:util';
 import require$$7 from 'node:querystring';
@@ -404,2638 +404,415 @@ function withDefer(inv, stateDir) {
     return [...inv.args, ...defer, '--state', stateDir];
 }
 
-// @ts-self-types="./defs.d.ts"
-
-const none = Symbol.for('object-stream.none');
-const stop = Symbol.for('object-stream.stop');
-
-const finalSymbol = Symbol.for('object-stream.final');
-const manySymbol = Symbol.for('object-stream.many');
-const flushSymbol = Symbol.for('object-stream.flush');
-const abortSymbol = Symbol.for('object-stream.abort');
-const fListSymbol = Symbol.for('object-stream.fList');
-const stopErrorSymbol = Symbol.for('object-stream.stopError');
-
-const finalValue = value => ({[finalSymbol]: 1, value});
-const many = values => ({[manySymbol]: 1, values});
-
-const isFinalValue = o => o && o[finalSymbol] === 1;
-const isMany = o => o && o[manySymbol] === 1;
-const isFlushable = o => o && o[flushSymbol] === 1;
-const isFunctionList = o => o && o[fListSymbol] === 1;
-const isStop = o => o && o[stopErrorSymbol] === 1;
-
-const getFinalValue = o => o.value;
-const getManyValues = o => o.values;
-const getFunctionList = o => o.fList;
-
-const flushable = (write, final = null, abort = null) => {
-  const fn = final ? value => (value === none ? final() : write(value)) : write;
-  fn[flushSymbol] = 1;
-  if (abort) fn[abortSymbol] = abort;
-  return fn;
-};
-
-const setFunctionList = (o, fns) => {
-  o.fList = fns;
-  o[fListSymbol] = 1;
-  return o;
-};
-
-const clearFunctionList = o => {
-  delete o.fList;
-  delete o[fListSymbol];
-  return o;
-};
-
-class Stop extends Error {}
-// a mark, not the class: another library can throw a compatible Stop without importing this one
-Stop.prototype[stopErrorSymbol] = 1;
-
-const toMany = value =>
-  value === none ? many([]) : value && value[manySymbol] === 1 ? value : many([value]);
-
-const normalizeMany = o => {
-  if (o?.[manySymbol] === 1) {
-    switch (o.values.length) {
-      case 0:
-        return none;
-      case 1:
-        return o.values[0];
-    }
-  }
-  return o;
-};
-
-const combineMany = (...args) => {
-  const values = [];
-  for (let i = 0; i < args.length; ++i) {
-    const a = args[i];
-    if (a === none) continue;
-    if (a?.[manySymbol] === 1) {
-      values.push(...a.values);
-    } else {
-      values.push(a);
-    }
-  }
-  return many(values);
-};
-
-const combineManyMut = (a, ...args) => {
-  const values = a === none ? [] : a?.[manySymbol] === 1 ? a.values : [a];
-  for (let i = 0; i < args.length; ++i) {
-    const b = args[i];
-    if (b === none) continue;
-    if (b?.[manySymbol] === 1) {
-      values.push(...b.values);
-    } else {
-      values.push(b);
-    }
-  }
-  return many(values);
-};
-
-// ---------------------------------------------------------------------------
-// Stream type guards (shape-based). Live in defs.js so the symmetric
-// is*WebStream and is*NodeStream are co-located and reachable from any
-// subpath. Neither path imports `node:stream` — both are duck-typed:
-//
-// - Web: ReadableStream has `getReader`, WritableStream has `getWriter`
-//   (Node streams expose neither).
-// - Node: streams expose `.pipe` / `.write` / `.on` plus the private
-//   `_readableState` / `_writableState` markers (Web streams expose none).
-//
-// Node guard logic is taken from
-// https://github.com/nodejs/node/blob/master/lib/internal/streams/utils.js
-// ---------------------------------------------------------------------------
-
-const isReadableWebStream$1 = x =>
-  !!(
-    x &&
-    typeof x === 'object' &&
-    typeof x.getReader === 'function' &&
-    typeof x.pipeTo === 'function'
-  );
-
-const isWritableWebStream$1 = x =>
-  !!(
-    x &&
-    typeof x === 'object' &&
-    typeof x.getWriter === 'function' &&
-    typeof x.abort === 'function'
-  );
-
-const isDuplexWebStream$1 = x =>
-  !!(
-    x &&
-    typeof x === 'object' &&
-    isReadableWebStream$1(x.readable) &&
-    isWritableWebStream$1(x.writable)
-  );
-
-const isReadableNodeStream$1 = obj =>
-  obj &&
-  typeof obj.pipe === 'function' &&
-  typeof obj.on === 'function' &&
-  (!obj._writableState ||
-    (typeof obj._readableState === 'object' ? obj._readableState.readable : null) !== false) &&
-  (!obj._writableState || obj._readableState);
-
-const isWritableNodeStream$1 = obj =>
-  obj &&
-  typeof obj.write === 'function' &&
-  typeof obj.on === 'function' &&
-  (!obj._readableState ||
-    (typeof obj._writableState === 'object' ? obj._writableState.writable : null) !== false);
-
-const isDuplexNodeStream$1 = obj =>
-  obj &&
-  typeof obj.pipe === 'function' &&
-  obj._readableState &&
-  typeof obj.on === 'function' &&
-  typeof obj.write === 'function';
-
-// old aliases
-const final$1 = finalValue;
-
-var defs = /*#__PURE__*/Object.freeze({
-    __proto__: null,
-    Stop: Stop,
-    abortSymbol: abortSymbol,
-    clearFunctionList: clearFunctionList,
-    combineMany: combineMany,
-    combineManyMut: combineManyMut,
-    fListSymbol: fListSymbol,
-    final: final$1,
-    finalSymbol: finalSymbol,
-    finalValue: finalValue,
-    flushSymbol: flushSymbol,
-    flushable: flushable,
-    getFinalValue: getFinalValue,
-    getFunctionList: getFunctionList,
-    getManyValues: getManyValues,
-    isDuplexNodeStream: isDuplexNodeStream$1,
-    isDuplexWebStream: isDuplexWebStream$1,
-    isFinalValue: isFinalValue,
-    isFlushable: isFlushable,
-    isFunctionList: isFunctionList,
-    isMany: isMany,
-    isReadableNodeStream: isReadableNodeStream$1,
-    isReadableWebStream: isReadableWebStream$1,
-    isStop: isStop,
-    isWritableNodeStream: isWritableNodeStream$1,
-    isWritableWebStream: isWritableWebStream$1,
-    many: many,
-    manySymbol: manySymbol,
-    none: none,
-    normalizeMany: normalizeMany,
-    setFunctionList: setFunctionList,
-    stop: stop,
-    stopErrorSymbol: stopErrorSymbol,
-    toMany: toMany
-});
-
-// @ts-self-types="./exec.d.ts"
-
-
-// On a push function: the value to throw once its owner is torn down.
-const cancelSymbol = Symbol.for('object-stream.cancel');
-
-// On a push function: its owner is a stream, which reserves null for its end, so
-// null and undefined are dropped at every stage. gen(), fun(), and pipe() pass them.
-const dropNullSymbol = Symbol.for('object-stream.dropNull');
-
-// On a Stop: the index of the first stage after the one that stopped. Set at every
-// stage call it leaves, so an index from an inner pipeline (a `pipe()` stage) is
-// replaced by the outer one.
-const stopAtSymbol = Symbol.for('object-stream.stopAt');
-
-// gen()'s consumer-side cancel: thrown by a run's own push and caught by its own
-// producer, so one value serves every run.
-const GEN_CANCEL = Symbol.for('object-stream.genCancel');
-
-const markStop = (error, index) => {
-  if (isStop(error)) error[stopAtSymbol] = index;
-  throw error;
-};
-
-// Where the flush after a stop starts; a Stop with no index (an adapter's single
-// function) leaves no stage after the stopper to flush.
-const stopIndex = (stop, fns) => stop[stopAtSymbol] ?? fns.length;
-
-// The error an abnormal exit surfaces when a cleanup also fails (a generator's
-// `finally`, fired by `it.return()`, or a stage's `abort`): the cleanup error alone
-// when there was no error or only a `stop`, a clean end; both, when the original is a
-// real Error; a non-Error control sentinel (gen()'s GEN_CANCEL) keeps its identity, since
-// callers compare against it. One home for nextGen's abort and the owners' releases.
-const withCleanupError = (err, cleanupErr) => {
-  if (err == null || isStop(err)) return cleanupErr;
-  return err instanceof Error
-    ? new AggregateError([err, cleanupErr], 'pipeline error; generator cleanup also failed')
-    : err;
-};
-
-// Checked once at build time, so a pipeline without an `abort` pays nothing at teardown.
-const hasAborters = fns => fns.some(fn => fn[abortSymbol]);
-
-// Each flushable stage gets its `final` or its `abort`, at most once: an owner keeps
-// one `finished` set per pipeline, holding the stages whose `final` completed or whose
-// `abort` was called. A stage whose `final` threw, or is still running, can be aborted.
-const noteFinal = (value, fn, finished) => {
-  if (value && typeof value.then == 'function') return value.then(v => (finished.add(fn), v));
-  finished.add(fn);
-  return value;
-};
-
-// Releases resource-owning stages among fns[0..to) on abnormal termination, in order,
-// skipping those in `finished`; resolves to the failure to surface, or undefined.
-const abortStages = async (fns, finished, to = fns.length) => {
-  let failure;
-  for (let i = 0; i < to; ++i) {
-    const fn = fns[i],
-      abort = fn[abortSymbol];
-    if (!abort || finished.has(fn)) continue;
-    finished.add(fn);
-    try {
-      await abort();
-    } catch (error) {
-      failure =
-        failure === undefined
-          ? error
-          : new AggregateError([failure, error], 'stage cleanup failed more than once');
-    }
-  }
-  return failure;
-};
-
-const next = (value, fns, index, push) => {
-  for (let i = index; ;) {
-    if (value && typeof value.then == 'function') {
-      const ii = i;
-      return value.then(
-        v => next(v, fns, ii, push),
-        e => markStop(e, ii)
-      );
-    }
-    if (value === none || (value == null && push[dropNullSymbol])) return undefined;
-    if (value === stop) markStop(new Stop(), i);
-    if (isFinalValue(value)) {
-      const final = getFinalValue(value);
-      if (final == null && push[dropNullSymbol]) return undefined;
-      return push(final); // emit, bypass remaining fns
-    }
-    if (isMany(value)) {
-      return nextMany(getManyValues(value), fns, i, push);
-    }
-    if (value && typeof value.next == 'function') {
-      return nextGen(value, fns, i, push);
-    }
-    if (i >= fns.length) {
-      return push(value); // terminal plain value
-    }
-    try {
-      value = fns[i++](value);
-    } catch (error) {
-      markStop(error, i);
-    }
-  }
-};
-
-// Iterate a many() array, threading each element. A resumable `step` stays
-// synchronous until one element returns a promise (a backpressure push, or
-// genuine async); then it suspends AT that element and resumes the remainder
-// via .then(step). Allocating one closure per actual suspension — not one per
-// element — keeps live allocation O(1) in the array length even when the
-// consumer backpressures from element 0 (the bug a per-element .then chain hit:
-// a chunk-sized many() exploded into O(N) live promises). Mirrors nextGen.
-const nextMany = (values, fns, i, push) => {
-  const step = j => {
-    for (; j < values.length; ++j) {
-      const r = next(values[j], fns, i, push);
-      if (r && typeof r.then == 'function') {
-        const jj = j;
-        return r.then(() => step(jj + 1));
-      }
-    }
-  };
-  return step(0);
-};
-
-// Iterate a generator, threading each yield. A resumable `step` keeps a sync
-// generator with a draining queue fully synchronous; it goes async only when
-// next() returns a promise (async generator) or a yield's push backpressures —
-// then resumes via .then(step).
-const nextGen = (it, fns, i, push) => {
-  const step = () => {
-    for (;;) {
-      // a torn-down owner marks its push: a generator whose values all get dropped
-      // never reaches the push, so it is stopped here, before its next yield
-      if (push[cancelSymbol]) throw push[cancelSymbol];
-      let data;
-      try {
-        data = it.next();
-      } catch (error) {
-        markStop(error, i);
-      }
-      if (data && typeof data.then == 'function') {
-        return data.then(
-          d => {
-            if (d.done) return;
-            const r = next(d.value, fns, i, push);
-            return r && typeof r.then == 'function' ? r.then(step) : step();
-          },
-          e => markStop(e, i)
-        );
-      }
-      if (data.done) return;
-      const r = next(data.value, fns, i, push);
-      if (r && typeof r.then == 'function') return r.then(step);
-    }
-  };
-  // Abnormal termination — a downstream stage threw (sync or rejected promise),
-  // or a push rejected (the gen bridge's consumer GEN_CANCEL) — leaves the source
-  // generator suspended at a yield, so its `finally {}` never runs and a
-  // resource-owning source (e.g. asyncBlockReader's FileHandle) leaks. Run
-  // `it.return()` to fire that finally, awaiting it for an async generator, then
-  // re-throw the ORIGINAL error. Normal completion (`data.done`) already ran the
-  // generator's own finally — don't touch it. The sync fast path stays
-  // overhead-free: a plain `try` plus one `.then(undefined, abort)` only when
-  // iteration actually suspended.
-  const abort = err => {
-    const onCleanupError = cleanupErr => withCleanupError(err, cleanupErr);
-    let ret;
-    try {
-      ret = it.return ? it.return() : undefined;
-    } catch (cleanupErr) {
-      throw onCleanupError(cleanupErr);
-    }
-    if (ret && typeof ret.then == 'function') {
-      return ret.then(
-        () => {
-          throw err;
-        },
-        cleanupErr => {
-          throw onCleanupError(cleanupErr);
-        }
-      );
-    }
-    throw err;
-  };
-  let r;
-  try {
-    r = step();
-  } catch (err) {
-    return abort(err);
-  }
-  return r && typeof r.then == 'function' ? r.then(undefined, abort) : r;
-};
-
-// Flush flushable stages (called when the factory's driver receives `none`).
-// Each flushable's output threads through the stages after it, value-or-promise
-// chained. Resumable `step` (same shape as nextMany) keeps live allocation O(1) in
-// the number of flushable stages under backpressure. A stop during the flush is a
-// clean end for the stages after the stopper: the flush resumes there, and the last
-// stop is rethrown at the end. A stopper never precedes the flushable being drained,
-// so each resume starts further on. An owner's `finished` set skips the stages already
-// released or flushed, and records each `final` that completes.
-const flush = (fns, index, push, finished) => {
-  let stop = null;
-  const resume = error => {
-    if (!isStop(error)) throw error;
-    stop = error;
-    return step(stopIndex(error, fns));
-  };
-  const step = i => {
-    for (; i < fns.length; ++i) {
-      const f = fns[i];
-      if (!isFlushable(f) || finished?.has(f)) continue;
-      let r;
-      try {
-        let value;
-        try {
-          value = f(none);
-        } catch (error) {
-          markStop(error, i + 1);
-        }
-        if (finished) value = noteFinal(value, f, finished);
-        r = next(value, fns, i + 1, push);
-      } catch (error) {
-        return resume(error);
-      }
-      if (r && typeof r.then == 'function') {
-        const ii = i;
-        return r.then(() => step(ii + 1), resume);
-      }
-    }
-    if (stop) throw stop;
-  };
-  return step(index);
-};
-
-// After a stop, the stopper and the stages before it are released, never flushed. A
-// failing release ends the pipeline instead, and nothing will flush the stages after
-// the stopper, so they are released too. Resolves to the failure, or undefined.
-const releaseStopped = async (fns, finished, stop) => {
-  const failure = await abortStages(fns, finished, stopIndex(stop, fns));
-  if (failure === undefined) return undefined;
-  const more = await abortStages(fns, finished);
-  return more === undefined
-    ? failure
-    : new AggregateError([failure, more], 'stage cleanup failed more than once');
-};
-
-// A stop is a clean end for the stages after the one that stopped: they are flushed,
-// then the rest released. For a driver that flushes on its own (asStream, asWebStream),
-// after a stop from its data pass or from its own flush, whose stages are then
-// finished. A failing flush releases every stage not finished yet.
-const finishStop = async (fns, stop, push, finished) => {
-  let error;
-  try {
-    await flush(fns, stopIndex(stop, fns), push, finished);
-  } catch (e) {
-    if (isStop(e)) stop = e;
-    else error = e;
-  }
-  const failure =
-    error === undefined
-      ? await releaseStopped(fns, finished, stop)
-      : await abortStages(fns, finished);
-  if (failure !== undefined) error = withCleanupError(error, failure);
-  if (error !== undefined) throw error;
-};
-
-// gen()'s push→pull bridge over the executor (next / flush); with `once`, pipe()'s
-// one-shot driver: a call drives one value, then the flush.
-const genBridge = (fns, once) => {
-  fns = fns
-    .filter(fn => fn)
-    .flat(Infinity)
-    .map(fn => (isFunctionList(fn) ? getFunctionList(fn) : fn))
-    .flat(Infinity);
-  if (!fns.length) {
-    fns = [x => x];
-  }
-  const canAbort = hasAborters(fns),
-    finished = new Set(); // see exec.js noteFinal
-  let flushed = false,
-    stopAt = 0; // after a stop, the flush starts at the stage after the stopper
-
-  // push→pull bridge: the shared executor drives the producer (exec.next, or
-  // exec.flush on `none`); each push parks on a promise the consumer resolves
-  // when it pulls the next value, so production stays one item ahead (bounded).
-  // A for-await `break` runs .return() → the finally rejects the parked push
-  // with GEN_CANCEL, unwinding exec; the driver swallows it (no leaked producer).
-  let g = async function* (value) {
-    if (flushed) throw Error('Call to a flushed pipe.');
-    const isFlush = value === none;
-    if (isFlush || once) flushed = true;
-
-    const pending = [];
-    /** @type {((value?: any) => void) | null} */
-    let wakeConsumer = null;
-    /** @type {((value?: any) => void) | null} */
-    let resolveProducer = null;
-    /** @type {((reason?: any) => void) | null} */
-    let rejectProducer = null;
-    let done = false,
-      error = null,
-      cancelled = false,
-      completed = false;
-
-    const push = v => {
-      if (cancelled) throw GEN_CANCEL;
-      pending.push(v);
-      if (wakeConsumer) {
-        const w = wakeConsumer;
-        wakeConsumer = null;
-        w();
-      }
-      return new Promise((res, rej) => {
-        resolveProducer = res;
-        rejectProducer = rej;
-      });
-    };
-
-    Promise.resolve()
-      .then(() =>
-        isFlush
-            ? flush(fns, stopAt, push, finished)
-            : next(value, fns, 0, push)
-      )
-      .then(
-        () => {},
-        e => {
-          if (e === GEN_CANCEL) return;
-          error = e;
-          if (!isFlush && isStop(e)) stopAt = stopIndex(e, fns);
-        }
-      )
-      .finally(() => {
-        done = true;
-        if (wakeConsumer) {
-          const w = wakeConsumer;
-          wakeConsumer = null;
-          w();
-        }
-      });
-
-    try {
-      for (;;) {
-        while (pending.length) {
-          const v = pending.shift();
-          if (resolveProducer) {
-            const r = resolveProducer;
-            resolveProducer = rejectProducer = null;
-            r();
-          }
-          yield v;
-        }
-        if (error) throw error;
-        if (done) {
-          completed = true;
-          return;
-        }
-        await new Promise(res => (wakeConsumer = res));
-      }
-    } finally {
-      cancelled = true;
-      push[cancelSymbol] = GEN_CANCEL;
-      if (rejectProducer) {
-        const rj = rejectProducer;
-        resolveProducer = rejectProducer = null;
-        rj(GEN_CANCEL);
-      }
-      // an error or a break: release the resource-owning stages not finished (never a
-      // flush); after a stop, only those up to the stopper, the rest waiting for the
-      // caller's flush
-      if (!completed && canAbort) {
-        const failure = isStop(error)
-          ? await releaseStopped(fns, finished, error)
-          : await abortStages(fns, finished);
-        if (failure !== undefined) throw withCleanupError(error, failure);
-      }
-    }
-  };
-  const needToFlush = fns.some(fn => isFlushable(fn));
-  if (needToFlush) g = flushable(g);
-  return setFunctionList(g, fns);
-};
-
-// @ts-self-types="./gen.d.ts"
-
-
-// gen() builds a push→pull async-generator bridge over the shared executor
-// (exec.next / exec.flush) — ~45% faster than the recursive `async function*` it
-// replaced, whose native `yield*` delegation instantiated a nested generator per
-// many() element. See [[projects/stream-chain/design/sync-when-possible-executor]].
-const gen = (...fns) => genBridge(fns, false);
-
-// @ts-self-types="./fun.d.ts"
-
-
-const asArray = (...fns) => {
-  fns = fns
-    .filter(fn => fn)
-    .flat(Infinity)
-    .map(fn => (isFunctionList(fn) ? getFunctionList(fn) : fn))
-    .flat(Infinity);
-  if (!fns.length) {
-    fns = [x => x];
-  }
-  let flushed = false,
-    stopAt = 0; // after a stop, the flush starts at the stage after the stopper
-  const noteStop = error => {
-    if (isStop(error)) stopAt = stopIndex(error, fns);
-    throw error;
-  };
-  // results are per call: overlapping async calls must not share them (as in gen())
-  let g = value => {
-    if (flushed) throw Error('Call to a flushed pipe.');
-    const results = [],
-      push = v => {
-        results.push(v);
-      };
-    let pending;
-    if (value !== none) {
-      try {
-        pending = next(value, fns, 0, push);
-      } catch (error) {
-        noteStop(error);
-      }
-    } else {
-      flushed = true;
-      pending = flush(fns, stopAt, push);
-    }
-    return pending && typeof pending.then == 'function'
-      ? pending.then(() => results, noteStop)
-      : results;
-  };
-  const needToFlush = fns.some(fn => isFlushable(fn));
-  if (needToFlush) g = flushable(g);
-  return setFunctionList(g, fns);
-};
-
-const fun = (...fns) => {
-  const f = asArray(...fns);
-  let g = value => {
-    const result = /** @type {any} */ (f(value));
-    if (result && typeof result.then == 'function') {
-      return result.then(results => many(results));
-    }
-    return many(result);
-  };
-  if (isFlushable(f)) g = flushable(g);
-  return setFunctionList(g, getFunctionList(f));
-};
-
-// @ts-self-types="./dataSource.d.ts"
-
-const dataSource = fn => {
-  if (typeof fn == 'function') return fn;
-  if (fn) {
-    if (typeof fn[Symbol.asyncIterator] == 'function') return fn[Symbol.asyncIterator].bind(fn);
-    if (typeof fn[Symbol.iterator] == 'function') return fn[Symbol.iterator].bind(fn);
-  }
-  throw new TypeError('The argument should be a function or an iterable object.');
-};
-
-// @ts-self-types="./index.d.ts"
-
-
-const chain$2 = (fns, _options) => {
-  const flat = (Array.isArray(fns) ? fns : [])
-    .flat(Infinity)
-    .filter(Boolean)
-    .map(fn => (isFunctionList(fn) ? getFunctionList(fn) : fn))
-    .flat(Infinity);
-  const g = gen(...flat);
-  const c = async function* (input) {
-    if (input == null) return;
-    if (
-      typeof input === 'string' ||
-      (input[Symbol.asyncIterator] === undefined && input[Symbol.iterator] === undefined)
-    ) {
-      yield* g(input);
-      return;
-    }
-    for await (const value of input) yield* g(value);
-  };
-  c.streams = null;
-  c.input = null;
-  c.output = null;
-  return c;
-};
-
-// Override-hook + ChainOutput parity statics (mirrors the /node entry)
-chain$2.none = none;
-chain$2.stop = stop;
-chain$2.Stop = Stop;
-chain$2.stopErrorSymbol = stopErrorSymbol;
-chain$2.isStop = isStop;
-
-chain$2.finalSymbol = finalSymbol;
-chain$2.finalValue = finalValue;
-chain$2.final = final$1;
-chain$2.isFinalValue = isFinalValue;
-chain$2.getFinalValue = getFinalValue;
-
-chain$2.manySymbol = manySymbol;
-chain$2.many = many;
-chain$2.isMany = isMany;
-chain$2.getManyValues = getManyValues;
-
-chain$2.flushSymbol = flushSymbol;
-chain$2.flushable = flushable;
-chain$2.isFlushable = isFlushable;
-chain$2.abortSymbol = abortSymbol;
-
-chain$2.fListSymbol = fListSymbol;
-chain$2.isFunctionList = isFunctionList;
-chain$2.getFunctionList = getFunctionList;
-chain$2.setFunctionList = setFunctionList;
-chain$2.clearFunctionList = clearFunctionList;
-
-chain$2.toMany = toMany;
-chain$2.normalizeMany = normalizeMany;
-chain$2.combineMany = combineMany;
-chain$2.combineManyMut = combineManyMut;
-
-chain$2.chain = chain$2;
-chain$2.chainUnchecked = chain$2;
-chain$2.gen = gen;
-chain$2.fun = fun;
-chain$2.dataSource = dataSource;
-
-// @ts-self-types="./assembler.d.ts"
-
-
-const startObject = Ctr =>
-  /** @this {Assembler} */
-  function () {
-    if (this.done) {
-      this.done = false;
-    } else {
-      this.stack.push(this.current, this.key);
-    }
-    this.current = new Ctr();
-    this.key = null;
-  };
-
-class Assembler {
-  static connectTo(stream, options) {
-    return new Assembler(options).connectTo(stream);
-  }
-
-  constructor(options) {
-    this.stack = [];
-    this.current = this.key = null;
-    this.done = true;
-    this._onDone = null;
-    if (options) {
-      this.reviver = typeof options.reviver == 'function' && options.reviver;
-      if (this.reviver) {
-        this.stringValue = this._saveValue = this._saveValueWithReviver;
-      }
-      if (options.numberAsString) {
-        this.numberValue = this.stringValue;
-      }
-      if (typeof options.onDone == 'function') {
-        this._onDone = options.onDone;
-      }
-    }
-
-    this.tapChain = chunk => {
-      if (this[chunk.name]) {
-        this[chunk.name](chunk.value);
-        if (this.done) return this.current;
-      }
-      return none;
-    };
-  }
-
-  connectTo(stream) {
-    const consume = chunk => {
-      if (this[chunk.name]) {
-        this[chunk.name](chunk.value);
-        if (this.done) this._onDone?.(this);
-      }
-    };
-    if (typeof stream?.getReader === 'function') {
-      const reader = stream.getReader();
-      (async () => {
-        try {
-          for (;;) {
-            const {done, value} = await reader.read();
-            if (done) return;
-            consume(value);
-          }
-        } finally {
-          reader.releaseLock();
-        }
-      })();
-    } else {
-      stream.on('data', consume);
-    }
-    return this;
-  }
-
-  onDone(fn) {
-    this._onDone = typeof fn == 'function' ? fn : null;
-    return this;
-  }
-
-  get depth() {
-    return (this.stack.length >> 1) + (this.done ? 0 : 1);
-  }
-
-  get path() {
-    const path = [];
-    for (let i = 0; i < this.stack.length; i += 2) {
-      const key = this.stack[i + 1];
-      path.push(key === null ? this.stack[i].length : key);
-    }
-    return path;
-  }
-
-  dropToLevel(level) {
-    if (level < this.depth) {
-      if (level > 0) {
-        const index = (level - 1) << 1;
-        this.current = this.stack[index];
-        this.key = this.stack[index + 1];
-        this.stack.splice(index);
-      } else {
-        this.stack = [];
-        this.current = this.key = null;
-        this.done = true;
-      }
-    }
-    return this;
-  }
-
-  consume(chunk) {
-    this[chunk.name]?.(chunk.value);
-    return this;
-  }
-
-  keyValue(value) {
-    this.key = value;
-  }
-
-  //stringValue() - aliased below to _saveValue()
-
-  numberValue(value) {
-    this._saveValue(parseFloat(value));
-  }
-  nullValue() {
-    this._saveValue(null);
-  }
-  trueValue() {
-    this._saveValue(true);
-  }
-  falseValue() {
-    this._saveValue(false);
-  }
-
-  //startObject() - assigned below
-
-  endObject() {
-    if (this.stack.length) {
-      const value = this.current;
-      this.key = this.stack.pop();
-      this.current = this.stack.pop();
-      this._saveValue(value);
-    } else {
-      if (this.reviver) {
-        this.current = this.reviver.call({'': this.current}, '', this.current);
-      }
-      this.done = true;
-    }
-  }
-
-  //startArray() - assigned below
-  //endArray() - aliased below to endObject()
-
-  _saveValue(value) {
-    if (this.done) {
-      this.current = value;
-      return;
-    }
-    if (this.current instanceof Array) {
-      this.current.push(value);
-    } else {
-      // like JSON.parse: an own property, never the inherited __proto__ setter
-      if (this.key === '__proto__') {
-        Object.defineProperty(this.current, this.key, {value, writable: true, enumerable: true, configurable: true});
-      } else {
-        this.current[this.key] = value;
-      }
-      this.key = null;
-    }
-  }
-  _saveValueWithReviver(value) {
-    if (this.done) {
-      this.current = this.reviver.call({'': value}, '', value);
-      return;
-    }
-    if (this.current instanceof Array) {
-      this.current.push(value);
-      value = this.reviver.call(this.current, String(this.current.length - 1), value);
-      if (value === undefined) {
-        delete this.current[this.current.length - 1];
-      } else {
-        this.current[this.current.length - 1] = value;
-      }
-    } else {
-      value = this.reviver.call(this.current, this.key, value);
-      if (value !== undefined) {
-        if (this.key === '__proto__') {
-          Object.defineProperty(this.current, this.key, {value, writable: true, enumerable: true, configurable: true});
-        } else {
-          this.current[this.key] = value;
-        }
-      }
-      this.key = null;
-    }
-  }
-}
-
-// TS 7 checkJs: no expando-prototype inference
-const proto = /** @type {any} */ (Assembler.prototype);
-proto.stringValue = Assembler.prototype._saveValue;
-proto.startObject = startObject(Object);
-proto.startArray = startObject(Array);
-proto.endArray = Assembler.prototype.endObject;
-
-const assembler = options => new Assembler(options);
-Assembler.assembler = assembler;
-
-// @ts-self-types="./asStream.d.ts"
-
-
-// Unwinds the producer after destroy(): a generator stage would otherwise run to
-// its natural end (forever, if endless) into a dead stream.
-const CANCEL$1 = Symbol.for('object-stream.asStreamCancel');
-
-const asStream = (fn, options) => {
-  if (typeof fn != 'function') {
-    throw TypeError('Only a function is accepted as the first argument');
-  }
-
-  const innerFns = isFunctionList(fn) ? fn.fList : null;
-  const stages = innerFns ?? [fn];
-  const canAbort = hasAborters(stages),
-    finished = new Set(); // see exec.js noteFinal
-
-  let stopped = false;
-  let destroyed = false;
-  let flushed = false;
-  let nullPushed = false;
-  let resolvePaused = null;
-  let rejectPaused = null;
-  let stream = null;
-
-  const resume = () => {
-    if (!resolvePaused) return;
-    const resolve = resolvePaused;
-    resolvePaused = rejectPaused = null;
-    resolve();
-  };
-
-  // Rejecting the parked push unwinds the producer even when later stages drop
-  // every remaining value, so enqueue would never see `destroyed`.
-  const cancelPaused = () => {
-    if (!rejectPaused) return;
-    const reject = rejectPaused;
-    resolvePaused = rejectPaused = null;
-    reject(CANCEL$1);
-  };
-
-  // Idempotent: prevents 'error' from push-after-end on duplicate end signals.
-  const signalEnd = () => {
-    if (nullPushed) return;
-    nullPushed = true;
-    stream.push(null);
-  };
-
-  // Once a stop has ended the readable side, enqueue silently no-ops so producers
-  // see clean completion instead of push-after-end errors.
-  const enqueue = value => {
-    if (destroyed) throw CANCEL$1;
-    if (nullPushed) return;
-    if (!stream.push(value)) {
-      return new Promise((resolve, reject) => {
-        resolvePaused = resolve;
-        rejectPaused = reject;
-      });
-    }
-  };
-  enqueue[dropNullSymbol] = true;
-
-  // Slow-path generator queue (preserves iterator state across re-entry) —
-  // used by the single-fn processValue path below.
-  const queue = [];
-
-  const pump = async () => {
-    while (queue.length) {
-      if (destroyed) throw CANCEL$1; // a generator whose values all get dropped
-      const g = queue[queue.length - 1];
-      let result = g.next();
-      if (result && typeof result.then == 'function') result = await result;
-      if (result.done) {
-        queue.pop();
-        continue;
-      }
-      let value = result.value;
-      if (value && typeof value.then == 'function') value = await value;
-      const r = processValue(value);
-      if (r) await r;
-    }
-  };
-
-  // An abnormal exit leaves queued generators suspended at a yield; return()
-  // them so their `finally` runs, then re-throw – mirrors exec's nextGen abort.
-  const release = async error => {
-    while (queue.length) {
-      const g = queue.pop();
-      try {
-        if (g.return) await g.return();
-      } catch (cleanupErr) {
-        error = withCleanupError(error, cleanupErr);
-      }
-    }
-    throw error;
-  };
-
-  // Sync-when-possible single-fn path: returns undefined for plain
-  // non-backpressured paths, a Promise for promise unwrap / pump drain /
-  // backpressure await. Array-of-Many is iterated directly.
-  const processValue = value => {
-    if (value && typeof value.then == 'function') {
-      return value.then(processValue);
-    }
-    if (value == null || value === none) return;
-    if (value === stop) throw new Stop();
-    if (isMany(value)) {
-      const values = getManyValues(value);
-      let promise;
-      for (let i = 0; i < values.length; ++i) {
-        if (promise) {
-          const ii = i;
-          promise = promise.then(() => processValue(values[ii]));
-        } else {
-          const r = processValue(values[i]);
-          if (r) promise = r;
-        }
-      }
-      return promise;
-    }
-    if (isFinalValue(value)) {
-      return processValue(getFinalValue(value));
-    }
-    if (value && typeof value.next == 'function') {
-      queue.push(value);
-      return pump().catch(release);
-    }
-    return enqueue(value);
-  };
-
-  // A stop is a clean end: the stages after the stopper are flushed and the rest
-  // released (finishStop), then the readable side ends.
-  const finishWrite = (callback, error) => {
-    if (!error || error === CANCEL$1) {
-      callback(null);
-    } else if (!isStop(error)) {
-      callback(error);
-    } else {
-      stopped = true;
-      finishStop(stages, error, enqueue, finished).then(
-        () => {
-          flushed = true;
-          signalEnd();
-          callback(null);
-        },
-        failure => callback(failure)
-      );
-    }
-  };
-
-  stream = new Duplex({
-    writableObjectMode: true,
-    readableObjectMode: true,
-    ...options,
-    write(chunk, encoding, callback) {
-      if (stopped) return callback(null);
-      if (innerFns) {
-        let r;
-        try {
-          r = next(chunk, innerFns, 0, enqueue);
-        } catch (error) {
-          return finishWrite(callback, error);
-        }
-        if (r && typeof r.then == 'function') {
-          r.then(
-            () => callback(null),
-            error => finishWrite(callback, error)
-          );
-        } else {
-          callback(null); // ran fully sync — no promise, no microtask
-        }
-        return;
-      }
-      let r;
-      try {
-        r = processValue(fn(chunk, encoding));
-      } catch (error) {
-        return finishWrite(callback, error);
-      }
-      if (r) {
-        r.then(
-          () => callback(null),
-          error => finishWrite(callback, error)
-        );
-      } else {
-        callback(null);
-      }
-    },
-    final(callback) {
-      const onComplete = () => {
-        flushed = true;
-        signalEnd();
-        callback(null);
-      };
-      if (stopped) {
-        onComplete(); // the stop already flushed the stages after the stopper
-        return;
-      }
-      if (innerFns) {
-        let r;
-        try {
-          r = flush(innerFns, 0, enqueue, finished);
-        } catch (error) {
-          return finishWrite(callback, error);
-        }
-        if (r && typeof r.then == 'function') {
-          r.then(onComplete, error => finishWrite(callback, error));
-        } else {
-          onComplete();
-        }
-        return;
-      }
-      if (!isFlushable(fn)) {
-        onComplete();
-        return;
-      }
-      let r;
-      try {
-        const value = fn(none, null);
-        r = processValue(noteFinal(value, fn, finished));
-      } catch (error) {
-        return finishWrite(callback, error);
-      }
-      if (r) {
-        r.then(onComplete, error => finishWrite(callback, error));
-      } else {
-        onComplete();
-      }
-    },
-    read() {
-      resume();
-    },
-    // Unblock any pending paused-promise so an in-flight write can settle —
-    // mirrors asWebStream's controller.signal listener for writer.abort().
-    destroy(error, callback) {
-      stopped = destroyed = true;
-      enqueue[cancelSymbol] = CANCEL$1;
-      cancelPaused();
-      // release the stages not flushed or released yet, never flush
-      if (flushed || !canAbort) {
-        callback(error);
-        return;
-      }
-      abortStages(stages, finished).then(failure =>
-        callback(
-          failure === undefined ? error : /** @type {Error} */ (withCleanupError(error, failure))
-        )
-      );
-    }
-  });
-
-  return stream;
-};
-
-// @ts-self-types="./asWebStream.d.ts"
-
-
-// Unwinds the producer after cancel/abort: a generator stage would otherwise run
-// to its natural end (forever, if endless) into a dead stream.
-const CANCEL = Symbol.for('object-stream.asWebStreamCancel');
-
-const asWebStream = (fn, options) => {
-  if (isDuplexWebStream$1(fn) || isReadableWebStream$1(fn) || isWritableWebStream$1(fn)) {
-    return fn;
-  }
-  if (typeof fn !== 'function') {
-    throw new TypeError('Only a function or Web Streams object is accepted as the first argument');
-  }
-
-  // Web Streams' standard `QueuingStrategy` shape ({highWaterMark, size}).
-  // `strategy` is shorthand for "apply to both sides"; per-side wins.
-  const strategy = options?.strategy;
-  const readableStrategy = options?.readableStrategy ?? strategy;
-  const writableStrategy = options?.writableStrategy ?? strategy;
-
-  const innerFns = isFunctionList(fn) ? fn.fList : null;
-  const stages = innerFns ?? [fn];
-  const canAbort = hasAborters(stages),
-    finished = new Set(); // see exec.js noteFinal
-
-  let stopped = false;
-  let cancelled = false;
-  let flushed = false;
-  let releasing = null;
-  let readableClosed = false;
-  let writableErrored = false;
-  let readableController;
-  let writableController;
-  let pendingDrain = null;
-  let rejectDrain = null;
-
-  const unblockDrain = () => {
-    if (!pendingDrain) return;
-    const resolve = pendingDrain;
-    pendingDrain = rejectDrain = null;
-    resolve();
-  };
-
-  // Rejecting the parked push unwinds the producer even when later stages drop
-  // every remaining value, so enqueue would never see `cancelled`.
-  const cancelDrain = () => {
-    if (!rejectDrain) return;
-    const reject = rejectDrain;
-    pendingDrain = rejectDrain = null;
-    reject(CANCEL);
-  };
-
-  // Idempotent: cancel() marks `readableClosed` because the consumer side
-  // auto-closes the controller (re-calling close() would throw).
-  const closeReadable = () => {
-    if (readableClosed) return;
-    readableClosed = true;
-    readableController.close();
-  };
-  const errorReadable = reason => {
-    if (readableClosed) return;
-    readableClosed = true;
-    readableController.error(reason);
-  };
-
-  // Mirror TransformStream: cancel on the readable side propagates to the
-  // writable as an error so the producer learns the consumer gave up.
-  const errorWritable = reason => {
-    if (writableErrored || !writableController) return;
-    writableErrored = true;
-    writableController.error(reason);
-  };
-
-  const readable = new ReadableStream(
-    {
-      start(c) {
-        readableController = c;
-      },
-      pull() {
-        unblockDrain();
-      },
-      cancel(reason) {
-        readableClosed = true;
-        cancelProducer();
-        errorWritable(reason);
-        return releaseStages().then(rethrow);
-      }
-    },
-    readableStrategy
-  );
-
-  // Once a stop has closed the readable side, enqueue silently no-ops so producers
-  // see clean completion instead of TypeError from enqueue-on-closed-controller.
-  const enqueue = value => {
-    if (cancelled) throw CANCEL;
-    if (readableClosed) return;
-    readableController.enqueue(value);
-    if (readableController.desiredSize <= 0) {
-      return new Promise((resolve, reject) => {
-        pendingDrain = resolve;
-        rejectDrain = reject;
-      });
-    }
-  };
-  enqueue[dropNullSymbol] = true;
-
-  // Teardown: a parked push is rejected with CANCEL, and the push is marked so the
-  // executor also stops a generator whose values never reach it
-  const cancelProducer = () => {
-    stopped = cancelled = true;
-    enqueue[cancelSymbol] = CANCEL;
-    cancelDrain();
-  };
-
-  // Releases the resource-owning stages not flushed or released yet; resolves to the
-  // failure to surface, or undefined
-  const releaseStages = () => {
-    if (flushed || !canAbort) return Promise.resolve(undefined);
-    releasing ??= abortStages(stages, finished);
-    return releasing;
-  };
-  const rethrow = failure => {
-    if (failure !== undefined) throw failure;
-  };
-
-  // Slow-path generator queue (preserves iterator state across re-entry) —
-  // used by the single-fn processValue path below.
-  const queue = [];
-
-  const pump = async () => {
-    while (queue.length) {
-      if (cancelled) throw CANCEL; // a generator whose values all get dropped
-      const g = queue[queue.length - 1];
-      let result = g.next();
-      if (result && typeof result.then == 'function') result = await result;
-      if (result.done) {
-        queue.pop();
-        continue;
-      }
-      let value = result.value;
-      if (value && typeof value.then == 'function') value = await value;
-      const r = processValue(value);
-      if (r) await r;
-    }
-  };
-
-  // An abnormal exit leaves queued generators suspended at a yield; return()
-  // them so their `finally` runs, then re-throw – mirrors exec's nextGen abort.
-  const release = async error => {
-    while (queue.length) {
-      const g = queue.pop();
-      try {
-        if (g.return) await g.return();
-      } catch (cleanupErr) {
-        error = withCleanupError(error, cleanupErr);
-      }
-    }
-    throw error;
-  };
-
-  // Sync-when-possible: returns undefined for plain non-backpressured paths,
-  // returns a Promise for promise unwrap / pump drain / backpressure await.
-  // Array-of-Many is iterated directly — no iterator allocation per Many.
-  const processValue = value => {
-    if (value && typeof value.then == 'function') {
-      return value.then(processValue);
-    }
-    if (value == null || value === none) return;
-    if (value === stop) throw new Stop();
-    if (isMany(value)) {
-      const values = getManyValues(value);
-      let promise;
-      for (let i = 0; i < values.length; ++i) {
-        if (promise) {
-          const ii = i;
-          promise = promise.then(() => processValue(values[ii]));
-        } else {
-          const r = processValue(values[i]);
-          if (r) promise = r;
-        }
-      }
-      return promise;
-    }
-    if (isFinalValue(value)) {
-      return processValue(getFinalValue(value));
-    }
-    if (value && typeof value.next == 'function') {
-      queue.push(value);
-      return pump().catch(release);
-    }
-    return enqueue(value);
-  };
-
-  // A stop is a clean end: the stages after the stopper are flushed and the rest
-  // released (finishStop), then the readable side closes.
-  const endAfterStop = async stop => {
-    stopped = true;
-    try {
-      await finishStop(stages, stop, enqueue, finished);
-    } catch (error) {
-      errorReadable(error);
-      throw error;
-    }
-    flushed = true;
-    closeReadable();
-  };
-
-  const writable = new WritableStream(
-    {
-      // `controller.signal` aborts during writer.abort() BEFORE the sink's
-      // abort() callback runs. The spec waits for in-flight write() to
-      // settle first — so if write() is awaiting pendingDrain, we'd
-      // deadlock unless the signal listener wakes it.
-      // Optional-chained because Bun ≤1.3.14 returns `undefined` for the
-      // controller's signal (spec-required per WHATWG Streams §4.5.2 but
-      // missing in Bun's builtin — see oven-sh/bun#31156 / PR #31157).
-      // Fixed upstream (present in Bun 1.4.0); the chaining stays for older
-      // Bun, which only loses the abort wakeup.
-      start(controller) {
-        writableController = controller;
-        controller.signal?.addEventListener('abort', cancelProducer);
-      },
-      async write(chunk) {
-        if (stopped) return;
-        try {
-          if (innerFns) {
-            const r = next(chunk, innerFns, 0, enqueue);
-            if (r) await r;
-            return;
-          }
-          const r = processValue(fn(chunk));
-          if (r) await r;
-        } catch (error) {
-          if (error === CANCEL) return;
-          if (isStop(error)) return endAfterStop(error);
-          // Propagate user-function errors to the readable side so downstream
-          // consumers (and pipeTo'd stages) learn — matches TransformStream.
-          errorReadable(error);
-          const failure = await releaseStages();
-          throw failure === undefined ? error : withCleanupError(error, failure);
-        }
-      },
-      async close() {
-        try {
-          if (!stopped) {
-            if (innerFns) {
-              const r = flush(innerFns, 0, enqueue, finished);
-              if (r) await r;
-            } else if (isFlushable(fn)) {
-              const r = processValue(noteFinal(fn(none), fn, finished));
-              if (r) await r;
-            }
-            flushed = true;
-          }
-        } catch (error) {
-          if (isStop(error)) return endAfterStop(error);
-          if (error !== CANCEL) {
-            errorReadable(error);
-            const failure = await releaseStages();
-            throw failure === undefined ? error : withCleanupError(error, failure);
-          }
-        }
-        closeReadable();
-      },
-      abort(reason) {
-        cancelProducer();
-        errorReadable(reason);
-        return releaseStages().then(rethrow);
-      }
-    },
-    writableStrategy
-  );
-
-  return {readable, writable};
-};
-
-// @ts-self-types="./index.d.ts"
-
-
-const {
-  isReadableWebStream,
-  isWritableWebStream,
-  isDuplexWebStream,
-  isReadableNodeStream,
-  isWritableNodeStream,
-  isDuplexNodeStream
-} = defs;
-
-const groupFunctions$1 = (output, fn, index, fns) => {
-  if (
-    isDuplexNodeStream(fn) ||
-    (!index && isReadableNodeStream(fn)) ||
-    (index === fns.length - 1 && isWritableNodeStream(fn))
-  ) {
-    output.push(fn);
-    return output;
-  }
-  if (isDuplexWebStream(fn)) {
-    output.push(Duplex.fromWeb(fn, {objectMode: true}));
-    return output;
-  }
-  if (!index && isReadableWebStream(fn)) {
-    output.push(Readable.fromWeb(fn, {objectMode: true}));
-    return output;
-  }
-  if (index === fns.length - 1 && isWritableWebStream(fn)) {
-    output.push(Writable.fromWeb(fn, {objectMode: true}));
-    return output;
-  }
-  if (typeof fn != 'function')
-    throw TypeError('Item #' + index + ' is not a proper stream, nor a function.');
-  if (!output.length) output.push([]);
-  const last = output[output.length - 1];
-  if (Array.isArray(last)) {
-    last.push(fn);
-  } else {
-    output.push([fn]);
-  }
-  return output;
-};
-
-const produceStreams = item => {
-  if (Array.isArray(item)) {
-    if (!item.length) return null;
-    if (item.length == 1) return item[0] && /** @type {any} */ (chain$1).asStream(item[0]);
-    return /** @type {any} */ (chain$1).asStream(/** @type {any} */ (chain$1).gen(...item));
-  }
-  return item;
-};
-
-const wrapFunctions = (fn, index, fns) => {
-  if (
-    isDuplexNodeStream(fn) ||
-    (!index && isReadableNodeStream(fn)) ||
-    (index === fns.length - 1 && isWritableNodeStream(fn))
-  ) {
-    return fn; // an acceptable stream
-  }
-  if (isDuplexWebStream(fn)) {
-    return Duplex.fromWeb(fn, {objectMode: true});
-  }
-  if (!index && isReadableWebStream(fn)) {
-    return Readable.fromWeb(fn, {objectMode: true});
-  }
-  if (index === fns.length - 1 && isWritableWebStream(fn)) {
-    return Writable.fromWeb(fn, {objectMode: true});
-  }
-  if (typeof fn == 'function') return /** @type {any} */ (chain$1).asStream(fn); // a function
-  throw TypeError('Item #' + index + ' is not a proper stream, nor a function.');
-};
-
-// default implementation of required stream methods
-
-const write = (input, chunk, encoding, callback) => {
-  let error = null;
-  try {
-    input.write(chunk, encoding, e => callback(e || error));
-  } catch (e) {
-    error = e;
-  }
-};
-
-const final = (input, callback) => {
-  let error = null;
-  try {
-    input.end(null, null, e => callback(e || error));
-  } catch (e) {
-    error = e;
-  }
-};
-
-const read = output => {
-  output.resume();
-};
-
-// the chain creator
-
-const chain$1 = (fns, options) => {
-  if (!Array.isArray(fns) || !fns.length) {
-    throw TypeError("Chain's first argument should be a non-empty array.");
-  }
-
-  fns = fns.flat(Infinity).filter(fn => fn);
-
-  const streams = (
-      options?.noGrouping
-        ? fns.map(wrapFunctions)
-        : fns
-            .map(fn => (isFunctionList(fn) ? getFunctionList(fn) : fn))
-            .flat(Infinity)
-            .reduce(groupFunctions$1, [])
-            .map(produceStreams)
-    ).filter(s => s),
-    input = streams[0],
-    output = streams.reduce((output, item) => (output && output.pipe(item)) || item);
-
-  let stream = null; // will be assigned later
-
-  let writeMethod = (chunk, encoding, callback) => write(input, chunk, encoding, callback),
-    finalMethod = callback => final(input, callback),
-    readMethod = () => read(output);
-
-  if (!isWritableNodeStream(input)) {
-    writeMethod = (_1, _2, callback) => callback(null);
-    finalMethod = callback => callback(null);
-    input.on('end', () => stream.end());
-  }
-
-  if (isReadableNodeStream(output)) {
-    output.on('data', chunk => !stream.push(chunk) && output.pause());
-    output.on('end', () => stream.push(null));
-  } else {
-    readMethod = () => {}; // nop
-    output.on('finish', () => stream.push(null));
-  }
-
-  stream = /** @type {Duplex & {streams: any[], input: any, output: any}} */ (
-    new Duplex({
-      writableObjectMode: true,
-      readableObjectMode: true,
-      ...options,
-      readable: isReadableNodeStream(output),
-      writable: isWritableNodeStream(input),
-      write: writeMethod,
-      final: finalMethod,
-      read: readMethod,
-      destroy(error, callback) {
-        // a clean end leaves the inner streams alone: an output's writable side can
-        // outlast its readable side; no error is passed down, since inner 'error'
-        // events are re-emitted on this stream
-        if (!stream.writableFinished || !stream.readableEnded) {
-          for (const item of streams) item.destroy();
-        }
-        callback(error);
-      }
-    })
-  );
-  stream.streams = streams;
-  stream.input = input;
-  stream.output = output;
-
-  if (!isReadableNodeStream(output)) {
-    stream.resume();
-  }
-
-  // connect events
-  if (!options?.skipEvents) {
-    streams.forEach(item => item.on('error', error => stream.emit('error', error)));
-  }
-
-  return stream;
-};
-
-// from defs.js
-chain$1.none = none;
-chain$1.stop = stop;
-chain$1.Stop = Stop;
-chain$1.stopErrorSymbol = stopErrorSymbol;
-chain$1.isStop = isStop;
-
-chain$1.finalSymbol = finalSymbol;
-chain$1.finalValue = finalValue;
-chain$1.final = final$1;
-chain$1.isFinalValue = isFinalValue;
-chain$1.getFinalValue = getFinalValue;
-
-chain$1.manySymbol = manySymbol;
-chain$1.many = many;
-chain$1.isMany = isMany;
-chain$1.getManyValues = getManyValues;
-
-chain$1.flushSymbol = flushSymbol;
-chain$1.flushable = flushable;
-chain$1.isFlushable = isFlushable;
-chain$1.abortSymbol = abortSymbol;
-
-chain$1.fListSymbol = fListSymbol;
-chain$1.isFunctionList = isFunctionList;
-chain$1.getFunctionList = getFunctionList;
-chain$1.setFunctionList = setFunctionList;
-chain$1.clearFunctionList = clearFunctionList;
-
-chain$1.toMany = toMany;
-chain$1.normalizeMany = normalizeMany;
-chain$1.combineMany = combineMany;
-chain$1.combineManyMut = combineManyMut;
-
-chain$1.chain = chain$1; // for compatibility with 2.x
-chain$1.chainUnchecked = chain$1; // for TypeScript to bypass type checks
-chain$1.gen = gen;
-chain$1.asStream = asStream;
-chain$1.asWebStream = asWebStream;
-
-chain$1.dataSource = dataSource;
-
-// @ts-self-types="./index.d.ts"
-
-
-// Group consecutive functions into arrays (mirrors /node's groupFunctions) so the
-// produceStages step can bundle each group into a single asWebStream(gen(...group))
-// call — taking asWebStream's fused-executor path (exec.next) instead of one
-// TransformStream per function.
-const groupFunctions = (output, item, index, items) => {
-  if (isDuplexWebStream$1(item)) {
-    output.push(item);
-    return output;
-  }
-  if (!index && isReadableWebStream$1(item)) {
-    output.push({readable: item, writable: null});
-    return output;
-  }
-  if (index === items.length - 1 && isWritableWebStream$1(item)) {
-    output.push({readable: null, writable: item});
-    return output;
-  }
-  if (typeof item !== 'function') {
-    throw new TypeError(`Item #${index} is not a Web Streams object or function.`);
-  }
-  if (!output.length) output.push([]);
-  const last = output[output.length - 1];
-  if (Array.isArray(last)) {
-    last.push(item);
-  } else {
-    output.push([item]);
-  }
-  return output;
-};
-
-// Factory: returns a stage-producer bound to the chain's options. Options are
-// forwarded to every newly-wrapped asWebStream stage (existing stream items
-// passed in by the user keep their own settings — chain doesn't reconfigure them).
-const makeProduceStages = options => item => {
-  if (Array.isArray(item)) {
-    if (!item.length) return null;
-    if (item.length === 1) return /** @type {any} */ (chain).asWebStream(item[0], options);
-    return /** @type {any} */ (chain).asWebStream(/** @type {any} */ (chain).gen(...item), options);
-  }
-  return item;
-};
-
-const chain = (fns, options) => {
-  if (!Array.isArray(fns) || !fns.length) {
-    throw new TypeError("Chain's first argument should be a non-empty array.");
-  }
-
-  fns = fns
-    .flat(Infinity)
-    .filter(Boolean)
-    .map(fn => (isFunctionList(fn) ? getFunctionList(fn) : fn))
-    .flat(Infinity);
-
-  if (!fns.length) {
-    throw new TypeError("Chain's first argument is empty after flattening.");
-  }
-
-  const stages = fns
-    .reduce(groupFunctions, [])
-    .map(makeProduceStages(options))
-    .filter(s => s);
-
-  // Pipe stages together. pipeTo handles backpressure + error propagation.
-  for (let i = 0; i < stages.length - 1; ++i) {
-    const from = stages[i].readable;
-    const to = stages[i + 1].writable;
-    if (!from) {
-      throw new TypeError(`Stage #${i} has no readable side; cannot pipe to next stage.`);
-    }
-    if (!to) {
-      throw new TypeError(`Stage #${i + 1} has no writable side; cannot accept input.`);
-    }
-    from.pipeTo(to).catch(() => {});
-  }
-
-  const c = {
-    readable: stages[stages.length - 1].readable,
-    writable: stages[0].writable,
-    streams: stages,
-    input: stages[0],
-    output: stages[stages.length - 1]
-  };
-
-  return c;
-};
-
-// Override-hook + ChainOutput parity statics (mirrors /node and /core).
-chain.none = none;
-chain.stop = stop;
-chain.Stop = Stop;
-chain.stopErrorSymbol = stopErrorSymbol;
-chain.isStop = isStop;
-
-chain.finalSymbol = finalSymbol;
-chain.finalValue = finalValue;
-chain.final = final$1;
-chain.isFinalValue = isFinalValue;
-chain.getFinalValue = getFinalValue;
-
-chain.manySymbol = manySymbol;
-chain.many = many;
-chain.isMany = isMany;
-chain.getManyValues = getManyValues;
-
-chain.flushSymbol = flushSymbol;
-chain.flushable = flushable;
-chain.isFlushable = isFlushable;
-chain.abortSymbol = abortSymbol;
-
-chain.fListSymbol = fListSymbol;
-chain.isFunctionList = isFunctionList;
-chain.getFunctionList = getFunctionList;
-chain.setFunctionList = setFunctionList;
-chain.clearFunctionList = clearFunctionList;
-
-chain.toMany = toMany;
-chain.normalizeMany = normalizeMany;
-chain.combineMany = combineMany;
-chain.combineManyMut = combineManyMut;
-
-chain.chain = chain;
-chain.chainUnchecked = chain;
-chain.gen = gen;
-chain.fun = fun;
-chain.asWebStream = asWebStream;
-chain.dataSource = dataSource;
-
-// @ts-self-types="./fixUtf8Stream.d.ts"
-
-
-// The WHATWG decoding rule: a U+FEFF that starts the first output is a byte-order
-// mark. Applied here for every input on every runtime: StringDecoder keeps the BOM,
-// and Deno 2.9.8's TextDecoder also drops a U+FEFF that starts a later decode() call
-// (denoland/deno#37090).
-const dropBOM = s => (s.charCodeAt(0) === 0xfeff ? s.slice(1) : s);
-
-// The BOM check is an inline flag, not a self-replacing function: the pipeline holds
-// this stage, so swapping it needs a trampoline call per chunk (+10% on 64-byte chunks).
-
-const makeTextDecoderImpl = options => {
-  const textDecoder = new TextDecoder('utf-8', {ignoreBOM: true});
-  let atStart = !options?.ignoreBOM;
-  return flushable(chunk => {
-    let s;
-    if (chunk === none) s = textDecoder.decode();
-    else if (typeof chunk == 'string') s = chunk;
-    else if (chunk instanceof Uint8Array) s = textDecoder.decode(chunk, {stream: true});
-    else throw new TypeError('Expected a string or a Uint8Array');
-    if (!atStart || !s) return s;
-    atStart = false;
-    return dropBOM(s);
-  });
-};
-
-const makeStringDecoderImpl = StringDecoder => options => {
-  const stringDecoder = new StringDecoder();
-  let atStart = !options?.ignoreBOM;
-  return flushable(chunk => {
-    let s;
-    if (chunk === none) s = stringDecoder.end();
-    else if (typeof chunk == 'string') s = chunk;
-    else if (chunk instanceof Uint8Array) s = stringDecoder.write(chunk);
-    else throw new TypeError('Expected a string or a Uint8Array');
-    if (!atStart || !s) return s;
-    atStart = false;
-    return dropBOM(s);
-  });
-};
-
-// Default to TextDecoder — works in every runtime (Node, Bun, Deno, browser).
-// On Node, asynchronously upgrade to StringDecoder, 2–7× faster on the decoder
-// hot path on Node 24 and 26 (on Node 22: 3.5× on ASCII, slower on multi-byte
-// text; bench/decoder-stringdecoder-vs-textdecoder.js, 2026-10-26).
-// Fire-and-forget: composing fixUtf8Stream() before the upgrade lands yields a
-// TextDecoder-backed stage; after, a StringDecoder-backed one. Both drop a
-// leading BOM. Callers needing the fast path on Node can `await whenReady()`
-// before composition.
-//
-// Bun and Deno stay on TextDecoder per benchmarks: Bun is a wash, Deno
-// actively prefers TextDecoder over its node-compat StringDecoder.
-
-let impl = makeTextDecoderImpl;
-
-const isDeno = typeof globalThis['Deno'] == 'object' && globalThis['Deno']?.version;
-const isBun = typeof globalThis['Bun'] == 'object' && globalThis['Bun']?.version;
-const isNode = !isDeno && !isBun && typeof process == 'object' && process?.versions?.node;
-
-isNode
-  ? import('node:string_decoder').then(
-      ({StringDecoder}) => {
-        impl = makeStringDecoderImpl(StringDecoder);
-      },
-      () => {} // squelch — stick with TextDecoder
-    )
-  : Promise.resolve();
-
-const fixUtf8Stream = options => impl(options);
-
-// @ts-self-types="./parser.d.ts"
-
-
-const patterns = {
-  value1: /[\"\{\[\]\-\d]|true\b|false\b|null\b|\s{1,256}/y,
-  string: /[^\x00-\x1f\"\\]{1,256}|\\[bfnrt\"\\\/]|\\u[\da-fA-F]{4}|\"/y,
-  numberStart: /\d/y,
-  numberDigit: /\d{0,256}/y,
-  numberFraction: /[\.eE]/y,
-  numberExponent: /[eE]/y,
-  numberExpSign: /[-+]/y
-};
-const MAX_PATTERN_SIZE = 16;
-
-patterns.numberFracStart = patterns.numberExpStart = patterns.numberStart;
-patterns.numberFracDigit = patterns.numberExpDigit = patterns.numberDigit;
-
-const expected = {object: 'objectStop', array: 'arrayStop', '': 'done'};
-
-const tokenStartObject = {name: 'startObject'},
-  tokenEndObject = {name: 'endObject'},
-  tokenStartArray = {name: 'startArray'},
-  tokenEndArray = {name: 'endArray'},
-  tokenStartString = {name: 'startString'},
-  tokenEndString = {name: 'endString'},
-  tokenStartNumber = {name: 'startNumber'},
-  tokenEndNumber = {name: 'endNumber'},
-  tokenStartKey = {name: 'startKey'},
-  tokenEndKey = {name: 'endKey'},
-  literalTokens = {
-    true: {name: 'trueValue', value: true},
-    false: {name: 'falseValue', value: false},
-    null: {name: 'nullValue', value: null}
-  };
-
-// long hexadecimal codes: \uXXXX
-const fromHex = s => String.fromCharCode(parseInt(s.slice(2), 16));
-
-// short codes: \b \f \n \r \t \" \\ \/
-const codes = {b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\', '/': '/'};
-
-// ASCII code points of the JSON syntax characters (each folds to a constant at load)
-const ASCII_TAB = '\t'.charCodeAt(0),
-  ASCII_LF = '\n'.charCodeAt(0),
-  ASCII_CR = '\r'.charCodeAt(0),
-  ASCII_SPACE = ' '.charCodeAt(0),
-  ASCII_QUOTE = '"'.charCodeAt(0),
-  ASCII_BACKSLASH = '\\'.charCodeAt(0),
-  ASCII_OPEN_BRACE = '{'.charCodeAt(0),
-  ASCII_CLOSE_BRACE = '}'.charCodeAt(0),
-  ASCII_OPEN_BRACKET = '['.charCodeAt(0),
-  ASCII_CLOSE_BRACKET = ']'.charCodeAt(0),
-  ASCII_MINUS = '-'.charCodeAt(0),
-  ASCII_COLON = ':'.charCodeAt(0),
-  ASCII_COMMA = ','.charCodeAt(0),
-  ASCII_ZERO = '0'.charCodeAt(0),
-  ASCII_NINE = '9'.charCodeAt(0),
-  ASCII_UPPER_A = 'A'.charCodeAt(0),
-  ASCII_UPPER_F = 'F'.charCodeAt(0),
-  ASCII_LOWER_A = 'a'.charCodeAt(0),
-  ASCII_LOWER_F = 'f'.charCodeAt(0),
-  ASCII_LOWER_N = 'n'.charCodeAt(0),
-  ASCII_LOWER_T = 't'.charCodeAt(0),
-  ASCII_LOWER_U = 'u'.charCodeAt(0);
-
-const HIGH_SURROGATE_FIRST = 0xd800,
-  HIGH_SURROGATE_LAST = 0xdbff;
-
-// fast-path helpers
-// char codes that legally terminate a number lexeme: , } ] and JSON whitespace
-const TERM = [];
-for (const ch of ',}] \t\n\r') TERM[ch.charCodeAt(0)] = 1;
-const numberFull = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
-const HEX = c => (c >= ASCII_ZERO && c <= ASCII_NINE) || (c >= ASCII_UPPER_A && c <= ASCII_UPPER_F) || (c >= ASCII_LOWER_A && c <= ASCII_LOWER_F);
-
-const jsonParser = options => {
-  let packKeys = true,
-    packStrings = true,
-    packNumbers = true,
-    streamKeys = true,
-    streamStrings = true,
-    streamNumbers = true,
-    jsonStreaming = false;
-
-  if (options) {
-    'packValues' in options && (packKeys = packStrings = packNumbers = options.packValues);
-    'packKeys' in options && (packKeys = options.packKeys);
-    'packStrings' in options && (packStrings = options.packStrings);
-    'packNumbers' in options && (packNumbers = options.packNumbers);
-    'streamValues' in options && (streamKeys = streamStrings = streamNumbers = options.streamValues);
-    'streamKeys' in options && (streamKeys = options.streamKeys);
-    'streamStrings' in options && (streamStrings = options.streamStrings);
-    'streamNumbers' in options && (streamNumbers = options.streamNumbers);
-    jsonStreaming = options.jsonStreaming;
-  }
-
-  !packKeys && (streamKeys = true);
-  !packStrings && (streamStrings = true);
-  !packNumbers && (streamNumbers = true);
-
-  let done = false,
-    expect = jsonStreaming ? 'done' : 'value',
-    parent = '',
-    openNumber = false,
-    accumulator = '',
-    heldSurrogate = '',
-    buffer = '';
-
-  const stack = [];
-
-  // a sink that encodes each chunk alone needs every surrogate pair within one chunk
-  const pushStringChunk = (tokens, value) => {
-    if (heldSurrogate) {
-      value = heldSurrogate + value;
-      heldSurrogate = '';
-    }
-    const last = value.charCodeAt(value.length - 1);
-    if (last >= HIGH_SURROGATE_FIRST && last <= HIGH_SURROGATE_LAST) {
-      heldSurrogate = value.charAt(value.length - 1);
-      if (value.length === 1) return;
-      value = value.slice(0, -1);
-    }
-    tokens.push({name: 'stringChunk', value});
-  };
-
-  return flushable(buf => {
-    const tokens = [];
-
-    if (buf === none) {
-      done = true;
-    } else {
-      buffer += buf;
-    }
-
-    let match,
-      fm,
-      s,
-      e,
-      q,
-      rs,
-      cc,
-      value,
-      index = 0;
-
-    main: for (;;) {
-      switch (expect) {
-        case 'value1':
-        case 'value': {
-          // skip whitespace
-          while (index < buffer.length) {
-            cc = buffer.charCodeAt(index);
-            if (cc === ASCII_SPACE || cc === ASCII_TAB || cc === ASCII_LF || cc === ASCII_CR) {
-              ++index;
-              continue;
-            }
-            break;
-          }
-          if (index >= buffer.length) {
-            if (done) throw new Error('Parser has expected a value');
-            break main; // wait for more input
-          }
-          cc = buffer.charCodeAt(index);
-          if (cc === ASCII_QUOTE) {
-            // string: charCodeAt whole-string scan (decodes escapes)
-            q = index + 1;
-            rs = q;
-            s = '';
-            for (;;) {
-              if (q >= buffer.length) {
-                q = -1;
-                break;
-              }
-              e = buffer.charCodeAt(q);
-              if (e === ASCII_QUOTE) {
-                s += buffer.slice(rs, q);
-                break;
-              }
-              if (e < ASCII_SPACE) {
-                q = -1;
-                break;
-              }
-              if (e === ASCII_BACKSLASH) {
-                if (q + 1 >= buffer.length) {
-                  q = -1;
-                  break;
-                }
-                cc = buffer.charCodeAt(q + 1);
-                if (cc === ASCII_LOWER_U) {
-                  if (
-                    q + 6 > buffer.length ||
-                    !(HEX(buffer.charCodeAt(q + 2)) && HEX(buffer.charCodeAt(q + 3)) && HEX(buffer.charCodeAt(q + 4)) && HEX(buffer.charCodeAt(q + 5)))
-                  ) {
-                    q = -1;
-                    break;
-                  }
-                  s += buffer.slice(rs, q) + String.fromCharCode(parseInt(buffer.slice(q + 2, q + 6), 16));
-                  q += 6;
-                } else {
-                  value = codes[buffer.charAt(q + 1)];
-                  if (value === undefined) {
-                    q = -1;
-                    break;
-                  }
-                  s += buffer.slice(rs, q) + value;
-                  q += 2;
-                }
-                rs = q;
-                continue;
-              }
-              ++q;
-            }
-            if (q >= 0) {
-              if (streamStrings) {
-                tokens.push(tokenStartString);
-                if (s) tokens.push({name: 'stringChunk', value: s});
-                tokens.push(tokenEndString);
-              }
-              if (packStrings) tokens.push({name: 'stringValue', value: s});
-              index = q + 1;
-              expect = expected[parent];
-              continue main;
-            }
-            // fall back to incremental string machine
-            if (streamStrings) tokens.push(tokenStartString);
-            expect = 'string';
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_OPEN_BRACE) {
-            tokens.push(tokenStartObject);
-            stack.push(parent);
-            parent = 'object';
-            expect = 'key1';
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_OPEN_BRACKET) {
-            tokens.push(tokenStartArray);
-            stack.push(parent);
-            parent = 'array';
-            expect = 'value1';
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_CLOSE_BRACKET) {
-            if (expect !== 'value1') throw new Error("Parser cannot parse input: unexpected token ']'");
-            tokens.push(tokenEndArray);
-            parent = stack.pop();
-            expect = expected[parent];
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_MINUS || (cc >= ASCII_ZERO && cc <= ASCII_NINE)) {
-            // number: try whole-number fast path (only with a clear terminator in buffer)
-            numberFull.lastIndex = index;
-            fm = numberFull.exec(buffer);
-            if (fm) {
-              e = index + fm[0].length;
-              if (e < buffer.length && TERM[buffer.charCodeAt(e)]) {
-                s = fm[0];
-                if (streamNumbers) tokens.push(tokenStartNumber, {name: 'numberChunk', value: s}, tokenEndNumber);
-                if (packNumbers) tokens.push({name: 'numberValue', value: s});
-                index = e;
-                expect = expected[parent];
-                continue main;
-              }
-            }
-            // fall back to incremental number machine (mirrors the value1 branches)
-            openNumber = true;
-            if (cc === ASCII_MINUS) {
-              if (streamNumbers) tokens.push(tokenStartNumber, {name: 'numberChunk', value: '-'});
-              packNumbers && (accumulator = '-');
-              expect = 'numberStart';
-            } else if (cc === ASCII_ZERO) {
-              if (streamNumbers) tokens.push(tokenStartNumber, {name: 'numberChunk', value: '0'});
-              packNumbers && (accumulator = '0');
-              expect = 'numberFraction';
-            } else {
-              s = buffer.charAt(index);
-              if (streamNumbers) tokens.push(tokenStartNumber, {name: 'numberChunk', value: s});
-              packNumbers && (accumulator = s);
-              expect = 'numberDigit';
-            }
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_LOWER_T || cc === ASCII_LOWER_F || cc === ASCII_LOWER_N) {
-            // true / false / null — reuse the value1 regex for exact \b + wait semantics
-            patterns.value1.lastIndex = index;
-            match = patterns.value1.exec(buffer);
-            if (!match) {
-              if (done || index + MAX_PATTERN_SIZE < buffer.length) {
-                throw new Error('Parser cannot parse input: expected a value');
-              }
-              break main; // wait for more input
-            }
-            value = match[0];
-            if (buffer.length - index === value.length && !done) break main; // wait for boundary
-            tokens.push(literalTokens[value]);
-            expect = expected[parent];
-            index += value.length;
-            continue main;
-          }
-          throw new Error('Parser cannot parse input: expected a value');
-        }
-        // incremental string body (escapes / long / cross-chunk)
-        case 'keyVal':
-        case 'string':
-          patterns.string.lastIndex = index;
-          match = patterns.string.exec(buffer);
-          if (!match) {
-            if (index < buffer.length && (done || buffer.length - index >= 6)) throw new Error('Parser cannot parse input: escaped characters');
-            if (done) throw new Error('Parser has expected a string value');
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (value === '"') {
-            if (heldSurrogate) {
-              tokens.push({name: 'stringChunk', value: heldSurrogate});
-              heldSurrogate = '';
-            }
-            if (expect === 'keyVal') {
-              if (streamKeys) tokens.push(tokenEndKey);
-              if (packKeys) {
-                tokens.push({name: 'keyValue', value: accumulator});
-                accumulator = '';
-              }
-              expect = 'colon';
-            } else {
-              if (streamStrings) tokens.push(tokenEndString);
-              if (packStrings) {
-                tokens.push({name: 'stringValue', value: accumulator});
-                accumulator = '';
-              }
-              expect = expected[parent];
-            }
-          } else if (value.length > 1 && value.charAt(0) === '\\') {
-            const t = value.length == 2 ? codes[value.charAt(1)] : fromHex(value);
-            if (expect === 'keyVal' ? streamKeys : streamStrings) {
-              pushStringChunk(tokens, t);
-            }
-            if (expect === 'keyVal' ? packKeys : packStrings) {
-              accumulator += t;
-            }
-          } else {
-            if (expect === 'keyVal' ? streamKeys : streamStrings) {
-              pushStringChunk(tokens, value);
-            }
-            if (expect === 'keyVal' ? packKeys : packStrings) {
-              accumulator += value;
-            }
-          }
-          index += value.length;
-          break;
-        case 'key1':
-        case 'key': {
-          while (index < buffer.length) {
-            cc = buffer.charCodeAt(index);
-            if (cc === ASCII_SPACE || cc === ASCII_TAB || cc === ASCII_LF || cc === ASCII_CR) {
-              ++index;
-              continue;
-            }
-            break;
-          }
-          if (index >= buffer.length) {
-            if (done) throw new Error('Parser cannot parse input: expected an object key');
-            break main; // wait for more input
-          }
-          cc = buffer.charCodeAt(index);
-          if (cc === ASCII_QUOTE) {
-            // key string: charCodeAt whole-key scan (decodes escapes)
-            q = index + 1;
-            rs = q;
-            s = '';
-            for (;;) {
-              if (q >= buffer.length) {
-                q = -1;
-                break;
-              }
-              e = buffer.charCodeAt(q);
-              if (e === ASCII_QUOTE) {
-                s += buffer.slice(rs, q);
-                break;
-              }
-              if (e < ASCII_SPACE) {
-                q = -1;
-                break;
-              }
-              if (e === ASCII_BACKSLASH) {
-                if (q + 1 >= buffer.length) {
-                  q = -1;
-                  break;
-                }
-                cc = buffer.charCodeAt(q + 1);
-                if (cc === ASCII_LOWER_U) {
-                  if (
-                    q + 6 > buffer.length ||
-                    !(HEX(buffer.charCodeAt(q + 2)) && HEX(buffer.charCodeAt(q + 3)) && HEX(buffer.charCodeAt(q + 4)) && HEX(buffer.charCodeAt(q + 5)))
-                  ) {
-                    q = -1;
-                    break;
-                  }
-                  s += buffer.slice(rs, q) + String.fromCharCode(parseInt(buffer.slice(q + 2, q + 6), 16));
-                  q += 6;
-                } else {
-                  value = codes[buffer.charAt(q + 1)];
-                  if (value === undefined) {
-                    q = -1;
-                    break;
-                  }
-                  s += buffer.slice(rs, q) + value;
-                  q += 2;
-                }
-                rs = q;
-                continue;
-              }
-              ++q;
-            }
-            if (q >= 0) {
-              if (streamKeys) {
-                tokens.push(tokenStartKey);
-                if (s) tokens.push({name: 'stringChunk', value: s});
-                tokens.push(tokenEndKey);
-              }
-              if (packKeys) tokens.push({name: 'keyValue', value: s});
-              index = q + 1;
-              expect = 'colon';
-              continue main;
-            }
-            if (streamKeys) tokens.push(tokenStartKey);
-            expect = 'keyVal';
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_CLOSE_BRACE) {
-            if (expect !== 'key1') throw new Error("Parser cannot parse input: unexpected token '}'");
-            tokens.push(tokenEndObject);
-            parent = stack.pop();
-            expect = expected[parent];
-            ++index;
-            continue main;
-          }
-          throw new Error('Parser cannot parse input: expected an object key');
-        }
-        case 'colon': {
-          while (index < buffer.length) {
-            cc = buffer.charCodeAt(index);
-            if (cc === ASCII_SPACE || cc === ASCII_TAB || cc === ASCII_LF || cc === ASCII_CR) {
-              ++index;
-              continue;
-            }
-            break;
-          }
-          if (index >= buffer.length) {
-            if (done) throw new Error("Parser cannot parse input: expected ':'");
-            break main; // wait for more input
-          }
-          cc = buffer.charCodeAt(index);
-          if (cc === ASCII_COLON) {
-            expect = 'value';
-            ++index;
-            continue main;
-          }
-          throw new Error("Parser cannot parse input: expected ':'");
-        }
-        case 'arrayStop':
-        case 'objectStop': {
-          while (index < buffer.length) {
-            cc = buffer.charCodeAt(index);
-            if (cc === ASCII_SPACE || cc === ASCII_TAB || cc === ASCII_LF || cc === ASCII_CR) {
-              ++index;
-              continue;
-            }
-            break;
-          }
-          if (index >= buffer.length) {
-            if (done) throw new Error("Parser cannot parse input: expected ','");
-            break main; // wait for more input
-          }
-          if (openNumber) {
-            if (streamNumbers) tokens.push(tokenEndNumber);
-            openNumber = false;
-            if (packNumbers) {
-              tokens.push({name: 'numberValue', value: accumulator});
-              accumulator = '';
-            }
-          }
-          cc = buffer.charCodeAt(index);
-          if (cc === ASCII_COMMA) {
-            expect = expect === 'arrayStop' ? 'value' : 'key';
-            ++index;
-            continue main;
-          }
-          if (cc === ASCII_CLOSE_BRACE || cc === ASCII_CLOSE_BRACKET) {
-            if (cc === ASCII_CLOSE_BRACE ? expect === 'arrayStop' : expect !== 'arrayStop') {
-              throw new Error("Parser cannot parse input: expected '" + (expect === 'arrayStop' ? ']' : '}') + "'");
-            }
-            tokens.push(cc === ASCII_CLOSE_BRACE ? tokenEndObject : tokenEndArray);
-            parent = stack.pop();
-            expect = expected[parent];
-            ++index;
-            continue main;
-          }
-          throw new Error("Parser cannot parse input: expected ','");
-        }
-        // number chunks — cross-chunk / fallback
-        case 'numberStart': // [0-9]
-          patterns.numberStart.lastIndex = index;
-          match = patterns.numberStart.exec(buffer);
-          if (!match) {
-            if (index < buffer.length || done) throw new Error('Parser cannot parse input: expected a starting digit');
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (streamNumbers) tokens.push({name: 'numberChunk', value});
-          packNumbers && (accumulator += value);
-          expect = value === '0' ? 'numberFraction' : 'numberDigit';
-          index += value.length;
-          break;
-        case 'numberDigit': // [0-9]*
-          patterns.numberDigit.lastIndex = index;
-          match = patterns.numberDigit.exec(buffer);
-          if (!match) {
-            if (index < buffer.length || done) throw new Error('Parser cannot parse input: expected a digit');
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (value) {
-            if (streamNumbers) tokens.push({name: 'numberChunk', value});
-            packNumbers && (accumulator += value);
-            index += value.length;
-          } else {
-            if (index < buffer.length) {
-              expect = 'numberFraction';
-              break;
-            }
-            if (done) {
-              expect = expected[parent];
-              break;
-            }
-            break main; // wait for more input
-          }
-          break;
-        case 'numberFraction': // [\.eE]?
-          patterns.numberFraction.lastIndex = index;
-          match = patterns.numberFraction.exec(buffer);
-          if (!match) {
-            if (index < buffer.length || done) {
-              expect = expected[parent];
-              break;
-            }
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (streamNumbers) tokens.push({name: 'numberChunk', value});
-          packNumbers && (accumulator += value);
-          expect = value === '.' ? 'numberFracStart' : 'numberExpSign';
-          index += value.length;
-          break;
-        case 'numberFracStart': // [0-9]
-          patterns.numberFracStart.lastIndex = index;
-          match = patterns.numberFracStart.exec(buffer);
-          if (!match) {
-            if (index < buffer.length || done) throw new Error('Parser cannot parse input: expected a fractional part of a number');
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (streamNumbers) tokens.push({name: 'numberChunk', value});
-          packNumbers && (accumulator += value);
-          expect = 'numberFracDigit';
-          index += value.length;
-          break;
-        case 'numberFracDigit': // [0-9]*
-          patterns.numberFracDigit.lastIndex = index;
-          match = patterns.numberFracDigit.exec(buffer);
-          value = match[0];
-          if (value) {
-            if (streamNumbers) tokens.push({name: 'numberChunk', value});
-            packNumbers && (accumulator += value);
-            index += value.length;
-          } else {
-            if (index < buffer.length) {
-              expect = 'numberExponent';
-              break;
-            }
-            if (done) {
-              expect = expected[parent];
-              break;
-            }
-            break main; // wait for more input
-          }
-          break;
-        case 'numberExponent': // [eE]?
-          patterns.numberExponent.lastIndex = index;
-          match = patterns.numberExponent.exec(buffer);
-          if (!match) {
-            if (index < buffer.length) {
-              expect = expected[parent];
-              break;
-            }
-            if (done) {
-              expect = expected[parent];
-              break;
-            }
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (streamNumbers) tokens.push({name: 'numberChunk', value});
-          packNumbers && (accumulator += value);
-          expect = 'numberExpSign';
-          index += value.length;
-          break;
-        case 'numberExpSign': // [-+]?
-          patterns.numberExpSign.lastIndex = index;
-          match = patterns.numberExpSign.exec(buffer);
-          if (!match) {
-            if (index < buffer.length) {
-              expect = 'numberExpStart';
-              break;
-            }
-            if (done) throw new Error('Parser has expected an exponent value of a number');
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (streamNumbers) tokens.push({name: 'numberChunk', value});
-          packNumbers && (accumulator += value);
-          expect = 'numberExpStart';
-          index += value.length;
-          break;
-        case 'numberExpStart': // [0-9]
-          patterns.numberExpStart.lastIndex = index;
-          match = patterns.numberExpStart.exec(buffer);
-          if (!match) {
-            if (index < buffer.length || done) throw new Error('Parser cannot parse input: expected an exponent part of a number');
-            break main; // wait for more input
-          }
-          value = match[0];
-          if (streamNumbers) tokens.push({name: 'numberChunk', value});
-          packNumbers && (accumulator += value);
-          expect = 'numberExpDigit';
-          index += value.length;
-          break;
-        case 'numberExpDigit': // [0-9]*
-          patterns.numberExpDigit.lastIndex = index;
-          match = patterns.numberExpDigit.exec(buffer);
-          value = match[0];
-          if (value) {
-            if (streamNumbers) tokens.push({name: 'numberChunk', value});
-            packNumbers && (accumulator += value);
-            index += value.length;
-          } else {
-            if (index < buffer.length || done) {
-              expect = expected[parent];
-              break;
-            }
-            break main; // wait for more input
-          }
-          break;
-        case 'done': {
-          while (index < buffer.length) {
-            cc = buffer.charCodeAt(index);
-            if (cc === ASCII_SPACE || cc === ASCII_TAB || cc === ASCII_LF || cc === ASCII_CR) {
-              if (openNumber) {
-                if (streamNumbers) tokens.push(tokenEndNumber);
-                openNumber = false;
-                if (packNumbers) {
-                  tokens.push({name: 'numberValue', value: accumulator});
-                  accumulator = '';
-                }
-              }
-              ++index;
-              continue;
-            }
-            break;
-          }
-          if (index >= buffer.length) break main; // wait for more input / end
-          if (jsonStreaming) {
-            if (openNumber) {
-              if (streamNumbers) tokens.push(tokenEndNumber);
-              openNumber = false;
-              if (packNumbers) {
-                tokens.push({name: 'numberValue', value: accumulator});
-                accumulator = '';
-              }
-            }
-            expect = 'value';
-            continue main;
-          }
-          throw new Error('Parser cannot parse input: unexpected characters');
-        }
-      }
-    }
-    if (done && openNumber) {
-      if (streamNumbers) tokens.push(tokenEndNumber);
-      openNumber = false;
-      if (packNumbers) {
-        tokens.push({name: 'numberValue', value: accumulator});
-        accumulator = '';
-      }
-    }
-    buffer = buffer.slice(index);
-    return tokens.length ? many(tokens) : none;
-  });
-};
-
-const parser$1 = options => gen(fixUtf8Stream(options), jsonParser(options));
-
-parser$1.parser = parser$1; // for backward compatibility with 1.x
-
-// @ts-self-types="./parser.d.ts"
-
-
-/** @type {any} */ (parser$1).asStream = options => asStream(parser$1(options), {writableObjectMode: true, readableObjectMode: true, ...options});
-/** @type {any} */ (parser$1).asWebStream = options => asWebStream(parser$1(options), {...options});
-
-// @ts-self-types="./index.d.ts"
-
-
-const parserStream = parser$1.asStream;
-
 /**
- * Reads a JSON file of any size the machine can hold. V8 cannot hold one string over ~512 MB,
- * so `JSON.parse` of a large manifest read whole fails ("Invalid string length"); above
- * {@link STREAM_ABOVE_BYTES} the file is parsed as a stream of tokens into the same value,
- * never held as one string. Below it, `JSON.parse` is several times faster.
+ * Reads dbt's JSON artifacts, of any size the machine can hold, keeping only what the action
+ * reads. The file is read from disk in chunks and never becomes one string (V8 cannot hold one
+ * over ~512 MB). Each entry of a top-level section (a node, a source, a result) is cut out of
+ * the bytes and handed to `JSON.parse` on its own, so the parsing is V8's own; the fields named
+ * in {@link UNREAD_FIELDS} for that section are blanked out of the entry's bytes before it is
+ * parsed, so the SQL and the documentation, a third of a manifest, are never decoded into values.
+ *
+ * Finding where an entry ends needs no tokens: the scanner counts brackets and jumps over each
+ * string, long ones with `Buffer.indexOf`. What it keeps is checked by `JSON.parse`; what it
+ * leaves out is only checked to be balanced. On a 10k-node manifest the whole takes about 1.5x
+ * one `JSON.parse` of the file and holds less (BENCHMARKS.md, "the artifact reader"). The file is
+ * read synchronously: nothing else runs while an artifact is read.
  */
-/** Files larger than this are parsed as a stream (256 MiB: well under V8's string limit). */
-const STREAM_ABOVE_BYTES = 256 * 1024 * 1024;
-/** Parses the file's JSON; rejects with the file system's error or a SyntaxError-like error naming the problem. */
-async function readJsonFile(path, streamAboveBytes = STREAM_ABOVE_BYTES) {
-    const { size } = await stat$1(path);
-    if (size <= streamAboveBytes)
-        return JSON.parse(await readFile(path, 'utf8'));
-    return parseStream(path);
+/**
+ * What nothing in the action reads, by manifest section: the SQL dbt parsed and compiled (the
+ * analysis reads the compiled SQL from run_results.json and target/, never from a manifest) and
+ * the documentation. run_results.json has none of these sections, so it is read whole.
+ */
+const UNREAD_FIELDS = {
+    nodes: ['raw_code', 'compiled_code', 'description', 'doc_blocks'],
+    sources: ['description', 'source_description', 'doc_blocks'],
+    macros: ['description'],
+    docs: ['block_contents'],
+    unit_tests: ['description'],
+    exposures: ['description'],
+    metrics: ['description'],
+    semantic_models: ['description'],
+    saved_queries: ['description']
+};
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Parses the file's JSON, leaving out the `unread` fields of each section's entries. Rejects
+ * with the file system's error, or a SyntaxError that names the problem and its byte offset.
+ */
+async function readJsonFile(path, unread = UNREAD_FIELDS, chunkBytes = CHUNK_BYTES) {
+    const fd = openSync(path, 'r');
+    try {
+        return new Scanner(fd, chunkBytes, path).document(unread);
+    }
+    finally {
+        closeSync(fd);
+    }
 }
-function parseStream(path) {
-    return new Promise((resolve, reject) => {
-        const file = createReadStream(path);
-        const tokens = file.pipe(parserStream());
-        let value;
-        let done = false;
-        const fail = (error) => {
-            file.destroy();
-            reject(new SyntaxError(`${error.message} (reading ${path} as a stream)`));
-        };
-        file.on('error', reject);
-        tokens.on('error', fail);
-        Assembler.connectTo(tokens, {
-            onDone: (asm) => {
-                done = true;
-                value = asm.current;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA$1 = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+/** What a scan returns when the value goes on past the bytes held. */
+const MORE = -1;
+/** What a scan returns at a byte that cannot be there; {@link wrongAt} is its index. */
+const WRONG = -2;
+let wrongAt = 0;
+function isSpace(c) {
+    return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+function spaceEnd(buf, i, len) {
+    while (i < len && isSpace(buf[i]))
+        i++;
+    return i;
+}
+/** The index after the string whose contents start at i, or MORE. */
+function stringEnd(buf, i, len) {
+    // Most strings are short: a byte loop beats a call into indexOf for them.
+    const stop = Math.min(len, i + 32);
+    for (; i < stop; i++) {
+        const b = buf[i];
+        if (b === QUOTE)
+            return i + 1;
+        if (b === BACKSLASH)
+            i++;
+    }
+    if (i >= len)
+        return MORE;
+    for (;;) {
+        const q = buf.indexOf(QUOTE, i);
+        if (q < 0 || q >= len)
+            return MORE;
+        let slashes = 0;
+        while (buf[q - 1 - slashes] === BACKSLASH)
+            slashes++;
+        if ((slashes & 1) === 0)
+            return q + 1;
+        i = q + 1;
+    }
+}
+/** The index after the value starting at i (checking only that brackets and strings close), MORE or WRONG. */
+function valueEnd(buf, i, len) {
+    const c = buf[i];
+    if (c === QUOTE)
+        return stringEnd(buf, i + 1, len);
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        let depth = 0;
+        while (i < len) {
+            const b = buf[i];
+            if (b === QUOTE) {
+                i = stringEnd(buf, i + 1, len);
+                if (i < 0)
+                    return MORE;
+                continue;
             }
-        });
-        tokens.on('end', () => (done ? resolve(value) : fail(new Error('Unexpected end of JSON input'))));
-    });
+            if (b === OPEN_OBJECT || b === OPEN_ARRAY)
+                depth++;
+            else if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === 0)
+                return i + 1;
+            i++;
+        }
+        return MORE;
+    }
+    if (c === CLOSE_OBJECT || c === CLOSE_ARRAY || c === COMMA$1 || c === COLON) {
+        wrongAt = i;
+        return WRONG;
+    }
+    // A number, true, false or null: up to the next delimiter; JSON.parse judges it if kept.
+    while (i < len) {
+        const b = buf[i];
+        if (b === COMMA$1 || b === CLOSE_OBJECT || b === CLOSE_ARRAY || isSpace(b))
+            return i;
+        i++;
+    }
+    return MORE;
+}
+function isUnread(buf, from, to, unread) {
+    const length = to - from;
+    for (const key of unread) {
+        if (key.length !== length)
+            continue;
+        let i = 1;
+        while (i < length && key[i] === buf[from + i])
+            i++;
+        if (i === length)
+            return true;
+    }
+    return false;
+}
+/**
+ * Walks the object starting at i, pushing onto `blank` the [from, to) of the bytes to blank out
+ * so that what is left is the object without its `unread` members: such a member with the comma
+ * after it, or the last one with the comma before it. The index after the object, MORE or WRONG.
+ */
+function entryEnd(buf, i, len, unread, blank) {
+    blank.length = 0;
+    let keptEnd = i + 1;
+    i = spaceEnd(buf, i + 1, len);
+    if (i >= len)
+        return MORE;
+    if (buf[i] === CLOSE_OBJECT)
+        return i + 1;
+    for (;;) {
+        i = spaceEnd(buf, i, len);
+        if (i >= len)
+            return MORE;
+        if (buf[i] !== QUOTE)
+            return wrong(i);
+        const keyStart = i;
+        i = stringEnd(buf, i + 1, len);
+        if (i < 0)
+            return MORE;
+        const keyEnd = i;
+        i = spaceEnd(buf, i, len);
+        if (i >= len)
+            return MORE;
+        if (buf[i] !== COLON)
+            return wrong(i);
+        i = spaceEnd(buf, i + 1, len);
+        if (i >= len)
+            return MORE;
+        i = valueEnd(buf, i, len);
+        if (i < 0)
+            return i;
+        const left = isUnread(buf, keyStart, keyEnd, unread);
+        if (!left)
+            keptEnd = i;
+        const valueStop = i;
+        i = spaceEnd(buf, i, len);
+        if (i >= len)
+            return MORE;
+        const c = buf[i];
+        if (c === CLOSE_OBJECT) {
+            if (left)
+                blank.push(keptEnd, valueStop);
+            return i + 1;
+        }
+        if (c !== COMMA$1)
+            return wrong(i);
+        i++;
+        if (left)
+            blank.push(keyStart, i);
+    }
+}
+function wrong(i) {
+    wrongAt = i;
+    return WRONG;
+}
+/** A window on the file; the bytes from pos on stay in it while more are read. */
+class Scanner {
+    fd;
+    path;
+    buf;
+    len = 0;
+    /** The file offset of buf[0]. */
+    base = 0;
+    pos = 0;
+    eof = false;
+    blank = [];
+    constructor(fd, chunkBytes, path) {
+        this.fd = fd;
+        this.path = path;
+        this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
+    }
+    document(unread) {
+        this.space();
+        let value;
+        if (this.at() === OPEN_OBJECT) {
+            const top = {};
+            this.members((key) => {
+                const c = this.at();
+                if (c === OPEN_OBJECT)
+                    return this.section(Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined);
+                if (c === OPEN_ARRAY)
+                    return this.list();
+                return this.whole();
+            }, top);
+            value = top;
+        }
+        else {
+            value = this.whole();
+        }
+        this.space();
+        if (this.pos < this.len || this.fill())
+            this.fail(`Unexpected ${this.shown()} after the JSON value`);
+        return value;
+    }
+    /** An object whose entries are parsed one by one, each without the `unread` fields. */
+    section(unread) {
+        const out = {};
+        this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()), out);
+        return out;
+    }
+    /** An array whose elements are parsed one by one. */
+    list() {
+        const out = [];
+        this.pos++;
+        this.space();
+        if (this.at() === CLOSE_ARRAY) {
+            this.pos++;
+            return out;
+        }
+        for (;;) {
+            this.space();
+            out.push(this.whole());
+            this.space();
+            const c = this.at();
+            if (c === CLOSE_ARRAY) {
+                this.pos++;
+                return out;
+            }
+            if (c !== COMMA$1)
+                this.fail(`Expected ',' or ']' but found ${this.shown(c)}`);
+            this.pos++;
+        }
+    }
+    /** Calls `value` for each member of the object at pos, storing what it returns under the key. */
+    members(value, out) {
+        this.pos++;
+        this.space();
+        if (this.at() === CLOSE_OBJECT) {
+            this.pos++;
+            return;
+        }
+        for (;;) {
+            this.space();
+            if (this.at() !== QUOTE)
+                this.fail(`Expected a key in double quotes but found ${this.shown()}`);
+            const key = this.key();
+            this.space();
+            if (this.at() !== COLON)
+                this.fail(`Expected ':' but found ${this.shown()}`);
+            this.pos++;
+            this.space();
+            this.at();
+            set$1(out, key, value(key));
+            this.space();
+            const c = this.at();
+            if (c === CLOSE_OBJECT) {
+                this.pos++;
+                return;
+            }
+            if (c !== COMMA$1)
+                this.fail(`Expected ',' or '}' but found ${this.shown(c)}`);
+            this.pos++;
+        }
+    }
+    /** The object at pos, parsed without its `unread` members. */
+    entry(unread) {
+        const blank = this.blank;
+        const end = this.scan((buf, i, len) => entryEnd(buf, i, len, unread, blank));
+        for (let r = 0; r < blank.length; r += 2)
+            this.buf.fill(0x20, blank[r], blank[r + 1]);
+        const startAt = this.base + this.pos;
+        const text = this.buf.toString('utf8', this.pos, end);
+        this.pos = end;
+        return this.parse(text, startAt);
+    }
+    /** The value at pos, parsed whole. */
+    whole() {
+        const end = this.scan(valueEnd, true);
+        const startAt = this.base + this.pos;
+        const text = this.buf.toString('utf8', this.pos, end);
+        this.pos = end;
+        return this.parse(text, startAt);
+    }
+    key() {
+        const end = this.scan((buf, i, len) => stringEnd(buf, i + 1, len));
+        let escaped = false;
+        for (let i = this.pos + 1; i < end - 1 && !escaped; i++)
+            escaped = this.buf[i] === BACKSLASH;
+        const key = escaped
+            ? this.parse(this.buf.toString('utf8', this.pos, end), this.base + this.pos)
+            : this.buf.toString('utf8', this.pos + 1, end - 1);
+        this.pos = end;
+        return key;
+    }
+    /**
+     * Where the value at pos ends, by `find`, reading more of the file until it is all held. At the
+     * end of the file a value still open is an error, except a number or literal when `last` may be.
+     */
+    scan(find, last = false) {
+        for (;;) {
+            const end = find(this.buf, this.pos, this.len);
+            if (end >= 0)
+                return end;
+            if (end === WRONG) {
+                this.pos = wrongAt;
+                this.fail(`Unexpected ${this.shown()}`);
+            }
+            if (!this.fill()) {
+                const c = this.buf[this.pos];
+                if (last && c !== QUOTE && c !== OPEN_OBJECT && c !== OPEN_ARRAY)
+                    return this.len;
+                this.fail('Unexpected end of JSON input');
+            }
+        }
+    }
+    /** The byte at pos, reading more when the window is used up; fails at the end of the file. */
+    at() {
+        if (this.pos >= this.len && !this.fill())
+            this.fail('Unexpected end of JSON input');
+        return this.buf[this.pos];
+    }
+    space() {
+        for (;;) {
+            this.pos = spaceEnd(this.buf, this.pos, this.len);
+            if (this.pos < this.len || !this.fill())
+                return;
+        }
+    }
+    /**
+     * Reads more of the file after the bytes held; false at its end. The bytes before pos are
+     * dropped first; the window doubles when the bytes from pos on fill it.
+     */
+    fill() {
+        if (this.eof)
+            return false;
+        if (this.pos > 0) {
+            this.buf.copy(this.buf, 0, this.pos, this.len);
+            this.len -= this.pos;
+            this.base += this.pos;
+            this.pos = 0;
+        }
+        if (this.len === this.buf.length) {
+            const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+            this.buf.copy(bigger, 0, 0, this.len);
+            this.buf = bigger;
+        }
+        const read = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len);
+        if (read === 0) {
+            this.eof = true;
+            return false;
+        }
+        this.len += read;
+        return true;
+    }
+    parse(text, at) {
+        try {
+            return JSON.parse(text);
+        }
+        catch (error) {
+            throw new SyntaxError(`${error.message} (in the value at byte ${at} of ${this.path})`, { cause: error });
+        }
+    }
+    shown(c = this.buf[this.pos]) {
+        return this.pos < this.len ? `'${String.fromCharCode(c)}'` : 'the end of the input';
+    }
+    fail(message) {
+        throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.path}`);
+    }
+}
+/** obj[key] = value, where a key named __proto__ is an own property as JSON.parse makes it. */
+function set$1(out, key, value) {
+    if (key === '__proto__')
+        Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    else
+        out[key] = value;
 }
 
 /**

@@ -1,42 +1,396 @@
 /**
- * Reads a JSON file of any size the machine can hold. V8 cannot hold one string over ~512 MB,
- * so `JSON.parse` of a large manifest read whole fails ("Invalid string length"); above
- * {@link STREAM_ABOVE_BYTES} the file is parsed as a stream of tokens into the same value,
- * never held as one string. Below it, `JSON.parse` is several times faster.
+ * Reads dbt's JSON artifacts, of any size the machine can hold, keeping only what the action
+ * reads. The file is read from disk in chunks and never becomes one string (V8 cannot hold one
+ * over ~512 MB). Each entry of a top-level section (a node, a source, a result) is cut out of
+ * the bytes and handed to `JSON.parse` on its own, so the parsing is V8's own; the fields named
+ * in {@link UNREAD_FIELDS} for that section are blanked out of the entry's bytes before it is
+ * parsed, so the SQL and the documentation, a third of a manifest, are never decoded into values.
+ *
+ * Finding where an entry ends needs no tokens: the scanner counts brackets and jumps over each
+ * string, long ones with `Buffer.indexOf`. What it keeps is checked by `JSON.parse`; what it
+ * leaves out is only checked to be balanced. On a 10k-node manifest the whole takes about 1.5x
+ * one `JSON.parse` of the file and holds less (BENCHMARKS.md, "the artifact reader"). The file is
+ * read synchronously: nothing else runs while an artifact is read.
  */
-import { createReadStream } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
-import Assembler from 'stream-json/assembler.js'
-import parserStream from 'stream-json/index.js'
+import { closeSync, openSync, readSync } from 'node:fs'
 
-/** Files larger than this are parsed as a stream (256 MiB: well under V8's string limit). */
-export const STREAM_ABOVE_BYTES = 256 * 1024 * 1024
+/** Fields left out of each entry of a section, by the section's name. */
+export type UnreadFields = Readonly<Record<string, readonly string[]>>
 
-/** Parses the file's JSON; rejects with the file system's error or a SyntaxError-like error naming the problem. */
-export async function readJsonFile(path: string, streamAboveBytes = STREAM_ABOVE_BYTES): Promise<unknown> {
-  const { size } = await stat(path)
-  if (size <= streamAboveBytes) return JSON.parse(await readFile(path, 'utf8')) as unknown
-  return parseStream(path)
+/**
+ * What nothing in the action reads, by manifest section: the SQL dbt parsed and compiled (the
+ * analysis reads the compiled SQL from run_results.json and target/, never from a manifest) and
+ * the documentation. run_results.json has none of these sections, so it is read whole.
+ */
+export const UNREAD_FIELDS: UnreadFields = {
+  nodes: ['raw_code', 'compiled_code', 'description', 'doc_blocks'],
+  sources: ['description', 'source_description', 'doc_blocks'],
+  macros: ['description'],
+  docs: ['block_contents'],
+  unit_tests: ['description'],
+  exposures: ['description'],
+  metrics: ['description'],
+  semantic_models: ['description'],
+  saved_queries: ['description']
 }
 
-function parseStream(path: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const file = createReadStream(path)
-    const tokens = file.pipe(parserStream())
-    let value: unknown
-    let done = false
-    const fail = (error: Error): void => {
-      file.destroy()
-      reject(new SyntaxError(`${error.message} (reading ${path} as a stream)`))
-    }
-    file.on('error', reject)
-    tokens.on('error', fail)
-    Assembler.connectTo(tokens, {
-      onDone: (asm) => {
-        done = true
-        value = asm.current
+/** Bytes read from the file at a time. */
+export const CHUNK_BYTES = 4 * 1024 * 1024
+
+/**
+ * Parses the file's JSON, leaving out the `unread` fields of each section's entries. Rejects
+ * with the file system's error, or a SyntaxError that names the problem and its byte offset.
+ */
+export async function readJsonFile(path: string, unread: UnreadFields = UNREAD_FIELDS, chunkBytes = CHUNK_BYTES): Promise<unknown> {
+  const fd = openSync(path, 'r')
+  try {
+    return new Scanner(fd, chunkBytes, path).document(unread)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const COLON = 0x3a
+const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
+const OPEN_ARRAY = 0x5b
+const CLOSE_ARRAY = 0x5d
+
+/** What a scan returns when the value goes on past the bytes held. */
+const MORE = -1
+/** What a scan returns at a byte that cannot be there; {@link wrongAt} is its index. */
+const WRONG = -2
+let wrongAt = 0
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+}
+
+function spaceEnd(buf: Buffer, i: number, len: number): number {
+  while (i < len && isSpace(buf[i])) i++
+  return i
+}
+
+/** The index after the string whose contents start at i, or MORE. */
+function stringEnd(buf: Buffer, i: number, len: number): number {
+  // Most strings are short: a byte loop beats a call into indexOf for them.
+  const stop = Math.min(len, i + 32)
+  for (; i < stop; i++) {
+    const b = buf[i]
+    if (b === QUOTE) return i + 1
+    if (b === BACKSLASH) i++
+  }
+  if (i >= len) return MORE
+  for (;;) {
+    const q = buf.indexOf(QUOTE, i)
+    if (q < 0 || q >= len) return MORE
+    let slashes = 0
+    while (buf[q - 1 - slashes] === BACKSLASH) slashes++
+    if ((slashes & 1) === 0) return q + 1
+    i = q + 1
+  }
+}
+
+/** The index after the value starting at i (checking only that brackets and strings close), MORE or WRONG. */
+function valueEnd(buf: Buffer, i: number, len: number): number {
+  const c = buf[i]
+  if (c === QUOTE) return stringEnd(buf, i + 1, len)
+  if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    let depth = 0
+    while (i < len) {
+      const b = buf[i]
+      if (b === QUOTE) {
+        i = stringEnd(buf, i + 1, len)
+        if (i < 0) return MORE
+        continue
       }
-    })
-    tokens.on('end', () => (done ? resolve(value) : fail(new Error('Unexpected end of JSON input'))))
-  })
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++
+      else if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === 0) return i + 1
+      i++
+    }
+    return MORE
+  }
+  if (c === CLOSE_OBJECT || c === CLOSE_ARRAY || c === COMMA || c === COLON) {
+    wrongAt = i
+    return WRONG
+  }
+  // A number, true, false or null: up to the next delimiter; JSON.parse judges it if kept.
+  while (i < len) {
+    const b = buf[i]
+    if (b === COMMA || b === CLOSE_OBJECT || b === CLOSE_ARRAY || isSpace(b)) return i
+    i++
+  }
+  return MORE
+}
+
+function isUnread(buf: Buffer, from: number, to: number, unread: readonly Buffer[]): boolean {
+  const length = to - from
+  for (const key of unread) {
+    if (key.length !== length) continue
+    let i = 1
+    while (i < length && key[i] === buf[from + i]) i++
+    if (i === length) return true
+  }
+  return false
+}
+
+/**
+ * Walks the object starting at i, pushing onto `blank` the [from, to) of the bytes to blank out
+ * so that what is left is the object without its `unread` members: such a member with the comma
+ * after it, or the last one with the comma before it. The index after the object, MORE or WRONG.
+ */
+function entryEnd(buf: Buffer, i: number, len: number, unread: readonly Buffer[], blank: number[]): number {
+  blank.length = 0
+  let keptEnd = i + 1
+  i = spaceEnd(buf, i + 1, len)
+  if (i >= len) return MORE
+  if (buf[i] === CLOSE_OBJECT) return i + 1
+  for (;;) {
+    i = spaceEnd(buf, i, len)
+    if (i >= len) return MORE
+    if (buf[i] !== QUOTE) return wrong(i)
+    const keyStart = i
+    i = stringEnd(buf, i + 1, len)
+    if (i < 0) return MORE
+    const keyEnd = i
+    i = spaceEnd(buf, i, len)
+    if (i >= len) return MORE
+    if (buf[i] !== COLON) return wrong(i)
+    i = spaceEnd(buf, i + 1, len)
+    if (i >= len) return MORE
+    i = valueEnd(buf, i, len)
+    if (i < 0) return i
+    const left = isUnread(buf, keyStart, keyEnd, unread)
+    if (!left) keptEnd = i
+    const valueStop = i
+    i = spaceEnd(buf, i, len)
+    if (i >= len) return MORE
+    const c = buf[i]
+    if (c === CLOSE_OBJECT) {
+      if (left) blank.push(keptEnd, valueStop)
+      return i + 1
+    }
+    if (c !== COMMA) return wrong(i)
+    i++
+    if (left) blank.push(keyStart, i)
+  }
+}
+
+function wrong(i: number): number {
+  wrongAt = i
+  return WRONG
+}
+
+/** A window on the file; the bytes from pos on stay in it while more are read. */
+class Scanner {
+  private buf: Buffer
+  private len = 0
+  /** The file offset of buf[0]. */
+  private base = 0
+  private pos = 0
+  private eof = false
+  private readonly blank: number[] = []
+
+  constructor(
+    private readonly fd: number,
+    chunkBytes: number,
+    private readonly path: string
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes))
+  }
+
+  document(unread: UnreadFields): unknown {
+    this.space()
+    let value: unknown
+    if (this.at() === OPEN_OBJECT) {
+      const top: Record<string, unknown> = {}
+      this.members((key) => {
+        const c = this.at()
+        if (c === OPEN_OBJECT)
+          return this.section(Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined)
+        if (c === OPEN_ARRAY) return this.list()
+        return this.whole()
+      }, top)
+      value = top
+    } else {
+      value = this.whole()
+    }
+    this.space()
+    if (this.pos < this.len || this.fill()) this.fail(`Unexpected ${this.shown()} after the JSON value`)
+    return value
+  }
+
+  /** An object whose entries are parsed one by one, each without the `unread` fields. */
+  private section(unread: readonly Buffer[] | undefined): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()), out)
+    return out
+  }
+
+  /** An array whose elements are parsed one by one. */
+  private list(): unknown[] {
+    const out: unknown[] = []
+    this.pos++
+    this.space()
+    if (this.at() === CLOSE_ARRAY) {
+      this.pos++
+      return out
+    }
+    for (;;) {
+      this.space()
+      out.push(this.whole())
+      this.space()
+      const c = this.at()
+      if (c === CLOSE_ARRAY) {
+        this.pos++
+        return out
+      }
+      if (c !== COMMA) this.fail(`Expected ',' or ']' but found ${this.shown(c)}`)
+      this.pos++
+    }
+  }
+
+  /** Calls `value` for each member of the object at pos, storing what it returns under the key. */
+  private members(value: (key: string) => unknown, out: Record<string, unknown>): void {
+    this.pos++
+    this.space()
+    if (this.at() === CLOSE_OBJECT) {
+      this.pos++
+      return
+    }
+    for (;;) {
+      this.space()
+      if (this.at() !== QUOTE) this.fail(`Expected a key in double quotes but found ${this.shown()}`)
+      const key = this.key()
+      this.space()
+      if (this.at() !== COLON) this.fail(`Expected ':' but found ${this.shown()}`)
+      this.pos++
+      this.space()
+      this.at()
+      set(out, key, value(key))
+      this.space()
+      const c = this.at()
+      if (c === CLOSE_OBJECT) {
+        this.pos++
+        return
+      }
+      if (c !== COMMA) this.fail(`Expected ',' or '}' but found ${this.shown(c)}`)
+      this.pos++
+    }
+  }
+
+  /** The object at pos, parsed without its `unread` members. */
+  private entry(unread: readonly Buffer[]): unknown {
+    const blank = this.blank
+    const end = this.scan((buf, i, len) => entryEnd(buf, i, len, unread, blank))
+    for (let r = 0; r < blank.length; r += 2) this.buf.fill(0x20, blank[r], blank[r + 1])
+    const startAt = this.base + this.pos
+    const text = this.buf.toString('utf8', this.pos, end)
+    this.pos = end
+    return this.parse(text, startAt)
+  }
+
+  /** The value at pos, parsed whole. */
+  private whole(): unknown {
+    const end = this.scan(valueEnd, true)
+    const startAt = this.base + this.pos
+    const text = this.buf.toString('utf8', this.pos, end)
+    this.pos = end
+    return this.parse(text, startAt)
+  }
+
+  private key(): string {
+    const end = this.scan((buf, i, len) => stringEnd(buf, i + 1, len))
+    let escaped = false
+    for (let i = this.pos + 1; i < end - 1 && !escaped; i++) escaped = this.buf[i] === BACKSLASH
+    const key = escaped
+      ? (this.parse(this.buf.toString('utf8', this.pos, end), this.base + this.pos) as string)
+      : this.buf.toString('utf8', this.pos + 1, end - 1)
+    this.pos = end
+    return key
+  }
+
+  /**
+   * Where the value at pos ends, by `find`, reading more of the file until it is all held. At the
+   * end of the file a value still open is an error, except a number or literal when `last` may be.
+   */
+  private scan(find: (buf: Buffer, i: number, len: number) => number, last = false): number {
+    for (;;) {
+      const end = find(this.buf, this.pos, this.len)
+      if (end >= 0) return end
+      if (end === WRONG) {
+        this.pos = wrongAt
+        this.fail(`Unexpected ${this.shown()}`)
+      }
+      if (!this.fill()) {
+        const c = this.buf[this.pos]
+        if (last && c !== QUOTE && c !== OPEN_OBJECT && c !== OPEN_ARRAY) return this.len
+        this.fail('Unexpected end of JSON input')
+      }
+    }
+  }
+
+  /** The byte at pos, reading more when the window is used up; fails at the end of the file. */
+  private at(): number {
+    if (this.pos >= this.len && !this.fill()) this.fail('Unexpected end of JSON input')
+    return this.buf[this.pos]
+  }
+
+  private space(): void {
+    for (;;) {
+      this.pos = spaceEnd(this.buf, this.pos, this.len)
+      if (this.pos < this.len || !this.fill()) return
+    }
+  }
+
+  /**
+   * Reads more of the file after the bytes held; false at its end. The bytes before pos are
+   * dropped first; the window doubles when the bytes from pos on fill it.
+   */
+  private fill(): boolean {
+    if (this.eof) return false
+    if (this.pos > 0) {
+      this.buf.copy(this.buf, 0, this.pos, this.len)
+      this.len -= this.pos
+      this.base += this.pos
+      this.pos = 0
+    }
+    if (this.len === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2)
+      this.buf.copy(bigger, 0, 0, this.len)
+      this.buf = bigger
+    }
+    const read = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len)
+    if (read === 0) {
+      this.eof = true
+      return false
+    }
+    this.len += read
+    return true
+  }
+
+  private parse(text: string, at: number): unknown {
+    try {
+      return JSON.parse(text) as unknown
+    } catch (error) {
+      throw new SyntaxError(`${(error as Error).message} (in the value at byte ${at} of ${this.path})`, { cause: error })
+    }
+  }
+
+  private shown(c = this.buf[this.pos]): string {
+    return this.pos < this.len ? `'${String.fromCharCode(c)}'` : 'the end of the input'
+  }
+
+  private fail(message: string): never {
+    throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.path}`)
+  }
+}
+
+/** obj[key] = value, where a key named __proto__ is an own property as JSON.parse makes it. */
+function set(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true })
+  else out[key] = value
 }
