@@ -1,4 +1,4 @@
-// Bundles the action into one ESM file that the runner executes with node24.
+// Bundles the action into ESM that the runner executes with node24.
 import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
@@ -22,17 +22,20 @@ export const plugins = (tsconfig, outDir) => [
   json()
 ]
 
-const bundle = (input, name, banner) => ({
+// The action's modes and services are imported lazily (src/main.ts), each into a chunk of its
+// own beside index.js, so a run loads only what its mode needs. The tool stays one file.
+const bundle = (input, name, split, banner) => ({
   input,
   output: {
-    file: `${dir}/${name}`,
+    ...(split
+      ? { dir, entryFileNames: name, chunkFileNames: 'index-[name]-[hash].js' }
+      : { file: `${dir}/${name}`, inlineDynamicImports: true }),
     format: 'es',
     sourcemap: false,
-    inlineDynamicImports: true,
     banner
   },
   onwarn,
   plugins: plugins('./tsconfig.build.json', dir)
 })
 
-export default [bundle('src/index.ts', 'index.js'), bundle('src/cli/index.ts', 'cli.js', '#!/usr/bin/env node')]
+export default [bundle('src/index.ts', 'index.js', true), bundle('src/cli/index.ts', 'cli.js', false, '#!/usr/bin/env node')]

@@ -13,7 +13,7 @@
 import { join } from 'node:path'
 import { generatedProject } from './lib/generated.mjs'
 import { alternate, machine, median } from './lib/example.mjs'
-import { bundleOwnWork, realArtifacts, runFloor, runOwnWork, scaledSet } from './lib/own-work.mjs'
+import { bundleOwnWork, realArtifacts, runFloor, runOwnWork, runReader, scaledSet } from './lib/own-work.mjs'
 
 const quick = process.argv.includes('--quick')
 const listArg = (name) => {
@@ -49,14 +49,27 @@ function measure(bundle, set) {
   return row
 }
 
+/** The artifact reader against JSON.parse on the same three files, alternating. */
+function measureReader(bundle, set) {
+  const [reader, parse] = alternate(
+    pairs,
+    () => runReader(bundle, set, 'reader'),
+    () => runReader(bundle, set, 'parse')
+  )
+  const m = (runs, key) => median(runs.map((r) => r[key]))
+  return { reader: { wall: m(reader, 'wall'), rss: m(reader, 'maxRssMiB') }, parse: { wall: m(parse, 'wall'), rss: m(parse, 'maxRssMiB') } }
+}
+
 const bundle = await bundleOwnWork()
 const small = realRun(quick ? 100 : 200)
 const real = realArtifacts(small.baselinePath, small.targetDir)
 const rows = []
+const readers = []
 for (const nodes of sizes) {
   for (const executed of fractions) {
     const set = scaledSet(real, nodes, executed)
     rows.push({ label: `${set.nodes} nodes, ${set.results} executed (${executed * 100}%)`, ...measure(bundle, set) })
+    if (executed === fractions.at(-1)) readers.push({ label: `${set.nodes} nodes, ${set.results} executed`, ...measureReader(bundle, set) })
   }
 }
 if (!quick && !listArg('--sizes')) {
@@ -73,6 +86,14 @@ console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const r of rows) {
   console.log(
     `| ${r.label} | ${r.own.wall.toFixed(2)} | ${r.floor.wall.toFixed(2)} | ${(r.own.wall / r.floor.wall).toFixed(2)}x | ${r.own.rss.toFixed(0)} | ${r.floor.rss.toFixed(0)} | ${(r.own.rss / r.floor.rss).toFixed(2)}x | ${(r.report / 1e6).toFixed(2)} MB | ${(r.summary / 1e3).toFixed(1)} kB |`
+  )
+}
+console.log(`the artifact reader against JSON.parse on the same three files, medians of ${pairs} alternating pairs`)
+console.log('| set | reader (s) | JSON.parse (s) | time ratio | reader peak (MiB) | JSON.parse peak (MiB) | memory ratio |')
+console.log('| --- | --- | --- | --- | --- | --- | --- |')
+for (const r of readers) {
+  console.log(
+    `| ${r.label} | ${r.reader.wall.toFixed(2)} | ${r.parse.wall.toFixed(2)} | ${(r.reader.wall / r.parse.wall).toFixed(2)}x | ${r.reader.rss.toFixed(0)} | ${r.parse.rss.toFixed(0)} | ${(r.reader.rss / r.parse.rss).toFixed(2)}x |`
   )
 }
 for (const r of rows)

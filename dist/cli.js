@@ -614,6 +614,11 @@ class Scanner {
     pos = 0;
     eof = false;
     blank = [];
+    /** The unread keys of the section being read, for {@link entryScan}. */
+    unread = [];
+    // The scans, made once: a closure made per call would be garbage per entry.
+    keyScan = (buf, i, len) => stringEnd(buf, i + 1, len);
+    entryScan = (buf, i, len) => entryEnd(buf, i, len, this.unread, this.blank);
     constructor(fd, chunkBytes, path) {
         this.fd = fd;
         this.path = path;
@@ -704,8 +709,9 @@ class Scanner {
     }
     /** The object at pos, parsed without its `unread` members. */
     entry(unread) {
+        this.unread = unread;
+        const end = this.scan(this.entryScan);
         const blank = this.blank;
-        const end = this.scan((buf, i, len) => entryEnd(buf, i, len, unread, blank));
         for (let r = 0; r < blank.length; r += 2)
             this.buf.fill(0x20, blank[r], blank[r + 1]);
         const startAt = this.base + this.pos;
@@ -722,7 +728,7 @@ class Scanner {
         return this.parse(text, startAt);
     }
     key() {
-        const end = this.scan((buf, i, len) => stringEnd(buf, i + 1, len));
+        const end = this.scan(this.keyScan);
         let escaped = false;
         for (let i = this.pos + 1; i < end - 1 && !escaped; i++)
             escaped = this.buf[i] === BACKSLASH;

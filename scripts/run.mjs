@@ -5,7 +5,7 @@
 // and the pinned dbt virtualenv when they are missing or stale, then hands over to Node 24.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -71,14 +71,20 @@ function checkDist() {
   const rollup = join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup')
   const code = sh(node24, [rollup, '-c', 'rollup.config.js', '--silent'], { env: { ...process.env, DIST_DIR: scratch } })
   if (code !== 0) process.exit(code)
-  for (const name of ['index.js', 'cli.js']) {
-    const committed = join(root, 'dist', name)
-    if (!existsSync(committed) || !readFileSync(committed).equals(readFileSync(join(scratch, name)))) {
+  const built = readdirSync(scratch).sort()
+  const committed = existsSync(join(root, 'dist')) ? readdirSync(join(root, 'dist')).sort() : []
+  for (const name of new Set([...built, ...committed])) {
+    const file = join(root, 'dist', name)
+    if (!built.includes(name)) {
+      console.error(`dist/${name} is no longer part of the bundle: run 'npm run bundle', delete it and commit dist/.`)
+      process.exit(1)
+    }
+    if (!existsSync(file) || !readFileSync(file).equals(readFileSync(join(scratch, name)))) {
       console.error(`dist/${name} is not what the sources bundle to: run 'npm run bundle' and commit dist/.`)
       process.exit(1)
     }
   }
-  console.log('dist/index.js and dist/cli.js match a fresh bundle of the sources.')
+  console.log(`dist/ (${built.join(', ')}) matches a fresh bundle of the sources.`)
 }
 
 /** ESLint and Prettier over the repository; a problem fails the run like a failing test. */
@@ -99,7 +105,12 @@ function checkStyle() {
 
 /** Each task's exit code from its arguments. */
 const tasks = {
-  bundle: () => onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js']),
+  bundle: () => {
+    // A chunk is named after its content: the ones of an earlier bundle go first.
+    const dist = join(root, 'dist')
+    for (const name of existsSync(dist) ? readdirSync(dist) : []) if (/^index-.*\.js$/.test(name)) rmSync(join(dist, name))
+    return onNode24([join(root, 'node_modules', 'rollup', 'dist', 'bin', 'rollup'), '-c', 'rollup.config.js'])
+  },
   test: (args) => {
     // The whole suite (no arguments) first checks style, and that dist/ is what the sources bundle to.
     if (args.length === 0) {

@@ -1,22 +1,23 @@
 import * as core from '@actions/core'
 import { verdictOf } from './errors.js'
 import { getInputs, readEventPayload } from './inputs.js'
-import { build } from './modes/build.js'
-import { cleanup } from './modes/cleanup.js'
-import { publish } from './modes/publish.js'
 import { createRedactor, type Redactor } from './secrets.js'
-import { realServices, type Services } from './services.js'
+import type { Services } from './services.js'
 import type { Settings } from './settings.js'
 
-/** Runs the mode the settings ask for. */
+/**
+ * Runs the mode the settings ask for. Each mode, and the services (Octokit, the cache client),
+ * is loaded only once the inputs are read and valid: a run loads what its mode needs, and a bad
+ * input is refused without loading the rest of the bundle.
+ */
 export async function runMode(settings: Settings, services: Services): Promise<void> {
   switch (settings.mode) {
     case 'build':
-      return build(settings, services)
+      return (await import('./modes/build.js')).build(settings, services)
     case 'publish':
-      return publish(settings, services)
+      return (await import('./modes/publish.js')).publish(settings, services)
     case 'cleanup':
-      return cleanup(settings, services)
+      return (await import('./modes/cleanup.js')).cleanup(settings, services)
   }
 }
 
@@ -35,6 +36,7 @@ export async function run(): Promise<void> {
   try {
     const settings = getInputs()
     redactor = createRedactor(settings.secrets)
+    const { realServices } = await import('./services.js')
     await runMode(settings, realServices(settings, readEventPayload(settings.context.eventPath), redactor))
   } catch (error) {
     settle(error, redactor)

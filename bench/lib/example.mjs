@@ -78,20 +78,17 @@ export function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
-/** Runs `a` and `b` alternately `pairs` times (which goes first alternates too); their times. */
-export function alternate(pairs, a, b) {
-  const as = []
-  const bs = []
+/** Runs each of `runs` once per round, `pairs` rounds, the order rotating; the results of each. */
+export function alternate(pairs, ...runs) {
+  const results = runs.map(() => [])
   for (let i = 0; i < pairs; i++) {
-    if (i % 2 === 0) {
-      as.push(a())
-      bs.push(b())
-    } else {
-      bs.push(b())
-      as.push(a())
+    // Each round starts one further along, so no run always goes first.
+    for (let k = 0; k < runs.length; k++) {
+      const j = (i + k) % runs.length
+      results[j].push(runs[j]())
     }
   }
-  return [as, bs]
+  return results
 }
 
 /** The machine, Node and dbt, one line. */

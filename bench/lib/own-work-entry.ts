@@ -5,7 +5,8 @@
  * manifest.json read and checked, then the report step (analysis, report.json, summary.md, job
  * summary, annotations). Bundled by bench/lib/own-work.mjs from the same sources as the action;
  * run as `node own-work.js <baseline> <targetDir> <workDir>`, it prints one JSON line with its
- * wall time, peak memory and the sizes it wrote.
+ * wall time, peak memory and the sizes it wrote. `node own-work.js --read <file>...` only reads
+ * the files with the action's artifact reader, and prints the same line without the sizes.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +20,16 @@ import type { Logger } from '../../src/logger.js'
 
 const [baselinePath, targetDir, workDir] = process.argv.slice(2)
 const started = process.hrtime.bigint()
+// VmHWM: this process's own peak (getrusage's maxRSS carries the parent's over the exec).
+const peakMiB = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024
+
+/** The artifact reader alone on each file, all held to the end as the action holds them. */
+async function readOnly(files: string[]): Promise<void> {
+  const values: unknown[] = []
+  for (const file of files) values.push(await readJsonFile(file))
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  process.stdout.write(`${JSON.stringify({ seconds, maxRssMiB: peakMiB(), values: values.length })}\n`)
+}
 const quiet: Logger = { info: () => undefined, warning: (m) => process.stderr.write(`warning: ${m}\n`), debug: () => undefined }
 
 async function main(): Promise<void> {
@@ -77,8 +88,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({
       seconds,
-      // VmHWM: this process's own peak (getrusage's maxRSS carries the parent's over the exec).
-      maxRssMiB: Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024,
+      maxRssMiB: peakMiB(),
       nodes: report.nodes.length,
       probed: probeManifest !== undefined,
       reportBytes: statSync(join(reportDir, 'report.json')).size,
@@ -87,7 +97,7 @@ async function main(): Promise<void> {
   )
 }
 
-main().catch((error: unknown) => {
+;(baselinePath === '--read' ? readOnly(process.argv.slice(3)) : main()).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exit(1)
 })

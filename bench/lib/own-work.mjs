@@ -66,6 +66,12 @@ export function runFloor(bundle, set) {
   return timed([bundle.floor, set.baseline, join(set.targetDir, 'manifest.json'), join(set.targetDir, 'run_results.json')])
 }
 
+/** The artifact reader alone, and JSON.parse alone (the floor's script), on the three files. */
+export function runReader(bundle, set, which) {
+  const files = [set.baseline, join(set.targetDir, 'manifest.json'), join(set.targetDir, 'run_results.json')]
+  return timed(which === 'reader' ? [bundle.file, '--read', ...files] : [bundle.floor, ...files])
+}
+
 /** Every name the generated project gives its nodes, renamed for replica `r`. */
 function renamer(r) {
   return (text) => text.replace(/m_(\d{5})(?!\d)/g, `m_$1_r${r}`).replace(/raw_items/g, `raw_items_r${r}`)

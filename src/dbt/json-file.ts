@@ -193,6 +193,11 @@ class Scanner {
   private pos = 0
   private eof = false
   private readonly blank: number[] = []
+  /** The unread keys of the section being read, for {@link entryScan}. */
+  private unread: readonly Buffer[] = []
+  // The scans, made once: a closure made per call would be garbage per entry.
+  private readonly keyScan = (buf: Buffer, i: number, len: number): number => stringEnd(buf, i + 1, len)
+  private readonly entryScan = (buf: Buffer, i: number, len: number): number => entryEnd(buf, i, len, this.unread, this.blank)
 
   constructor(
     private readonly fd: number,
@@ -284,8 +289,9 @@ class Scanner {
 
   /** The object at pos, parsed without its `unread` members. */
   private entry(unread: readonly Buffer[]): unknown {
+    this.unread = unread
+    const end = this.scan(this.entryScan)
     const blank = this.blank
-    const end = this.scan((buf, i, len) => entryEnd(buf, i, len, unread, blank))
     for (let r = 0; r < blank.length; r += 2) this.buf.fill(0x20, blank[r], blank[r + 1])
     const startAt = this.base + this.pos
     const text = this.buf.toString('utf8', this.pos, end)
@@ -303,7 +309,7 @@ class Scanner {
   }
 
   private key(): string {
-    const end = this.scan((buf, i, len) => stringEnd(buf, i + 1, len))
+    const end = this.scan(this.keyScan)
     let escaped = false
     for (let i = this.pos + 1; i < end - 1 && !escaped; i++) escaped = this.buf[i] === BACKSLASH
     const key = escaped
