@@ -9,6 +9,8 @@ import { directoryCacheStore } from '../src/cli/local-cache.js'
 import { loadCliSettings } from '../src/cli/settings.js'
 import { colour, plain, renderTerminalReport, wantsColour } from '../src/cli/terminal-report.js'
 import { VERSION } from '../src/cli/version.js'
+import { passThrough } from '../src/cli/commands.js'
+import type { CliIo } from '../src/cli/tool.js'
 import { Input } from '../src/constants.js'
 import type { Report } from '../src/report/types.js'
 import { exampleDir, repoRoot } from './helpers/paths.js'
@@ -316,5 +318,31 @@ describe('dbt-defer cache and package', () => {
     expect(VERSION).toBe(pkg.version)
     const out = execFileSync('npm', ['exec', '--offline', '--', 'dbt-defer', '--version'], { cwd: repoRoot, encoding: 'utf8' })
     expect(out.trim()).toBe(`dbt-defer ${pkg.version}`)
+  })
+})
+
+describe('dbt-defer pass-through commands', () => {
+  // A command without defer (dbt init, dbt debug) runs with the terminal's stdio; its status,
+  // or the shell's status for the signal that killed it, is the tool's.
+  const io = (): CliIo => ({
+    env: { PATH: process.env.PATH ?? '' },
+    cwd: tmpdir(),
+    out: { write: () => undefined },
+    err: { write: () => undefined },
+    now: () => new Date()
+  })
+
+  it("returns dbt's exit status, and 128 + the signal's number when a signal killed it", async () => {
+    expect(await passThrough('sh', ['-c', 'exit 3'], io())).toBe(3)
+    expect(await passThrough('sh', ['-c', 'kill -KILL $$'], io())).toBe(137)
+    expect(await passThrough('sh', ['-c', 'kill -TERM $$'], io())).toBe(143)
+    expect(await passThrough('sh', ['-c', 'kill -INT $$'], io())).toBe(130)
+  })
+
+  it('says what is missing when the executable cannot be started', async () => {
+    const said: string[] = []
+    const status = await passThrough('dbt-defer-no-such-dbt', ['debug'], { ...io(), err: { write: (t) => said.push(t) } })
+    expect(status).toBe(2)
+    expect(said.join('')).toMatch(/could not start 'dbt-defer-no-such-dbt'.*Is dbt installed and on PATH/)
   })
 })

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readSync, existsSync, readFileSync, accessSync, constants as constants$6, statSync, createWriteStream, createReadStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir, constants as constants$7, userInfo, hostname } from 'node:os';
 import { join, dirname, basename, isAbsolute, resolve, delimiter, sep as sep$2, relative } from 'node:path';
 import { readFile, rm as rm$1, mkdir as mkdir$1, copyFile as copyFile$1, rename as rename$1, open as open$1, stat as stat$1, writeFile as writeFile$1 } from 'node:fs/promises';
 import require$$5$3, { StringDecoder } from 'string_decoder';
@@ -14,7 +15,6 @@ import 'assert';
 import * as fs from 'fs';
 import fs__default, { promises, existsSync as existsSync$1, readFileSync as readFileSync$1 } from 'fs';
 import { setTimeout as setTimeout$1 } from 'timers';
-import { homedir, tmpdir, constants as constants$7, userInfo, hostname } from 'node:os';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';
@@ -62170,7 +62170,8 @@ async function toolSafetyDeps(tool, baselines) {
 /**
  * A dbt command that takes no defer: handed to dbt as it is, with the terminal's stdio (`spawn`
  * with `stdio: 'inherit'`, argv and no shell), so interactive commands such as `dbt init` can ask
- * their questions; dbt's exit status is returned unchanged.
+ * their questions; dbt's exit status is returned unchanged. @actions/exec cannot do this: it
+ * gives the child no terminal stdin and drops the signal that ended it.
  */
 function passThrough(executable, args, io) {
     return new Promise((done) => {
@@ -62179,7 +62180,8 @@ function passThrough(executable, args, io) {
             io.err.write(`dbt-defer: could not start '${executable}': ${error.message}. Is dbt installed and on PATH (or set DBT_DEFER_DBT_EXECUTABLE)?\n`);
             done(2);
         });
-        child.on('close', (code, signal) => done(code ?? (signal ? 128 + 15 : 1)));
+        // Killed by a signal: the shell's status for it, 128 + its number (137 for SIGKILL).
+        child.on('close', (code, signal) => done(code ?? (signal ? 128 + (constants$7.signals[signal] ?? 15) : 1)));
     });
 }
 /** The dbt executable setting, for a command that needs nothing else (outside a project too: `dbt init`). */

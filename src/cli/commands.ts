@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { constants } from 'node:os'
 import { resolve } from 'node:path'
 import { readRunArtifacts } from '../dbt/artifacts.js'
 import { readJsonFile } from '../dbt/json-file.js'
@@ -24,7 +25,8 @@ import { deferredEnv, evidenceOf, holdBaseline, openTool, toolSafetyDeps, type C
 /**
  * A dbt command that takes no defer: handed to dbt as it is, with the terminal's stdio (`spawn`
  * with `stdio: 'inherit'`, argv and no shell), so interactive commands such as `dbt init` can ask
- * their questions; dbt's exit status is returned unchanged.
+ * their questions; dbt's exit status is returned unchanged. @actions/exec cannot do this: it
+ * gives the child no terminal stdin and drops the signal that ended it.
  */
 export function passThrough(executable: string, args: string[], io: CliIo): Promise<number> {
   return new Promise((done) => {
@@ -35,7 +37,8 @@ export function passThrough(executable: string, args: string[], io: CliIo): Prom
       )
       done(2)
     })
-    child.on('close', (code, signal) => done(code ?? (signal ? 128 + 15 : 1)))
+    // Killed by a signal: the shell's status for it, 128 + its number (137 for SIGKILL).
+    child.on('close', (code, signal) => done(code ?? (signal ? 128 + (constants.signals[signal] ?? 15) : 1)))
   })
 }
 
