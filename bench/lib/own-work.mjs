@@ -3,15 +3,18 @@
 // the floor (a process that only reads and JSON.parses the same three files). Also scales a
 // run's real artifacts up to any number of nodes.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { rollup } from 'rollup'
 import { onwarn, plugins } from '../../rollup.config.js'
 import { root } from './example.mjs'
 
-/** Bundles the own-work entry from the action's sources; the bundle's path. */
-export async function bundleOwnWork() {
+/**
+ * Bundles a benchmark's entry of bench/lib (default: the own-work entry) from the action's
+ * sources, with the floor's script beside it; their paths.
+ */
+export async function bundleOwnWork(entry = 'own-work-entry.ts') {
   const dir = mkdtempSync(join(tmpdir(), 'dbt-defer-bench-own-'))
   // The action's build settings, with the benchmark's entry among the files compiled.
   const tsconfig = join(dir, 'tsconfig.json')
@@ -20,15 +23,15 @@ export async function bundleOwnWork() {
     JSON.stringify({
       extends: join(root, 'tsconfig.build.json'),
       compilerOptions: { rootDir: root, outDir: dir, typeRoots: [join(root, 'node_modules', '@types')] },
-      include: [join(root, 'src', '**', '*.ts'), join(root, 'bench', 'lib', '*.ts')]
+      include: [join(root, 'src', '**', '*.ts'), join(root, 'bench', 'lib', '*.ts'), join(root, '__tests__', 'fakes', '*.ts')]
     })
   )
   const bundle = await rollup({
-    input: join(root, 'bench', 'lib', 'own-work-entry.ts'),
+    input: join(root, 'bench', 'lib', entry),
     onwarn,
     plugins: plugins(tsconfig, dir)
   })
-  const file = join(dir, 'own-work.js')
+  const file = join(dir, entry.replace(/-entry\.ts$/, '.js'))
   await bundle.write({ file, format: 'es', inlineDynamicImports: true })
   await bundle.close()
   const floor = join(dir, 'floor.mjs')
@@ -88,6 +91,35 @@ function scaleManifest(manifest, replicas) {
     }
   }
   return out
+}
+
+/**
+ * Writes `manifest` scaled up to about `targetBytes` at `path` the way {@link scaleManifest}
+ * scales it (nodes, parent_map and child_map repeated under new names, every other section once),
+ * a replica at a time, so the file can be of any size and is never one string. Returns the
+ * number of replicas and of nodes written.
+ */
+export function writeScaledManifest(path, manifest, targetBytes) {
+  const scaled = new Set(['nodes', 'parent_map', 'child_map'])
+  const texts = (key) => Object.entries(manifest[key] ?? {}).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+  const replicaBytes = [...scaled].reduce((n, key) => n + Buffer.byteLength(texts(key).join(',')), 0)
+  const rest = Buffer.byteLength(JSON.stringify(Object.fromEntries(Object.entries(manifest).filter(([k]) => !scaled.has(k)))))
+  const replicas = Math.max(1, Math.ceil((targetBytes - rest) / replicaBytes))
+  const fd = openSync(path, 'w')
+  try {
+    Object.keys(manifest).forEach((key, i) => {
+      writeSync(fd, `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`)
+      if (!scaled.has(key)) return void writeSync(fd, JSON.stringify(manifest[key]))
+      const one = texts(key).join(',')
+      writeSync(fd, '{')
+      for (let r = 0; r < replicas; r++) writeSync(fd, `${r && one ? ',' : ''}${renamer(r)(one)}`)
+      writeSync(fd, '}')
+    })
+    writeSync(fd, '}')
+  } finally {
+    closeSync(fd)
+  }
+  return { replicas, nodes: replicas * Object.keys(manifest.nodes).length }
 }
 
 /**
