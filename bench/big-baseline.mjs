@@ -10,7 +10,7 @@
 // the 1 GB baseline raises the peak over the tiny one. `--quick`: a 20 MB baseline, one pair.
 //
 //   npm run bench [-- --quick]
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { tmpdir } from 'node:os'
@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import yazl from 'yazl'
 import { alternate, machine, median } from './lib/example.mjs'
 import { generatedProject } from './lib/generated.mjs'
-import { bundleOwnWork, writeScaledManifest } from './lib/own-work.mjs'
+import { bundleOwnWork, timed, writeScaledManifest } from './lib/own-work.mjs'
 
 const quick = process.argv.includes('--quick')
 const targetBytes = quick ? 20e6 : 1e9
@@ -59,14 +59,11 @@ async function fakeGitHub(manifest, name) {
 /** One baseline taken from `gh` in a process of its own; its wall time, peak RSS and nodes read. */
 function obtain(gh) {
   const work = mkdtempSync(join(dir, 'run-'))
-  const started = process.hrtime.bigint()
-  const r = spawnSync(process.execPath, [bundle.file, 'obtain', gh.apiUrl, gh.serverUrl, work, deployed.metadata.project_name], {
-    encoding: 'utf8'
-  })
-  const wall = Number(process.hrtime.bigint() - started) / 1e9
-  rmSync(work, { recursive: true, force: true })
-  if (r.status !== 0) throw new Error(`taking the baseline failed:\n${r.stdout}${r.stderr}`)
-  return { wall, ...JSON.parse(r.stdout.trim().split('\n').pop()) }
+  try {
+    return timed([bundle.file, 'obtain', gh.apiUrl, gh.serverUrl, work, deployed.metadata.project_name])
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
 }
 
 const tiny = { label: 'tiny: the deploy manifest', bytes: statSync(project.state).size, gh: await fakeGitHub(project.state, 'tiny') }

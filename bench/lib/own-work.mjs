@@ -50,7 +50,8 @@ export async function bundleOwnWork(entry = 'own-work-entry.ts') {
   return { file, floor }
 }
 
-function timed(args) {
+/** Runs `node ...args` to its end; its wall time and the JSON of its last line. */
+export function timed(args) {
   const started = process.hrtime.bigint()
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   const wall = Number(process.hrtime.bigint() - started) / 1e9
