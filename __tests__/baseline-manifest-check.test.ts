@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { ManifestCheckError, BaselineConfigError } from '../src/baseline/errors.js'
 import { checkManifest, checkManifestFile, projectIdOf, projectNameFromDbtProject } from '../src/baseline/manifest-check.js'
 import { tempDir, testManifest } from './fakes/baseline-fixtures.js'
+import { isIndexed, readBaselineJson } from '../src/dbt/json-file.js'
 
 const expected = { projectName: 'jaffle_shop' }
 
@@ -81,6 +82,39 @@ describe('checkManifest', () => {
   it('refuses JSON without dbt metadata', () => {
     expect(refusal(() => checkManifest('{"nodes": {}}', expected)).message).toMatch(/no `metadata.dbt_schema_version`/)
     expect(refusal(() => checkManifest('[1, 2]', expected)).message).toMatch(/not a dbt manifest/)
+  })
+
+  it('checks every node of a big baseline held as an index, and refuses a bad one as it refuses it in plain values', async () => {
+    const dir = tempDir('check-index')
+    const base = JSON.parse(testManifest()) as { nodes: Record<string, Record<string, unknown>>; sources: Record<string, unknown> }
+    const cases: Array<(m: typeof base) => void> = [
+      () => {},
+      (m) => void (m.nodes['model.jaffle_shop.bad'] = { unique_id: 7, resource_type: 'model' }),
+      (m) => void (m.nodes['model.jaffle_shop.bad'] = { unique_id: 'model.jaffle_shop.bad', resource_type: 'model', relation_name: 3 }),
+      (m) => void (m.nodes['model.jaffle_shop.bad'] = [1] as unknown as Record<string, unknown>),
+      (m) => void (m.sources['source.jaffle_shop.bad'] = 'x')
+    ]
+    const outcome = (run: () => unknown): string => {
+      try {
+        run()
+        return 'accepted'
+      } catch (error) {
+        return (error as Error).message
+      }
+    }
+    const seen = new Set<string>()
+    for (const [n, change] of cases.entries()) {
+      const m = structuredClone(base)
+      change(m)
+      const path = join(dir, `${n}.json`)
+      writeFileSync(path, JSON.stringify(m))
+      const held = await readBaselineJson(path, 0)
+      expect(isIndexed((held as { nodes: object }).nodes)).toBe(true)
+      const want = outcome(() => checkManifest(m, expected))
+      expect(outcome(() => checkManifest(held, expected))).toBe(want)
+      seen.add(want)
+    }
+    expect(seen.size).toBe(cases.length)
   })
 
   it('reads files, and says so when the file is missing', async () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
-import type { RunResults } from '../src/dbt/artifact-types.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
+import { isIndexed, readBaselineJson } from '../src/dbt/json-file.js'
 import { declaredKey, planComparison } from '../src/compare/plan.js'
 import { recordedArtifacts } from './fakes/dbt-process.js'
 
@@ -44,7 +48,7 @@ describe('planComparison', () => {
     expect(plan.notCompared[0].reason).toBe('over compare-max-models (2): the 2 most downstream models were compared')
   })
 
-  it('treats a node the baseline lacks as new, and a baseline node the PR removed as removed', () => {
+  it('treats a node the baseline lacks as new, and a baseline node the PR removed as removed', async () => {
     const base = structuredClone(baseline)
     base.nodes['model.jaffle_shop.old_mart'] = {
       ...base.nodes['model.jaffle_shop.orders'],
@@ -57,6 +61,12 @@ describe('planComparison', () => {
     expect(plan.removed).toEqual([
       { unique_id: 'model.jaffle_shop.old_mart', name: 'old_mart', resource_type: 'model', relation: '"warehouse"."prod"."orders"' }
     ])
+    // A big baseline, held as an index of its file, plans the same.
+    const dir = mkdtempSync(join(tmpdir(), 'dbt-defer-plan-index-'))
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(base))
+    const held = (await readBaselineJson(join(dir, 'manifest.json'), 0)) as Manifest
+    expect(isIndexed(held.nodes)).toBe(true)
+    expect(planComparison({ runResults, manifest, baseline: held, maxModels: 50 })).toEqual(plan)
   })
 })
 

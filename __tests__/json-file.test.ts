@@ -4,7 +4,18 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, write
 import { constants } from 'node:buffer'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readJsonFile, UNREAD_FIELDS, type UnreadFields } from '../src/dbt/json-file.js'
+import {
+  ArtifactChangedError,
+  CHUNK_BYTES,
+  entriesOf,
+  INDEXED_SECTIONS,
+  isIndexed,
+  readArtifact,
+  readBaselineJson,
+  readJsonFile,
+  UNREAD_FIELDS,
+  type UnreadFields
+} from '../src/dbt/json-file.js'
 import { recordedDir } from './fakes/dbt-process.js'
 
 // The reader cuts each entry of a top-level section out of the file's bytes and parses it on its
@@ -144,5 +155,123 @@ describe('readJsonFile', () => {
     await rejects('{"a" 1}', /Expected ':' but found '1' at byte 5/)
     await rejects('', /Unexpected end of JSON input at byte 0/)
     await expect(readJsonFile(join(dir, 'absent.json'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+})
+
+// A big baseline is held as an index of where each entry lies in the file, parsed again when
+// read. It must read exactly as the eager reader's value does, stay read-only, and refuse a file
+// that is not JSON or that changed under it.
+describe('an indexed artifact (readBaselineJson)', () => {
+  const readIndexed = (path: string, chunk = CHUNK_BYTES) => readJsonFile(path, UNREAD_FIELDS, chunk, INDEXED_SECTIONS)
+
+  it('reads real dbt artifacts to what the eager reader gives, keys in the same order, one entry at a time', async () => {
+    let sections = 0
+    for (const file of recorded) {
+      const eager = (await readJsonFile(file)) as Record<string, unknown>
+      for (const chunk of [16, 333, 4 * 1024 * 1024]) {
+        const lazy = (await readIndexed(file, chunk)) as Record<string, unknown>
+        expect(lazy).toEqual(eager)
+        expect(JSON.stringify(lazy)).toBe(JSON.stringify(eager))
+        for (const section of Object.keys(eager)) {
+          const value = lazy[section]
+          if (!INDEXED_SECTIONS.includes(section) || !value || typeof value !== 'object' || Array.isArray(value)) continue
+          expect(isIndexed(value)).toBe(true)
+          expect([...entriesOf(value)]).toEqual(Object.entries(eager[section] as object))
+          sections++
+        }
+      }
+    }
+    expect(sections).toBeGreaterThanOrEqual(2 * 3 * 8)
+    const lazy = (await readIndexed(join(recordedDir, 'baseline/manifest.json'))) as { nodes: Record<string, { unique_id: string }> }
+    const id = Object.keys(lazy.nodes)[0]
+    expect(lazy.nodes[id]).toBe(lazy.nodes[id])
+    expect(lazy.nodes[id].unique_id).toBe(id)
+    expect(id in lazy.nodes && Object.hasOwn(lazy.nodes, id)).toBe(true)
+    expect('model.nowhere.nothing' in lazy.nodes).toBe(false)
+    expect(lazy.nodes['model.nowhere.nothing']).toBeUndefined()
+    expect(isIndexed(lazy)).toBe(false)
+    expect(isIndexed(lazy.nodes[id])).toBe(false)
+  })
+
+  it('gives what JSON.parse gives for any JSON, keys ordered as JSON.parse orders them', async () => {
+    const entry = fc.dictionary(fc.constantFrom('raw_code', 'name', 'description', 'x', '0', '7', '"q"'), fc.jsonValue({ maxDepth: 3 }))
+    const key = fc.oneof(fc.string(), fc.constantFrom('0', '1', '10', '007', '-1', '4294967294', '4294967295', '__proto__', 'toString'))
+    const doc = fc.record({
+      nodes: fc.dictionary(key, fc.oneof(entry, fc.jsonValue({ maxDepth: 2 }))),
+      sources: fc.dictionary(key, entry),
+      metadata: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+      other: fc.jsonValue({ maxDepth: 3 })
+    })
+    await fc.assert(
+      fc.asyncProperty(doc, fc.integer({ min: 16, max: 300 }), fc.boolean(), async (value, chunk, indented) => {
+        const text = JSON.stringify(value, null, indented ? 2 : undefined)
+        const want = expected(text) as Record<string, Record<string, unknown>>
+        const got = (await readIndexed(fileWith(text), chunk)) as Record<string, Record<string, unknown>>
+        expect(got).toEqual(want)
+        for (const section of ['nodes', 'sources']) {
+          expect(Object.keys(got[section])).toEqual(Object.keys(want[section]))
+          for (const k of Object.keys(want[section])) expect(got[section][k]).toEqual(want[section][k])
+        }
+      }),
+      { numRuns: 200 }
+    )
+    // A repeated key: the last value, at the first one's place, as JSON.parse does.
+    const text = '{"nodes": {"b": {"v": 1}, "2": 2, "a": 3, "1": 4, "b": {"v": 5, "raw_code": "x"}}}'
+    const got = (await readIndexed(fileWith(text))) as { nodes: Record<string, unknown> }
+    expect(Object.keys(got.nodes)).toEqual(Object.keys((JSON.parse(text) as { nodes: object }).nodes))
+    expect(got.nodes.b).toEqual({ v: 5 })
+  })
+
+  it('is read-only: writing, deleting or defining an entry throws and changes nothing', async () => {
+    const got = (await readIndexed(fileWith('{"nodes": {"a": {"name": "a"}}}'))) as { nodes: Record<string, unknown> }
+    expect(() => {
+      got.nodes.a = 1
+    }).toThrow(TypeError)
+    expect(() => {
+      got.nodes.b = 1
+    }).toThrow(TypeError)
+    expect(() => delete got.nodes.a).toThrow(TypeError)
+    expect(() => Object.defineProperty(got.nodes, 'c', { value: 1 })).toThrow(TypeError)
+    expect(got.nodes).toEqual({ a: { name: 'a' } })
+  })
+
+  it('refuses broken JSON at once, in an indexed section too, as the eager reader does', async () => {
+    for (const text of [
+      '{"metadata": {}, "nodes": {"a": {"name": "a" "x": 1}}}',
+      '{"nodes": {"a": {"name": tru}}}',
+      '{"macros": {"m": {"x": [1, 2,]}}, "nodes": {}}',
+      '{"nodes": {"a": {"raw_code": "select'
+    ]) {
+      for (const chunk of [16, 4096]) await expect(readIndexed(fileWith(text), chunk)).rejects.toThrow(SyntaxError)
+    }
+  })
+
+  it('reads a file past the size limit as an index, and a smaller one as plain values', async () => {
+    const path = fileWith(readFileSync(join(recordedDir, 'baseline/manifest.json'), 'utf8'))
+    const size = statSync(path).size
+    const small = (await readBaselineJson(path, size + 1)) as { nodes: object }
+    const big = (await readBaselineJson(path, size)) as { nodes: object }
+    expect(isIndexed(small.nodes)).toBe(false)
+    expect(isIndexed(big.nodes)).toBe(true)
+    expect(big).toEqual(small)
+    expect(isIndexed((await readArtifact(path, { index: true })) as object)).toBe(false)
+    expect(isIndexed(((await readArtifact(path)) as { nodes: object }).nodes)).toBe(false)
+  })
+
+  it('fails with ArtifactChangedError when the file changed after it was read', async () => {
+    const text = '{"nodes": {"a": {"name": "a"}, "b": {"name": "b"}}}'
+    const path = fileWith(text)
+    const got = (await readIndexed(path)) as { nodes: Record<string, unknown> }
+    expect(got.nodes.a).toEqual({ name: 'a' })
+    writeFileSync(path, text.replace('"b"}', '"B"]'))
+    expect(() => got.nodes.b).toThrow(ArtifactChangedError)
+    writeFileSync(path, '{}')
+    expect(() => [...entriesOf(got.nodes)]).toThrow(/changed on disk after it was read: the entry at byte \d+ is no longer where it was/)
+    // A section first read after the change: its keys are no longer found where they were.
+    writeFileSync(path, text)
+    const other = (await readIndexed(path)) as { nodes: Record<string, unknown>; sources?: unknown }
+    writeFileSync(path, text.replace('{"a"', '["a"'))
+    expect(() => Object.keys(other.nodes)).toThrow(ArtifactChangedError)
+    expect(() => Object.keys(other.nodes)).toThrow(/the entry at byte 10 is not the section it was/)
   })
 })

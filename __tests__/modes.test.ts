@@ -8,6 +8,7 @@ import { createGitHubClient } from '../src/github/octokit.js'
 import { UnsafeSchemaError } from '../src/safety/check.js'
 import { runMode } from '../src/main.js'
 import { createRedactor } from '../src/secrets.js'
+import { readBaselineJson, readJsonFile } from '../src/dbt/json-file.js'
 import type { Services } from '../src/services.js'
 import type { Settings } from '../src/settings.js'
 import { recordingLogger } from './fakes/baseline-fixtures.js'
@@ -146,6 +147,31 @@ describe('build mode, in process', () => {
     const baselineReads = h.reads.filter((p) => p.includes('/state/') || p.includes('/evidence/') || p.startsWith(recordedDir))
     expect(baselineReads).toHaveLength(1)
     expect(baselineReads[0]).toMatch(/\/state\/\.incoming\/manifest\.json$/)
+  })
+
+  it('reports the same with the baseline held as an index, as a big one is, as with its plain values', async () => {
+    const run = async (index: boolean) => {
+      const h = harness({
+        services: {
+          files: { readJson: (path, how) => (how?.index && index ? readBaselineJson(path, 0) : readJsonFile(path)) }
+        }
+      })
+      await runMode(h.settings, h.services)
+      const report = readFileSync(String(h.outputs.get('report-path')), 'utf8')
+      const scrub = (text: string) => text.split(h.settings.context.tempDir).join('<temp>')
+      return {
+        steps: steps(h),
+        summary: scrub(h.summaries.join('\n')),
+        report: scrub(report),
+        outputs: scrub(JSON.stringify([...h.outputs]))
+      }
+    }
+    const plain = await run(false)
+    const indexed = await run(true)
+    expect(plain.steps).toEqual(['probe', 'claim', 'build'])
+    expect(JSON.parse(plain.report).nodes.length).toBeGreaterThan(0)
+    expect(plain.summary).toContain('production')
+    expect(indexed).toEqual(plain)
   })
 
   it('does not create the schema again when it exists; with clean-slate drops it before and after', async () => {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Manifest } from '../src/dbt/artifact-types.js'
+import { isIndexed, readBaselineJson } from '../src/dbt/json-file.js'
 import { ciOwnedSchemas, proveDroppable, proveWritable, UnsafeSchemaError, writeSchemas, type SafetyEvidence } from '../src/safety/check.js'
 import { markerSelect, ownerMatches, type SchemaMarker } from '../src/safety/marker.js'
 import { claimSql, dropSql, probeSql } from '../src/safety/probe.js'
@@ -128,6 +129,37 @@ describe('the write check', () => {
       expect(error?.message).toContain("Set the 'ci-schema' input")
     }
     expect(writeRefusal('staging', { profileTargets: [] })?.message).toContain('the staging baseline manifest')
+  })
+
+  it('refuses the same, naming the same node, when a big baseline is held as an index', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbt-defer-safety-index-'))
+    const indexed = async (m: Manifest, name: string) => {
+      writeFileSync(join(dir, name), JSON.stringify(m))
+      return (await readBaselineJson(join(dir, name), 0)) as Manifest
+    }
+    const withSource = manifest({ 'model.p.other': 'prod' }, { 'source.p.jaffle.raw_customers': 'prod_raw' })
+    const plain = [
+      { env: 'production' as const, manifest: production },
+      { env: 'staging' as const, manifest: staging },
+      { env: 'production' as const, manifest: withSource }
+    ]
+    const held = [
+      { env: 'production' as const, manifest: await indexed(production, 'p.json') },
+      { env: 'staging' as const, manifest: await indexed(staging, 's.json') },
+      { env: 'production' as const, manifest: await indexed(withSource, 'w.json') }
+    ]
+    expect(isIndexed(held[0].manifest.nodes)).toBe(true)
+    for (const schema of ['prod', 'PROD', 'prod_snapshots', 'prod_raw', 'staging', 'dbt_ci_pr_7']) {
+      // Twice: the second check of an indexed baseline reads what the first one found.
+      for (let round = 0; round < 2; round++) {
+        const want = writeRefusal(schema, { profileTargets: [], baselines: plain })
+        const got = writeRefusal(schema, { profileTargets: [], baselines: held })
+        expect(got?.reason).toBe(want?.reason)
+        expect(got?.message).toBe(want?.message)
+      }
+    }
+    expect(writeRefusal('prod_raw', { profileTargets: [], baselines: held })?.message).toContain("'seed.p.raw_orders'")
+    expect(writeRefusal('dbt_ci_pr_7', { profileTargets: [], baselines: held })).toBeUndefined()
   })
 
   it('refuses a source schema of this project or of a baseline', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
+import { closeSync, openSync, readSync, statSync, existsSync, readFileSync, accessSync, constants as constants$6, createWriteStream, createReadStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readSync, existsSync, readFileSync, accessSync, constants as constants$6, statSync, createWriteStream, createReadStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir, constants as constants$7, userInfo, hostname } from 'node:os';
 import { join, dirname, basename, isAbsolute, resolve, delimiter, sep as sep$2, relative } from 'node:path';
 import { readFile, rm as rm$1, mkdir as mkdir$1, copyFile as copyFile$1, rename as rename$1, open as open$1, stat as stat$1, writeFile as writeFile$1 } from 'node:fs/promises';
@@ -85,6 +85,677 @@ class SetupError extends ActionError {
 /** The message of any thrown value. */
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads dbt's JSON artifacts, of any size the machine can hold, keeping only what the action
+ * reads. The file is read from disk in chunks and never becomes one string (V8 cannot hold one
+ * over ~512 MB). Each entry of a top-level section (a node, a source, a result) is cut out of
+ * the bytes and handed to `JSON.parse` on its own, so the parsing is V8's own; the fields named
+ * in {@link UNREAD_FIELDS} for that section are blanked out of the entry's bytes before it is
+ * parsed, so the SQL and the documentation, a third of a manifest, are never decoded into values.
+ *
+ * Finding where an entry ends needs no tokens: the scanner counts brackets and jumps over each
+ * string, long ones with `Buffer.indexOf`. What it keeps is checked by `JSON.parse`; what it
+ * leaves out is only checked to be balanced. On a 10k-node manifest the whole takes about 1.5x
+ * one `JSON.parse` of the file and holds less (BENCHMARKS.md, "the artifact reader"). The file is
+ * read synchronously: nothing else runs while an artifact is read.
+ */
+/**
+ * What nothing in the action reads, by manifest section: the SQL dbt parsed and compiled (the
+ * analysis reads the compiled SQL from run_results.json and target/, never from a manifest) and
+ * the documentation. run_results.json has none of these sections, so it is read whole.
+ */
+const UNREAD_FIELDS = {
+    nodes: ['raw_code', 'compiled_code', 'description', 'doc_blocks'],
+    sources: ['description', 'source_description', 'doc_blocks'],
+    macros: ['description'],
+    docs: ['block_contents'],
+    unit_tests: ['description'],
+    exposures: ['description'],
+    metrics: ['description'],
+    semantic_models: ['description'],
+    saved_queries: ['description']
+};
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Parses the file's JSON, leaving out the `unread` fields of each section's entries. Rejects
+ * with the file system's error, or a SyntaxError that names the problem and its byte offset.
+ */
+async function readJsonFile(path, unread = UNREAD_FIELDS, chunkBytes = CHUNK_BYTES, indexed = []) {
+    const fd = openSync(path, 'r');
+    let kept = false;
+    try {
+        const file = new OpenFile(fd, path);
+        const scanner = new Scanner(fd, chunkBytes, path, indexed, file);
+        const value = scanner.document(unread);
+        kept = scanner.indexedAny;
+        // Every indexed section holds the file; it is closed when the last of them is collected.
+        if (kept)
+            openFiles.register(file, fd);
+        return value;
+    }
+    finally {
+        if (!kept)
+            closeSync(fd);
+    }
+}
+/**
+ * The sections of a big baseline manifest held as an index (see {@link readBaselineJson}): all
+ * but `metadata`, whose few fields are read whole.
+ */
+const INDEXED_SECTIONS = [
+    'nodes',
+    'sources',
+    'macros',
+    'docs',
+    'exposures',
+    'metrics',
+    'groups',
+    'selectors',
+    'disabled',
+    'parent_map',
+    'child_map',
+    'group_map',
+    'saved_queries',
+    'semantic_models',
+    'unit_tests',
+    'functions'
+];
+/** From this size on, a baseline manifest is held as an index rather than as values. */
+const INDEX_FROM_BYTES = 256 * 1024 * 1024;
+/**
+ * Reads a baseline manifest. Up to {@link INDEX_FROM_BYTES} it is read as {@link readJsonFile}
+ * reads any artifact. A bigger one keeps, for each entry of its sections, only where the entry
+ * lies in the file: each entry is still parsed once here, so a file that is not JSON is refused
+ * now as it would be otherwise, and parsed again, from the file, when it is read. The sections
+ * are read-only objects that hold the last entries read; a pass over all of one goes through
+ * {@link entriesOf}, which keeps none. A gigabyte manifest then costs its keys and offsets,
+ * not its values (BENCHMARKS.md, `big-baseline`). The file stays open while the value is held.
+ */
+async function readBaselineJson(path, indexFromBytes = INDEX_FROM_BYTES) {
+    return readJsonFile(path, UNREAD_FIELDS, CHUNK_BYTES, statSync(path).size >= indexFromBytes ? INDEXED_SECTIONS : []);
+}
+/** How the action reads an artifact: a baseline, asked with `index`, as {@link readBaselineJson} reads it. */
+async function readArtifact(path, how) {
+    return how?.index ? readBaselineJson(path) : readJsonFile(path);
+}
+/**
+ * The entries of one section of an artifact, one at a time: for an indexed section (see
+ * {@link readBaselineJson}) each is parsed as it is reached and kept by nobody but the caller,
+ * so a pass over a gigabyte of nodes holds one node at a time. For any other object, its entries.
+ */
+function entriesOf(section) {
+    const index = indexOf.get(section);
+    return index ? index.entries() : Object.entries(section);
+}
+/** Whether the section is indexed (read-only; its entries read from the file on demand). */
+function isIndexed(section) {
+    return typeof section === 'object' && section !== null && indexOf.has(section);
+}
+/** An indexed artifact's file no longer holds, where it did, the entry being read. */
+class ArtifactChangedError extends Error {
+    constructor(path, start, why, options) {
+        super(`${path} changed on disk after it was read: the entry at byte ${start} ${why}`, options);
+        this.name = 'ArtifactChangedError';
+    }
+}
+/** An artifact file that indexed sections read from. */
+class OpenFile {
+    fd;
+    path;
+    constructor(fd, path) {
+        this.fd = fd;
+        this.path = path;
+    }
+}
+/** Closes the file of indexed sections once none is held. */
+const openFiles = new FinalizationRegistry((fd) => {
+    try {
+        closeSync(fd);
+    }
+    catch {
+        // Already closed: nothing to do.
+    }
+});
+/** Bytes read at a time when an indexed section's keys are found. */
+const SPAN_CHUNK_BYTES = 1024 * 1024;
+/** How many entries of an indexed section stay parsed after they are read (a lookup's cache). */
+const KEPT_ENTRIES = 4096;
+const indexOf = new WeakMap();
+/** Where each entry of one section lies in the file, and the entries read last. */
+class EntryIndex {
+    file;
+    unread;
+    start;
+    /** Each key's slot; made when the section is first read, so a section nobody reads costs nothing. */
+    slots;
+    /** [start, length] of slot n at 2n, 2n + 1. */
+    spans = [];
+    kept = new Map();
+    order;
+    blank = [];
+    buf = Buffer.alloc(0);
+    constructor(file, unread, 
+    /** The file offset of the section's `{`. */
+    start) {
+        this.file = file;
+        this.unread = unread;
+        this.start = start;
+    }
+    get slot() {
+        if (!this.slots) {
+            this.slots = new Map();
+            try {
+                new Scanner(this.file.fd, SPAN_CHUNK_BYTES, this.file.path, [], this.file, this.start).spans(this);
+            }
+            catch (error) {
+                this.slots = undefined;
+                this.spans.length = 0;
+                throw error instanceof SyntaxError
+                    ? new ArtifactChangedError(this.file.path, this.start, `is not the section it was (${error.message})`)
+                    : error;
+            }
+        }
+        return this.slots;
+    }
+    add(key, start, length) {
+        const n = this.slots.get(key);
+        if (n === undefined) {
+            this.slots.set(key, this.spans.length / 2);
+            this.spans.push(start, length);
+        }
+        else {
+            // A repeated key: JSON.parse keeps the last value at the first one's place.
+            this.spans[2 * n] = start;
+            this.spans[2 * n + 1] = length;
+        }
+    }
+    has(key) {
+        return this.slot.has(key);
+    }
+    get(key) {
+        const held = this.kept.get(key);
+        if (held !== undefined)
+            return held;
+        const n = this.slot.get(key);
+        if (n === undefined)
+            return undefined;
+        if (this.kept.size >= KEPT_ENTRIES)
+            this.kept.clear();
+        const value = this.read(n);
+        this.kept.set(key, value);
+        return value;
+    }
+    /** The keys in the order JSON.parse gives an object's: array indexes first, ascending. */
+    keys() {
+        if (!this.order) {
+            const all = [...this.slot.keys()];
+            const indexes = all.filter(isArrayIndex);
+            this.order = indexes.length ? [...indexes.sort((a, b) => Number(a) - Number(b)), ...all.filter((k) => !isArrayIndex(k))] : all;
+        }
+        return this.order;
+    }
+    *entries() {
+        for (const key of this.keys())
+            yield [key, this.kept.get(key) ?? this.read(this.slot.get(key))];
+    }
+    read(n) {
+        const start = this.spans[2 * n];
+        const length = this.spans[2 * n + 1];
+        if (this.buf.length < length)
+            this.buf = Buffer.allocUnsafe(Math.max(length, 2 * this.buf.length));
+        const buf = this.buf;
+        let got = 0;
+        while (got < length) {
+            const read = readSync(this.file.fd, buf, got, length - got, start + got);
+            if (read === 0)
+                break;
+            got += read;
+        }
+        const end = got === length && this.unread && buf[0] === OPEN_OBJECT ? entryEnd(buf, 0, length, this.unread, this.blank) : length;
+        if (got !== length || end !== length)
+            throw new ArtifactChangedError(this.file.path, start, 'is no longer where it was');
+        if (this.unread && buf[0] === OPEN_OBJECT)
+            for (let r = 0; r < this.blank.length; r += 2)
+                buf.fill(0x20, this.blank[r], this.blank[r + 1]);
+        try {
+            return JSON.parse(buf.toString('utf8', 0, length));
+        }
+        catch (error) {
+            throw new ArtifactChangedError(this.file.path, start, `is not JSON (${error.message})`, { cause: error });
+        }
+    }
+    /** The read-only object the section reads as. */
+    view() {
+        // eslint-disable-next-line @typescript-eslint/no-this-alias
+        const index = this;
+        const own = (key) => typeof key === 'string' && index.has(key);
+        const view = new Proxy(Object.create(Object.prototype), {
+            get: (target, key, receiver) => (own(key) ? index.get(key) : Reflect.get(target, key, receiver)),
+            has: (target, key) => own(key) || Reflect.has(target, key),
+            ownKeys: () => index.keys(),
+            getOwnPropertyDescriptor: (_target, key) => own(key) ? { configurable: true, enumerable: true, get: () => index.get(key), set: undefined } : undefined,
+            set: () => false,
+            defineProperty: () => false,
+            deleteProperty: () => false,
+            setPrototypeOf: () => false,
+            preventExtensions: () => false
+        });
+        indexOf.set(view, this);
+        return view;
+    }
+}
+function isArrayIndex(key) {
+    return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA$1 = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+/** What a scan returns when the value goes on past the bytes held. */
+const MORE = -1;
+/** What a scan returns at a byte that cannot be there; {@link wrongAt} is its index. */
+const WRONG = -2;
+let wrongAt = 0;
+function isSpace(c) {
+    return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+function spaceEnd(buf, i, len) {
+    while (i < len && isSpace(buf[i]))
+        i++;
+    return i;
+}
+/** The index after the string whose contents start at i, or MORE. */
+function stringEnd(buf, i, len) {
+    // Most strings are short: a byte loop beats a call into indexOf for them.
+    const stop = Math.min(len, i + 32);
+    for (; i < stop; i++) {
+        const b = buf[i];
+        if (b === QUOTE)
+            return i + 1;
+        if (b === BACKSLASH)
+            i++;
+    }
+    if (i >= len)
+        return MORE;
+    for (;;) {
+        const q = buf.indexOf(QUOTE, i);
+        if (q < 0 || q >= len)
+            return MORE;
+        let slashes = 0;
+        while (buf[q - 1 - slashes] === BACKSLASH)
+            slashes++;
+        if ((slashes & 1) === 0)
+            return q + 1;
+        i = q + 1;
+    }
+}
+/** The index after the value starting at i (checking only that brackets and strings close), MORE or WRONG. */
+function valueEnd(buf, i, len) {
+    const c = buf[i];
+    if (c === QUOTE)
+        return stringEnd(buf, i + 1, len);
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        let depth = 0;
+        while (i < len) {
+            const b = buf[i];
+            if (b === QUOTE) {
+                i = stringEnd(buf, i + 1, len);
+                if (i < 0)
+                    return MORE;
+                continue;
+            }
+            if (b === OPEN_OBJECT || b === OPEN_ARRAY)
+                depth++;
+            else if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === 0)
+                return i + 1;
+            i++;
+        }
+        return MORE;
+    }
+    if (c === CLOSE_OBJECT || c === CLOSE_ARRAY || c === COMMA$1 || c === COLON) {
+        wrongAt = i;
+        return WRONG;
+    }
+    // A number, true, false or null: up to the next delimiter; JSON.parse judges it if kept.
+    while (i < len) {
+        const b = buf[i];
+        if (b === COMMA$1 || b === CLOSE_OBJECT || b === CLOSE_ARRAY || isSpace(b))
+            return i;
+        i++;
+    }
+    return MORE;
+}
+function isUnread(buf, from, to, unread) {
+    const length = to - from;
+    for (const key of unread) {
+        if (key.length !== length)
+            continue;
+        let i = 1;
+        while (i < length && key[i] === buf[from + i])
+            i++;
+        if (i === length)
+            return true;
+    }
+    return false;
+}
+/**
+ * Walks the object starting at i, pushing onto `blank` the [from, to) of the bytes to blank out
+ * so that what is left is the object without its `unread` members: such a member with the comma
+ * after it, or the last one with the comma before it. The index after the object, MORE or WRONG.
+ */
+function entryEnd(buf, i, len, unread, blank) {
+    blank.length = 0;
+    let keptEnd = i + 1;
+    i = spaceEnd(buf, i + 1, len);
+    if (i >= len)
+        return MORE;
+    if (buf[i] === CLOSE_OBJECT)
+        return i + 1;
+    for (;;) {
+        i = spaceEnd(buf, i, len);
+        if (i >= len)
+            return MORE;
+        if (buf[i] !== QUOTE)
+            return wrong(i);
+        const keyStart = i;
+        i = stringEnd(buf, i + 1, len);
+        if (i < 0)
+            return MORE;
+        const keyEnd = i;
+        i = spaceEnd(buf, i, len);
+        if (i >= len)
+            return MORE;
+        if (buf[i] !== COLON)
+            return wrong(i);
+        i = spaceEnd(buf, i + 1, len);
+        if (i >= len)
+            return MORE;
+        i = valueEnd(buf, i, len);
+        if (i < 0)
+            return i;
+        const left = isUnread(buf, keyStart, keyEnd, unread);
+        if (!left)
+            keptEnd = i;
+        const valueStop = i;
+        i = spaceEnd(buf, i, len);
+        if (i >= len)
+            return MORE;
+        const c = buf[i];
+        if (c === CLOSE_OBJECT) {
+            if (left)
+                blank.push(keptEnd, valueStop);
+            return i + 1;
+        }
+        if (c !== COMMA$1)
+            return wrong(i);
+        i++;
+        if (left)
+            blank.push(keyStart, i);
+    }
+}
+function wrong(i) {
+    wrongAt = i;
+    return WRONG;
+}
+/** A window on the file; the bytes from pos on stay in it while more are read. */
+class Scanner {
+    fd;
+    path;
+    indexed;
+    file;
+    buf;
+    len = 0;
+    /** The file offset of buf[0]. */
+    base = 0;
+    pos = 0;
+    eof = false;
+    blank = [];
+    /** The unread keys of the section being read, for {@link entryScan}. */
+    unread = [];
+    // The scans, made once: a closure made per call would be garbage per entry.
+    keyScan = (buf, i, len) => stringEnd(buf, i + 1, len);
+    entryScan = (buf, i, len) => entryEnd(buf, i, len, this.unread, this.blank);
+    /** Whether a section was indexed, so the file must stay open. */
+    indexedAny = false;
+    constructor(fd, chunkBytes, path, indexed, file, 
+    /** The file offset to read from. */
+    start = 0) {
+        this.fd = fd;
+        this.path = path;
+        this.indexed = indexed;
+        this.file = file;
+        this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
+        this.base = start;
+    }
+    document(unread) {
+        this.space();
+        let value;
+        if (this.at() === OPEN_OBJECT) {
+            const top = {};
+            this.members((key) => {
+                const c = this.at();
+                if (c === OPEN_OBJECT) {
+                    const left = Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined;
+                    return this.indexed.includes(key) ? this.index(left) : this.section(left);
+                }
+                if (c === OPEN_ARRAY)
+                    return this.list();
+                return this.whole();
+            }, top);
+            value = top;
+        }
+        else {
+            value = this.whole();
+        }
+        this.space();
+        if (this.pos < this.len || this.fill())
+            this.fail(`Unexpected ${this.shown()} after the JSON value`);
+        return value;
+    }
+    /** An object whose entries are parsed one by one, each without the `unread` fields. */
+    section(unread) {
+        const out = {};
+        this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()), out);
+        return out;
+    }
+    /**
+     * An object held as an {@link EntryIndex}: each entry is parsed as {@link section} parses it,
+     * to be sure it is JSON, and let go; only its key and its place in the file are kept.
+     */
+    index(unread) {
+        const index = new EntryIndex(this.file, unread, this.base + this.pos);
+        this.indexedAny = true;
+        this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()));
+        return index.view();
+    }
+    /** Adds each entry of the object at pos to `index`: its key and where it lies, unparsed (it was checked when first read). */
+    spans(index) {
+        this.space();
+        if (this.at() !== OPEN_OBJECT)
+            this.fail(`Expected '{' but found ${this.shown()}`);
+        this.members((key) => {
+            const start = this.base + this.pos;
+            const end = this.scan(valueEnd);
+            // The scan may have moved the window: the entry's length is from file offsets.
+            index.add(key, start, this.base + end - start);
+            this.pos = end;
+        });
+    }
+    /** An array whose elements are parsed one by one. */
+    list() {
+        const out = [];
+        this.pos++;
+        this.space();
+        if (this.at() === CLOSE_ARRAY) {
+            this.pos++;
+            return out;
+        }
+        for (;;) {
+            this.space();
+            out.push(this.whole());
+            this.space();
+            const c = this.at();
+            if (c === CLOSE_ARRAY) {
+                this.pos++;
+                return out;
+            }
+            if (c !== COMMA$1)
+                this.fail(`Expected ',' or ']' but found ${this.shown(c)}`);
+            this.pos++;
+        }
+    }
+    /** Calls `value` for each member of the object at pos, storing what it returns under the key. */
+    members(value, out) {
+        this.pos++;
+        this.space();
+        if (this.at() === CLOSE_OBJECT) {
+            this.pos++;
+            return;
+        }
+        for (;;) {
+            this.space();
+            if (this.at() !== QUOTE)
+                this.fail(`Expected a key in double quotes but found ${this.shown()}`);
+            const key = this.key();
+            this.space();
+            if (this.at() !== COLON)
+                this.fail(`Expected ':' but found ${this.shown()}`);
+            this.pos++;
+            this.space();
+            this.at();
+            const v = value(key);
+            if (out)
+                set$1(out, key, v);
+            this.space();
+            const c = this.at();
+            if (c === CLOSE_OBJECT) {
+                this.pos++;
+                return;
+            }
+            if (c !== COMMA$1)
+                this.fail(`Expected ',' or '}' but found ${this.shown(c)}`);
+            this.pos++;
+        }
+    }
+    /** The object at pos, parsed without its `unread` members. */
+    entry(unread) {
+        this.unread = unread;
+        const end = this.scan(this.entryScan);
+        const blank = this.blank;
+        for (let r = 0; r < blank.length; r += 2)
+            this.buf.fill(0x20, blank[r], blank[r + 1]);
+        const startAt = this.base + this.pos;
+        const text = this.buf.toString('utf8', this.pos, end);
+        this.pos = end;
+        return this.parse(text, startAt);
+    }
+    /** The value at pos, parsed whole. */
+    whole() {
+        const end = this.scan(valueEnd, true);
+        const startAt = this.base + this.pos;
+        const text = this.buf.toString('utf8', this.pos, end);
+        this.pos = end;
+        return this.parse(text, startAt);
+    }
+    key() {
+        const end = this.scan(this.keyScan);
+        let escaped = false;
+        for (let i = this.pos + 1; i < end - 1 && !escaped; i++)
+            escaped = this.buf[i] === BACKSLASH;
+        const key = escaped
+            ? this.parse(this.buf.toString('utf8', this.pos, end), this.base + this.pos)
+            : this.buf.toString('utf8', this.pos + 1, end - 1);
+        this.pos = end;
+        return key;
+    }
+    /**
+     * Where the value at pos ends, by `find`, reading more of the file until it is all held. At the
+     * end of the file a value still open is an error, except a number or literal when `last` may be.
+     */
+    scan(find, last = false) {
+        for (;;) {
+            const end = find(this.buf, this.pos, this.len);
+            if (end >= 0)
+                return end;
+            if (end === WRONG) {
+                this.pos = wrongAt;
+                this.fail(`Unexpected ${this.shown()}`);
+            }
+            if (!this.fill()) {
+                const c = this.buf[this.pos];
+                if (last && c !== QUOTE && c !== OPEN_OBJECT && c !== OPEN_ARRAY)
+                    return this.len;
+                this.fail('Unexpected end of JSON input');
+            }
+        }
+    }
+    /** The byte at pos, reading more when the window is used up; fails at the end of the file. */
+    at() {
+        if (this.pos >= this.len && !this.fill())
+            this.fail('Unexpected end of JSON input');
+        return this.buf[this.pos];
+    }
+    space() {
+        for (;;) {
+            this.pos = spaceEnd(this.buf, this.pos, this.len);
+            if (this.pos < this.len || !this.fill())
+                return;
+        }
+    }
+    /**
+     * Reads more of the file after the bytes held; false at its end. The bytes before pos are
+     * dropped first; the window doubles when the bytes from pos on fill it.
+     */
+    fill() {
+        if (this.eof)
+            return false;
+        if (this.pos > 0) {
+            this.buf.copy(this.buf, 0, this.pos, this.len);
+            this.len -= this.pos;
+            this.base += this.pos;
+            this.pos = 0;
+        }
+        if (this.len === this.buf.length) {
+            const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+            this.buf.copy(bigger, 0, 0, this.len);
+            this.buf = bigger;
+        }
+        const read = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len);
+        if (read === 0) {
+            this.eof = true;
+            return false;
+        }
+        this.len += read;
+        return true;
+    }
+    parse(text, at) {
+        try {
+            return JSON.parse(text);
+        }
+        catch (error) {
+            throw new SyntaxError(`${error.message} (in the value at byte ${at} of ${this.path})`, { cause: error });
+        }
+    }
+    shown(c = this.buf[this.pos]) {
+        return this.pos < this.len ? `'${String.fromCharCode(c)}'` : 'the end of the input';
+    }
+    fail(message) {
+        throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.path}`);
+    }
+}
+/** obj[key] = value, where a key named __proto__ is an own property as JSON.parse makes it. */
+function set$1(out, key, value) {
+    if (key === '__proto__')
+        Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    else
+        out[key] = value;
 }
 
 /**
@@ -195,13 +866,35 @@ function checkName(schema) {
 }
 function checkBaselines(schema, baselines) {
     for (const { env, manifest } of baselines) {
-        const hit = Object.values(manifest?.nodes ?? {}).find((node) => lower(node.schema) === lower(schema));
+        if (!manifest)
+            continue;
+        const hit = firstBySchema(manifest.nodes ?? {}).get(lower(schema));
         if (hit)
             refuse(schema, 'baseline-relation', `the ${env} baseline manifest puts ${hit.resource_type} '${hit.unique_id}' in it.`);
-        const source = Object.values(manifest?.sources ?? {}).find((s) => lower(s.schema) === lower(schema));
+        const source = firstBySchema(manifest.sources ?? {}).get(lower(schema));
         if (source)
             refuse(schema, 'source-schema', `the ${env} baseline's source '${source.source_name}.${source.name}' reads from it.`);
     }
+}
+const bySchema = new WeakMap();
+/**
+ * The first entry of a section in each schema (lower-cased), from one pass over it. A big
+ * baseline's sections are read-only and read from their file (see dbt/json-file.ts), so theirs
+ * is made once and kept; any other section may change between two checks, and is read anew.
+ */
+function firstBySchema(section) {
+    const known = bySchema.get(section);
+    if (known)
+        return known;
+    const first = new Map();
+    for (const [, entry] of entriesOf(section)) {
+        const key = lower(entry.schema);
+        if (!first.has(key))
+            first.set(key, entry);
+    }
+    if (isIndexed(section))
+        bySchema.set(section, first);
+    return first;
 }
 function checkSources(schema, manifest) {
     const source = Object.values(manifest.sources ?? {}).find((s) => lower(s.schema) === lower(schema));
@@ -405,423 +1098,6 @@ function withDefer(inv, stateDir) {
 }
 
 /**
- * Reads dbt's JSON artifacts, of any size the machine can hold, keeping only what the action
- * reads. The file is read from disk in chunks and never becomes one string (V8 cannot hold one
- * over ~512 MB). Each entry of a top-level section (a node, a source, a result) is cut out of
- * the bytes and handed to `JSON.parse` on its own, so the parsing is V8's own; the fields named
- * in {@link UNREAD_FIELDS} for that section are blanked out of the entry's bytes before it is
- * parsed, so the SQL and the documentation, a third of a manifest, are never decoded into values.
- *
- * Finding where an entry ends needs no tokens: the scanner counts brackets and jumps over each
- * string, long ones with `Buffer.indexOf`. What it keeps is checked by `JSON.parse`; what it
- * leaves out is only checked to be balanced. On a 10k-node manifest the whole takes about 1.5x
- * one `JSON.parse` of the file and holds less (BENCHMARKS.md, "the artifact reader"). The file is
- * read synchronously: nothing else runs while an artifact is read.
- */
-/**
- * What nothing in the action reads, by manifest section: the SQL dbt parsed and compiled (the
- * analysis reads the compiled SQL from run_results.json and target/, never from a manifest) and
- * the documentation. run_results.json has none of these sections, so it is read whole.
- */
-const UNREAD_FIELDS = {
-    nodes: ['raw_code', 'compiled_code', 'description', 'doc_blocks'],
-    sources: ['description', 'source_description', 'doc_blocks'],
-    macros: ['description'],
-    docs: ['block_contents'],
-    unit_tests: ['description'],
-    exposures: ['description'],
-    metrics: ['description'],
-    semantic_models: ['description'],
-    saved_queries: ['description']
-};
-/** Bytes read from the file at a time. */
-const CHUNK_BYTES = 4 * 1024 * 1024;
-/**
- * Parses the file's JSON, leaving out the `unread` fields of each section's entries. Rejects
- * with the file system's error, or a SyntaxError that names the problem and its byte offset.
- */
-async function readJsonFile(path, unread = UNREAD_FIELDS, chunkBytes = CHUNK_BYTES) {
-    const fd = openSync(path, 'r');
-    try {
-        return new Scanner(fd, chunkBytes, path).document(unread);
-    }
-    finally {
-        closeSync(fd);
-    }
-}
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA$1 = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-/** What a scan returns when the value goes on past the bytes held. */
-const MORE = -1;
-/** What a scan returns at a byte that cannot be there; {@link wrongAt} is its index. */
-const WRONG = -2;
-let wrongAt = 0;
-function isSpace(c) {
-    return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-function spaceEnd(buf, i, len) {
-    while (i < len && isSpace(buf[i]))
-        i++;
-    return i;
-}
-/** The index after the string whose contents start at i, or MORE. */
-function stringEnd(buf, i, len) {
-    // Most strings are short: a byte loop beats a call into indexOf for them.
-    const stop = Math.min(len, i + 32);
-    for (; i < stop; i++) {
-        const b = buf[i];
-        if (b === QUOTE)
-            return i + 1;
-        if (b === BACKSLASH)
-            i++;
-    }
-    if (i >= len)
-        return MORE;
-    for (;;) {
-        const q = buf.indexOf(QUOTE, i);
-        if (q < 0 || q >= len)
-            return MORE;
-        let slashes = 0;
-        while (buf[q - 1 - slashes] === BACKSLASH)
-            slashes++;
-        if ((slashes & 1) === 0)
-            return q + 1;
-        i = q + 1;
-    }
-}
-/** The index after the value starting at i (checking only that brackets and strings close), MORE or WRONG. */
-function valueEnd(buf, i, len) {
-    const c = buf[i];
-    if (c === QUOTE)
-        return stringEnd(buf, i + 1, len);
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-        let depth = 0;
-        while (i < len) {
-            const b = buf[i];
-            if (b === QUOTE) {
-                i = stringEnd(buf, i + 1, len);
-                if (i < 0)
-                    return MORE;
-                continue;
-            }
-            if (b === OPEN_OBJECT || b === OPEN_ARRAY)
-                depth++;
-            else if ((b === CLOSE_OBJECT || b === CLOSE_ARRAY) && --depth === 0)
-                return i + 1;
-            i++;
-        }
-        return MORE;
-    }
-    if (c === CLOSE_OBJECT || c === CLOSE_ARRAY || c === COMMA$1 || c === COLON) {
-        wrongAt = i;
-        return WRONG;
-    }
-    // A number, true, false or null: up to the next delimiter; JSON.parse judges it if kept.
-    while (i < len) {
-        const b = buf[i];
-        if (b === COMMA$1 || b === CLOSE_OBJECT || b === CLOSE_ARRAY || isSpace(b))
-            return i;
-        i++;
-    }
-    return MORE;
-}
-function isUnread(buf, from, to, unread) {
-    const length = to - from;
-    for (const key of unread) {
-        if (key.length !== length)
-            continue;
-        let i = 1;
-        while (i < length && key[i] === buf[from + i])
-            i++;
-        if (i === length)
-            return true;
-    }
-    return false;
-}
-/**
- * Walks the object starting at i, pushing onto `blank` the [from, to) of the bytes to blank out
- * so that what is left is the object without its `unread` members: such a member with the comma
- * after it, or the last one with the comma before it. The index after the object, MORE or WRONG.
- */
-function entryEnd(buf, i, len, unread, blank) {
-    blank.length = 0;
-    let keptEnd = i + 1;
-    i = spaceEnd(buf, i + 1, len);
-    if (i >= len)
-        return MORE;
-    if (buf[i] === CLOSE_OBJECT)
-        return i + 1;
-    for (;;) {
-        i = spaceEnd(buf, i, len);
-        if (i >= len)
-            return MORE;
-        if (buf[i] !== QUOTE)
-            return wrong(i);
-        const keyStart = i;
-        i = stringEnd(buf, i + 1, len);
-        if (i < 0)
-            return MORE;
-        const keyEnd = i;
-        i = spaceEnd(buf, i, len);
-        if (i >= len)
-            return MORE;
-        if (buf[i] !== COLON)
-            return wrong(i);
-        i = spaceEnd(buf, i + 1, len);
-        if (i >= len)
-            return MORE;
-        i = valueEnd(buf, i, len);
-        if (i < 0)
-            return i;
-        const left = isUnread(buf, keyStart, keyEnd, unread);
-        if (!left)
-            keptEnd = i;
-        const valueStop = i;
-        i = spaceEnd(buf, i, len);
-        if (i >= len)
-            return MORE;
-        const c = buf[i];
-        if (c === CLOSE_OBJECT) {
-            if (left)
-                blank.push(keptEnd, valueStop);
-            return i + 1;
-        }
-        if (c !== COMMA$1)
-            return wrong(i);
-        i++;
-        if (left)
-            blank.push(keyStart, i);
-    }
-}
-function wrong(i) {
-    wrongAt = i;
-    return WRONG;
-}
-/** A window on the file; the bytes from pos on stay in it while more are read. */
-class Scanner {
-    fd;
-    path;
-    buf;
-    len = 0;
-    /** The file offset of buf[0]. */
-    base = 0;
-    pos = 0;
-    eof = false;
-    blank = [];
-    /** The unread keys of the section being read, for {@link entryScan}. */
-    unread = [];
-    // The scans, made once: a closure made per call would be garbage per entry.
-    keyScan = (buf, i, len) => stringEnd(buf, i + 1, len);
-    entryScan = (buf, i, len) => entryEnd(buf, i, len, this.unread, this.blank);
-    constructor(fd, chunkBytes, path) {
-        this.fd = fd;
-        this.path = path;
-        this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
-    }
-    document(unread) {
-        this.space();
-        let value;
-        if (this.at() === OPEN_OBJECT) {
-            const top = {};
-            this.members((key) => {
-                const c = this.at();
-                if (c === OPEN_OBJECT)
-                    return this.section(Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined);
-                if (c === OPEN_ARRAY)
-                    return this.list();
-                return this.whole();
-            }, top);
-            value = top;
-        }
-        else {
-            value = this.whole();
-        }
-        this.space();
-        if (this.pos < this.len || this.fill())
-            this.fail(`Unexpected ${this.shown()} after the JSON value`);
-        return value;
-    }
-    /** An object whose entries are parsed one by one, each without the `unread` fields. */
-    section(unread) {
-        const out = {};
-        this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()), out);
-        return out;
-    }
-    /** An array whose elements are parsed one by one. */
-    list() {
-        const out = [];
-        this.pos++;
-        this.space();
-        if (this.at() === CLOSE_ARRAY) {
-            this.pos++;
-            return out;
-        }
-        for (;;) {
-            this.space();
-            out.push(this.whole());
-            this.space();
-            const c = this.at();
-            if (c === CLOSE_ARRAY) {
-                this.pos++;
-                return out;
-            }
-            if (c !== COMMA$1)
-                this.fail(`Expected ',' or ']' but found ${this.shown(c)}`);
-            this.pos++;
-        }
-    }
-    /** Calls `value` for each member of the object at pos, storing what it returns under the key. */
-    members(value, out) {
-        this.pos++;
-        this.space();
-        if (this.at() === CLOSE_OBJECT) {
-            this.pos++;
-            return;
-        }
-        for (;;) {
-            this.space();
-            if (this.at() !== QUOTE)
-                this.fail(`Expected a key in double quotes but found ${this.shown()}`);
-            const key = this.key();
-            this.space();
-            if (this.at() !== COLON)
-                this.fail(`Expected ':' but found ${this.shown()}`);
-            this.pos++;
-            this.space();
-            this.at();
-            set$1(out, key, value(key));
-            this.space();
-            const c = this.at();
-            if (c === CLOSE_OBJECT) {
-                this.pos++;
-                return;
-            }
-            if (c !== COMMA$1)
-                this.fail(`Expected ',' or '}' but found ${this.shown(c)}`);
-            this.pos++;
-        }
-    }
-    /** The object at pos, parsed without its `unread` members. */
-    entry(unread) {
-        this.unread = unread;
-        const end = this.scan(this.entryScan);
-        const blank = this.blank;
-        for (let r = 0; r < blank.length; r += 2)
-            this.buf.fill(0x20, blank[r], blank[r + 1]);
-        const startAt = this.base + this.pos;
-        const text = this.buf.toString('utf8', this.pos, end);
-        this.pos = end;
-        return this.parse(text, startAt);
-    }
-    /** The value at pos, parsed whole. */
-    whole() {
-        const end = this.scan(valueEnd, true);
-        const startAt = this.base + this.pos;
-        const text = this.buf.toString('utf8', this.pos, end);
-        this.pos = end;
-        return this.parse(text, startAt);
-    }
-    key() {
-        const end = this.scan(this.keyScan);
-        let escaped = false;
-        for (let i = this.pos + 1; i < end - 1 && !escaped; i++)
-            escaped = this.buf[i] === BACKSLASH;
-        const key = escaped
-            ? this.parse(this.buf.toString('utf8', this.pos, end), this.base + this.pos)
-            : this.buf.toString('utf8', this.pos + 1, end - 1);
-        this.pos = end;
-        return key;
-    }
-    /**
-     * Where the value at pos ends, by `find`, reading more of the file until it is all held. At the
-     * end of the file a value still open is an error, except a number or literal when `last` may be.
-     */
-    scan(find, last = false) {
-        for (;;) {
-            const end = find(this.buf, this.pos, this.len);
-            if (end >= 0)
-                return end;
-            if (end === WRONG) {
-                this.pos = wrongAt;
-                this.fail(`Unexpected ${this.shown()}`);
-            }
-            if (!this.fill()) {
-                const c = this.buf[this.pos];
-                if (last && c !== QUOTE && c !== OPEN_OBJECT && c !== OPEN_ARRAY)
-                    return this.len;
-                this.fail('Unexpected end of JSON input');
-            }
-        }
-    }
-    /** The byte at pos, reading more when the window is used up; fails at the end of the file. */
-    at() {
-        if (this.pos >= this.len && !this.fill())
-            this.fail('Unexpected end of JSON input');
-        return this.buf[this.pos];
-    }
-    space() {
-        for (;;) {
-            this.pos = spaceEnd(this.buf, this.pos, this.len);
-            if (this.pos < this.len || !this.fill())
-                return;
-        }
-    }
-    /**
-     * Reads more of the file after the bytes held; false at its end. The bytes before pos are
-     * dropped first; the window doubles when the bytes from pos on fill it.
-     */
-    fill() {
-        if (this.eof)
-            return false;
-        if (this.pos > 0) {
-            this.buf.copy(this.buf, 0, this.pos, this.len);
-            this.len -= this.pos;
-            this.base += this.pos;
-            this.pos = 0;
-        }
-        if (this.len === this.buf.length) {
-            const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-            this.buf.copy(bigger, 0, 0, this.len);
-            this.buf = bigger;
-        }
-        const read = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len);
-        if (read === 0) {
-            this.eof = true;
-            return false;
-        }
-        this.len += read;
-        return true;
-    }
-    parse(text, at) {
-        try {
-            return JSON.parse(text);
-        }
-        catch (error) {
-            throw new SyntaxError(`${error.message} (in the value at byte ${at} of ${this.path})`, { cause: error });
-        }
-    }
-    shown(c = this.buf[this.pos]) {
-        return this.pos < this.len ? `'${String.fromCharCode(c)}'` : 'the end of the input';
-    }
-    fail(message) {
-        throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.path}`);
-    }
-}
-/** obj[key] = value, where a key named __proto__ is an own property as JSON.parse makes it. */
-function set$1(out, key, value) {
-    if (key === '__proto__')
-        Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-    else
-        out[key] = value;
-}
-
-/**
  * Checks the fields of dbt's artifacts that the resolution analysis and the report read. The
  * files come from outside the action (this run's dbt wrote them, a deploy wrote the baseline),
  * so a field of the wrong type is caught here, once, with its name, instead of as a TypeError
@@ -919,7 +1195,7 @@ function sectionProblem(manifest, section, entry) {
     const entries = ownValue(manifest, section);
     if (kindOf$1(entries) !== 'object')
         return undefined;
-    return firstProblem(Object.entries(entries), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`));
+    return firstProblem(entriesOf(entries), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`));
 }
 /**
  * The first field of a manifest that the analysis would misread, or undefined. `nodes` must be
@@ -943,9 +1219,12 @@ function manifestProblem(manifest) {
  * The first problem of the relation names of a baseline manifest: all the analysis reads of it
  * (besides the entries being objects, which the baseline check asks already).
  */
-function baselineRelationProblem(manifest) {
-    const relation = (node, path) => expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING);
-    return firstProblem(['nodes', 'sources'], (section) => sectionProblem(manifest, section, relation));
+function baselineRelationProblem(manifest, sections = ['nodes', 'sources']) {
+    return firstProblem(sections, (section) => sectionProblem(manifest, section, relationProblem));
+}
+/** The problem of one baseline entry's relation name, at `path` (e.g. `nodes["model.p.a"]`), or undefined. */
+function relationProblem(node, path) {
+    return expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING);
 }
 /** The first field of run_results.json that the analysis or the report would misread, or undefined. */
 function runResultsProblem(runResults) {
@@ -41458,9 +41737,14 @@ function checkShape(manifest, metadata, location) {
         if (value !== undefined && value !== null && !isRecord(value))
             throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`);
     }
-    for (const [key, node] of Object.entries(manifest.nodes))
+    // One pass over the nodes: a big baseline's are read from its file one at a time.
+    for (const [key, node] of entriesOf(manifest.nodes)) {
         checkNode(key, node, location);
-    const relation = baselineRelationProblem(manifest);
+        const relation = relationProblem(node, `nodes[${JSON.stringify(key)}]`);
+        if (relation)
+            throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
+    }
+    const relation = baselineRelationProblem(manifest, ['sources']);
     if (relation)
         throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
 }
@@ -44464,7 +44748,7 @@ async function obtainBaseline(settings, source, args) {
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found, finalPath, args) {
     refuseOwnOutput(found, args.project.targetDir);
-    const check = checkManifest(await readManifestJson(found, args), { projectName: args.project.name }, found.location);
+    const check = await readAndCheck(found, args);
     check.notes.forEach((note) => args.log.info(note));
     if (resolve(found.manifestPath) !== resolve(finalPath)) {
         await rename$1(found.manifestPath, finalPath).catch(() => copyFile$1(found.manifestPath, finalPath));
@@ -44490,17 +44774,32 @@ function refuseOwnOutput(found, targetDir) {
     throw new BaselineConfigError(`The input \`${input}\` points at ${found.location}, inside the project's own target directory (${targetDir}): that manifest was written by dbt in this job, ` +
         `so comparing with it selects nothing and defers to nothing. Give the ${found.env} deploy's manifest instead, downloaded to a directory of its own (e.g. prod-state/manifest.json).`, input);
 }
-async function readManifestJson(found, args) {
+/**
+ * Reads the manifest, a big one as an index (see dbt/json-file.ts), and checks it. The check
+ * reads an indexed manifest's entries from the file, so a file changed meanwhile fails here too.
+ */
+async function readAndCheck(found, args) {
+    let value;
     try {
-        return await (args.readJson ?? readJsonFile)(found.manifestPath);
+        value = await (args.readJson ?? readArtifact)(found.manifestPath, { index: true });
     }
     catch (error) {
-        if (error instanceof SyntaxError) {
-            throw new ManifestCheckError(`The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
-                'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', found.location);
-        }
-        throw new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
+        throw unreadable(found, error);
     }
+    try {
+        return checkManifest(value, { projectName: args.project.name }, found.location);
+    }
+    catch (error) {
+        throw error instanceof ArtifactChangedError ? unreadable(found, error) : error;
+    }
+}
+/** A baseline manifest that could not be read, or is not JSON, as the message a user gets. */
+function unreadable(found, error) {
+    if (error instanceof SyntaxError) {
+        return new ManifestCheckError(`The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
+            'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', found.location);
+    }
+    return new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
 }
 function nothingFound(settings, env, searched) {
     const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)';
@@ -62123,7 +62422,7 @@ async function holdBaseline(tool, env, refresh, asEvidence = false) {
         stateDir,
         project: { name: tool.project.name, targetDir: tool.project.targetDir },
         log: tool.log,
-        readJson: readJsonFile
+        readJson: readArtifact
     });
     if (outcome.kind === 'none') {
         await tool.local.forget(env);

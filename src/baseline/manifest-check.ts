@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { baselineRelationProblem } from '../dbt/artifact-check.js'
+import { baselineRelationProblem, relationProblem } from '../dbt/artifact-check.js'
+import { entriesOf } from '../dbt/json-file.js'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { engineLabel, parseDbtVersion } from '../dbt/engine.js'
 import { BaselineConfigError, ManifestCheckError, messageOf } from './errors.js'
@@ -163,8 +164,13 @@ function checkShape(manifest: Record<string, unknown>, metadata: Record<string, 
     if (value !== undefined && value !== null && !isRecord(value))
       throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`)
   }
-  for (const [key, node] of Object.entries(manifest.nodes as Record<string, unknown>)) checkNode(key, node, location)
-  const relation = baselineRelationProblem(manifest)
+  // One pass over the nodes: a big baseline's are read from its file one at a time.
+  for (const [key, node] of entriesOf(manifest.nodes as object)) {
+    checkNode(key, node, location)
+    const relation = relationProblem(node, `nodes[${JSON.stringify(key)}]`)
+    if (relation) throw shapeError(location, `\`${relation.field}\` ${relation.what}`)
+  }
+  const relation = baselineRelationProblem(manifest, ['sources'])
   if (relation) throw shapeError(location, `\`${relation.field}\` ${relation.what}`)
 }
 

@@ -5,14 +5,14 @@
  * to the action (under the runner's temp directory); nothing is written into the dbt project.
  */
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
-import { readJsonFile } from '../dbt/json-file.js'
+import { ArtifactChangedError, readArtifact } from '../dbt/json-file.js'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { BaselineSettings, DeferredEnv } from '../settings.js'
 import { chooseEnv } from './choose-env.js'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { BaselineConfigError, ManifestCheckError, messageOf, NoBaselineError, NoStagingBaselineError } from './errors.js'
-import { checkManifest } from './manifest-check.js'
+import { checkManifest, type ManifestCheck } from './manifest-check.js'
 import { isBaseline, type Baseline, type BaselineSource } from './types.js'
 import { displayUrl } from '../secrets.js'
 
@@ -38,8 +38,11 @@ export interface ObtainArgs {
    */
   project: { name: string; targetDir?: string }
   log: Logger
-  /** Reads a file's JSON (the one read of each baseline manifest); default: from disk, any size. */
-  readJson?: (path: string) => Promise<unknown>
+  /**
+   * Reads a file's JSON (the one read of each baseline manifest), a big one as an index when
+   * `index` is asked; default: from disk, any size.
+   */
+  readJson?: (path: string, how?: { index?: boolean }) => Promise<unknown>
 }
 
 /**
@@ -69,7 +72,7 @@ export async function obtainBaseline(settings: BaselineSettings, source: Baselin
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found: Baseline, finalPath: string, args: Omit<ObtainArgs, 'stateDir'>): Promise<PlacedBaseline> {
   refuseOwnOutput(found, args.project.targetDir)
-  const check = checkManifest(await readManifestJson(found, args), { projectName: args.project.name }, found.location)
+  const check = await readAndCheck(found, args)
   check.notes.forEach((note) => args.log.info(note))
   if (resolve(found.manifestPath) !== resolve(finalPath)) {
     await rename(found.manifestPath, finalPath).catch(() => copyFile(found.manifestPath, finalPath))
@@ -100,22 +103,37 @@ function refuseOwnOutput(found: Baseline, targetDir: string | undefined): void {
   )
 }
 
-async function readManifestJson(found: Baseline, args: Pick<ObtainArgs, 'readJson'>): Promise<unknown> {
+/**
+ * Reads the manifest, a big one as an index (see dbt/json-file.ts), and checks it. The check
+ * reads an indexed manifest's entries from the file, so a file changed meanwhile fails here too.
+ */
+async function readAndCheck(found: Baseline, args: Omit<ObtainArgs, 'stateDir'>): Promise<ManifestCheck> {
+  let value: unknown
   try {
-    return await (args.readJson ?? readJsonFile)(found.manifestPath)
+    value = await (args.readJson ?? readArtifact)(found.manifestPath, { index: true })
   } catch (error) {
-    if (error instanceof SyntaxError) {
-      throw new ManifestCheckError(
-        `The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
-          'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.',
-        found.location
-      )
-    }
-    throw new ManifestCheckError(
-      `Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`,
+    throw unreadable(found, error)
+  }
+  try {
+    return checkManifest(value, { projectName: args.project.name }, found.location)
+  } catch (error) {
+    throw error instanceof ArtifactChangedError ? unreadable(found, error) : error
+  }
+}
+
+/** A baseline manifest that could not be read, or is not JSON, as the message a user gets. */
+function unreadable(found: Baseline, error: unknown): ManifestCheckError {
+  if (error instanceof SyntaxError) {
+    return new ManifestCheckError(
+      `The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
+        'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.',
       found.location
     )
   }
+  return new ManifestCheckError(
+    `Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`,
+    found.location
+  )
 }
 
 function nothingFound(settings: BaselineSettings, env: DeferredEnv, searched: string[]): BaselineOutcome {

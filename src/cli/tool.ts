@@ -11,7 +11,7 @@ import { configuredEnvs, obtainBaseline, whyEnv, type EnvEvidence, type PlacedBa
 import { chooseEnv } from '../baseline/choose-env.js'
 import type { BaselineSource } from '../baseline/types.js'
 import type { Manifest } from '../dbt/artifact-types.js'
-import { readJsonFile } from '../dbt/json-file.js'
+import { readArtifact, readJsonFile } from '../dbt/json-file.js'
 import { execDbtProcess, type DbtProcess } from '../dbt/process.js'
 import { readDbtProject, type DbtProject } from '../dbt/project.js'
 import { dbtRunner, type DbtRunner } from '../dbt/runner.js'
@@ -176,7 +176,7 @@ export async function holdBaseline(tool: Tool, env: DeferredEnv, refresh: boolea
     stateDir,
     project: { name: tool.project.name, targetDir: tool.project.targetDir },
     log: tool.log,
-    readJson: readJsonFile
+    readJson: readArtifact
   })
   if (outcome.kind === 'none') {
     await tool.local.forget(env)

@@ -5,6 +5,7 @@
  * for it. Pure.
  */
 import type { Manifest, ManifestNode, RunResults } from '../dbt/artifact-types.js'
+import { entriesOf } from '../dbt/json-file.js'
 import type { ComparePlan, CompareTarget, DeclaredKey, NotCompared, RelationParts, RemovedModel } from './types.js'
 
 const COMPARED_TYPES = new Set(['model', 'seed', 'snapshot'])
@@ -83,10 +84,14 @@ export function depths(manifest: Manifest): Map<string, number> {
 }
 
 function removedModels(manifest: Manifest, baseline: Manifest): RemovedModel[] {
-  return Object.values(baseline.nodes)
-    .filter((n) => COMPARED_TYPES.has(n.resource_type) && n.package_name === baseline.metadata.project_name && !manifest.nodes[n.unique_id])
-    .map((n) => ({ unique_id: n.unique_id, name: n.name, resource_type: n.resource_type, relation: n.relation_name ?? null }))
-    .sort((a, b) => (a.unique_id < b.unique_id ? -1 : 1))
+  const removed: RemovedModel[] = []
+  // One node at a time: a big baseline's nodes are read from its file as they are reached.
+  for (const [, entry] of entriesOf(baseline.nodes)) {
+    const n = entry as ManifestNode
+    if (COMPARED_TYPES.has(n.resource_type) && n.package_name === baseline.metadata.project_name && !manifest.nodes[n.unique_id])
+      removed.push({ unique_id: n.unique_id, name: n.name, resource_type: n.resource_type, relation: n.relation_name ?? null })
+  }
+  return removed.sort((a, b) => (a.unique_id < b.unique_id ? -1 : 1))
 }
 
 function targetOf(node: ManifestNode, manifest: Manifest, baseline: Manifest): CompareTarget {

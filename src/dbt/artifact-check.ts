@@ -6,6 +6,7 @@
  */
 import { ActionError } from '../errors.js'
 import type { Manifest, RunResults } from './artifact-types.js'
+import { entriesOf } from './json-file.js'
 
 /** An artifact lacks a field the action reads, or holds it with the wrong type. */
 export class ArtifactCheckError extends ActionError {
@@ -110,7 +111,7 @@ function nodeProblem(node: unknown, path: string): FieldProblem | undefined {
 function sectionProblem(manifest: unknown, section: string, entry: (node: unknown, path: string) => FieldProblem | undefined) {
   const entries = ownValue(manifest, section)
   if (kindOf(entries) !== 'object') return undefined
-  return firstProblem(Object.entries(entries as object), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`))
+  return firstProblem(entriesOf(entries as object), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`))
 }
 
 /**
@@ -137,10 +138,13 @@ export function manifestProblem(manifest: unknown): FieldProblem | undefined {
  * The first problem of the relation names of a baseline manifest: all the analysis reads of it
  * (besides the entries being objects, which the baseline check asks already).
  */
-export function baselineRelationProblem(manifest: unknown): FieldProblem | undefined {
-  const relation = (node: unknown, path: string) =>
-    expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING)
-  return firstProblem(['nodes', 'sources'], (section) => sectionProblem(manifest, section, relation))
+export function baselineRelationProblem(manifest: unknown, sections: readonly string[] = ['nodes', 'sources']): FieldProblem | undefined {
+  return firstProblem(sections, (section) => sectionProblem(manifest, section, relationProblem))
+}
+
+/** The problem of one baseline entry's relation name, at `path` (e.g. `nodes["model.p.a"]`), or undefined. */
+export function relationProblem(node: unknown, path: string): FieldProblem | undefined {
+  return expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING)
 }
 
 /** The first field of run_results.json that the analysis or the report would misread, or undefined. */

@@ -12,7 +12,7 @@
  * one `JSON.parse` of the file and holds less (BENCHMARKS.md, "the artifact reader"). The file is
  * read synchronously: nothing else runs while an artifact is read.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 
 /** Fields left out of each entry of a section, by the section's name. */
 export type UnreadFields = Readonly<Record<string, readonly string[]>>
@@ -41,13 +41,240 @@ export const CHUNK_BYTES = 4 * 1024 * 1024
  * Parses the file's JSON, leaving out the `unread` fields of each section's entries. Rejects
  * with the file system's error, or a SyntaxError that names the problem and its byte offset.
  */
-export async function readJsonFile(path: string, unread: UnreadFields = UNREAD_FIELDS, chunkBytes = CHUNK_BYTES): Promise<unknown> {
+export async function readJsonFile(
+  path: string,
+  unread: UnreadFields = UNREAD_FIELDS,
+  chunkBytes = CHUNK_BYTES,
+  indexed: readonly string[] = []
+): Promise<unknown> {
   const fd = openSync(path, 'r')
+  let kept = false
   try {
-    return new Scanner(fd, chunkBytes, path).document(unread)
+    const file = new OpenFile(fd, path)
+    const scanner = new Scanner(fd, chunkBytes, path, indexed, file)
+    const value = scanner.document(unread)
+    kept = scanner.indexedAny
+    // Every indexed section holds the file; it is closed when the last of them is collected.
+    if (kept) openFiles.register(file, fd)
+    return value
   } finally {
-    closeSync(fd)
+    if (!kept) closeSync(fd)
   }
+}
+
+/**
+ * The sections of a big baseline manifest held as an index (see {@link readBaselineJson}): all
+ * but `metadata`, whose few fields are read whole.
+ */
+export const INDEXED_SECTIONS: readonly string[] = [
+  'nodes',
+  'sources',
+  'macros',
+  'docs',
+  'exposures',
+  'metrics',
+  'groups',
+  'selectors',
+  'disabled',
+  'parent_map',
+  'child_map',
+  'group_map',
+  'saved_queries',
+  'semantic_models',
+  'unit_tests',
+  'functions'
+]
+
+/** From this size on, a baseline manifest is held as an index rather than as values. */
+export const INDEX_FROM_BYTES = 256 * 1024 * 1024
+
+/**
+ * Reads a baseline manifest. Up to {@link INDEX_FROM_BYTES} it is read as {@link readJsonFile}
+ * reads any artifact. A bigger one keeps, for each entry of its sections, only where the entry
+ * lies in the file: each entry is still parsed once here, so a file that is not JSON is refused
+ * now as it would be otherwise, and parsed again, from the file, when it is read. The sections
+ * are read-only objects that hold the last entries read; a pass over all of one goes through
+ * {@link entriesOf}, which keeps none. A gigabyte manifest then costs its keys and offsets,
+ * not its values (BENCHMARKS.md, `big-baseline`). The file stays open while the value is held.
+ */
+export async function readBaselineJson(path: string, indexFromBytes = INDEX_FROM_BYTES): Promise<unknown> {
+  return readJsonFile(path, UNREAD_FIELDS, CHUNK_BYTES, statSync(path).size >= indexFromBytes ? INDEXED_SECTIONS : [])
+}
+
+/** How the action reads an artifact: a baseline, asked with `index`, as {@link readBaselineJson} reads it. */
+export async function readArtifact(path: string, how?: { index?: boolean }): Promise<unknown> {
+  return how?.index ? readBaselineJson(path) : readJsonFile(path)
+}
+
+/**
+ * The entries of one section of an artifact, one at a time: for an indexed section (see
+ * {@link readBaselineJson}) each is parsed as it is reached and kept by nobody but the caller,
+ * so a pass over a gigabyte of nodes holds one node at a time. For any other object, its entries.
+ */
+export function entriesOf(section: object): Iterable<[string, unknown]> {
+  const index = indexOf.get(section)
+  return index ? index.entries() : Object.entries(section)
+}
+
+/** Whether the section is indexed (read-only; its entries read from the file on demand). */
+export function isIndexed(section: unknown): boolean {
+  return typeof section === 'object' && section !== null && indexOf.has(section)
+}
+
+/** An indexed artifact's file no longer holds, where it did, the entry being read. */
+export class ArtifactChangedError extends Error {
+  constructor(path: string, start: number, why: string, options?: ErrorOptions) {
+    super(`${path} changed on disk after it was read: the entry at byte ${start} ${why}`, options)
+    this.name = 'ArtifactChangedError'
+  }
+}
+
+/** An artifact file that indexed sections read from. */
+class OpenFile {
+  constructor(
+    readonly fd: number,
+    readonly path: string
+  ) {}
+}
+
+/** Closes the file of indexed sections once none is held. */
+const openFiles = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd)
+  } catch {
+    // Already closed: nothing to do.
+  }
+})
+
+/** Bytes read at a time when an indexed section's keys are found. */
+const SPAN_CHUNK_BYTES = 1024 * 1024
+
+/** How many entries of an indexed section stay parsed after they are read (a lookup's cache). */
+const KEPT_ENTRIES = 4096
+
+const indexOf = new WeakMap<object, EntryIndex>()
+
+/** Where each entry of one section lies in the file, and the entries read last. */
+class EntryIndex {
+  /** Each key's slot; made when the section is first read, so a section nobody reads costs nothing. */
+  private slots: Map<string, number> | undefined
+  /** [start, length] of slot n at 2n, 2n + 1. */
+  private readonly spans: number[] = []
+  private readonly kept = new Map<string, unknown>()
+  private order: string[] | undefined
+  private readonly blank: number[] = []
+  private buf = Buffer.alloc(0)
+
+  constructor(
+    private readonly file: OpenFile,
+    private readonly unread: readonly Buffer[] | undefined,
+    /** The file offset of the section's `{`. */
+    private readonly start: number
+  ) {}
+
+  private get slot(): Map<string, number> {
+    if (!this.slots) {
+      this.slots = new Map()
+      try {
+        new Scanner(this.file.fd, SPAN_CHUNK_BYTES, this.file.path, [], this.file, this.start).spans(this)
+      } catch (error) {
+        this.slots = undefined
+        this.spans.length = 0
+        throw error instanceof SyntaxError
+          ? new ArtifactChangedError(this.file.path, this.start, `is not the section it was (${error.message})`)
+          : error
+      }
+    }
+    return this.slots
+  }
+
+  add(key: string, start: number, length: number): void {
+    const n = this.slots!.get(key)
+    if (n === undefined) {
+      this.slots!.set(key, this.spans.length / 2)
+      this.spans.push(start, length)
+    } else {
+      // A repeated key: JSON.parse keeps the last value at the first one's place.
+      this.spans[2 * n] = start
+      this.spans[2 * n + 1] = length
+    }
+  }
+
+  has(key: string): boolean {
+    return this.slot.has(key)
+  }
+
+  get(key: string): unknown {
+    const held = this.kept.get(key)
+    if (held !== undefined) return held
+    const n = this.slot.get(key)
+    if (n === undefined) return undefined
+    if (this.kept.size >= KEPT_ENTRIES) this.kept.clear()
+    const value = this.read(n)
+    this.kept.set(key, value)
+    return value
+  }
+
+  /** The keys in the order JSON.parse gives an object's: array indexes first, ascending. */
+  keys(): string[] {
+    if (!this.order) {
+      const all = [...this.slot.keys()]
+      const indexes = all.filter(isArrayIndex)
+      this.order = indexes.length ? [...indexes.sort((a, b) => Number(a) - Number(b)), ...all.filter((k) => !isArrayIndex(k))] : all
+    }
+    return this.order
+  }
+
+  *entries(): Generator<[string, unknown]> {
+    for (const key of this.keys()) yield [key, this.kept.get(key) ?? this.read(this.slot.get(key)!)]
+  }
+
+  private read(n: number): unknown {
+    const start = this.spans[2 * n]
+    const length = this.spans[2 * n + 1]
+    if (this.buf.length < length) this.buf = Buffer.allocUnsafe(Math.max(length, 2 * this.buf.length))
+    const buf = this.buf
+    let got = 0
+    while (got < length) {
+      const read = readSync(this.file.fd, buf, got, length - got, start + got)
+      if (read === 0) break
+      got += read
+    }
+    const end = got === length && this.unread && buf[0] === OPEN_OBJECT ? entryEnd(buf, 0, length, this.unread, this.blank) : length
+    if (got !== length || end !== length) throw new ArtifactChangedError(this.file.path, start, 'is no longer where it was')
+    if (this.unread && buf[0] === OPEN_OBJECT)
+      for (let r = 0; r < this.blank.length; r += 2) buf.fill(0x20, this.blank[r], this.blank[r + 1])
+    try {
+      return JSON.parse(buf.toString('utf8', 0, length)) as unknown
+    } catch (error) {
+      throw new ArtifactChangedError(this.file.path, start, `is not JSON (${(error as Error).message})`, { cause: error })
+    }
+  }
+
+  /** The read-only object the section reads as. */
+  view(): object {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const index = this
+    const own = (key: string | symbol): key is string => typeof key === 'string' && index.has(key)
+    const view = new Proxy(Object.create(Object.prototype) as object, {
+      get: (target, key, receiver) => (own(key) ? index.get(key) : Reflect.get(target, key, receiver)),
+      has: (target, key) => own(key) || Reflect.has(target, key),
+      ownKeys: () => index.keys(),
+      getOwnPropertyDescriptor: (_target, key) =>
+        own(key) ? { configurable: true, enumerable: true, get: () => index.get(key), set: undefined } : undefined,
+      set: () => false,
+      defineProperty: () => false,
+      deleteProperty: () => false,
+      setPrototypeOf: () => false,
+      preventExtensions: () => false
+    })
+    indexOf.set(view, this)
+    return view
+  }
+}
+
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295
 }
 
 const QUOTE = 0x22
@@ -199,12 +426,20 @@ class Scanner {
   private readonly keyScan = (buf: Buffer, i: number, len: number): number => stringEnd(buf, i + 1, len)
   private readonly entryScan = (buf: Buffer, i: number, len: number): number => entryEnd(buf, i, len, this.unread, this.blank)
 
+  /** Whether a section was indexed, so the file must stay open. */
+  indexedAny = false
+
   constructor(
     private readonly fd: number,
     chunkBytes: number,
-    private readonly path: string
+    private readonly path: string,
+    private readonly indexed: readonly string[],
+    private readonly file: OpenFile,
+    /** The file offset to read from. */
+    start = 0
   ) {
     this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes))
+    this.base = start
   }
 
   document(unread: UnreadFields): unknown {
@@ -214,8 +449,10 @@ class Scanner {
       const top: Record<string, unknown> = {}
       this.members((key) => {
         const c = this.at()
-        if (c === OPEN_OBJECT)
-          return this.section(Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined)
+        if (c === OPEN_OBJECT) {
+          const left = Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined
+          return this.indexed.includes(key) ? this.index(left) : this.section(left)
+        }
         if (c === OPEN_ARRAY) return this.list()
         return this.whole()
       }, top)
@@ -233,6 +470,30 @@ class Scanner {
     const out: Record<string, unknown> = {}
     this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()), out)
     return out
+  }
+
+  /**
+   * An object held as an {@link EntryIndex}: each entry is parsed as {@link section} parses it,
+   * to be sure it is JSON, and let go; only its key and its place in the file are kept.
+   */
+  private index(unread: readonly Buffer[] | undefined): object {
+    const index = new EntryIndex(this.file, unread, this.base + this.pos)
+    this.indexedAny = true
+    this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()))
+    return index.view()
+  }
+
+  /** Adds each entry of the object at pos to `index`: its key and where it lies, unparsed (it was checked when first read). */
+  spans(index: EntryIndex): void {
+    this.space()
+    if (this.at() !== OPEN_OBJECT) this.fail(`Expected '{' but found ${this.shown()}`)
+    this.members((key) => {
+      const start = this.base + this.pos
+      const end = this.scan(valueEnd)
+      // The scan may have moved the window: the entry's length is from file offsets.
+      index.add(key, start, this.base + end - start)
+      this.pos = end
+    })
   }
 
   /** An array whose elements are parsed one by one. */
@@ -259,7 +520,7 @@ class Scanner {
   }
 
   /** Calls `value` for each member of the object at pos, storing what it returns under the key. */
-  private members(value: (key: string) => unknown, out: Record<string, unknown>): void {
+  private members(value: (key: string) => unknown, out?: Record<string, unknown>): void {
     this.pos++
     this.space()
     if (this.at() === CLOSE_OBJECT) {
@@ -275,7 +536,8 @@ class Scanner {
       this.pos++
       this.space()
       this.at()
-      set(out, key, value(key))
+      const v = value(key)
+      if (out) set(out, key, v)
       this.space()
       const c = this.at()
       if (c === CLOSE_OBJECT) {

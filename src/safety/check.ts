@@ -13,6 +13,7 @@
  * not exist.
  */
 import type { Manifest } from '../dbt/artifact-types.js'
+import { entriesOf, isIndexed } from '../dbt/json-file.js'
 import { ActionError } from '../errors.js'
 import type { DeferredEnv } from '../settings.js'
 import { ownerMatches, type OwnerIdentity, type SchemaMarker } from './marker.js'
@@ -153,11 +154,31 @@ function checkName(schema: string): void {
 
 function checkBaselines(schema: string, baselines: BaselineEvidence[]): void {
   for (const { env, manifest } of baselines) {
-    const hit = Object.values(manifest?.nodes ?? {}).find((node) => lower(node.schema) === lower(schema))
+    if (!manifest) continue
+    const hit = firstBySchema(manifest.nodes ?? {}).get(lower(schema))
     if (hit) refuse(schema, 'baseline-relation', `the ${env} baseline manifest puts ${hit.resource_type} '${hit.unique_id}' in it.`)
-    const source = Object.values(manifest?.sources ?? {}).find((s) => lower(s.schema) === lower(schema))
+    const source = firstBySchema(manifest.sources ?? {}).get(lower(schema))
     if (source) refuse(schema, 'source-schema', `the ${env} baseline's source '${source.source_name}.${source.name}' reads from it.`)
   }
+}
+
+const bySchema = new WeakMap<object, Map<string, unknown>>()
+
+/**
+ * The first entry of a section in each schema (lower-cased), from one pass over it. A big
+ * baseline's sections are read-only and read from their file (see dbt/json-file.ts), so theirs
+ * is made once and kept; any other section may change between two checks, and is read anew.
+ */
+function firstBySchema<T extends { schema?: string | null }>(section: Record<string, T>): Map<string, T> {
+  const known = bySchema.get(section) as Map<string, T> | undefined
+  if (known) return known
+  const first = new Map<string, T>()
+  for (const [, entry] of entriesOf(section)) {
+    const key = lower((entry as T).schema)
+    if (!first.has(key)) first.set(key, entry as T)
+  }
+  if (isIndexed(section)) bySchema.set(section, first)
+  return first
 }
 
 function checkSources(schema: string, manifest: Manifest): void {

@@ -1,6 +1,6 @@
 import { I as Input, O as Output } from './index-constants-CyAaZ2Tq.js';
 import { A as ActionError } from './index-errors-DKQXuDqI.js';
-import { p as prepareRun, s as safetyDeps, g as gatherBaselineEvidence, i as installPackages, d as dropOwnedSchemas } from './index-build-A64ein5L.js';
+import { p as prepareRun, s as safetyDeps, g as gatherBaselineEvidence, i as installPackages, d as dropOwnedSchemas } from './index-build-C_wqFspt.js';
 import 'process';
 import 'buffer';
 import 'os';
@@ -39,21 +39,21 @@ import 'node:path';
 import 'node:crypto';
 import 'node:fs';
 import 'node:fs/promises';
-import './index-project-Xz4Mf4qj.js';
-import 'zlib';
+import './index-cache-BOdk6UqG.js';
 import 'stream';
-import 'node:https';
-import 'node:stream/promises';
-import './index-process-BxdQhzMc.js';
-import 'node:child_process';
-import 'node:os';
-import 'node:string_decoder';
-import './index-secrets-Dlt117OD.js';
-import './index-cache-BSwDmN5g.js';
 import 'url';
+import 'node:os';
 import 'node:process';
+import 'node:https';
 import 'node:module';
 import 'tty';
+import './index-project-CvmClTc-.js';
+import 'zlib';
+import 'node:stream/promises';
+import './index-secrets-Dlt117OD.js';
+import './index-process-BZQAX9BN.js';
+import 'node:child_process';
+import 'node:string_decoder';
 
 /**
  * The cleanup mode (`pull_request: closed`): drop the pull request's CI schemas, and only those

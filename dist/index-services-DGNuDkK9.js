@@ -1,6 +1,6 @@
 import { C as CacheServiceError, m as messageOf, B as BaselineConfigError, r as requireTunnel, n as requireUndici, u as undiciExports, o as commonjsGlobal, l as getDefaultExportFromCjs, d as debug, w as warning, p as info, q as error, t as setOutput, x as summary } from './index-errors-DKQXuDqI.js';
-import { s as saveCache, r as restoreCache, i as isFeatureAvailable, R as ReserveCacheError, V as ValidationError } from './index-cache-BSwDmN5g.js';
-import { r as readJsonFile, e as execDbtProcess } from './index-process-BxdQhzMc.js';
+import { s as saveCache, b as restoreCache, c as isFeatureAvailable, R as ReserveCacheError, V as ValidationError, r as readArtifact } from './index-cache-BOdk6UqG.js';
+import { e as execDbtProcess } from './index-process-BZQAX9BN.js';
 import { existsSync, readFileSync } from 'fs';
 import { EOL } from 'os';
 import http__default from 'http';
@@ -33,6 +33,7 @@ import 'node:dns';
 import 'string_decoder';
 import 'child_process';
 import 'timers';
+import 'node:fs';
 import 'stream';
 import 'url';
 import 'buffer';
@@ -43,7 +44,6 @@ import 'node:module';
 import 'node:path';
 import 'node:crypto';
 import 'tty';
-import 'node:fs';
 import 'node:child_process';
 import 'node:string_decoder';
 
@@ -7411,7 +7411,7 @@ function realServices(settings, event, redactor) {
         outputs: { set: (name, value) => setOutput(name, typeof value === 'string' ? scrub(value) : value) },
         log,
         now: () => new Date(),
-        files: { readJson: (path) => readJsonFile(path) },
+        files: { readJson: readArtifact },
         event,
         annotate: (a) => error(scrub(a.message), { title: a.title && scrub(a.title), file: a.file }),
         scrub,

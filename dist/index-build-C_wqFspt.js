@@ -4,14 +4,14 @@ import { createWriteStream, existsSync, createReadStream, readFileSync, mkdirSyn
 import { mkdir, rm, rename, copyFile, open, stat, readFile } from 'node:fs/promises';
 import { c as BaselineTimeoutError, e as BaselineServiceError, m as messageOf, f as BaselineAuthError, B as BaselineConfigError, A as ActionError, N as NoStagingBaselineError, h as NoBaselineError, M as ManifestCheckError, i as getExecOutput, j as which, D as DbtFailedError } from './index-errors-DKQXuDqI.js';
 import { O as Output, d as distExports } from './index-constants-CyAaZ2Tq.js';
-import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-Xz4Mf4qj.js';
+import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-BOdk6UqG.js';
+import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-CvmClTc-.js';
 import { request as request$1 } from 'node:http';
 import { request } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { r as readJsonFile, d as describeSignal } from './index-process-BxdQhzMc.js';
 import { d as displayUrl } from './index-secrets-Dlt117OD.js';
-import './index-cache-BSwDmN5g.js';
+import { d as describeSignal } from './index-process-BZQAX9BN.js';
 import { homedir } from 'node:os';
 
 /** The inputs that set each limit, for messages. */
@@ -1695,7 +1695,7 @@ async function obtainBaseline(settings, source, args) {
 /** Checks the fetched manifest and moves it to its final place. */
 async function place(found, finalPath, args) {
     refuseOwnOutput(found, args.project.targetDir);
-    const check = checkManifest(await readManifestJson(found, args), { projectName: args.project.name }, found.location);
+    const check = await readAndCheck(found, args);
     check.notes.forEach((note) => args.log.info(note));
     if (resolve(found.manifestPath) !== resolve(finalPath)) {
         await rename(found.manifestPath, finalPath).catch(() => copyFile(found.manifestPath, finalPath));
@@ -1721,17 +1721,32 @@ function refuseOwnOutput(found, targetDir) {
     throw new BaselineConfigError(`The input \`${input}\` points at ${found.location}, inside the project's own target directory (${targetDir}): that manifest was written by dbt in this job, ` +
         `so comparing with it selects nothing and defers to nothing. Give the ${found.env} deploy's manifest instead, downloaded to a directory of its own (e.g. prod-state/manifest.json).`, input);
 }
-async function readManifestJson(found, args) {
+/**
+ * Reads the manifest, a big one as an index (see dbt/json-file.ts), and checks it. The check
+ * reads an indexed manifest's entries from the file, so a file changed meanwhile fails here too.
+ */
+async function readAndCheck(found, args) {
+    let value;
     try {
-        return await (args.readJson ?? readJsonFile)(found.manifestPath);
+        value = await (args.readJson ?? readArtifact)(found.manifestPath, { index: true });
     }
     catch (error) {
-        if (error instanceof SyntaxError) {
-            throw new ManifestCheckError(`The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
-                'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', found.location);
-        }
-        throw new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
+        throw unreadable(found, error);
     }
+    try {
+        return checkManifest(value, { projectName: args.project.name }, found.location);
+    }
+    catch (error) {
+        throw error instanceof ArtifactChangedError ? unreadable(found, error) : error;
+    }
+}
+/** A baseline manifest that could not be read, or is not JSON, as the message a user gets. */
+function unreadable(found, error) {
+    if (error instanceof SyntaxError) {
+        return new ManifestCheckError(`The baseline manifest from ${found.location} is not valid JSON: ${error.message}. ` +
+            'It may be truncated or not a manifest at all; publish target/manifest.json of a successful deploy run again.', found.location);
+    }
+    return new ManifestCheckError(`Could not read the baseline manifest from ${found.location} (${found.manifestPath}): ${messageOf(error)}`, found.location);
 }
 function nothingFound(settings, env, searched) {
     const where = searched.length ? searched.map((line) => `\n  - ${line}`).join('') : '\n  - (nothing to search)';
@@ -1946,10 +1961,14 @@ function depths(manifest) {
     return memo;
 }
 function removedModels(manifest, baseline) {
-    return Object.values(baseline.nodes)
-        .filter((n) => COMPARED_TYPES.has(n.resource_type) && n.package_name === baseline.metadata.project_name && !manifest.nodes[n.unique_id])
-        .map((n) => ({ unique_id: n.unique_id, name: n.name, resource_type: n.resource_type, relation: n.relation_name ?? null }))
-        .sort((a, b) => (a.unique_id < b.unique_id ? -1 : 1));
+    const removed = [];
+    // One node at a time: a big baseline's nodes are read from its file as they are reached.
+    for (const [, entry] of entriesOf(baseline.nodes)) {
+        const n = entry;
+        if (COMPARED_TYPES.has(n.resource_type) && n.package_name === baseline.metadata.project_name && !manifest.nodes[n.unique_id])
+            removed.push({ unique_id: n.unique_id, name: n.name, resource_type: n.resource_type, relation: n.relation_name ?? null });
+    }
+    return removed.sort((a, b) => (a.unique_id < b.unique_id ? -1 : 1));
 }
 function targetOf(node, manifest, baseline) {
     return {
@@ -5568,13 +5587,35 @@ function checkName(schema) {
 }
 function checkBaselines(schema, baselines) {
     for (const { env, manifest } of baselines) {
-        const hit = Object.values(manifest?.nodes ?? {}).find((node) => lower(node.schema) === lower(schema));
+        if (!manifest)
+            continue;
+        const hit = firstBySchema(manifest.nodes ?? {}).get(lower(schema));
         if (hit)
             refuse(schema, 'baseline-relation', `the ${env} baseline manifest puts ${hit.resource_type} '${hit.unique_id}' in it.`);
-        const source = Object.values(manifest?.sources ?? {}).find((s) => lower(s.schema) === lower(schema));
+        const source = firstBySchema(manifest.sources ?? {}).get(lower(schema));
         if (source)
             refuse(schema, 'source-schema', `the ${env} baseline's source '${source.source_name}.${source.name}' reads from it.`);
     }
+}
+const bySchema = new WeakMap();
+/**
+ * The first entry of a section in each schema (lower-cased), from one pass over it. A big
+ * baseline's sections are read-only and read from their file (see dbt/json-file.ts), so theirs
+ * is made once and kept; any other section may change between two checks, and is read anew.
+ */
+function firstBySchema(section) {
+    const known = bySchema.get(section);
+    if (known)
+        return known;
+    const first = new Map();
+    for (const [, entry] of entriesOf(section)) {
+        const key = lower(entry.schema);
+        if (!first.has(key))
+            first.set(key, entry);
+    }
+    if (isIndexed(section))
+        bySchema.set(section, first);
+    return first;
 }
 function checkSources(schema, manifest) {
     const source = Object.values(manifest.sources ?? {}).find((s) => lower(s.schema) === lower(schema));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { r as readDbtProject, a as actionDirs, p as publishBaseline } from './index-project-Xz4Mf4qj.js';
+import { r as readDbtProject, a as actionDirs, p as publishBaseline } from './index-project-CvmClTc-.js';
 import 'node:crypto';
 import 'node:fs';
 import 'node:fs/promises';
@@ -7,8 +7,8 @@ import 'node:http';
 import 'node:https';
 import 'node:stream';
 import 'node:stream/promises';
+import './index-cache-BOdk6UqG.js';
 import { O as Output } from './index-constants-CyAaZ2Tq.js';
-import './index-cache-BSwDmN5g.js';
 import './index-errors-DKQXuDqI.js';
 import 'os';
 import 'crypto';
@@ -42,13 +42,13 @@ import 'child_process';
 import 'timers';
 import 'zlib';
 import 'stream';
-import 'process';
-import 'buffer';
 import 'url';
+import 'buffer';
 import 'node:os';
 import 'node:process';
 import 'node:module';
 import 'tty';
+import 'process';
 
 /**
  * The publish mode, a step of the deploy job after its dbt build: saves that build's

@@ -9,6 +9,7 @@ import { join, dirname, sep, relative, resolve, isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile, mkdir, copyFile, rm } from 'node:fs/promises';
 import { d as distExports } from './index-constants-CyAaZ2Tq.js';
+import { e as entriesOf } from './index-cache-BOdk6UqG.js';
 
 /**
  * Checks the fields of dbt's artifacts that the resolution analysis and the report read. The
@@ -108,7 +109,7 @@ function sectionProblem(manifest, section, entry) {
     const entries = ownValue(manifest, section);
     if (kindOf(entries) !== 'object')
         return undefined;
-    return firstProblem(Object.entries(entries), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`));
+    return firstProblem(entriesOf(entries), ([key, node]) => entry(node, `${section}[${JSON.stringify(key)}]`));
 }
 /**
  * The first field of a manifest that the analysis would misread, or undefined. `nodes` must be
@@ -132,9 +133,12 @@ function manifestProblem(manifest) {
  * The first problem of the relation names of a baseline manifest: all the analysis reads of it
  * (besides the entries being objects, which the baseline check asks already).
  */
-function baselineRelationProblem(manifest) {
-    const relation = (node, path) => expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING);
-    return firstProblem(['nodes', 'sources'], (section) => sectionProblem(manifest, section, relation));
+function baselineRelationProblem(manifest, sections = ['nodes', 'sources']) {
+    return firstProblem(sections, (section) => sectionProblem(manifest, section, relationProblem));
+}
+/** The problem of one baseline entry's relation name, at `path` (e.g. `nodes["model.p.a"]`), or undefined. */
+function relationProblem(node, path) {
+    return expectKind(node, path, ['object']) ?? expectKind(ownValue(node, 'relation_name'), `${path}.relation_name`, OPTIONAL_STRING);
 }
 /** The first field of run_results.json that the analysis or the report would misread, or undefined. */
 function runResultsProblem(runResults) {
@@ -347,9 +351,14 @@ function checkShape(manifest, metadata, location) {
         if (value !== undefined && value !== null && !isRecord(value))
             throw shapeError(location, `\`${field}\` is ${kind(value)}; when present it must be an object`);
     }
-    for (const [key, node] of Object.entries(manifest.nodes))
+    // One pass over the nodes: a big baseline's are read from its file one at a time.
+    for (const [key, node] of entriesOf(manifest.nodes)) {
         checkNode(key, node, location);
-    const relation = baselineRelationProblem(manifest);
+        const relation = relationProblem(node, `nodes[${JSON.stringify(key)}]`);
+        if (relation)
+            throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
+    }
+    const relation = baselineRelationProblem(manifest, ['sources']);
     if (relation)
         throw shapeError(location, `\`${relation.field}\` ${relation.what}`);
 }
