@@ -37,7 +37,7 @@ it('npm run bench -- --quick runs every benchmark to its end', async () => {
   expect(output).toMatch(/^\| 10 \| 22 \| \d+\.\d+ \| \d+\.\d+ \| \d+ \| \d+ \| \d+ \|/m)
   expect(output).toMatch(/^\| action \+ parse-cache \| \d+\.\d+ \| \d+\.\d+ \| \d+\.\d+x \|$/m)
   expect(output).toMatch(/the bundle's load and the input check: -?\d+\.\d+ s; one file: -?\d+\.\d+ s/)
-  expect(output).toMatch(/^\| scaled \d+x \| \d+\.\d MB \| \d+\.\d MB \| \d+ \| \d+\.\d+ \| \d+ \|$/m)
+  expect(output).toMatch(/^\| scaled \d+x \| \d+\.\d MB \| \d+\.\d MB \| \d+ \| \d+\.\d+ \| \d+ \| \d+ \|$/m)
   expect(output).toMatch(/peak memory growth of the \d+ MB baseline over the tiny one: -?\d+ MiB/)
   expect(output.match(/^machine: /gm)).toHaveLength(8)
 }, 2_400_000)

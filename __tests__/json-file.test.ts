@@ -13,7 +13,9 @@ import {
   readArtifact,
   readBaselineJson,
   readJsonFile,
+  readPickedJson,
   UNREAD_FIELDS,
+  type PickedFields,
   type UnreadFields
 } from '../src/dbt/json-file.js'
 import { recordedDir } from './fakes/dbt-process.js'
@@ -273,5 +275,89 @@ describe('an indexed artifact (readBaselineJson)', () => {
     writeFileSync(path, text.replace('{"a"', '["a"'))
     expect(() => Object.keys(other.nodes)).toThrow(ArtifactChangedError)
     expect(() => Object.keys(other.nodes)).toThrow(/the entry at byte 10 is not the section it was/)
+  })
+})
+
+// A step that needs a few fields of a big artifact reads only those: the picked sections, each
+// entry with only its picked fields (nested ones too), the rest skipped without being decoded.
+describe('readPickedJson', () => {
+  type Picks = Record<string, true | PickedFields>
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+  const pickObject = (entry: Record<string, unknown>, fields: PickedFields): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(entry)
+        .filter(([f]) => Object.hasOwn(fields, f))
+        .map(([f, v]) => {
+          const inner = fields[f]
+          return [f, inner === true || !isObject(v) ? v : pickObject(v, inner)]
+        })
+    )
+  /** What JSON.parse gives, cut down to the picks. */
+  const picked = (text: string, picks: Picks): unknown => {
+    const value = JSON.parse(text) as unknown
+    if (!isObject(value)) return value
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => Object.hasOwn(picks, k))
+        .map(([k, v]) => {
+          const pick = picks[k]
+          if (pick === true || !isObject(v)) return [k, v]
+          return [k, Object.fromEntries(Object.entries(v).map(([id, e]) => [id, isObject(e) ? pickObject(e, pick) : e]))]
+        })
+    )
+  }
+  const probe: Picks = {
+    metadata: true,
+    nodes: { unique_id: true, resource_type: true, schema: true, config: { materialized: true } },
+    sources: { unique_id: true, name: true, source_name: true, schema: true }
+  }
+
+  it('reads real dbt manifests to what JSON.parse gives, cut down to the fields picked, at any chunk size', async () => {
+    for (const file of recorded.filter((f) => f.endsWith('manifest.json'))) {
+      const text = readFileSync(file, 'utf8')
+      for (const chunk of [16, 333, 4 * 1024 * 1024]) expect(await readPickedJson(file, probe, chunk)).toEqual(picked(text, probe))
+      const got = (await readPickedJson(file, probe)) as { nodes: Record<string, Record<string, unknown>>; macros?: unknown }
+      const model = Object.values(got.nodes).find((n) => n.resource_type === 'model')
+      expect(model).toEqual({
+        unique_id: expect.any(String),
+        resource_type: 'model',
+        schema: expect.any(String),
+        config: { materialized: expect.any(String) }
+      })
+      expect(got).not.toHaveProperty('macros')
+    }
+  })
+
+  it('gives what JSON.parse gives, cut down, for any JSON and any picks', async () => {
+    const field = fc.constantFrom('a', 'b', 'config', 'materialized', '"q"', 'é🙂', '__proto__')
+    const fields: fc.Arbitrary<PickedFields> = fc.letrec<{ f: PickedFields }>((tie) => ({
+      f: fc.dictionary(field, fc.oneof({ depthSize: 'small' }, fc.constant(true as const), tie('f')), { maxKeys: 4 })
+    })).f
+    const entry = fc.dictionary(field, fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.dictionary(field, fc.jsonValue({ maxDepth: 2 }))))
+    const doc = fc.dictionary(
+      fc.constantFrom('nodes', 'sources', 'metadata', 'macros', 'x'),
+      fc.oneof(fc.dictionary(fc.string(), fc.oneof(entry, fc.jsonValue({ maxDepth: 1 }))), fc.jsonValue({ maxDepth: 2 }))
+    )
+    const picks = fc.dictionary(fc.constantFrom('nodes', 'sources', 'metadata', 'y'), fc.oneof(fc.constant(true as const), fields))
+    await fc.assert(
+      fc.asyncProperty(doc, picks, fc.integer({ min: 16, max: 200 }), fc.boolean(), async (value, p, chunk, indented) => {
+        const text = JSON.stringify(value, null, indented ? 2 : undefined)
+        expect(await readPickedJson(fileWith(text), p, chunk)).toEqual(picked(text, p))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it('skips what is not picked without decoding it, and still refuses a file that does not balance', async () => {
+    expect(
+      await readPickedJson(fileWith('{"macros": {"m": {"x": tru}}, "nodes": {"a": {"b": 1, "c": 2}}}'), { nodes: { b: true } })
+    ).toEqual({
+      nodes: { a: { b: 1 } }
+    })
+    await expect(readPickedJson(fileWith('{"macros": {"m": {"x": [}}, "nodes": {}}'), { nodes: true })).rejects.toThrow(SyntaxError)
+    await expect(readPickedJson(fileWith('{"nodes": {"a": {"b": tru}}}'), { nodes: { b: true } })).rejects.toThrow(SyntaxError)
+    await expect(readPickedJson(fileWith('{"nodes": {"a": {"b": 1}'), { nodes: { b: true } })).rejects.toThrow(
+      /Unexpected end of JSON input/
+    )
   })
 })

@@ -3,11 +3,21 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Manifest } from '../src/dbt/artifact-types.js'
-import { isIndexed, readBaselineJson } from '../src/dbt/json-file.js'
-import { ciOwnedSchemas, proveDroppable, proveWritable, UnsafeSchemaError, writeSchemas, type SafetyEvidence } from '../src/safety/check.js'
+import { isIndexed, readBaselineJson, readJsonFile, readPickedJson } from '../src/dbt/json-file.js'
+import {
+  ciOwnedSchemas,
+  PROBE_MANIFEST_FIELDS,
+  proveDroppable,
+  proveWritable,
+  UnsafeSchemaError,
+  writeSchemas,
+  type ProbeManifest,
+  type SafetyEvidence
+} from '../src/safety/check.js'
 import { markerSelect, ownerMatches, type SchemaMarker } from '../src/safety/marker.js'
 import { claimSql, dropSql, probeSql } from '../src/safety/probe.js'
 import { loadProfileTargets, parseProfileTargets, ProfileUnreadableError } from '../src/safety/profiles.js'
+import { recordedDir } from './fakes/dbt-process.js'
 import { exampleDir } from './helpers/paths.js'
 
 const exampleProfiles = readFileSync(join(exampleDir, 'profiles.yml'), 'utf8')
@@ -160,6 +170,31 @@ describe('the write check', () => {
     }
     expect(writeRefusal('prod_raw', { profileTargets: [], baselines: held })?.message).toContain("'seed.p.raw_orders'")
     expect(writeRefusal('dbt_ci_pr_7', { profileTargets: [], baselines: held })).toBeUndefined()
+  })
+
+  it("decides the same from the fields it picks of the probe's manifest as from the whole manifest", async () => {
+    const file = join(recordedDir, 'ci', 'manifest.json')
+    const whole = (await readJsonFile(file)) as Manifest
+    const picked = (await readPickedJson(file, PROBE_MANIFEST_FIELDS)) as ProbeManifest
+    const model = Object.values(picked.nodes).find((n) => n.resource_type === 'model')
+    expect(Object.keys(model!).sort()).toEqual(['config', 'resource_type', 'schema', 'unique_id'])
+    expect(Object.keys(model!.config!)).toEqual(['materialized'])
+    const target = { name: 'ci', schema: 'dbt_ci_pr_7' }
+    expect(writeSchemas({ target, manifest: picked })).toEqual(writeSchemas({ target, manifest: whole }))
+    expect(writeSchemas({ target, manifest: picked }).length).toBeGreaterThan(1)
+    const schemas = [
+      ...writeSchemas({ target, manifest: whole }),
+      ...Object.values(whole.sources ?? {}).map((s) => s.schema ?? ''),
+      'prod',
+      'elsewhere'
+    ]
+    expect(schemas.some((schema) => writeRefusal(schema, { manifest: whole, baselines: [] })?.reason === 'source-schema')).toBe(true)
+    for (const schema of schemas) {
+      const want = writeRefusal(schema, { manifest: whole, baselines: [] })
+      const got = writeRefusal(schema, { manifest: picked, baselines: [] })
+      expect([got?.reason, got?.message]).toEqual([want?.reason, want?.message])
+      expect(ciOwnedSchemas(schema, picked)).toEqual(ciOwnedSchemas(schema, whole))
+    }
   })
 
   it('refuses a source schema of this project or of a baseline', () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { closeSync, openSync, readSync, statSync, existsSync, readFileSync, accessSync, constants as constants$6, createWriteStream, createReadStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, statSync, readSync, existsSync, readFileSync, accessSync, constants as constants$6, createWriteStream, createReadStream, readdirSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { homedir, tmpdir, constants as constants$7, userInfo, hostname } from 'node:os';
 import { join, dirname, basename, isAbsolute, resolve, delimiter, sep as sep$2, relative } from 'node:path';
@@ -101,6 +101,21 @@ function messageOf(error) {
  * one `JSON.parse` of the file and holds less (BENCHMARKS.md, "the artifact reader"). The file is
  * read synchronously: nothing else runs while an artifact is read.
  */
+const jsonKey = (key) => Buffer.from(JSON.stringify(key));
+function unreadFilter(fields) {
+    return { keys: fields.map(jsonKey), only: false, inner: [] };
+}
+function pickedFilter(fields) {
+    const names = Object.keys(fields);
+    return {
+        keys: names.map(jsonKey),
+        only: true,
+        inner: names.map((name) => {
+            const field = fields[name];
+            return field === true ? undefined : pickedFilter(field);
+        })
+    };
+}
 /**
  * What nothing in the action reads, by manifest section: the SQL dbt parsed and compiled (the
  * analysis reads the compiled SQL from run_results.json and target/, never from a manifest) and
@@ -124,12 +139,24 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
  * with the file system's error, or a SyntaxError that names the problem and its byte offset.
  */
 async function readJsonFile(path, unread = UNREAD_FIELDS, chunkBytes = CHUNK_BYTES, indexed = []) {
+    return scanFile(path, chunkBytes, indexed, (scanner) => scanner.document(unread));
+}
+/**
+ * Parses only the top-level members named in `picks`, each entry of an object section with only
+ * the fields picked (a member picked `true` is read whole, as {@link readJsonFile} reads it with no
+ * fields left out). Every other member is skipped: only checked to be balanced, never decoded.
+ * For a step that reads a few fields of a big artifact, such as the safety probe's manifest.
+ */
+async function readPickedJson(path, picks, chunkBytes = CHUNK_BYTES) {
+    return scanFile(path, chunkBytes, [], (scanner) => scanner.document({}, picks));
+}
+function scanFile(path, chunkBytes, indexed, read) {
     const fd = openSync(path, 'r');
     let kept = false;
     try {
         const file = new OpenFile(fd, path);
         const scanner = new Scanner(fd, chunkBytes, path, indexed, file);
-        const value = scanner.document(unread);
+        const value = read(scanner);
         kept = scanner.indexedAny;
         // Every indexed section holds the file; it is closed when the last of them is collected.
         if (kept)
@@ -177,8 +204,10 @@ const INDEX_FROM_BYTES = 256 * 1024 * 1024;
 async function readBaselineJson(path, indexFromBytes = INDEX_FROM_BYTES) {
     return readJsonFile(path, UNREAD_FIELDS, CHUNK_BYTES, statSync(path).size >= indexFromBytes ? INDEXED_SECTIONS : []);
 }
-/** How the action reads an artifact: a baseline, asked with `index`, as {@link readBaselineJson} reads it. */
+/** How the action reads an artifact: whole, as a baseline, or only the fields picked. */
 async function readArtifact(path, how) {
+    if (how?.pick)
+        return readPickedJson(path, how.pick);
     return how?.index ? readBaselineJson(path) : readJsonFile(path);
 }
 /**
@@ -227,7 +256,7 @@ const indexOf = new WeakMap();
 /** Where each entry of one section lies in the file, and the entries read last. */
 class EntryIndex {
     file;
-    unread;
+    filter;
     start;
     /** Each key's slot; made when the section is first read, so a section nobody reads costs nothing. */
     slots;
@@ -237,11 +266,11 @@ class EntryIndex {
     order;
     blank = [];
     buf = Buffer.alloc(0);
-    constructor(file, unread, 
+    constructor(file, filter, 
     /** The file offset of the section's `{`. */
     start) {
         this.file = file;
-        this.unread = unread;
+        this.filter = filter;
         this.start = start;
     }
     get slot() {
@@ -314,10 +343,12 @@ class EntryIndex {
                 break;
             got += read;
         }
-        const end = got === length && this.unread && buf[0] === OPEN_OBJECT ? entryEnd(buf, 0, length, this.unread, this.blank) : length;
+        const filtered = this.filter && buf[0] === OPEN_OBJECT ? this.filter : undefined;
+        this.blank.length = 0;
+        const end = got === length && filtered ? entryEnd(buf, 0, length, filtered, this.blank) : length;
         if (got !== length || end !== length)
             throw new ArtifactChangedError(this.file.path, start, 'is no longer where it was');
-        if (this.unread && buf[0] === OPEN_OBJECT)
+        if (filtered)
             for (let r = 0; r < this.blank.length; r += 2)
                 buf.fill(0x20, this.blank[r], this.blank[r + 1]);
         try {
@@ -432,26 +463,28 @@ function valueEnd(buf, i, len) {
     }
     return MORE;
 }
-function isUnread(buf, from, to, unread) {
+/** Which of `keys` (each a JSON string's bytes, quotes included) the key at [from, to) is; -1 if none. */
+function keyIndex(buf, from, to, keys) {
     const length = to - from;
-    for (const key of unread) {
+    for (let k = 0; k < keys.length; k++) {
+        const key = keys[k];
         if (key.length !== length)
             continue;
         let i = 1;
         while (i < length && key[i] === buf[from + i])
             i++;
         if (i === length)
-            return true;
+            return k;
     }
-    return false;
+    return -1;
 }
 /**
  * Walks the object starting at i, pushing onto `blank` the [from, to) of the bytes to blank out
- * so that what is left is the object without its `unread` members: such a member with the comma
- * after it, or the last one with the comma before it. The index after the object, MORE or WRONG.
+ * so that what is left is the object with only the members `filter` keeps: a member left out
+ * goes with the comma after it, or the last one with the comma before it. A kept member with a
+ * filter of its own is walked the same way. The index after the object, MORE or WRONG.
  */
-function entryEnd(buf, i, len, unread, blank) {
-    blank.length = 0;
+function entryEnd(buf, i, len, filter, blank) {
     let keptEnd = i + 1;
     i = spaceEnd(buf, i + 1, len);
     if (i >= len)
@@ -477,10 +510,12 @@ function entryEnd(buf, i, len, unread, blank) {
         i = spaceEnd(buf, i + 1, len);
         if (i >= len)
             return MORE;
-        i = valueEnd(buf, i, len);
+        const k = keyIndex(buf, keyStart, keyEnd, filter.keys);
+        const left = k >= 0 !== filter.only;
+        const inner = left || k < 0 ? undefined : filter.inner[k];
+        i = inner && buf[i] === OPEN_OBJECT ? entryEnd(buf, i, len, inner, blank) : valueEnd(buf, i, len);
         if (i < 0)
             return i;
-        const left = isUnread(buf, keyStart, keyEnd, unread);
         if (!left)
             keptEnd = i;
         const valueStop = i;
@@ -504,6 +539,8 @@ function wrong(i) {
     wrongAt = i;
     return WRONG;
 }
+/** What a member's reader returns for a member left out of the value. */
+const SKIPPED = Symbol('skipped');
 /** A window on the file; the bytes from pos on stay in it while more are read. */
 class Scanner {
     fd;
@@ -517,11 +554,14 @@ class Scanner {
     pos = 0;
     eof = false;
     blank = [];
-    /** The unread keys of the section being read, for {@link entryScan}. */
-    unread = [];
+    /** The filter of the section being read, for {@link entryScan}. */
+    filter = unreadFilter([]);
     // The scans, made once: a closure made per call would be garbage per entry.
     keyScan = (buf, i, len) => stringEnd(buf, i + 1, len);
-    entryScan = (buf, i, len) => entryEnd(buf, i, len, this.unread, this.blank);
+    entryScan = (buf, i, len) => {
+        this.blank.length = 0;
+        return entryEnd(buf, i, len, this.filter, this.blank);
+    };
     /** Whether a section was indexed, so the file must stay open. */
     indexedAny = false;
     constructor(fd, chunkBytes, path, indexed, file, 
@@ -534,15 +574,25 @@ class Scanner {
         this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
         this.base = start;
     }
-    document(unread) {
+    document(unread, picks) {
         this.space();
         let value;
         if (this.at() === OPEN_OBJECT) {
             const top = {};
             this.members((key) => {
                 const c = this.at();
+                if (picks) {
+                    if (!Object.hasOwn(picks, key)) {
+                        this.pos = this.scan(valueEnd);
+                        return SKIPPED;
+                    }
+                    const pick = picks[key];
+                    if (c === OPEN_OBJECT)
+                        return this.section(pick === true ? undefined : pickedFilter(pick));
+                    return c === OPEN_ARRAY ? this.list() : this.whole();
+                }
                 if (c === OPEN_OBJECT) {
-                    const left = Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined;
+                    const left = Object.hasOwn(unread, key) ? unreadFilter(unread[key]) : undefined;
                     return this.indexed.includes(key) ? this.index(left) : this.section(left);
                 }
                 if (c === OPEN_ARRAY)
@@ -631,7 +681,7 @@ class Scanner {
             this.space();
             this.at();
             const v = value(key);
-            if (out)
+            if (out && v !== SKIPPED)
                 set$1(out, key, v);
             this.space();
             const c = this.at();
@@ -645,8 +695,8 @@ class Scanner {
         }
     }
     /** The object at pos, parsed without its `unread` members. */
-    entry(unread) {
-        this.unread = unread;
+    entry(filter) {
+        this.filter = filter;
         const end = this.scan(this.entryScan);
         const blank = this.blank;
         for (let r = 0; r < blank.length; r += 2)
@@ -817,6 +867,12 @@ class UnsafeSchemaError extends ActionError {
         this.why = why;
     }
 }
+/** The fields of {@link ProbeManifest}, for the artifact reader to pick (dbt/json-file.ts). */
+const PROBE_MANIFEST_FIELDS = {
+    metadata: true,
+    nodes: { unique_id: true, resource_type: true, schema: true, config: { materialized: true } },
+    sources: { unique_id: true, name: true, source_name: true, schema: true }
+};
 /** Schemas that belong to the warehouse itself (compared lower-case). */
 const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main', 'pg_toast', 'sys'];
 /** Node types dbt materialises in a schema (tests: their store_failures tables). */
@@ -3122,7 +3178,7 @@ async function readJson$1(read, path) {
     return (await read(path));
 }
 /** Runs the probe. Throws SafetyProbeError (nothing touched) when dbt cannot parse, render or connect. */
-async function runProbe(runner, templates, read) {
+async function runProbe(runner, templates, read, whole = false) {
     const step = await runner.step('probe', ['compile', '--inline', probeSql(templates)], {
         logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>'
     });
@@ -3137,9 +3193,12 @@ async function runProbe(runner, templates, read) {
     if (start < 0 || end < 0)
         throw new SafetyProbeError('The safety probe ran, but dbt reported no probe result; nothing was written or dropped. Re-run with debug logging and report it.');
     const parsed = JSON.parse(code.slice(start + BEGIN.length, end));
-    const manifest = await readJson$1(read, join(step.targetDir, 'manifest.json'));
+    // Only the fields the check reads, unless a later step reads the manifest whole.
+    const path = join(step.targetDir, 'manifest.json');
+    const wholeManifest = whole ? (await read(path)) : undefined;
+    const manifest = wholeManifest ?? (await read(path, { pick: PROBE_MANIFEST_FIELDS }));
     const schemas = parsed.schemas.map((s) => ({ schema: s.schema, exists: Boolean(s.exists), marker: s.marker ?? undefined }));
-    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest };
+    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest, wholeManifest };
 }
 /** Creates the schemas with their markers. */
 async function claimSchemas(runner, schemas, owner, now) {
@@ -3163,7 +3222,7 @@ async function dropSchemas(runner, step, schemas) {
 /** Asks dbt and the warehouse for the evidence the check decides from. */
 async function gatherEvidence(d) {
     const templates = Object.fromEntries(d.profile.targets.flatMap((t) => (t.templated ? [[t.name, t.templated]] : [])));
-    const probe = await runProbe(d.runner, templates, d.readJson);
+    const probe = await runProbe(d.runner, templates, d.readJson, d.wholeManifest);
     const raw = (t) => t.templated ?? t.schema;
     const ciRaw = raw(d.profile.targets.find((t) => t.name === probe.target.name) ?? { });
     const follows = (t) => Boolean((d.ciSchema && t.templated?.includes(d.ciSchema.envVar)) || (ciRaw !== undefined && raw(t) === ciRaw));
@@ -3177,6 +3236,7 @@ async function gatherEvidence(d) {
         })),
         profilePath: d.profile.path,
         manifest: probe.manifest,
+        wholeManifest: probe.wholeManifest,
         baselines: d.baselines,
         schemas: probe.schemas
     };
@@ -62458,7 +62518,7 @@ async function toolSafetyDeps(tool, baselines) {
         profilesDir: settings.dbt.profilesDir,
         homeDir: dbtEnv.HOME || homedir()
     });
-    return { runner: tool.runner, profile, baselines, owner: tool.owner, readJson: readJsonFile, log: tool.log, now: tool.io.now };
+    return { runner: tool.runner, profile, baselines, owner: tool.owner, readJson: readArtifact, log: tool.log, now: tool.io.now };
 }
 
 /**

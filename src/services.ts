@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { actionsCacheStore, type CacheStore } from './baseline/cache-store.js'
 import type { Output } from './constants.js'
-import { readArtifact } from './dbt/json-file.js'
+import { readArtifact, type ReadHow } from './dbt/json-file.js'
 import { execDbtProcess, type DbtProcess } from './dbt/process.js'
 import type { EventPayload } from './github/event.js'
 import { createGitHubClient, type GitHubClient } from './github/octokit.js'
@@ -27,7 +27,7 @@ export interface FileReader {
    * The file's parsed JSON, whatever its size (see dbt/json-file.ts). Rejects with the file
    * system's error (ENOENT for a missing file) or a SyntaxError.
    */
-  readJson(path: string, how?: { index?: boolean }): Promise<unknown>
+  readJson(path: string, how?: ReadHow): Promise<unknown>
 }
 
 /**

@@ -9,11 +9,13 @@
  *   action does with `baseline-source: github-artifact` (the run search, the download to disk,
  *   the unzip, the placement in the state directory, the one read and the check), holds the
  *   parsed manifest as the action holds it to the end of the run, and prints one JSON line with
- *   its wall time, its peak memory and the nodes it read.
+ *   its wall time, its peak memory, its peak before the read (the download and the unzip) and
+ *   the nodes it read.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createGitHubArtifactSource } from '../../src/baseline/github-artifact.js'
+import { readArtifact } from '../../src/dbt/json-file.js'
 import { obtainBaseline } from '../../src/baseline/obtain.js'
 import { createGitHubClient } from '../../src/github/octokit.js'
 import type { Logger } from '../../src/logger.js'
@@ -51,11 +53,19 @@ async function obtain(apiUrl: string, serverUrl: string, workDir: string, projec
     downloadDir: join(workDir, 'downloads')
   })
   const settings = { source: 'github-artifact', deferEnv: 'production', ifNoBaseline: 'fail' } as BaselineSettings
-  const outcome = await obtainBaseline(settings, source, { stateDir: join(workDir, 'state'), project: { name: project }, log: quiet })
+  // The peak before the one read of the manifest: the run search, the download and the unzip.
+  let fetchedMiB = 0
+  const readJson = (path: string, how?: { index?: boolean }) => ((fetchedMiB = peakMiB()), readArtifact(path, how))
+  const outcome = await obtainBaseline(settings, source, {
+    stateDir: join(workDir, 'state'),
+    project: { name: project },
+    log: quiet,
+    readJson
+  })
   if (outcome.kind !== 'found') throw new Error(`no baseline: ${outcome.searched.join('; ')}`)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const nodes = Object.keys(outcome.baseline.manifest.nodes).length
-  process.stdout.write(`${JSON.stringify({ seconds, maxRssMiB: peakMiB(), nodes, source: outcome.baseline.source })}\n`)
+  process.stdout.write(`${JSON.stringify({ seconds, maxRssMiB: peakMiB(), fetchedMiB, nodes, source: outcome.baseline.source })}\n`)
 }
 
 const [mode, ...args] = process.argv.slice(2)

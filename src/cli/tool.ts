@@ -217,5 +217,5 @@ export async function toolSafetyDeps(tool: Tool, baselines: EnvEvidence[]): Prom
     profilesDir: settings.dbt.profilesDir,
     homeDir: dbtEnv.HOME || homedir()
   })
-  return { runner: tool.runner, profile, baselines, owner: tool.owner, readJson: readJsonFile, log: tool.log, now: tool.io.now }
+  return { runner: tool.runner, profile, baselines, owner: tool.owner, readJson: readArtifact, log: tool.log, now: tool.io.now }
 }

@@ -18,6 +18,39 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 export type UnreadFields = Readonly<Record<string, readonly string[]>>
 
 /**
+ * The only fields kept of each entry of a section: a field named `true` is kept whole; one named
+ * with fields of its own keeps, when it is an object, only those.
+ */
+export interface PickedFields {
+  readonly [field: string]: true | PickedFields
+}
+
+/** Which members of an entry are kept, with the keys as JSON bytes: all but `keys`, or (`only`) just them, `inner[n]` filtering the object under keys[n]. */
+interface Filter {
+  readonly keys: readonly Buffer[]
+  readonly only: boolean
+  readonly inner: ReadonlyArray<Filter | undefined>
+}
+
+const jsonKey = (key: string): Buffer => Buffer.from(JSON.stringify(key))
+
+function unreadFilter(fields: readonly string[]): Filter {
+  return { keys: fields.map(jsonKey), only: false, inner: [] }
+}
+
+function pickedFilter(fields: PickedFields): Filter {
+  const names = Object.keys(fields)
+  return {
+    keys: names.map(jsonKey),
+    only: true,
+    inner: names.map((name) => {
+      const field = fields[name]
+      return field === true ? undefined : pickedFilter(field)
+    })
+  }
+}
+
+/**
  * What nothing in the action reads, by manifest section: the SQL dbt parsed and compiled (the
  * analysis reads the compiled SQL from run_results.json and target/, never from a manifest) and
  * the documentation. run_results.json has none of these sections, so it is read whole.
@@ -47,12 +80,30 @@ export async function readJsonFile(
   chunkBytes = CHUNK_BYTES,
   indexed: readonly string[] = []
 ): Promise<unknown> {
+  return scanFile(path, chunkBytes, indexed, (scanner) => scanner.document(unread))
+}
+
+/**
+ * Parses only the top-level members named in `picks`, each entry of an object section with only
+ * the fields picked (a member picked `true` is read whole, as {@link readJsonFile} reads it with no
+ * fields left out). Every other member is skipped: only checked to be balanced, never decoded.
+ * For a step that reads a few fields of a big artifact, such as the safety probe's manifest.
+ */
+export async function readPickedJson(
+  path: string,
+  picks: Readonly<Record<string, true | PickedFields>>,
+  chunkBytes = CHUNK_BYTES
+): Promise<unknown> {
+  return scanFile(path, chunkBytes, [], (scanner) => scanner.document({}, picks))
+}
+
+function scanFile(path: string, chunkBytes: number, indexed: readonly string[], read: (scanner: Scanner) => unknown): unknown {
   const fd = openSync(path, 'r')
   let kept = false
   try {
     const file = new OpenFile(fd, path)
     const scanner = new Scanner(fd, chunkBytes, path, indexed, file)
-    const value = scanner.document(unread)
+    const value = read(scanner)
     kept = scanner.indexedAny
     // Every indexed section holds the file; it is closed when the last of them is collected.
     if (kept) openFiles.register(file, fd)
@@ -101,8 +152,17 @@ export async function readBaselineJson(path: string, indexFromBytes = INDEX_FROM
   return readJsonFile(path, UNREAD_FIELDS, CHUNK_BYTES, statSync(path).size >= indexFromBytes ? INDEXED_SECTIONS : [])
 }
 
-/** How the action reads an artifact: a baseline, asked with `index`, as {@link readBaselineJson} reads it. */
-export async function readArtifact(path: string, how?: { index?: boolean }): Promise<unknown> {
+/** How a step asks for an artifact: `index` for a baseline, `pick` for only some fields. */
+export interface ReadHow {
+  /** A baseline manifest: indexed when big (see {@link readBaselineJson}). */
+  index?: boolean
+  /** Only these sections and fields (see {@link readPickedJson}). */
+  pick?: Readonly<Record<string, true | PickedFields>>
+}
+
+/** How the action reads an artifact: whole, as a baseline, or only the fields picked. */
+export async function readArtifact(path: string, how?: ReadHow): Promise<unknown> {
+  if (how?.pick) return readPickedJson(path, how.pick)
   return how?.index ? readBaselineJson(path) : readJsonFile(path)
 }
 
@@ -167,7 +227,7 @@ class EntryIndex {
 
   constructor(
     private readonly file: OpenFile,
-    private readonly unread: readonly Buffer[] | undefined,
+    private readonly filter: Filter | undefined,
     /** The file offset of the section's `{`. */
     private readonly start: number
   ) {}
@@ -240,10 +300,11 @@ class EntryIndex {
       if (read === 0) break
       got += read
     }
-    const end = got === length && this.unread && buf[0] === OPEN_OBJECT ? entryEnd(buf, 0, length, this.unread, this.blank) : length
+    const filtered = this.filter && buf[0] === OPEN_OBJECT ? this.filter : undefined
+    this.blank.length = 0
+    const end = got === length && filtered ? entryEnd(buf, 0, length, filtered, this.blank) : length
     if (got !== length || end !== length) throw new ArtifactChangedError(this.file.path, start, 'is no longer where it was')
-    if (this.unread && buf[0] === OPEN_OBJECT)
-      for (let r = 0; r < this.blank.length; r += 2) buf.fill(0x20, this.blank[r], this.blank[r + 1])
+    if (filtered) for (let r = 0; r < this.blank.length; r += 2) buf.fill(0x20, this.blank[r], this.blank[r + 1])
     try {
       return JSON.parse(buf.toString('utf8', 0, length)) as unknown
     } catch (error) {
@@ -353,24 +414,26 @@ function valueEnd(buf: Buffer, i: number, len: number): number {
   return MORE
 }
 
-function isUnread(buf: Buffer, from: number, to: number, unread: readonly Buffer[]): boolean {
+/** Which of `keys` (each a JSON string's bytes, quotes included) the key at [from, to) is; -1 if none. */
+function keyIndex(buf: Buffer, from: number, to: number, keys: readonly Buffer[]): number {
   const length = to - from
-  for (const key of unread) {
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]
     if (key.length !== length) continue
     let i = 1
     while (i < length && key[i] === buf[from + i]) i++
-    if (i === length) return true
+    if (i === length) return k
   }
-  return false
+  return -1
 }
 
 /**
  * Walks the object starting at i, pushing onto `blank` the [from, to) of the bytes to blank out
- * so that what is left is the object without its `unread` members: such a member with the comma
- * after it, or the last one with the comma before it. The index after the object, MORE or WRONG.
+ * so that what is left is the object with only the members `filter` keeps: a member left out
+ * goes with the comma after it, or the last one with the comma before it. A kept member with a
+ * filter of its own is walked the same way. The index after the object, MORE or WRONG.
  */
-function entryEnd(buf: Buffer, i: number, len: number, unread: readonly Buffer[], blank: number[]): number {
-  blank.length = 0
+function entryEnd(buf: Buffer, i: number, len: number, filter: Filter, blank: number[]): number {
   let keptEnd = i + 1
   i = spaceEnd(buf, i + 1, len)
   if (i >= len) return MORE
@@ -388,9 +451,11 @@ function entryEnd(buf: Buffer, i: number, len: number, unread: readonly Buffer[]
     if (buf[i] !== COLON) return wrong(i)
     i = spaceEnd(buf, i + 1, len)
     if (i >= len) return MORE
-    i = valueEnd(buf, i, len)
+    const k = keyIndex(buf, keyStart, keyEnd, filter.keys)
+    const left = k >= 0 !== filter.only
+    const inner = left || k < 0 ? undefined : filter.inner[k]
+    i = inner && buf[i] === OPEN_OBJECT ? entryEnd(buf, i, len, inner, blank) : valueEnd(buf, i, len)
     if (i < 0) return i
-    const left = isUnread(buf, keyStart, keyEnd, unread)
     if (!left) keptEnd = i
     const valueStop = i
     i = spaceEnd(buf, i, len)
@@ -411,6 +476,9 @@ function wrong(i: number): number {
   return WRONG
 }
 
+/** What a member's reader returns for a member left out of the value. */
+const SKIPPED = Symbol('skipped')
+
 /** A window on the file; the bytes from pos on stay in it while more are read. */
 class Scanner {
   private buf: Buffer
@@ -420,11 +488,14 @@ class Scanner {
   private pos = 0
   private eof = false
   private readonly blank: number[] = []
-  /** The unread keys of the section being read, for {@link entryScan}. */
-  private unread: readonly Buffer[] = []
+  /** The filter of the section being read, for {@link entryScan}. */
+  private filter: Filter = unreadFilter([])
   // The scans, made once: a closure made per call would be garbage per entry.
   private readonly keyScan = (buf: Buffer, i: number, len: number): number => stringEnd(buf, i + 1, len)
-  private readonly entryScan = (buf: Buffer, i: number, len: number): number => entryEnd(buf, i, len, this.unread, this.blank)
+  private readonly entryScan = (buf: Buffer, i: number, len: number): number => {
+    this.blank.length = 0
+    return entryEnd(buf, i, len, this.filter, this.blank)
+  }
 
   /** Whether a section was indexed, so the file must stay open. */
   indexedAny = false
@@ -442,15 +513,24 @@ class Scanner {
     this.base = start
   }
 
-  document(unread: UnreadFields): unknown {
+  document(unread: UnreadFields, picks?: Readonly<Record<string, true | PickedFields>>): unknown {
     this.space()
     let value: unknown
     if (this.at() === OPEN_OBJECT) {
       const top: Record<string, unknown> = {}
       this.members((key) => {
         const c = this.at()
+        if (picks) {
+          if (!Object.hasOwn(picks, key)) {
+            this.pos = this.scan(valueEnd)
+            return SKIPPED
+          }
+          const pick = picks[key]
+          if (c === OPEN_OBJECT) return this.section(pick === true ? undefined : pickedFilter(pick))
+          return c === OPEN_ARRAY ? this.list() : this.whole()
+        }
         if (c === OPEN_OBJECT) {
-          const left = Object.hasOwn(unread, key) ? unread[key].map((k) => Buffer.from(JSON.stringify(k))) : undefined
+          const left = Object.hasOwn(unread, key) ? unreadFilter(unread[key]) : undefined
           return this.indexed.includes(key) ? this.index(left) : this.section(left)
         }
         if (c === OPEN_ARRAY) return this.list()
@@ -466,7 +546,7 @@ class Scanner {
   }
 
   /** An object whose entries are parsed one by one, each without the `unread` fields. */
-  private section(unread: readonly Buffer[] | undefined): Record<string, unknown> {
+  private section(unread: Filter | undefined): Record<string, unknown> {
     const out: Record<string, unknown> = {}
     this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()), out)
     return out
@@ -476,7 +556,7 @@ class Scanner {
    * An object held as an {@link EntryIndex}: each entry is parsed as {@link section} parses it,
    * to be sure it is JSON, and let go; only its key and its place in the file are kept.
    */
-  private index(unread: readonly Buffer[] | undefined): object {
+  private index(unread: Filter | undefined): object {
     const index = new EntryIndex(this.file, unread, this.base + this.pos)
     this.indexedAny = true
     this.members(() => (unread && this.at() === OPEN_OBJECT ? this.entry(unread) : this.whole()))
@@ -537,7 +617,7 @@ class Scanner {
       this.space()
       this.at()
       const v = value(key)
-      if (out) set(out, key, v)
+      if (out && v !== SKIPPED) set(out, key, v)
       this.space()
       const c = this.at()
       if (c === CLOSE_OBJECT) {
@@ -550,8 +630,8 @@ class Scanner {
   }
 
   /** The object at pos, parsed without its `unread` members. */
-  private entry(unread: readonly Buffer[]): unknown {
-    this.unread = unread
+  private entry(filter: Filter): unknown {
+    this.filter = filter
     const end = this.scan(this.entryScan)
     const blank = this.blank
     for (let r = 0; r < blank.length; r += 2) this.buf.fill(0x20, blank[r], blank[r + 1])

@@ -20,6 +20,7 @@ import { baselineCommit, gitIn } from '../selection/lag.js'
 import { explainAfterBuild, gatherSelection, lagOnlyBeforeBuild, type SelectionFacts } from '../selection/step.js'
 import type { RunInfo } from '../report/types.js'
 import { gatherBaselineEvidence, prepareRun, safetyDeps, type RunFacts } from '../run/prepare.js'
+import type { ProbeManifest } from '../safety/check.js'
 import { dropOwnedSchemas, prepareBuildSchemas, type SafetyDeps } from '../safety/step.js'
 import type { Services } from '../services.js'
 import type { Settings } from '../settings.js'
@@ -59,9 +60,14 @@ function setBaselineOutputs(services: Services, outcome: BaselineOutcome, stateD
  * wrote the baseline against this run's (as the safety step's parse recorded it). A newer
  * baseline is refused; another engine is a warning.
  */
-export function checkDbtVersions(settings: Settings, services: Services, outcome: BaselineOutcome, ciManifest: Manifest): void {
+export function checkDbtVersions(
+  settings: Settings,
+  services: Services,
+  outcome: BaselineOutcome,
+  ciManifest: Pick<ProbeManifest, 'metadata'>
+): void {
   if (outcome.kind !== 'found') return
-  const mix = versionMix(outcome.baseline.env, outcome.baseline.dbtVersion, ciManifest.metadata?.dbt_version)
+  const mix = versionMix(outcome.baseline.env, outcome.baseline.dbtVersion, ciManifest.metadata?.dbt_version ?? undefined)
   if (mix.kind === 'newer-baseline') {
     throw new ActionError(`${mix.message} (input 'dbt-executable': '${settings.dbt.executable}')`, { input: 'dbt-executable' })
   }
@@ -301,9 +307,10 @@ function withLagExcluded(
   services: Services,
   facts: RunFacts,
   why: SelectionFacts | undefined,
-  manifest: Manifest
+  manifest: Manifest | undefined
 ): Settings {
-  if (!settings.selection.excludeLagging || !why) return settings
+  // The probe keeps its manifest whole when exclude-lagging is on (run/prepare.ts).
+  if (!settings.selection.excludeLagging || !why || !manifest) return settings
   const lagging = lagOnlyBeforeBuild(why, manifest, facts.dirs.projectPath)
   if (lagging.length === 0) return settings
   services.log.info(
@@ -406,7 +413,7 @@ export async function build(settings: Settings, services: Services): Promise<voi
   let exit: DbtExit
   try {
     const why = await askWhySelected(settings, services, facts, outcome)
-    const built = withLagExcluded(settings, services, facts, why, evidence.manifest)
+    const built = withLagExcluded(settings, services, facts, why, evidence.wholeManifest)
     const cloned = await cloneIncrementals(built, services, facts, outcome)
     const run = await runDbt(built, services, facts, outcome)
     await parse?.save(run.targetDir)

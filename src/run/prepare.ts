@@ -105,6 +105,7 @@ export async function safetyDeps(settings: Settings, services: Services, facts: 
     baselines,
     owner: facts.owner,
     readJson: services.files.readJson,
+    wholeManifest: settings.selection.excludeLagging,
     log: services.log,
     now: services.now
   }

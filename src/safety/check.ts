@@ -13,7 +13,7 @@
  * not exist.
  */
 import type { Manifest } from '../dbt/artifact-types.js'
-import { entriesOf, isIndexed } from '../dbt/json-file.js'
+import { entriesOf, isIndexed, type PickedFields } from '../dbt/json-file.js'
 import { ActionError } from '../errors.js'
 import type { DeferredEnv } from '../settings.js'
 import { ownerMatches, type OwnerIdentity, type SchemaMarker } from './marker.js'
@@ -81,13 +81,32 @@ export interface SafetyEvidence {
   profileTargets: RenderedTarget[]
   /** Where the profile was read. */
   profilePath: string
-  /** This project parsed under the CI target. */
-  manifest: Manifest
+  /** This project parsed under the CI target: what the check reads of it. */
+  manifest: ProbeManifest
+  /** The same manifest whole, when a step after the check reads more of it (exclude-lagging). */
+  wholeManifest?: Manifest
   /** Every baseline the inputs point to. */
   baselines: BaselineEvidence[]
   /** The schemas the run would touch, as they are in the warehouse. */
   schemas: SchemaState[]
 }
+
+/**
+ * What the safety steps read of the project's manifest under the CI target (the probe's), and
+ * all that is read of it unless a later step needs it whole: {@link PROBE_MANIFEST_FIELDS}.
+ */
+export interface ProbeManifest {
+  metadata?: { dbt_version?: string | null }
+  nodes: Record<string, { unique_id: string; resource_type: string; schema?: string | null; config?: { materialized?: string } }>
+  sources?: Record<string, { unique_id: string; name: string; source_name: string; schema?: string | null }>
+}
+
+/** The fields of {@link ProbeManifest}, for the artifact reader to pick (dbt/json-file.ts). */
+export const PROBE_MANIFEST_FIELDS = {
+  metadata: true,
+  nodes: { unique_id: true, resource_type: true, schema: true, config: { materialized: true } },
+  sources: { unique_id: true, name: true, source_name: true, schema: true }
+} as const satisfies Record<string, true | PickedFields>
 
 /** Schemas that belong to the warehouse itself (compared lower-case). */
 export const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main', 'pg_toast', 'sys']
@@ -116,7 +135,7 @@ export function writeSchemas(evidence: Pick<SafetyEvidence, 'target' | 'manifest
 }
 
 /** The CI schema and the schemas dbt derives from it (`<ci>_<custom>`), which the run creates and may drop. */
-export function ciOwnedSchemas(ciSchema: string, manifest: Manifest): string[] {
+export function ciOwnedSchemas(ciSchema: string, manifest: ProbeManifest): string[] {
   const prefix = `${lower(ciSchema)}_`
   const derived = writeSchemas({ target: { name: '', schema: ciSchema }, manifest }).filter((s) => lower(s).startsWith(prefix))
   return [ciSchema, ...derived.sort()]
@@ -181,7 +200,7 @@ function firstBySchema<T extends { schema?: string | null }>(section: Record<str
   return first
 }
 
-function checkSources(schema: string, manifest: Manifest): void {
+function checkSources(schema: string, manifest: ProbeManifest): void {
   const source = Object.values(manifest.sources ?? {}).find((s) => lower(s.schema) === lower(schema))
   if (source) refuse(schema, 'source-schema', `source '${source.source_name}.${source.name}' (${source.unique_id}) reads from it.`)
 }

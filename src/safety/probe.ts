@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
 import type { DbtRunner } from '../dbt/runner.js'
 import { ActionError } from '../errors.js'
-import type { SchemaState } from './check.js'
+import type { ReadHow } from '../dbt/json-file.js'
+import { PROBE_MANIFEST_FIELDS, type ProbeManifest, type SchemaState } from './check.js'
 import { jinjaString, MARKER_COLUMNS, MARKER_TABLE, markerSelect, type OwnerIdentity, type SchemaMarker } from './marker.js'
 
 /** A dbt step the safety check depends on failed: the run stops before touching the warehouse. */
@@ -24,8 +25,10 @@ export interface ProbeResult {
   rendered: Record<string, string>
   /** Each schema the project's nodes (and the target) resolve to, as the warehouse has it. */
   schemas: SchemaState[]
-  /** The project parsed under the CI target. */
-  manifest: Manifest
+  /** The project parsed under the CI target: what the check reads of it. */
+  manifest: ProbeManifest
+  /** The same manifest whole, when it was asked for. */
+  wholeManifest?: Manifest
 }
 
 const BEGIN = '/*DBT_DEFER_PROBE'
@@ -93,7 +96,8 @@ async function readJson<T>(read: (path: string) => Promise<unknown>, path: strin
 export async function runProbe(
   runner: DbtRunner,
   templates: Record<string, string>,
-  read: (path: string) => Promise<unknown>
+  read: (path: string, how?: ReadHow) => Promise<unknown>,
+  whole = false
 ): Promise<ProbeResult> {
   const step = await runner.step('probe', ['compile', '--inline', probeSql(templates)], {
     logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>'
@@ -115,9 +119,12 @@ export async function runProbe(
   const parsed = JSON.parse(code.slice(start + BEGIN.length, end)) as Omit<ProbeResult, 'manifest'> & {
     schemas: Array<SchemaState & { marker: SchemaMarker | null }>
   }
-  const manifest = await readJson<Manifest>(read, join(step.targetDir, 'manifest.json'))
+  // Only the fields the check reads, unless a later step reads the manifest whole.
+  const path = join(step.targetDir, 'manifest.json')
+  const wholeManifest = whole ? ((await read(path)) as Manifest) : undefined
+  const manifest = wholeManifest ?? ((await read(path, { pick: PROBE_MANIFEST_FIELDS })) as ProbeManifest)
   const schemas = parsed.schemas.map((s) => ({ schema: s.schema, exists: Boolean(s.exists), marker: s.marker ?? undefined }))
-  return { target: parsed.target, rendered: parsed.rendered, schemas, manifest }
+  return { target: parsed.target, rendered: parsed.rendered, schemas, manifest, wholeManifest }
 }
 
 /** Creates the schemas with their markers. */

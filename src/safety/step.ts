@@ -4,6 +4,7 @@
  * touches the warehouse goes through here before dbt writes or drops anything.
  */
 import type { EnvEvidence } from '../baseline/obtain.js'
+import type { ReadHow } from '../dbt/json-file.js'
 import type { DbtRunner } from '../dbt/runner.js'
 import type { Logger } from '../logger.js'
 import { ciOwnedSchemas, proveDroppable, proveWritable, type SafetyEvidence } from './check.js'
@@ -22,8 +23,10 @@ export interface SafetyDeps {
   baselines: EnvEvidence[]
   /** Who the run is, for the ownership marker. */
   owner: OwnerIdentity
-  /** Reads a file's JSON. */
-  readJson: (path: string) => Promise<unknown>
+  /** Reads a file's JSON, whole or only the fields asked for. */
+  readJson: (path: string, how?: ReadHow) => Promise<unknown>
+  /** Keep the probe's manifest whole, for a step after the check that reads more of it (exclude-lagging). */
+  wholeManifest?: boolean
   log: Logger
   now: () => Date
 }
@@ -31,7 +34,7 @@ export interface SafetyDeps {
 /** Asks dbt and the warehouse for the evidence the check decides from. */
 export async function gatherEvidence(d: SafetyDeps): Promise<SafetyEvidence> {
   const templates = Object.fromEntries(d.profile.targets.flatMap((t) => (t.templated ? [[t.name, t.templated]] : [])))
-  const probe = await runProbe(d.runner, templates, d.readJson)
+  const probe = await runProbe(d.runner, templates, d.readJson, d.wholeManifest)
   const raw = (t: ProfileTargets['targets'][number]): string | undefined => t.templated ?? t.schema
   const ciRaw = raw(d.profile.targets.find((t) => t.name === probe.target.name) ?? { name: '' })
   const follows = (t: ProfileTargets['targets'][number]): boolean =>
@@ -46,6 +49,7 @@ export async function gatherEvidence(d: SafetyDeps): Promise<SafetyEvidence> {
     })),
     profilePath: d.profile.path,
     manifest: probe.manifest,
+    wholeManifest: probe.wholeManifest,
     baselines: d.baselines,
     schemas: probe.schemas
   }

@@ -4,8 +4,8 @@ import { createWriteStream, existsSync, createReadStream, readFileSync, mkdirSyn
 import { mkdir, rm, rename, copyFile, open, stat, readFile } from 'node:fs/promises';
 import { c as BaselineTimeoutError, e as BaselineServiceError, m as messageOf, f as BaselineAuthError, B as BaselineConfigError, A as ActionError, N as NoStagingBaselineError, h as NoBaselineError, M as ManifestCheckError, i as getExecOutput, j as which, D as DbtFailedError } from './index-errors-DKQXuDqI.js';
 import { O as Output, d as distExports } from './index-constants-CyAaZ2Tq.js';
-import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-BOdk6UqG.js';
-import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-CvmClTc-.js';
+import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-BZIRo3Pq.js';
+import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-JkEGRxOJ.js';
 import { request as request$1 } from 'node:http';
 import { request } from 'node:https';
 import { Readable, Transform } from 'node:stream';
@@ -5519,6 +5519,7 @@ async function safetyDeps(settings, services, facts, baselines) {
         baselines,
         owner: facts.owner,
         readJson: services.files.readJson,
+        wholeManifest: settings.selection.excludeLagging,
         log: services.log,
         now: services.now
     };
@@ -5538,6 +5539,12 @@ class UnsafeSchemaError extends ActionError {
         this.why = why;
     }
 }
+/** The fields of {@link ProbeManifest}, for the artifact reader to pick (dbt/json-file.ts). */
+const PROBE_MANIFEST_FIELDS = {
+    metadata: true,
+    nodes: { unique_id: true, resource_type: true, schema: true, config: { materialized: true } },
+    sources: { unique_id: true, name: true, source_name: true, schema: true }
+};
 /** Schemas that belong to the warehouse itself (compared lower-case). */
 const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main', 'pg_toast', 'sys'];
 /** Node types dbt materialises in a schema (tests: their store_failures tables). */
@@ -5740,7 +5747,7 @@ async function readJson(read, path) {
     return (await read(path));
 }
 /** Runs the probe. Throws SafetyProbeError (nothing touched) when dbt cannot parse, render or connect. */
-async function runProbe(runner, templates, read) {
+async function runProbe(runner, templates, read, whole = false) {
     const step = await runner.step('probe', ['compile', '--inline', probeSql(templates)], {
         logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>'
     });
@@ -5755,9 +5762,12 @@ async function runProbe(runner, templates, read) {
     if (start < 0 || end < 0)
         throw new SafetyProbeError('The safety probe ran, but dbt reported no probe result; nothing was written or dropped. Re-run with debug logging and report it.');
     const parsed = JSON.parse(code.slice(start + BEGIN.length, end));
-    const manifest = await readJson(read, join(step.targetDir, 'manifest.json'));
+    // Only the fields the check reads, unless a later step reads the manifest whole.
+    const path = join(step.targetDir, 'manifest.json');
+    const wholeManifest = whole ? (await read(path)) : undefined;
+    const manifest = wholeManifest ?? (await read(path, { pick: PROBE_MANIFEST_FIELDS }));
     const schemas = parsed.schemas.map((s) => ({ schema: s.schema, exists: Boolean(s.exists), marker: s.marker ?? undefined }));
-    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest };
+    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest, wholeManifest };
 }
 /** Creates the schemas with their markers. */
 async function claimSchemas(runner, schemas, owner, now) {
@@ -5781,7 +5791,7 @@ async function dropSchemas(runner, step, schemas) {
 /** Asks dbt and the warehouse for the evidence the check decides from. */
 async function gatherEvidence(d) {
     const templates = Object.fromEntries(d.profile.targets.flatMap((t) => (t.templated ? [[t.name, t.templated]] : [])));
-    const probe = await runProbe(d.runner, templates, d.readJson);
+    const probe = await runProbe(d.runner, templates, d.readJson, d.wholeManifest);
     const raw = (t) => t.templated ?? t.schema;
     const ciRaw = raw(d.profile.targets.find((t) => t.name === probe.target.name) ?? { });
     const follows = (t) => Boolean((d.ciSchema && t.templated?.includes(d.ciSchema.envVar)) || (ciRaw !== undefined && raw(t) === ciRaw));
@@ -5795,6 +5805,7 @@ async function gatherEvidence(d) {
         })),
         profilePath: d.profile.path,
         manifest: probe.manifest,
+        wholeManifest: probe.wholeManifest,
         baselines: d.baselines,
         schemas: probe.schemas
     };
@@ -5884,7 +5895,7 @@ function setBaselineOutputs(services, outcome, stateDir, defer) {
 function checkDbtVersions(settings, services, outcome, ciManifest) {
     if (outcome.kind !== 'found')
         return;
-    const mix = versionMix(outcome.baseline.env, outcome.baseline.dbtVersion, ciManifest.metadata?.dbt_version);
+    const mix = versionMix(outcome.baseline.env, outcome.baseline.dbtVersion, ciManifest.metadata?.dbt_version ?? undefined);
     if (mix.kind === 'newer-baseline') {
         throw new ActionError(`${mix.message} (input 'dbt-executable': '${settings.dbt.executable}')`, { input: 'dbt-executable' });
     }
@@ -6084,7 +6095,8 @@ async function askWhySelected(settings, services, facts, outcome) {
 }
 /** With exclude-lagging: the build's settings with the nodes selected only because of the baseline's lag excluded. */
 function withLagExcluded(settings, services, facts, why, manifest) {
-    if (!settings.selection.excludeLagging || !why)
+    // The probe keeps its manifest whole when exclude-lagging is on (run/prepare.ts).
+    if (!settings.selection.excludeLagging || !why || !manifest)
         return settings;
     const lagging = lagOnlyBeforeBuild(why, manifest, facts.dirs.projectPath);
     if (lagging.length === 0)
@@ -6167,7 +6179,7 @@ async function build(settings, services) {
     let exit;
     try {
         const why = await askWhySelected(settings, services, facts, outcome);
-        const built = withLagExcluded(settings, services, facts, why, evidence.manifest);
+        const built = withLagExcluded(settings, services, facts, why, evidence.wholeManifest);
         const cloned = await cloneIncrementals(built, services, facts, outcome);
         const run = await runDbt(built, services, facts, outcome);
         await parse?.save(run.targetDir);
