@@ -155,7 +155,7 @@ function scanFile(path, chunkBytes, indexed, read) {
     let kept = false;
     try {
         const file = new OpenFile(fd, path);
-        const scanner = new Scanner(fd, chunkBytes, path, indexed, file);
+        const scanner = new Scanner(file, chunkBytes, indexed);
         const value = read(scanner);
         kept = scanner.indexedAny;
         // Every indexed section holds the file; it is closed when the last of them is collected.
@@ -277,7 +277,7 @@ class EntryIndex {
         if (!this.slots) {
             this.slots = new Map();
             try {
-                new Scanner(this.file.fd, SPAN_CHUNK_BYTES, this.file.path, [], this.file, this.start).spans(this);
+                new Scanner(this.file, SPAN_CHUNK_BYTES, [], this.start).spans(this);
             }
             catch (error) {
                 this.slots = undefined;
@@ -543,10 +543,8 @@ function wrong(i) {
 const SKIPPED = Symbol('skipped');
 /** A window on the file; the bytes from pos on stay in it while more are read. */
 class Scanner {
-    fd;
-    path;
-    indexed;
     file;
+    indexed;
     buf;
     len = 0;
     /** The file offset of buf[0]. */
@@ -564,13 +562,11 @@ class Scanner {
     };
     /** Whether a section was indexed, so the file must stay open. */
     indexedAny = false;
-    constructor(fd, chunkBytes, path, indexed, file, 
+    constructor(file, chunkBytes, indexed = [], 
     /** The file offset to read from. */
     start = 0) {
-        this.fd = fd;
-        this.path = path;
-        this.indexed = indexed;
         this.file = file;
+        this.indexed = indexed;
         this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
         this.base = start;
     }
@@ -777,7 +773,7 @@ class Scanner {
             this.buf.copy(bigger, 0, 0, this.len);
             this.buf = bigger;
         }
-        const read = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len);
+        const read = readSync(this.file.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len);
         if (read === 0) {
             this.eof = true;
             return false;
@@ -790,14 +786,14 @@ class Scanner {
             return JSON.parse(text);
         }
         catch (error) {
-            throw new SyntaxError(`${error.message} (in the value at byte ${at} of ${this.path})`, { cause: error });
+            throw new SyntaxError(`${error.message} (in the value at byte ${at} of ${this.file.path})`, { cause: error });
         }
     }
     shown(c = this.buf[this.pos]) {
         return this.pos < this.len ? `'${String.fromCharCode(c)}'` : 'the end of the input';
     }
     fail(message) {
-        throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.path}`);
+        throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.file.path}`);
     }
 }
 /** obj[key] = value, where a key named __proto__ is an own property as JSON.parse makes it. */

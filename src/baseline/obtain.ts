@@ -5,7 +5,7 @@
  * to the action (under the runner's temp directory); nothing is written into the dbt project.
  */
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
-import { ArtifactChangedError, readArtifact } from '../dbt/json-file.js'
+import { ArtifactChangedError, readArtifact, type ReadHow } from '../dbt/json-file.js'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import type { Logger } from '../github/octokit.js'
 import type { BaselineSettings, DeferredEnv } from '../settings.js'
@@ -42,7 +42,7 @@ export interface ObtainArgs {
    * Reads a file's JSON (the one read of each baseline manifest), a big one as an index when
    * `index` is asked; default: from disk, any size.
    */
-  readJson?: (path: string, how?: { index?: boolean }) => Promise<unknown>
+  readJson?: (path: string, how?: ReadHow) => Promise<unknown>
 }
 
 /**

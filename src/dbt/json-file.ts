@@ -102,7 +102,7 @@ function scanFile(path: string, chunkBytes: number, indexed: readonly string[], 
   let kept = false
   try {
     const file = new OpenFile(fd, path)
-    const scanner = new Scanner(fd, chunkBytes, path, indexed, file)
+    const scanner = new Scanner(file, chunkBytes, indexed)
     const value = read(scanner)
     kept = scanner.indexedAny
     // Every indexed section holds the file; it is closed when the last of them is collected.
@@ -236,7 +236,7 @@ class EntryIndex {
     if (!this.slots) {
       this.slots = new Map()
       try {
-        new Scanner(this.file.fd, SPAN_CHUNK_BYTES, this.file.path, [], this.file, this.start).spans(this)
+        new Scanner(this.file, SPAN_CHUNK_BYTES, [], this.start).spans(this)
       } catch (error) {
         this.slots = undefined
         this.spans.length = 0
@@ -501,11 +501,9 @@ class Scanner {
   indexedAny = false
 
   constructor(
-    private readonly fd: number,
-    chunkBytes: number,
-    private readonly path: string,
-    private readonly indexed: readonly string[],
     private readonly file: OpenFile,
+    chunkBytes: number,
+    private readonly indexed: readonly string[] = [],
     /** The file offset to read from. */
     start = 0
   ) {
@@ -711,7 +709,7 @@ class Scanner {
       this.buf.copy(bigger, 0, 0, this.len)
       this.buf = bigger
     }
-    const read = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len)
+    const read = readSync(this.file.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len)
     if (read === 0) {
       this.eof = true
       return false
@@ -724,7 +722,7 @@ class Scanner {
     try {
       return JSON.parse(text) as unknown
     } catch (error) {
-      throw new SyntaxError(`${(error as Error).message} (in the value at byte ${at} of ${this.path})`, { cause: error })
+      throw new SyntaxError(`${(error as Error).message} (in the value at byte ${at} of ${this.file.path})`, { cause: error })
     }
   }
 
@@ -733,7 +731,7 @@ class Scanner {
   }
 
   private fail(message: string): never {
-    throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.path}`)
+    throw new SyntaxError(`${message} at byte ${this.base + this.pos} of ${this.file.path}`)
   }
 }
 

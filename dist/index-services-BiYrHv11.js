@@ -1,5 +1,5 @@
 import { C as CacheServiceError, m as messageOf, B as BaselineConfigError, r as requireTunnel, n as requireUndici, u as undiciExports, o as commonjsGlobal, l as getDefaultExportFromCjs, d as debug, w as warning, p as info, q as error, t as setOutput, x as summary } from './index-errors-DKQXuDqI.js';
-import { s as saveCache, b as restoreCache, c as isFeatureAvailable, R as ReserveCacheError, V as ValidationError, r as readArtifact } from './index-cache-BZIRo3Pq.js';
+import { s as saveCache, b as restoreCache, c as isFeatureAvailable, R as ReserveCacheError, V as ValidationError, r as readArtifact } from './index-cache-Y2koti9U.js';
 import { e as execDbtProcess } from './index-process-BZQAX9BN.js';
 import { existsSync, readFileSync } from 'fs';
 import { EOL } from 'os';

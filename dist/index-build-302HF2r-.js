@@ -4,8 +4,8 @@ import { createWriteStream, existsSync, createReadStream, readFileSync, mkdirSyn
 import { mkdir, rm, rename, copyFile, open, stat, readFile } from 'node:fs/promises';
 import { c as BaselineTimeoutError, e as BaselineServiceError, m as messageOf, f as BaselineAuthError, B as BaselineConfigError, A as ActionError, N as NoStagingBaselineError, h as NoBaselineError, M as ManifestCheckError, i as getExecOutput, j as which, D as DbtFailedError } from './index-errors-DKQXuDqI.js';
 import { O as Output, d as distExports } from './index-constants-CyAaZ2Tq.js';
-import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-BZIRo3Pq.js';
-import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-JkEGRxOJ.js';
+import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-Y2koti9U.js';
+import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-DXXCqfFv.js';
 import { request as request$1 } from 'node:http';
 import { request } from 'node:https';
 import { Readable, Transform } from 'node:stream';

@@ -9,7 +9,7 @@ import { join, dirname, sep, relative, resolve, isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile, mkdir, copyFile, rm } from 'node:fs/promises';
 import { d as distExports } from './index-constants-CyAaZ2Tq.js';
-import { e as entriesOf } from './index-cache-BZIRo3Pq.js';
+import { e as entriesOf } from './index-cache-Y2koti9U.js';
 
 /**
  * Checks the fields of dbt's artifacts that the resolution analysis and the report read. The

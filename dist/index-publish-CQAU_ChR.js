@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { r as readDbtProject, a as actionDirs, p as publishBaseline } from './index-project-JkEGRxOJ.js';
+import { r as readDbtProject, a as actionDirs, p as publishBaseline } from './index-project-DXXCqfFv.js';
 import 'node:crypto';
 import 'node:fs';
 import 'node:fs/promises';
@@ -7,7 +7,7 @@ import 'node:http';
 import 'node:https';
 import 'node:stream';
 import 'node:stream/promises';
-import './index-cache-BZIRo3Pq.js';
+import './index-cache-Y2koti9U.js';
 import { O as Output } from './index-constants-CyAaZ2Tq.js';
 import './index-errors-DKQXuDqI.js';
 import 'os';
