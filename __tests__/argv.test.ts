@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
-import { buildCloneArgs, buildDbtArgs, buildDepsArgs, CLONE_INCREMENTAL_FILTER } from '../src/dbt/argv.js'
+import {
+  buildCloneArgs,
+  buildDbtArgs,
+  buildDepsArgs,
+  CLONE_INCREMENTAL_FILTER,
+  isParseFlag,
+  projectArgs,
+  splitParseFlags
+} from '../src/dbt/argv.js'
 import { dbtRunner } from '../src/dbt/runner.js'
 import type { StateMode } from '../src/dbt/argv.js'
 import type { DbtSettings } from '../src/settings.js'
@@ -60,16 +68,45 @@ describe('buildDbtArgs', () => {
       '--state',
       '/tmp/state',
       '--defer',
-      '--vars',
-      '{"a": 1}',
       '--fail-fast',
       '--project-dir',
       '/ws/project',
       '--profiles-dir',
       '/ws/profiles',
       '--target',
-      'ci'
+      'ci',
+      '--vars',
+      '{"a": 1}'
     ])
+  })
+
+  it('gives every step the flags of extra-args that shape the parse, and the main command alone the rest', async () => {
+    const extraArgs = [
+      '--vars={s: x}',
+      '--full-refresh',
+      '--warn-error-options',
+      '{"error": "all"}',
+      '--no-partial-parse',
+      '--threads',
+      '8'
+    ]
+    expect(splitParseFlags(extraArgs)).toEqual({
+      parse: ['--vars={s: x}', '--warn-error-options', '{"error": "all"}', '--no-partial-parse'],
+      rest: ['--full-refresh', '--threads', '8']
+    })
+    const dbt = settings({ extraArgs })
+    expect(projectArgs(dbt)).toEqual([
+      '--project-dir',
+      '/ws/project',
+      '--vars={s: x}',
+      '--warn-error-options',
+      '{"error": "all"}',
+      '--no-partial-parse'
+    ])
+    const build = buildDbtArgs(dbt, baseline)
+    expect(build.filter(isParseFlag)).toEqual([])
+    expect(build.slice(-3)).toEqual(['--full-refresh', '--threads', '8'])
+    expect(splitParseFlags(['--vars', '{a: 1}', '--vars'])).toEqual({ parse: ['--vars', '{a: 1}', '--vars'], rest: [] })
   })
 
   it('uses --selector instead of --select when a selector is named', () => {

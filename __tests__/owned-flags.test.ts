@@ -13,7 +13,9 @@ describe('flags the action owns', () => {
       [['-tprod'], "the input 'target'"],
       [['-t', 'prod'], "the input 'target'"],
       [['--no-defer'], "the input 'defer'"],
-      [['--defer-state', 'x'], 'baseline inputs']
+      [['--defer-state', 'x'], 'baseline inputs'],
+      [['--profile', 'other'], "the project's own 'profile:'"],
+      [['--profile=other'], "the project's own 'profile:'"]
     ] as const) {
       expect(() => assertNoOwnedFlags(args)).toThrow(OwnedSettingError)
       expect(() => assertNoOwnedFlags(args)).toThrow(instead)
@@ -26,6 +28,8 @@ describe('flags the action owns', () => {
     expect(() => assertNoOwnedEnv({ DBT_TARGET: 'ci' }, { DBT_TARGET: 'ci' })).not.toThrow()
     expect(() => assertNoOwnedEnv({ DBT_ENGINE_TARGET: 'ci' }, { DBT_TARGET: 'ci' })).not.toThrow()
     expect(() => assertNoOwnedEnv({ DBT_DEFER: '' })).not.toThrow()
+    expect(() => assertNoOwnedEnv({ DBT_PROFILE: 'other' })).toThrow(/DBT_PROFILE is set to 'other'.*the project's own 'profile:'/)
+    expect(() => assertNoOwnedEnv({ DBT_ENGINE_PROFILE: 'other' })).toThrow(/DBT_ENGINE_PROFILE is set to 'other'/)
     expect(ownedEnvVars().map((v) => v.name)).toEqual(
       expect.arrayContaining(['DBT_STATE', 'DBT_ENGINE_STATE', 'DBT_DEFER_TO_STATE', 'DBT_ARTIFACT_STATE_PATH'])
     )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Manifest, ManifestNode } from '../src/dbt/artifact-types.js'
 import { baselineCommit } from '../src/selection/lag.js'
-import { explainSelection, idOfLine, lsArgs, PARTS, varsOf, type Part, type PartSets } from '../src/selection/why.js'
+import { explainSelection, idOfLine, lsArgs, PARTS, type Part, type PartSets } from '../src/selection/why.js'
 
 function node(id: string, extra: Partial<ManifestNode> = {}): ManifestNode {
   const [type, , name] = id.split('.')
@@ -21,7 +21,7 @@ describe('why each node was selected, from dbt’s answers', () => {
     expect(idOfLine('{"unique_id": "model.shop.a"}')).toBe('model.shop.a')
     expect(idOfLine('12:00:01  Running with dbt=1.11.16')).toBeUndefined()
     expect(idOfLine('{"unique_id": ')).toBeUndefined()
-    expect(lsArgs('macros', '/state', ['--vars', '{a: 1}'])).toEqual([
+    expect(lsArgs('macros', '/state')).toEqual([
       'ls',
       '--quiet',
       '--select',
@@ -33,14 +33,9 @@ describe('why each node was selected, from dbt’s answers', () => {
       '--output',
       'json',
       '--output-keys',
-      'unique_id',
-      '--vars',
-      '{a: 1}'
+      'unique_id'
     ])
-    expect(lsArgs('new', '/s', [])[3]).toBe('state:new')
-    expect(varsOf(['--full-refresh', '--vars', '{x: 1}'])).toEqual(['--vars', '{x: 1}'])
-    expect(varsOf(['--vars={x: 1}'])).toEqual(['--vars={x: 1}'])
-    expect(varsOf(['--full-refresh'])).toEqual([])
+    expect(lsArgs('new', '/s')[3]).toBe('state:new')
   })
 
   it('counts a new node as new only, follows tests and downstream nodes to what fired, and flags the noise', () => {

@@ -40983,6 +40983,12 @@ const OWNED = [
         instead: "nothing: the action keeps dbt's artifacts in a directory of its own (outputs 'manifest-path' and 'run-results-path' give them)"
     },
     { flags: ['--profiles-dir'], envVar: 'DBT_PROFILES_DIR', instead: `the input '${Input.ProfilesDir}'` },
+    {
+        // The safety check reads the targets of the profile dbt_project.yml names; another profile would write where it has not looked.
+        flags: ['--profile'],
+        envVar: 'DBT_PROFILE',
+        instead: "the project's own 'profile:' in dbt_project.yml, with its targets in the profiles.yml the action reads"
+    },
     { flags: ['--project-dir'], envVar: 'DBT_PROJECT_DIR', instead: `the input '${Input.ProjectDir}'` },
     { flags: ['--state'], envVar: 'DBT_STATE', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` },
     {
@@ -54797,6 +54803,18 @@ function checkCwd(cwd) {
         throw new SetupError(`dbt cannot run in '${cwd}': no such directory. Check the input 'project-dir'.`, { input: 'project-dir' });
     }
 }
+/** Where one step's lines go: scrubbed, kept (the last {@link KEPT_LINES}), passed on, and shown unless quiet. */
+function stepOutput(scrub, show, opts) {
+    const kept = tail(KEPT_LINES);
+    const print = (line) => {
+        const clean = scrub(line);
+        kept.push(clean);
+        opts.onLine?.(clean);
+        if (!opts.quiet)
+            show(clean);
+    };
+    return { print, kept };
+}
 /**
  * The real dbt, spawned with an argv (no shell). dbt's stdout and stderr go to this process's
  * stdout (the job log) line by line, each line through `scrub`, and the last lines are kept
@@ -54809,14 +54827,7 @@ function execDbtProcess(executable, scrub = (text) => text, show = (line) => pro
         async run(args, opts) {
             const binary = await locate(executable, opts.env);
             checkCwd(opts.cwd);
-            const kept = tail(KEPT_LINES);
-            const print = (line) => {
-                const clean = scrub(line);
-                kept.push(clean);
-                opts.onLine?.(clean);
-                if (!opts.quiet)
-                    show(clean);
-            };
+            const { print, kept } = stepOutput(scrub, show, opts);
             const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) });
             return { ...exit, output: kept.text() };
         }
@@ -54864,14 +54875,60 @@ function readDbtProject(projectDir, targetPathOverride) {
     return { name, targetDir: absolute(projectDir, targetPath), packagesMissing: declaredPackages(projectDir) > 0 && !installed, profile };
 }
 
-/** Flags shared by every dbt command the action runs: where the project, profiles and target are. */
+/** dbt's flags that change how it parses the project and that take a value (`--vars '{x: 1}'`, `--vars={x: 1}`). */
+const PARSE_VALUE_FLAGS = ['--vars', '--partial-parse-file-path', '--warn-error-options', '--v2-parser'];
+/** dbt's switches that change how it parses the project. */
+const PARSE_SWITCHES = [
+    '--partial-parse',
+    '--no-partial-parse',
+    '--partial-parse-file-diff',
+    '--no-partial-parse-file-diff',
+    '--static-parser',
+    '--no-static-parser',
+    '--use-experimental-parser',
+    '--no-use-experimental-parser',
+    '--use-v2-parser',
+    '--no-use-v2-parser',
+    '--warn-error',
+    '--show-all-deprecations',
+    '--no-show-all-deprecations'
+];
+/** Whether an argument is one of dbt's flags that shape its parse (`--profile` is owned and refused earlier). */
+function isParseFlag(arg) {
+    const name = arg.split('=')[0];
+    return PARSE_VALUE_FLAGS.includes(name) || PARSE_SWITCHES.includes(arg);
+}
+/**
+ * Splits `extra-args` into the flags that shape dbt's parse of the project (`--vars` above all:
+ * it changes what schemas and configs render to) and the rest, which only the main command gets.
+ */
+function splitParseFlags(extraArgs) {
+    const parse = [];
+    const rest = [];
+    for (let i = 0; i < extraArgs.length; i++) {
+        const arg = extraArgs[i];
+        if (PARSE_VALUE_FLAGS.includes(arg) && i + 1 < extraArgs.length)
+            parse.push(arg, extraArgs[++i]);
+        else if (isParseFlag(arg))
+            parse.push(arg);
+        else
+            rest.push(arg);
+    }
+    return { parse, rest };
+}
+/**
+ * Flags shared by every dbt command the action runs: where the project, profiles and target are,
+ * and the flags of `extra-args` that shape the parse. Every step parses the project as the main
+ * command does, so the safety probe sees the schemas the build will write to, and the steps can
+ * share one parse.
+ */
 function projectArgs(dbt) {
     const args = ['--project-dir', dbt.projectDir];
     if (dbt.profilesDir)
         args.push('--profiles-dir', dbt.profilesDir);
     if (dbt.target)
         args.push('--target', dbt.target);
-    return args;
+    return [...args, ...splitParseFlags(dbt.extraArgs).parse];
 }
 
 /** dbt commands that write no artifacts and take no `--target-path`. */
@@ -54886,9 +54943,16 @@ function dbtRunner(deps) {
     return {
         async step(name, args, opts = {}) {
             const targetDir = deps.dirs.dbtTarget(name, previous);
-            const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir);
+            const parse = projectArgs(deps.dbt);
+            const argv = withTargetPath([...args, ...parse], targetDir);
             deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`);
-            const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env, onLine: opts.onLine, quiet: opts.quiet });
+            const exit = await deps.process.run(argv, {
+                cwd: deps.dbt.projectDir,
+                env: deps.env,
+                onLine: opts.onLine,
+                quiet: opts.quiet,
+                shared: { parse, targetDir }
+            });
             previous = targetDir;
             return { exit, targetDir };
         },

@@ -37,7 +37,12 @@ export async function run(): Promise<void> {
     const settings = getInputs()
     redactor = createRedactor(settings.secrets)
     const { realServices } = await import('./services.js')
-    await runMode(settings, realServices(settings, readEventPayload(settings.context.eventPath), redactor))
+    const services = realServices(settings, readEventPayload(settings.context.eventPath), redactor)
+    try {
+      await runMode(settings, services)
+    } finally {
+      await services.dbt.close?.()
+    }
   } catch (error) {
     settle(error, redactor)
   }

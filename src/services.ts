@@ -3,6 +3,7 @@ import { actionsCacheStore, type CacheStore } from './baseline/cache-store.js'
 import type { Output } from './constants.js'
 import { readArtifact, type ReadHow } from './dbt/json-file.js'
 import { execDbtProcess, type DbtProcess } from './dbt/process.js'
+import { dbtSession } from './dbt/session.js'
 import type { EventPayload } from './github/event.js'
 import { createGitHubClient, type GitHubClient } from './github/octokit.js'
 import { coreLogger, type Logger } from './logger.js'
@@ -35,7 +36,7 @@ export interface FileReader {
  * hold state. `realServices` builds the ones the action uses on a runner.
  */
 export interface Services {
-  /** dbt itself. */
+  /** dbt itself: one session for the steps that can share a parse (see dbt/session.ts); closed when the mode ends. */
   dbt: DbtProcess
   /** Another program started the way dbt is (dbt's own Python, for its programmatic runner). */
   program: (executable: string) => DbtProcess
@@ -74,7 +75,7 @@ export function realServices(settings: Settings, event: EventPayload, redactor: 
   const log = scrubbedLogger(coreLogger, scrub)
   let client: GitHubClient | undefined
   return {
-    dbt: execDbtProcess(settings.dbt.executable, scrub),
+    dbt: dbtSession(settings.dbt.executable, scrub),
     program: (executable) => execDbtProcess(executable, scrub),
     cache: actionsCacheStore(log),
     github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log })),

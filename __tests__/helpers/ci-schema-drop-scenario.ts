@@ -49,7 +49,8 @@ export function describeCiSchemaDrop(title: string, setup: () => Promise<{ proje
         executable: 'dbt',
         projectDir: project.dir,
         profilesDir: project.dir,
-        target: extra.target ?? project.warehouse.targets.ci
+        target: extra.target ?? project.warehouse.targets.ci,
+        extraArgs: []
       }
       const runner = dbtRunner({
         process: venvDbt(),

@@ -25,6 +25,12 @@ const OWNED: Owned[] = [
       "nothing: the action keeps dbt's artifacts in a directory of its own (outputs 'manifest-path' and 'run-results-path' give them)"
   },
   { flags: ['--profiles-dir'], envVar: 'DBT_PROFILES_DIR', instead: `the input '${Input.ProfilesDir}'` },
+  {
+    // The safety check reads the targets of the profile dbt_project.yml names; another profile would write where it has not looked.
+    flags: ['--profile'],
+    envVar: 'DBT_PROFILE',
+    instead: "the project's own 'profile:' in dbt_project.yml, with its targets in the profiles.yml the action reads"
+  },
   { flags: ['--project-dir'], envVar: 'DBT_PROJECT_DIR', instead: `the input '${Input.ProjectDir}'` },
   { flags: ['--state'], envVar: 'DBT_STATE', instead: `the baseline inputs ('${Input.BaselineSource}', '${Input.StatePath}', ...)` },
   {

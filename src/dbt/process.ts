@@ -26,6 +26,8 @@ export interface DbtExit {
 export interface DbtProcess {
   /** Runs dbt with the argv in `cwd`, streaming its log, and resolves with its exit status. */
   run(args: string[], opts: DbtRunOptions): Promise<DbtExit>
+  /** Ends what the process keeps running between steps (a dbt session), when it keeps anything. */
+  close?(): Promise<void>
 }
 
 /** How one dbt invocation runs. */
@@ -36,6 +38,12 @@ export interface DbtRunOptions {
   onLine?: (line: string) => void
   /** The lines dbt prints are not shown in the log (still kept, and still passed to `onLine`). */
   quiet?: boolean
+  /**
+   * The flags that shape dbt's parse of the project (project, profiles, target, vars), and the
+   * step's target directory: a step that gives them may run on a parse shared with the run's other
+   * steps (see dbt/session.ts). The argv ends with these flags.
+   */
+  shared?: { parse: string[]; targetDir: string }
 }
 
 /** Replaces the secrets in one line of dbt's output before it is printed or kept. */
@@ -75,7 +83,7 @@ function tail(limit: number): { push(line: string): void; text(): string } {
  * Cuts one output stream into whole lines (UTF-8 decoded across chunks), so that a secret
  * written in two pieces is scrubbed as one line and never printed half by half.
  */
-function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
   const decoder = new StringDecoder('utf8')
   let partial = ''
   return {
@@ -142,14 +150,14 @@ function unusable(executable: string, env: Record<string, string>): SetupError {
 }
 
 /** Finds the dbt executable (a path, or a name on PATH), failing with what to do when it is not there. */
-async function locate(executable: string, env: Record<string, string>): Promise<string> {
+export async function locate(executable: string, env: Record<string, string>): Promise<string> {
   const found = await io.which(asPath(executable) ?? executable, false)
   if (!found) throw unusable(executable, env)
   return found
 }
 
 /** A failure to start a program that was found: its interpreter is missing, or the system refused. */
-function startFailure(binary: string, error: NodeJS.ErrnoException): SetupError {
+export function startFailure(binary: string, error: NodeJS.ErrnoException): SetupError {
   const hint =
     error.code === 'ENOENT'
       ? 'If it is a script, the interpreter on its first line (#!) is missing, e.g. a virtualenv made at another path: create the virtualenv in this job.'
@@ -160,7 +168,7 @@ function startFailure(binary: string, error: NodeJS.ErrnoException): SetupError 
 }
 
 /** dbt's exit as {@link DbtExit} numbers: a signal becomes 128 + its number, as shells report it. */
-function exitOf(code: number | null, signal: NodeJS.Signals | null): { exitCode: number; signal?: string } {
+export function exitOf(code: number | null, signal: NodeJS.Signals | null): { exitCode: number; signal?: string } {
   if (code !== null) return { exitCode: code }
   const name = signal ?? 'SIGKILL'
   return { exitCode: 128 + (constants.signals[name as NodeJS.Signals] ?? 0), signal: name }
@@ -191,10 +199,26 @@ function spawnAndWait(
 }
 
 /** Refuses a working directory that is not there before anything is spawned (spawn would blame dbt). */
-function checkCwd(cwd: string): void {
+export function checkCwd(cwd: string): void {
   if (inspect(cwd) !== 'directory') {
     throw new SetupError(`dbt cannot run in '${cwd}': no such directory. Check the input 'project-dir'.`, { input: 'project-dir' })
   }
+}
+
+/** Where one step's lines go: scrubbed, kept (the last {@link KEPT_LINES}), passed on, and shown unless quiet. */
+export function stepOutput(
+  scrub: Scrub,
+  show: (line: string) => void,
+  opts: Pick<DbtRunOptions, 'onLine' | 'quiet'>
+): { print: (line: string) => void; kept: ReturnType<typeof tail> } {
+  const kept = tail(KEPT_LINES)
+  const print = (line: string) => {
+    const clean = scrub(line)
+    kept.push(clean)
+    opts.onLine?.(clean)
+    if (!opts.quiet) show(clean)
+  }
+  return { print, kept }
 }
 
 /**
@@ -213,13 +237,7 @@ export function execDbtProcess(
     async run(args, opts) {
       const binary = await locate(executable, opts.env)
       checkCwd(opts.cwd)
-      const kept = tail(KEPT_LINES)
-      const print = (line: string) => {
-        const clean = scrub(line)
-        kept.push(clean)
-        opts.onLine?.(clean)
-        if (!opts.quiet) show(clean)
-      }
+      const { print, kept } = stepOutput(scrub, show, opts)
       const exit = await spawnAndWait(binary, args, opts, { stdout: lineSplitter(print), stderr: lineSplitter(print) })
       return { ...exit, output: kept.text() }
     }

@@ -43,7 +43,7 @@ export interface StepOptions extends Pick<DbtRunOptions, 'onLine' | 'quiet'> {
 /** What the runner needs. */
 export interface DbtRunnerDeps {
   process: DbtProcess
-  dbt: Pick<DbtSettings, 'executable' | 'projectDir' | 'profilesDir' | 'target'>
+  dbt: Pick<DbtSettings, 'executable' | 'projectDir' | 'profilesDir' | 'target' | 'extraArgs'>
   env: Record<string, string>
   dirs: Pick<ActionDirs, 'dbtTarget'>
   log: Logger
@@ -63,9 +63,16 @@ export function dbtRunner(deps: DbtRunnerDeps): DbtRunner {
   return {
     async step(name, args, opts = {}) {
       const targetDir = deps.dirs.dbtTarget(name, previous)
-      const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir)
+      const parse = projectArgs(deps.dbt)
+      const argv = withTargetPath([...args, ...parse], targetDir)
       deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`)
-      const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env, onLine: opts.onLine, quiet: opts.quiet })
+      const exit = await deps.process.run(argv, {
+        cwd: deps.dbt.projectDir,
+        env: deps.env,
+        onLine: opts.onLine,
+        quiet: opts.quiet,
+        shared: { parse, targetDir }
+      })
       previous = targetDir
       return { exit, targetDir }
     },

@@ -5,11 +5,10 @@
  * Otherwise (dbt Fusion, a binary), one `dbt ls` per part, each starting from the previous
  * one's partial-parse file.
  */
-import { readFileSync } from 'node:fs'
-import * as io from '@actions/io'
 import { projectArgs } from '../dbt/argv.js'
 import type { DbtProcess } from '../dbt/process.js'
 import type { DbtRunner } from '../dbt/runner.js'
+import { pythonOf } from '../dbt/session.js'
 import type { DbtSettings } from '../settings.js'
 import { idOfLine, lsArgs, PARTS, selectorOf, type Part, type PartSets } from './why.js'
 
@@ -40,7 +39,7 @@ print("${MARK}" + json.dumps({"parts": out}))
 
 /** What asking needs. */
 export interface AskDeps {
-  dbt: Pick<DbtSettings, 'executable' | 'projectDir' | 'profilesDir' | 'target'>
+  dbt: Pick<DbtSettings, 'executable' | 'projectDir' | 'profilesDir' | 'target' | 'extraArgs'>
   env: Record<string, string>
   /** Starts a program the way dbt is started (scrubbed output, signals named). */
   process: (executable: string) => DbtProcess
@@ -49,7 +48,6 @@ export interface AskDeps {
   /** A fresh target directory for the programmatic runner, seeded with the build's partial-parse file. */
   targetDir: () => string
   stateDir: string
-  vars: string[]
 }
 
 /** What dbt answered. */
@@ -62,29 +60,13 @@ export interface Answer {
   invocations: number
 }
 
-/** The Python interpreter of a dbt that is a Python console script, else undefined. */
-export async function pythonOf(executable: string): Promise<string | undefined> {
-  const path = executable.includes('/') ? executable : await io.which(executable, false).catch(() => '')
-  if (!path) return undefined
-  let first: string
-  try {
-    first = readFileSync(path).subarray(0, 512).toString('utf8').split('\n')[0]
-  } catch {
-    return undefined
-  }
-  const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first)
-  if (!shebang) return undefined
-  const interpreter = shebang[1].endsWith('/env') ? shebang[2] : shebang[1]
-  return interpreter && /python[0-9.]*$/.test(interpreter) ? interpreter : undefined
-}
-
 function emptySets(): Record<Part, Set<string>> {
   return Object.fromEntries(PARTS.map((p) => [p, new Set<string>()])) as Record<Part, Set<string>>
 }
 
 async function programmatic(deps: AskDeps, python: string): Promise<Answer | undefined> {
   const spec = {
-    common: ['--target-path', deps.targetDir(), ...projectArgs(deps.dbt), ...deps.vars],
+    common: ['--target-path', deps.targetDir(), ...projectArgs(deps.dbt)],
     state: deps.stateDir,
     parts: Object.fromEntries(PARTS.map((p) => [p, selectorOf(p)]))
   }
@@ -114,7 +96,7 @@ async function onePerPart(deps: AskDeps): Promise<Answer> {
   const sets = emptySets()
   const failed: Part[] = []
   for (const part of PARTS) {
-    const { exit } = await deps.runner.step(`why-${part}`, lsArgs(part, deps.stateDir, deps.vars), {
+    const { exit } = await deps.runner.step(`why-${part}`, lsArgs(part, deps.stateDir), {
       quiet: true,
       onLine: (line) => {
         const id = idOfLine(line)

@@ -13,7 +13,7 @@ import { parse } from 'yaml'
 import { findLag, inProject, type Git, type LagCommits, type LagOutcome } from './lag.js'
 import type { Manifest } from '../dbt/artifact-types.js'
 import { explainRun, type SelectionReport } from './explain.js'
-import { nodeOf, PARTS, varsOf } from './why.js'
+import { nodeOf, PARTS } from './why.js'
 
 /** What the step needs of the run. */
 export interface SelectionStepDeps {
@@ -46,8 +46,7 @@ export async function gatherSelection(d: SelectionStepDeps): Promise<SelectionFa
       process: d.process,
       runner: d.runner,
       targetDir: () => d.runner.scratch('why'),
-      stateDir: d.stateDir,
-      vars: varsOf(d.dbt.extraArgs)
+      stateDir: d.stateDir
     })
     d.log.info(
       `Asked dbt why each node is selected (${answer.how === 'programmatic' ? "dbt's programmatic runner, one invocation" : `${answer.invocations} dbt ls invocations`}).`

@@ -46,8 +46,11 @@ export function selectorOf(part: Part): string {
   return part === 'new' ? 'state:new' : `state:modified.${part}`
 }
 
-/** The `dbt ls` arguments for one part: only the nodes the part fires for, no tests by indirect selection. */
-export function lsArgs(part: Part, stateDir: string, vars: string[]): string[] {
+/**
+ * The `dbt ls` arguments for one part: only the nodes the part fires for, no tests by indirect
+ * selection. The step runner adds the flags that shape the parse (`--vars` among them).
+ */
+export function lsArgs(part: Part, stateDir: string): string[] {
   return [
     'ls',
     '--quiet',
@@ -60,8 +63,7 @@ export function lsArgs(part: Part, stateDir: string, vars: string[]): string[] {
     '--output',
     'json',
     '--output-keys',
-    'unique_id',
-    ...vars
+    'unique_id'
   ]
 }
 
@@ -75,13 +77,6 @@ export function idOfLine(line: string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/** The `--vars` of the build's extra arguments: they change what configs render to, so `dbt ls` gets them too. */
-export function varsOf(extraArgs: readonly string[]): string[] {
-  const i = extraArgs.findIndex((a) => a === '--vars' || a.startsWith('--vars='))
-  if (i < 0) return []
-  return extraArgs[i] === '--vars' ? extraArgs.slice(i, i + 2) : [extraArgs[i]]
 }
 
 export function nodeOf(manifest: Manifest, id: string): ManifestNode | undefined {

@@ -1,4 +1,4 @@
-import { A as ActionError, M as ManifestCheckError, m as messageOf, B as BaselineConfigError, k as BaselineError, C as CacheServiceError, e as BaselineServiceError, l as getDefaultExportFromCjs, S as SetupError } from './index-errors-DKQXuDqI.js';
+import { A as ActionError, M as ManifestCheckError, m as messageOf, B as BaselineConfigError, j as BaselineError, C as CacheServiceError, e as BaselineServiceError, k as getDefaultExportFromCjs, S as SetupError } from './index-errors-CLcki1zy.js';
 import fs__default from 'fs';
 import require$$1 from 'zlib';
 import util__default from 'util';
@@ -9,7 +9,7 @@ import { join, dirname, sep, relative, resolve, isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readFile, mkdir, copyFile, rm } from 'node:fs/promises';
 import { d as distExports } from './index-constants-CyAaZ2Tq.js';
-import { e as entriesOf } from './index-cache-Y2koti9U.js';
+import { e as entriesOf } from './index-cache-WveL_jfa.js';
 
 /**
  * Checks the fields of dbt's artifacts that the resolution analysis and the report read. The

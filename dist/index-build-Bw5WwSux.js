@@ -2,16 +2,16 @@ import { dirname, join, resolve, isAbsolute, relative, sep, basename } from 'nod
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, createReadStream, readFileSync, mkdirSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, rename, copyFile, open, stat, readFile } from 'node:fs/promises';
-import { c as BaselineTimeoutError, e as BaselineServiceError, m as messageOf, f as BaselineAuthError, B as BaselineConfigError, A as ActionError, N as NoStagingBaselineError, h as NoBaselineError, M as ManifestCheckError, i as getExecOutput, j as which, D as DbtFailedError } from './index-errors-DKQXuDqI.js';
+import { c as BaselineTimeoutError, e as BaselineServiceError, m as messageOf, f as BaselineAuthError, B as BaselineConfigError, A as ActionError, N as NoStagingBaselineError, h as NoBaselineError, M as ManifestCheckError, i as getExecOutput, D as DbtFailedError } from './index-errors-CLcki1zy.js';
 import { O as Output, d as distExports } from './index-constants-CyAaZ2Tq.js';
-import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-Y2koti9U.js';
-import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-DXXCqfFv.js';
+import { r as readArtifact, A as ArtifactChangedError, e as entriesOf, a as readJsonFile, i as isIndexed } from './index-cache-WveL_jfa.js';
+import { y as yauzl, c as checkManifest, b as createCacheSource, d as projectKeyFor, A as ArtifactCheckError, e as checkRunResults, f as checkRunManifest, P as PARTIAL_PARSE_FILE, g as parseDbtVersion, h as engineLabel, r as readDbtProject, a as actionDirs, v as versionMix } from './index-project-okqjXQzo.js';
 import { request as request$1 } from 'node:http';
 import { request } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { d as displayUrl } from './index-secrets-Dlt117OD.js';
-import { d as describeSignal } from './index-process-BZQAX9BN.js';
+import { p as pythonOf, a as projectArgs, d as describeSignal, b as buildDepsArgs, c as buildCloneArgs, e as buildDbtArgs } from './index-session-ybhnc7k5.js';
 import { homedir } from 'node:os';
 
 /** The inputs that set each limit, for messages. */
@@ -2410,58 +2410,6 @@ function brokenComparison(env, error) {
     };
 }
 
-/** Flags shared by every dbt command the action runs: where the project, profiles and target are. */
-function projectArgs(dbt) {
-    const args = ['--project-dir', dbt.projectDir];
-    if (dbt.profilesDir)
-        args.push('--profiles-dir', dbt.profilesDir);
-    if (dbt.target)
-        args.push('--target', dbt.target);
-    return args;
-}
-function selectionArgs(dbt) {
-    if (dbt.selector)
-        return ['--selector', dbt.selector];
-    return dbt.select.length > 0 ? ['--select', ...dbt.select] : [];
-}
-function stateArgs(dbt, state) {
-    if (state.kind === 'build-all')
-        return ['--no-defer'];
-    const args = ['--state', state.stateDir, dbt.defer ? '--defer' : '--no-defer'];
-    if (dbt.defer && dbt.favorState)
-        args.push('--favor-state');
-    return args;
-}
-/**
- * The argv (after the executable) of the main dbt command, without the project, profiles,
- * target and target-path flags, which the step runner adds. A full build (no baseline) drops
- * the selection, since state selectors need a comparison manifest; exclusions still apply.
- */
-function buildDbtArgs(dbt, state) {
-    const selection = state.kind === 'build-all' ? [] : selectionArgs(dbt);
-    const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : [];
-    return [dbt.command, ...selection, ...exclude, ...stateArgs(dbt, state), ...dbt.extraArgs];
-}
-/** What a clone keeps of the build's selection: the incremental models that exist in the baseline. */
-const CLONE_INCREMENTAL_FILTER = 'config.materialized:incremental,state:old';
-/**
- * The argv of `dbt clone` run before the build when `clone-incremental` is on: exactly the
- * incremental models the build itself selects (each selection value intersected with the
- * filter, the build's exclusions kept), so the clone never reaches past the build. Undefined
- * when the build names a YAML selector, which cannot be intersected on the command line.
- */
-function buildCloneArgs(dbt, stateDir) {
-    if (dbt.selector)
-        return undefined;
-    const select = dbt.select.map((value) => `${value},${CLONE_INCREMENTAL_FILTER}`);
-    const exclude = dbt.exclude.length > 0 ? ['--exclude', ...dbt.exclude] : [];
-    return ['clone', '--select', ...select, ...exclude, '--state', stateDir];
-}
-/** The argv of `dbt deps`. */
-function buildDepsArgs() {
-    return ['deps'];
-}
-
 /**
  * The compiled SQL of each result: the evidence of where its refs resolved. dbt-core records it
  * in run_results.json (`compiled_code`); dbt Fusion did not before 2.0.0-preview.209 and still
@@ -3996,8 +3944,11 @@ const PARTS = ['new', 'body', 'configs', 'relation', 'persisted_descriptions', '
 function selectorOf(part) {
     return part === 'new' ? 'state:new' : `state:modified.${part}`;
 }
-/** The `dbt ls` arguments for one part: only the nodes the part fires for, no tests by indirect selection. */
-function lsArgs(part, stateDir, vars) {
+/**
+ * The `dbt ls` arguments for one part: only the nodes the part fires for, no tests by indirect
+ * selection. The step runner adds the flags that shape the parse (`--vars` among them).
+ */
+function lsArgs(part, stateDir) {
     return [
         'ls',
         '--quiet',
@@ -4010,8 +3961,7 @@ function lsArgs(part, stateDir, vars) {
         '--output',
         'json',
         '--output-keys',
-        'unique_id',
-        ...vars
+        'unique_id'
     ];
 }
 /** The unique_id of a `dbt ls --output json` line, or undefined for any other line. */
@@ -4026,13 +3976,6 @@ function idOfLine(line) {
     catch {
         return undefined;
     }
-}
-/** The `--vars` of the build's extra arguments: they change what configs render to, so `dbt ls` gets them too. */
-function varsOf(extraArgs) {
-    const i = extraArgs.findIndex((a) => a === '--vars' || a.startsWith('--vars='));
-    if (i < 0)
-        return [];
-    return extraArgs[i] === '--vars' ? extraArgs.slice(i, i + 2) : [extraArgs[i]];
 }
 function nodeOf(manifest, id) {
     return manifest.nodes[id] ?? manifest.unit_tests?.[id];
@@ -5018,30 +4961,12 @@ for part, selector in spec["parts"].items():
     out[part] = {"ok": bool(res.success), "ids": ids}
 print("${MARK}" + json.dumps({"parts": out}))
 `;
-/** The Python interpreter of a dbt that is a Python console script, else undefined. */
-async function pythonOf(executable) {
-    const path = executable.includes('/') ? executable : await which(executable, false).catch(() => '');
-    if (!path)
-        return undefined;
-    let first;
-    try {
-        first = readFileSync(path).subarray(0, 512).toString('utf8').split('\n')[0];
-    }
-    catch {
-        return undefined;
-    }
-    const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-    if (!shebang)
-        return undefined;
-    const interpreter = shebang[1].endsWith('/env') ? shebang[2] : shebang[1];
-    return interpreter && /python[0-9.]*$/.test(interpreter) ? interpreter : undefined;
-}
 function emptySets() {
     return Object.fromEntries(PARTS.map((p) => [p, new Set()]));
 }
 async function programmatic(deps, python) {
     const spec = {
-        common: ['--target-path', deps.targetDir(), ...projectArgs(deps.dbt), ...deps.vars],
+        common: ['--target-path', deps.targetDir(), ...projectArgs(deps.dbt)],
         state: deps.stateDir,
         parts: Object.fromEntries(PARTS.map((p) => [p, selectorOf(p)]))
     };
@@ -5075,7 +5000,7 @@ async function onePerPart(deps) {
     const sets = emptySets();
     const failed = [];
     for (const part of PARTS) {
-        const { exit } = await deps.runner.step(`why-${part}`, lsArgs(part, deps.stateDir, deps.vars), {
+        const { exit } = await deps.runner.step(`why-${part}`, lsArgs(part, deps.stateDir), {
             quiet: true,
             onLine: (line) => {
                 const id = idOfLine(line);
@@ -5107,8 +5032,7 @@ async function gatherSelection(d) {
             process: d.process,
             runner: d.runner,
             targetDir: () => d.runner.scratch('why'),
-            stateDir: d.stateDir,
-            vars: varsOf(d.dbt.extraArgs)
+            stateDir: d.stateDir
         });
         d.log.info(`Asked dbt why each node is selected (${answer.how === 'programmatic' ? "dbt's programmatic runner, one invocation" : `${answer.invocations} dbt ls invocations`}).`);
         if (answer.failed.length > 0) {
@@ -5238,9 +5162,16 @@ function dbtRunner(deps) {
     return {
         async step(name, args, opts = {}) {
             const targetDir = deps.dirs.dbtTarget(name, previous);
-            const argv = withTargetPath([...args, ...projectArgs(deps.dbt)], targetDir);
+            const parse = projectArgs(deps.dbt);
+            const argv = withTargetPath([...args, ...parse], targetDir);
             deps.log.info(`Running: ${deps.dbt.executable} ${opts.logAs ?? argv.join(' ')}`);
-            const exit = await deps.process.run(argv, { cwd: deps.dbt.projectDir, env: deps.env, onLine: opts.onLine, quiet: opts.quiet });
+            const exit = await deps.process.run(argv, {
+                cwd: deps.dbt.projectDir,
+                env: deps.env,
+                onLine: opts.onLine,
+                quiet: opts.quiet,
+                shared: { parse, targetDir }
+            });
             previous = targetDir;
             return { exit, targetDir };
         },

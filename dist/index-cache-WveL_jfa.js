@@ -1,5 +1,5 @@
 import fs$1, { statSync, openSync, closeSync, readSync } from 'node:fs';
-import { d as debug, y as mkdirP, z as exec, j as which, w as warning, p as info, H as HttpCodes, E as HttpClientError, F as HttpClient, G as isDebug, s as setSecret, J as BearerCredentialHandler, K as rmRF, q as error } from './index-errors-DKQXuDqI.js';
+import { d as debug, y as mkdirP, z as exec, x as which, w as warning, o as info, H as HttpCodes, E as HttpClientError, F as HttpClient, G as isDebug, s as setSecret, J as BearerCredentialHandler, K as rmRF, p as error } from './index-errors-CLcki1zy.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { r as readDbtProject, a as actionDirs, p as publishBaseline } from './index-project-DXXCqfFv.js';
+import { r as readDbtProject, a as actionDirs, p as publishBaseline } from './index-project-okqjXQzo.js';
 import 'node:crypto';
 import 'node:fs';
 import 'node:fs/promises';
@@ -7,9 +7,9 @@ import 'node:http';
 import 'node:https';
 import 'node:stream';
 import 'node:stream/promises';
-import './index-cache-Y2koti9U.js';
+import './index-cache-WveL_jfa.js';
 import { O as Output } from './index-constants-CyAaZ2Tq.js';
-import './index-errors-DKQXuDqI.js';
+import './index-errors-CLcki1zy.js';
 import 'os';
 import 'crypto';
 import 'fs';

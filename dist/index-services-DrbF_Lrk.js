@@ -1,6 +1,6 @@
-import { C as CacheServiceError, m as messageOf, B as BaselineConfigError, r as requireTunnel, n as requireUndici, u as undiciExports, o as commonjsGlobal, l as getDefaultExportFromCjs, d as debug, w as warning, p as info, q as error, t as setOutput, x as summary } from './index-errors-DKQXuDqI.js';
-import { s as saveCache, b as restoreCache, c as isFeatureAvailable, R as ReserveCacheError, V as ValidationError, r as readArtifact } from './index-cache-Y2koti9U.js';
-import { e as execDbtProcess } from './index-process-BZQAX9BN.js';
+import { C as CacheServiceError, m as messageOf, B as BaselineConfigError, r as requireTunnel, l as requireUndici, u as undiciExports, n as commonjsGlobal, k as getDefaultExportFromCjs, d as debug, w as warning, o as info, p as error, q as setOutput, t as summary } from './index-errors-CLcki1zy.js';
+import { s as saveCache, b as restoreCache, c as isFeatureAvailable, R as ReserveCacheError, V as ValidationError, r as readArtifact } from './index-cache-WveL_jfa.js';
+import { f as execDbtProcess, g as dbtSession } from './index-session-ybhnc7k5.js';
 import { existsSync, readFileSync } from 'fs';
 import { EOL } from 'os';
 import http__default from 'http';
@@ -7403,7 +7403,7 @@ function realServices(settings, event, redactor) {
     const log = scrubbedLogger(coreLogger, scrub);
     let client;
     return {
-        dbt: execDbtProcess(settings.dbt.executable, scrub),
+        dbt: dbtSession(settings.dbt.executable, scrub),
         program: (executable) => execDbtProcess(executable, scrub),
         cache: actionsCacheStore(log),
         github: () => (client ??= createGitHubClient(settings.report.token, settings.context.apiUrl, { log })),

@@ -1,0 +1,229 @@
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
+import { execDbtProcess, type DbtProcess } from '../src/dbt/process.js'
+import { dbtRunner, type DbtRunner } from '../src/dbt/runner.js'
+import { dbtSession, sessionEligible, type DbtSession } from '../src/dbt/session.js'
+import { actionDirs } from '../src/run/dirs.js'
+import { addRepeatCustomerColumn, ExampleProject } from './helpers/example-project.js'
+
+// The dbt session (src/dbt/session.ts) against real dbt: the steps of a run in one Python process
+// on one parse, giving what dbt gives when each step is a process of its own.
+
+const CI = 'ci_session'
+const log = { info: () => undefined, warning: () => undefined, debug: () => undefined }
+let stateDir: string
+let pr: ExampleProject
+
+beforeAll(async () => {
+  const production = ExampleProject.create()
+  stateDir = dirname(await production.deploy('prod'))
+  pr = production.clone()
+  addRepeatCustomerColumn(pr)
+}, 240_000)
+
+/** Every process the fallback started, by dbt command. */
+function counted(executable: string): { process: DbtProcess; commands: string[] } {
+  const spawned = execDbtProcess(
+    executable,
+    (s) => s,
+    () => undefined
+  )
+  const commands: string[] = []
+  return { process: { run: (args, opts) => (commands.push(args[0]), spawned.run(args, opts)) }, commands }
+}
+
+function runnerOn(project: ExampleProject, process: DbtProcess, extraArgs: string[] = []): DbtRunner {
+  const dirs = actionDirs(mkdtempSync(join(tmpdir(), 'dbt-defer-session-')), project.dir, project.dir, 'jaffle_shop')
+  const dbt = { executable: project.dbtExecutable, projectDir: project.dir, profilesDir: project.dir, target: 'ci', extraArgs }
+  return dbtRunner({ process, dbt, env: project.env({ DBT_CI_SCHEMA: CI }), dirs, log })
+}
+
+function read<T>(dir: string, file: string): T {
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as T
+}
+
+/** The probe's shape of step, then the slim build, as the build mode runs them. */
+async function probeThenBuild(runner: DbtRunner): Promise<{ codes: number[]; build: string }> {
+  const probe = await runner.step('probe', ['compile', '--inline', "select '{{ target.schema }}' as s"])
+  const build = await runner.step('build', ['build', '-s', 'state:modified', '--defer', '--state', stateDir])
+  return { codes: [probe.exit.exitCode, build.exit.exitCode], build: build.targetDir }
+}
+
+/** A run's outcome, with what differs by invocation (ids, times) left out. */
+function outcome(dir: string, project: ExampleProject): unknown {
+  // Paths of the project copy and of the step's own target directory differ by run.
+  const read = <T>(file: string): T =>
+    JSON.parse(readFileSync(join(dir, file), 'utf8').replaceAll(dir, '<target>').replaceAll(project.dir, '<project>')) as T
+  const results = read<RunResults>('run_results.json')
+  const manifest = read<Manifest>('manifest.json')
+  const nodes = Object.fromEntries(
+    Object.entries(manifest.nodes).map(([id, n]) => [id, { ...n, created_at: undefined, compiled_path: undefined }])
+  )
+  return {
+    results: results.results
+      .map((r) => ({ id: r.unique_id, status: r.status, sql: r.compiled_code, relation: r.relation_name }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+    nodes,
+    parents: manifest.parent_map,
+    version: manifest.metadata.dbt_version
+  }
+}
+
+describe('the dbt session', () => {
+  it('builds what dbt builds as a process per step, on one parse in one process, and stamps the invocation', async () => {
+    const [inSession, alone] = [pr.clone(), pr.clone()]
+    const fallback = counted(inSession.dbtExecutable)
+    const session = dbtSession(
+      inSession.dbtExecutable,
+      (s) => s,
+      () => undefined,
+      fallback.process
+    )
+    let sessionRun
+    try {
+      sessionRun = await probeThenBuild(runnerOn(inSession, session))
+    } finally {
+      await session.close()
+    }
+    const separate = await probeThenBuild(runnerOn(alone, counted(alone.dbtExecutable).process))
+    expect(sessionRun.codes).toEqual([0, 0])
+    expect(separate.codes).toEqual([0, 0])
+    expect(fallback.commands).toEqual([])
+    const built = outcome(sessionRun.build, inSession) as { results: Array<{ id: string; sql: string }> }
+    expect(built.results.map((r) => r.id)).toEqual([
+      'model.jaffle_shop.customers',
+      'test.jaffle_shop.not_null_customers_customer_id.5c9bf9911d',
+      'test.jaffle_shop.unique_customers_customer_id.c5af1ff4b1'
+    ])
+    // The PR's model reads its unchanged parents from production, as the separate build does.
+    expect(built.results.find((r) => r.id === 'model.jaffle_shop.customers')?.sql).toMatch(/"prod"\."stg_customers"/)
+    expect(outcome(sessionRun.build, inSession)).toEqual(outcome(separate.build, alone))
+    for (const dir of [sessionRun.build, separate.build]) {
+      const ids = [read<Manifest>(dir, 'manifest.json'), read<RunResults>(dir, 'run_results.json')].map((a) => a.metadata.invocation_id)
+      expect(ids[0]).toBe(ids[1])
+    }
+  }, 180_000)
+
+  it('fails a step on a project dbt cannot parse as dbt does, with its error', async () => {
+    const broken = pr.clone()
+    broken.edit('models/marts/customers.sql', (sql) => `{{ config(materialized= }}\n${sql}`)
+    const fallback = counted(broken.dbtExecutable)
+    const session = dbtSession(
+      broken.dbtExecutable,
+      (s) => s,
+      () => undefined,
+      fallback.process
+    )
+    try {
+      const step = await runnerOn(broken, session).step('probe', ['compile', '--inline', 'select 1'])
+      expect(step.exit.exitCode).toBe(2)
+      expect(step.exit.output).toMatch(/Compilation Error|Syntax error|expected/i)
+      expect(fallback.commands).toEqual([])
+    } finally {
+      await session.close()
+    }
+    const alone = await runnerOn(broken, counted(broken.dbtExecutable).process).step('probe', ['compile', '--inline', 'select 1'])
+    expect(alone.exit.exitCode).toBe(2)
+  }, 120_000)
+
+  it('runs a step whose own flags shape the parse, and a command that takes none, as processes of their own, after closing the session', async () => {
+    const project = pr.clone()
+    const fallback = counted(project.dbtExecutable)
+    const session = dbtSession(
+      project.dbtExecutable,
+      (s) => s,
+      () => undefined,
+      fallback.process
+    )
+    const runner = runnerOn(project, session)
+    try {
+      expect((await runner.step('one', ['seed', '-s', 'country_codes'])).exit.exitCode).toBe(0)
+      // The session held the DuckDB file: a process of its own can write to it only once the session is closed.
+      expect((await runner.step('two', ['seed', '-s', 'raw_customers', '--no-partial-parse'])).exit.exitCode).toBe(0)
+      expect((await runner.step('three', ['debug'])).exit.exitCode).toBe(0)
+      expect((await runner.step('four', ['seed', '-s', 'country_codes'])).exit.exitCode).toBe(0)
+    } finally {
+      await session.close()
+    }
+    expect(fallback.commands).toEqual(['seed', 'debug'])
+  }, 180_000)
+
+  it('fails the step its process died in with the signal, and runs later steps as processes of their own', async () => {
+    const project = pr.clone()
+    writeFileSync(project.path('macros/nap.sql'), '{% macro nap() %}{% do modules.time.sleep(60) %}{% endmacro %}\n')
+    const fallback = counted(project.dbtExecutable)
+    const session: DbtSession = dbtSession(
+      project.dbtExecutable,
+      (s) => s,
+      () => undefined,
+      fallback.process
+    )
+    const runner = runnerOn(project, session)
+    try {
+      let started: () => void = () => undefined
+      const running = new Promise<void>((resolve) => (started = resolve))
+      const napping = runner.step('nap', ['run-operation', 'nap'], { onLine: (line) => /Running with dbt/.test(line) && started() })
+      await running
+      killSessionProcess()
+      const step = await napping
+      expect(step.exit).toMatchObject({ exitCode: 137, signal: 'SIGKILL' })
+      expect((await runner.step('after', ['seed', '-s', 'country_codes'])).exit.exitCode).toBe(0)
+    } finally {
+      await session.close()
+    }
+    expect(fallback.commands).toEqual(['seed'])
+  }, 180_000)
+
+  it('takes a dbt that is no Python program (as dbt Fusion, a binary) as a process per step', async () => {
+    const project = pr.clone()
+    const wrapper = join(mkdtempSync(join(tmpdir(), 'dbt-defer-wrapper-')), 'dbt')
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${project.dbtExecutable}' "$@"\n`)
+    chmodSync(wrapper, 0o755)
+    const fallback = counted(wrapper)
+    const session = dbtSession(
+      wrapper,
+      (s) => s,
+      () => undefined,
+      fallback.process
+    )
+    try {
+      const { codes } = await probeThenBuild(runnerOn(project, session))
+      expect(codes).toEqual([0, 0])
+    } finally {
+      await session.close()
+    }
+    expect(fallback.commands).toEqual(['compile', 'build'])
+  }, 180_000)
+})
+
+describe('which steps a session takes', () => {
+  const shared = { parse: ['--project-dir', '/p', '--vars', '{a: 1}'], targetDir: '/t' }
+  it('takes commands on a parsed project whose own flags leave the parse alone', () => {
+    expect(sessionEligible(['build', '-s', 'state:modified', ...shared.parse], { shared })).toBe(true)
+    expect(sessionEligible(['show', '--inline', 'select 1', ...shared.parse], { shared })).toBe(true)
+    expect(sessionEligible(['build', '--no-partial-parse', ...shared.parse], { shared })).toBe(false)
+    expect(sessionEligible(['build', '--vars={b: 2}', ...shared.parse], { shared })).toBe(false)
+    expect(sessionEligible(['deps', ...shared.parse], { shared })).toBe(false)
+    expect(sessionEligible(['build', ...shared.parse], {})).toBe(false)
+  })
+})
+
+/** Kills this process's child that runs the session's Python program with SIGKILL. */
+function killSessionProcess(): void {
+  const child = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .find((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+        return ppid === process.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('dbtRunner')
+      } catch {
+        return false
+      }
+    })
+  if (!child) throw new Error('no session process is running')
+  process.kill(Number(child), 'SIGKILL')
+}

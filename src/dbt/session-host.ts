@@ -1,0 +1,104 @@
+/**
+ * The Python program of a dbt session (see session.ts), run by dbt's own interpreter as
+ * `python -u -c HOST_SCRIPT <nonce>`. It reads one JSON request a line on stdin:
+ * `{"args": [...], "parse": [...], "targetDir": "..."}`. The first request of a `parse` list
+ * parses the project with exactly those flags into the request's target directory (where the
+ * partial-parse file is), and keeps the result pickled. Every request then runs `args` through
+ * dbtRunner on a copy of its own, unpickled from that pristine parse, so what one step does to
+ * the manifest (a `--defer` merge, an inline node, compiled SQL) never reaches another. The copy's
+ * metadata takes the invocation's id and times at its first event, as a parse inside that
+ * invocation would have written them.
+ *
+ * dbt's log goes to stdout as the CLI prints it. After each step the host prints
+ * `<nonce> done <exit code>` (0 success, 1 a node failed, 2 dbt failed: the CLI's codes). At start
+ * it prints `<nonce> ready <dbt version>`, or `<nonce> unavailable <why>` when dbt's programmatic
+ * runner cannot be imported. The nonce is random per session, so nothing dbt prints can pass for
+ * these lines.
+ */
+export const HOST_SCRIPT = `
+import json, pickle, sys
+from datetime import datetime, timezone
+
+NONCE = sys.argv[1]
+
+def say(*words):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    sys.stdout.write(NONCE + " " + " ".join(str(w) for w in words) + "\\n")
+    sys.stdout.flush()
+
+try:
+    from dbt.cli.main import dbtRunner
+    from dbt.version import __version__
+    from dbt_common import invocation
+except BaseException as error:
+    say("unavailable", type(error).__name__)
+    sys.exit(0)
+
+def exit_code(result):
+    if result.success:
+        return 0
+    return 2 if result.exception is not None else 1
+
+def explain(result):
+    # The CLI prints a usage error itself; dbt's other errors are in its log already.
+    if type(result.exception).__name__ == "DbtUsageException":
+        print("Error: " + str(result.exception))
+
+def stamped(manifest):
+    first = [True]
+    def on_event(_msg):
+        if not first[0]:
+            return
+        first[0] = False
+        meta = manifest.metadata
+        meta.invocation_id = invocation.get_invocation_id()
+        meta.generated_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        if hasattr(meta, "invocation_started_at") and hasattr(invocation, "get_invocation_started_at"):
+            meta.invocation_started_at = invocation.get_invocation_started_at()
+    return on_event
+
+pristine = {}
+spare = {}
+unshared = set()
+
+def keep(key, manifest):
+    try:
+        pristine[key] = pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL)
+        spare[key] = manifest
+    except Exception:
+        # A parse that cannot be copied is not shared: each step parses for itself, in this process.
+        unshared.add(key)
+
+say("ready", __version__)
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    request = json.loads(line)
+    key = json.dumps(request["parse"])
+    code = None
+    if key not in pristine and key not in unshared:
+        parsed = dbtRunner().invoke(["parse", "--target-path", request["targetDir"], *request["parse"]])
+        if parsed.success:
+            keep(key, parsed.result)
+        else:
+            explain(parsed)
+            code = exit_code(parsed)
+    if code is None and key in unshared:
+        result = dbtRunner().invoke(request["args"])
+        explain(result)
+        code = exit_code(result)
+    if code is None:
+        manifest = spare.pop(key, None)
+        if manifest is None:
+            manifest = pickle.loads(pristine[key])
+        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(request["args"])
+        explain(result)
+        code = exit_code(result)
+        manifest = None
+    say("done", code)
+    if key in pristine and key not in spare:
+        # The next step's copy is made while the action works on this one's artifacts.
+        spare[key] = pickle.loads(pristine[key])
+`
