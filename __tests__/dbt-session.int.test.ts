@@ -84,6 +84,8 @@ describe('the dbt session', () => {
     )
     let sessionRun
     try {
+      // Started early, as the build mode starts it while the baseline is fetched.
+      session.warm?.({ cwd: inSession.dir, env: inSession.env({ DBT_CI_SCHEMA: CI }) })
       sessionRun = await probeThenBuild(runnerOn(inSession, session))
     } finally {
       await session.close()

@@ -113,7 +113,7 @@ describe('why this selection, in report.json and the comment (real dbt, real git
     const { run, number } = await act(pr, deployed, head)
     expect(run.code).toBe(0)
     const report = reportOf(run)
-    expect(report.selection).toMatchObject({ asked_with: 'programmatic', invocations: 1, failed_parts: [] })
+    expect(report.selection).toMatchObject({ asked_with: 'session', invocations: 0, failed_parts: [] })
     expect(report.selection?.by_part).toEqual({
       new: 1,
       body: 1,

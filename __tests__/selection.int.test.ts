@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
 import { execDbtProcess } from '../src/dbt/process.js'
 import { dbtRunner } from '../src/dbt/runner.js'
+import { dbtSession } from '../src/dbt/session.js'
 import { actionDirs } from '../src/run/dirs.js'
 import { reasonText, type SelectionReport } from '../src/selection/explain.js'
 import { gitIn } from '../src/selection/lag.js'
@@ -39,12 +40,20 @@ beforeAll(async () => {
 async function select(
   pr: ExampleProject,
   commits: { baseSha: string; headSha: string },
-  executable = dbtExecutable()
+  executable = dbtExecutable(),
+  inSession = false
 ): Promise<{ facts: SelectionFacts; report: SelectionReport }> {
   const env = pr.env({ DBT_CI_SCHEMA: CI })
   const dirs = actionDirs(mkdtempSync(join(tmpdir(), 'dbt-defer-why-')), pr.dir, pr.dir, 'jaffle_shop')
   const dbt = { executable, projectDir: pr.dir, profilesDir: pr.dir, target: 'ci', extraArgs: [] }
-  const runner = dbtRunner({ process: quiet(executable), dbt, env, dirs, log })
+  const session = inSession
+    ? dbtSession(
+        executable,
+        (s) => s,
+        () => undefined
+      )
+    : undefined
+  const runner = dbtRunner({ process: session ?? quiet(executable), dbt, env, dirs, log })
   const facts = await gatherSelection({
     dbt,
     env,
@@ -55,6 +64,7 @@ async function select(
     commits: { baselineSha, ...commits, repository: 'octo/shop', serverUrl: 'https://github.example' },
     log
   })
+  await session?.close()
   await pr.dbtOk(['build', '-s', 'state:modified', '--defer', '--state', stateDir], { DBT_CI_SCHEMA: CI })
   const runResults = pr.artifact<RunResults>('run_results.json')
   if (!facts.answer) throw new Error(`dbt gave no answer: ${facts.failure}`)
@@ -108,6 +118,22 @@ describe('why each node was selected (real dbt, real git)', () => {
     expect(downstream('model.jaffle_shop.stg_payments')).toEqual(['model int_order_payments'])
     expect(downstream('model.jaffle_shop.customers')).toEqual(['model customer_segments'])
     expect(report.section.downstream).toEqual({ model: 3 })
+  }, 240_000)
+
+  it("asks one ls per part in the run's dbt session, with the same answers and no process of its own", async () => {
+    const pr = production.clone()
+    git(pr.dir, 'checkout', '-q', '-b', 'pr')
+    applyPullRequest(pr)
+    const head = commitAll(pr, 'the pull request')
+    const inSession = await select(pr, { baseSha: baselineSha, headSha: head }, dbtExecutable(), true)
+    expect(inSession.facts.answer).toMatchObject({ how: 'session', invocations: 0, failed: [] })
+    expect(reasons(inSession.report)).toMatchObject({
+      customers: 'body changed',
+      customer_history: 'configs changed',
+      stg_orders: 'macros changed (only macro loaded_at)',
+      new_model: 'new',
+      contracted: 'contract changed'
+    })
   }, 240_000)
 
   it('asks one dbt ls per part, with the same answers, when dbt is not a Python program', async () => {

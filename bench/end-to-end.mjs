@@ -19,7 +19,7 @@ import { generatedProject } from './lib/generated.mjs'
 
 const quick = process.argv.includes('--quick')
 const models = quick ? 100 : 500
-const rounds = quick ? 1 : 3
+const rounds = quick ? 1 : 5
 const project = generatedProject(models)
 project.edit(models - 1)
 const cache = await startCacheService()

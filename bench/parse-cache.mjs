@@ -18,7 +18,7 @@ import { generatedProject } from './lib/generated.mjs'
 
 const quick = process.argv.includes('--quick')
 const models = quick ? 200 : 2000
-const rounds = quick ? 1 : 3
+const rounds = quick ? 1 : 5
 const started = Date.now()
 const project = generatedProject(models)
 const deploySeconds = (Date.now() - started) / 1000

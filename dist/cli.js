@@ -54962,6 +54962,9 @@ function dbtRunner(deps) {
         },
         startFrom(dir) {
             previous = dir;
+        },
+        async inSession() {
+            return (await deps.process.inSession?.({ cwd: deps.dbt.projectDir, env: deps.env })) ?? false;
         }
     };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MARKER_TABLE } from '../../src/safety/marker.js'
 import type { ExampleProject } from './example-project.js'
@@ -21,6 +21,8 @@ export interface SafetyCase {
   templatedProfile?: boolean
   /** A model that does not compile, so dbt cannot parse the project. */
   brokenProject?: boolean
+  /** The customers model's schema comes from the var `landing` (the CI schema when unset). */
+  varSchema?: boolean
   /** Staging configured (staging-state-path) besides production. */
   staging?: boolean
   /** The production baseline: at hand, missing (nothing at the path), or unreachable (a URL nothing answers). */
@@ -41,6 +43,17 @@ function templateProfile(project: ExampleProject): void {
 
 function breakProject(project: ExampleProject): void {
   writeFileSync(project.path('models/marts/broken.sql'), "select * from {{ ref('no_such_model') }}\n")
+}
+
+/** customers (changed, so built) writes to the schema the var `landing` names, as a project's generate_schema_name may allow. */
+function schemaFromVar(project: ExampleProject): void {
+  mkdirSync(project.path('macros'), { recursive: true })
+  writeFileSync(
+    project.path('macros/landing.sql'),
+    "{% macro generate_schema_name(custom_schema_name, node) -%}{%- if custom_schema_name == 'landing_zone' -%}{{ var('landing', target.schema) }}" +
+      '{%- else -%}{{ default__generate_schema_name(custom_schema_name, node) }}{%- endif -%}{%- endmacro %}\n'
+  )
+  project.edit('models/marts/customers.sql', (sql) => `{{ config(schema='landing_zone') }}\n${sql}`)
 }
 
 function pullRequestEvent(branch: string): Record<string, unknown> {
@@ -118,6 +131,7 @@ export function describeSafetyTable(warehouse: TestWarehouse, cases: SafetyCase[
         const project = deployed.clone()
         if (c.templatedProfile) templateProfile(project)
         if (c.brokenProject) breakProject(project)
+        if (c.varSchema) schemaFromVar(project)
         const run = await act(c, project)
         expect(run.code).toBe(1)
         const errors = run.log.split('\n').filter((line) => line.startsWith('::error::'))
@@ -128,6 +142,15 @@ export function describeSafetyTable(warehouse: TestWarehouse, cases: SafetyCase[
       },
       120_000
     )
+
+    it('builds a model whose schema comes from a var into the CI schema when extra-args leave the var unset', async () => {
+      const project = deployed.clone()
+      schemaFromVar(project)
+      const built = await act({ name: 'var unset', expect: [], inputs: { 'extra-args': "--vars '{other: 1}'" } }, project)
+      expect(built.code).toBe(0)
+      expect(await warehouse.catalog(project).relations('dbt_ci_pr_5')).toContain('customers')
+      expect(await snapshot(warehouse, project)).toEqual(before)
+    }, 300_000)
 
     it('lets a correct configuration through, marks the CI schema, and cleanup drops it; production unchanged', async () => {
       const project = deployed.clone()
@@ -242,13 +265,22 @@ export function safetyCases(targets: { prod: string }): SafetyCase[] {
     ['--defer', "the input 'defer'"],
     ['--no-defer', "the input 'defer'"],
     ['--favor-state', "the input 'favor-state'"],
-    ['--no-favor-state', "the input 'favor-state'"]
+    ['--no-favor-state', "the input 'favor-state'"],
+    ['--profile other', "the project's own 'profile:'"],
+    ['--profile=other', "the project's own 'profile:'"]
   ]
   for (const [args, instead] of owned)
     cases.push({ name: `extra-args: ${args}`, inputs: { 'extra-args': args }, expect: ["Input 'extra-args'", instead] })
   cases.push(
     { name: 'DBT_TARGET in the environment', env: { DBT_TARGET: targets.prod }, expect: ['DBT_TARGET', "the input 'target'"] },
     { name: 'DBT_ENGINE_TARGET in the environment', env: { DBT_ENGINE_TARGET: targets.prod }, expect: ['DBT_ENGINE_TARGET'] },
+    {
+      name: "a model's schema from --vars in extra-args naming production: the probe parses with the build's vars",
+      varSchema: true,
+      inputs: { 'extra-args': "--vars '{landing: prod}'" },
+      expect: ["Refusing to use schema 'prod'"]
+    },
+    { name: 'DBT_PROFILE in the environment', env: { DBT_PROFILE: 'other' }, expect: ['DBT_PROFILE', "the project's own 'profile:'"] },
     { name: 'DBT_STATE in the environment', env: { DBT_STATE: '/tmp' }, expect: ['DBT_STATE', 'baseline inputs'] },
     { name: 'DBT_TARGET_PATH in the environment', env: { DBT_TARGET_PATH: 'out' }, expect: ['DBT_TARGET_PATH', 'directory of its own'] },
     {

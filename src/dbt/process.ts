@@ -28,6 +28,14 @@ export interface DbtProcess {
   run(args: string[], opts: DbtRunOptions): Promise<DbtExit>
   /** Ends what the process keeps running between steps (a dbt session), when it keeps anything. */
   close?(): Promise<void>
+  /**
+   * Starts what the steps run in (a dbt session's Python, which imports dbt) while the action does
+   * other work, so the first step does not wait for it. Never fails: a start that goes wrong is
+   * met again, and handled, by the first step.
+   */
+  warm?(opts: Pick<DbtRunOptions, 'cwd' | 'env'>): void
+  /** Whether steps that share the parse flags run in one session of dbt (its Python started, if need be, to know). */
+  inSession?(opts: Pick<DbtRunOptions, 'cwd' | 'env'>): Promise<boolean>
 }
 
 /** How one dbt invocation runs. */

@@ -32,6 +32,8 @@ export interface DbtRunner {
   scratch(name: string): string
   /** Seeds the next step with the partial-parse file in `dir` (one restored from the parse cache). */
   startFrom(dir: string): void
+  /** Whether the steps run in a dbt session, on a parse they share, rather than as a process each. */
+  inSession?(): Promise<boolean>
 }
 
 /** How a step runs: what its log line says, and whether its output is read or shown. */
@@ -82,6 +84,9 @@ export function dbtRunner(deps: DbtRunnerDeps): DbtRunner {
     },
     startFrom(dir) {
       previous = dir
+    },
+    async inSession() {
+      return (await deps.process.inSession?.({ cwd: deps.dbt.projectDir, env: deps.env })) ?? false
     }
   }
 }

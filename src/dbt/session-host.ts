@@ -16,7 +16,7 @@
  * these lines.
  */
 export const HOST_SCRIPT = `
-import json, pickle, sys
+import json, pickle, sys, traceback
 from datetime import datetime, timezone
 
 NONCE = sys.argv[1]
@@ -70,6 +70,23 @@ def keep(key, manifest):
         # A parse that cannot be copied is not shared: each step parses for itself, in this process.
         unshared.add(key)
 
+def step(request, key):
+    if key not in pristine and key not in unshared:
+        parsed = dbtRunner().invoke(["parse", "--target-path", request["targetDir"], *request["parse"]])
+        if not parsed.success:
+            explain(parsed)
+            return exit_code(parsed)
+        keep(key, parsed.result)
+    if key in unshared:
+        result = dbtRunner().invoke(request["args"])
+    else:
+        manifest = spare.pop(key, None)
+        if manifest is None:
+            manifest = pickle.loads(pristine[key])
+        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(request["args"])
+    explain(result)
+    return exit_code(result)
+
 say("ready", __version__)
 while True:
     line = sys.stdin.readline()
@@ -77,28 +94,17 @@ while True:
         break
     request = json.loads(line)
     key = json.dumps(request["parse"])
-    code = None
-    if key not in pristine and key not in unshared:
-        parsed = dbtRunner().invoke(["parse", "--target-path", request["targetDir"], *request["parse"]])
-        if parsed.success:
-            keep(key, parsed.result)
-        else:
-            explain(parsed)
-            code = exit_code(parsed)
-    if code is None and key in unshared:
-        result = dbtRunner().invoke(request["args"])
-        explain(result)
-        code = exit_code(result)
-    if code is None:
-        manifest = spare.pop(key, None)
-        if manifest is None:
-            manifest = pickle.loads(pristine[key])
-        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(request["args"])
-        explain(result)
-        code = exit_code(result)
-        manifest = None
+    try:
+        code = step(request, key)
+    except Exception:
+        traceback.print_exc()
+        code = 2
     say("done", code)
     if key in pristine and key not in spare:
-        # The next step's copy is made while the action works on this one's artifacts.
-        spare[key] = pickle.loads(pristine[key])
+        # The next step's copy is made while the action works on this one's artifacts; a copy
+        # that fails here is made, or fails its step, when the step comes.
+        try:
+            spare[key] = pickle.loads(pristine[key])
+        except Exception:
+            pass
 `

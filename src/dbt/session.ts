@@ -103,8 +103,8 @@ class Host {
         answer(false)
         if (this.running && !this.exit.signal)
           this.running.print(`dbt's session process exited (code ${this.exit.exitCode}) before the step finished.`)
-        // A step cut short never counts as a success.
-        this.finish(this.exit.exitCode === 0 ? { exitCode: 2 } : this.exit)
+        // A step cut short failed as dbt itself fails (2), never as a node does (1), nor succeeded.
+        this.finish(this.exit.signal ? this.exit : { exitCode: 2 })
         resolve()
       })
     )
@@ -183,7 +183,15 @@ export function dbtSession(
     await open?.close()
   }
 
-  const hostFor = async (opts: DbtRunOptions): Promise<Host | undefined> => {
+  let starting: Promise<Host | undefined> | undefined
+  const hostFor = (opts: Pick<DbtRunOptions, 'cwd' | 'env'>): Promise<Host | undefined> => {
+    // One start at a time: a step waits for the start `warm` began.
+    const before = starting?.catch(() => undefined) ?? Promise.resolve(undefined)
+    starting = before.then(() => startOrReuse(opts))
+    return starting
+  }
+
+  const startOrReuse = async (opts: Pick<DbtRunOptions, 'cwd' | 'env'>): Promise<Host | undefined> => {
     if (host && (!host.alive || host.cwd !== opts.cwd || !sameEnv(host.env, opts.env))) await close()
     if (host || off) return host
     const python = await pythonOf(executable)
@@ -201,6 +209,7 @@ export function dbtSession(
   const runOne = async (args: string[], opts: DbtRunOptions): Promise<DbtExit> => {
     const session = sessionEligible(args, opts) ? await hostFor(opts) : undefined
     if (!session || !opts.shared) {
+      await starting?.catch(() => undefined)
       await close()
       return spawned.run(args, opts)
     }
@@ -216,6 +225,12 @@ export function dbtSession(
       queue = next.catch(() => undefined)
       return next
     },
-    close
+    close,
+    warm(opts) {
+      hostFor(opts).catch(() => undefined)
+    },
+    async inSession(opts) {
+      return (await hostFor(opts).catch(() => undefined)) !== undefined
+    }
   }
 }

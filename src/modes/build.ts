@@ -75,10 +75,15 @@ export function checkDbtVersions(
   if (mix.kind === 'older-baseline') services.log.info(mix.message)
 }
 
+/** Whether `dbt deps` runs: the project declares packages that are not installed (or deps is always/never). */
+function needsDeps(settings: Settings, facts: RunFacts): boolean {
+  const { deps } = settings.dbt
+  return deps === 'always' || (deps === 'auto' && facts.project.packagesMissing)
+}
+
 /** Step: `dbt deps` when the project declares packages that are not installed (or always/never). */
 export async function installPackages(settings: Settings, facts: RunFacts): Promise<void> {
-  const { deps } = settings.dbt
-  if (deps === 'never' || (deps === 'auto' && !facts.project.packagesMissing)) return
+  if (!needsDeps(settings, facts)) return
   const { exit } = await facts.runner.step('deps', buildDepsArgs())
   if (exit.exitCode !== 0) {
     const why = exit.signal ? describeSignal(exit.signal) : `exit ${exit.exitCode}`
@@ -397,6 +402,8 @@ async function dropAfter(settings: Settings, services: Services, safety: SafetyD
 export async function build(settings: Settings, services: Services): Promise<void> {
   semanticsWarnings(settings.dbt).forEach((w) => services.log.warning(w))
   const facts = await prepareRun(settings, services)
+  // dbt's Python starts while the baseline is fetched, unless `dbt deps` runs first.
+  if (!needsDeps(settings, facts)) services.dbt.warm?.({ cwd: settings.dbt.projectDir, env: facts.env })
   const outcome = await findBaseline(settings, services, facts)
   const safety = await safetyDeps(settings, services, facts, await gatherBaselineEvidence(settings, services, facts, outcome))
   const parse = await restoreParseCache(settings, services, facts)

@@ -1,9 +1,10 @@
 /**
- * Asks dbt which nodes each part of `state:modified` selects. Where dbt is a Python program (its
- * executable a script whose first line names its interpreter), one invocation: dbt's own
- * programmatic runner parses the project once and answers every part's `ls` from that parse.
- * Otherwise (dbt Fusion, a binary), one `dbt ls` per part, each starting from the previous
- * one's partial-parse file.
+ * Asks dbt which nodes each part of `state:modified` selects. In the run's dbt session (see
+ * dbt/session.ts), one `ls` per part on the parse the session already holds, with no process of
+ * its own. Else, where dbt is a Python program (its executable a script whose first line names
+ * its interpreter), one invocation: dbt's own programmatic runner parses the project once and
+ * answers every part's `ls` from that parse. Otherwise (dbt Fusion, a binary), one `dbt ls` per
+ * part, each starting from the previous one's partial-parse file.
  */
 import { projectArgs } from '../dbt/argv.js'
 import type { DbtProcess } from '../dbt/process.js'
@@ -55,8 +56,8 @@ export interface Answer {
   sets: PartSets
   /** Parts whose `ls` failed (their sets are empty). */
   failed: Part[]
-  /** How dbt was asked, and in how many invocations. */
-  how: 'programmatic' | 'dbt-ls'
+  /** How dbt was asked, and how many dbt processes were started for it (none in the run's session). */
+  how: 'session' | 'programmatic' | 'dbt-ls'
   invocations: number
 }
 
@@ -108,8 +109,9 @@ async function onePerPart(deps: AskDeps): Promise<Answer> {
   return { sets, failed, how: 'dbt-ls', invocations: PARTS.length }
 }
 
-/** Asks dbt, in one invocation where it can, else one `dbt ls` per part. */
+/** Asks dbt: in the run's dbt session, else in one invocation where it can, else one `dbt ls` per part. */
 export async function askDbt(deps: AskDeps): Promise<Answer> {
+  if (await deps.runner.inSession?.()) return { ...(await onePerPart(deps)), how: 'session', invocations: 0 }
   const python = await pythonOf(deps.dbt.executable)
   const answer = python ? await programmatic(deps, python) : undefined
   return answer ?? onePerPart(deps)

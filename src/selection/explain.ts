@@ -21,7 +21,7 @@ export interface ReportWhy {
 
 /** report.json's `selection` section. */
 export interface ReportSelection {
-  /** How dbt was asked: its programmatic runner (one invocation), or one `dbt ls` per part. */
+  /** How dbt was asked: in the run's dbt session, its programmatic runner (one invocation), or one `dbt ls` per part. */
   asked_with: Answer['how']
   invocations: number
   /** Parts whose `dbt ls` failed: no node is attributed to them. */

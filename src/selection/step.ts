@@ -27,6 +27,13 @@ export interface SelectionStepDeps {
   log: Logger
 }
 
+/** How dbt was asked, for the log. */
+const HOW: Record<Answer['how'], string> = {
+  session: "one dbt ls per part in the run's dbt session, on its parse",
+  programmatic: "dbt's programmatic runner, one invocation",
+  'dbt-ls': 'one dbt ls invocation per part'
+}
+
 /** What dbt and git answered before the build. */
 export interface SelectionFacts {
   answer?: Answer
@@ -48,9 +55,7 @@ export async function gatherSelection(d: SelectionStepDeps): Promise<SelectionFa
       targetDir: () => d.runner.scratch('why'),
       stateDir: d.stateDir
     })
-    d.log.info(
-      `Asked dbt why each node is selected (${answer.how === 'programmatic' ? "dbt's programmatic runner, one invocation" : `${answer.invocations} dbt ls invocations`}).`
-    )
+    d.log.info(`Asked dbt why each node is selected (${HOW[answer.how]}).`)
     if (answer.failed.length > 0) {
       d.log.warning(
         `dbt could not list the nodes of ${answer.failed.map((p) => `state:modified.${p}`).join(', ')}; those reasons are left out.`

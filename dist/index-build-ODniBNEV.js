@@ -11,7 +11,7 @@ import { request } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { d as displayUrl } from './index-secrets-Dlt117OD.js';
-import { p as pythonOf, a as projectArgs, d as describeSignal, b as buildDepsArgs, c as buildCloneArgs, e as buildDbtArgs } from './index-session-ybhnc7k5.js';
+import { p as pythonOf, a as projectArgs, d as describeSignal, b as buildDepsArgs, c as buildCloneArgs, e as buildDbtArgs } from './index-session-CEvWjcQg.js';
 import { homedir } from 'node:os';
 
 /** The inputs that set each limit, for messages. */
@@ -4932,11 +4932,12 @@ async function publishReport(a, services) {
 }
 
 /**
- * Asks dbt which nodes each part of `state:modified` selects. Where dbt is a Python program (its
- * executable a script whose first line names its interpreter), one invocation: dbt's own
- * programmatic runner parses the project once and answers every part's `ls` from that parse.
- * Otherwise (dbt Fusion, a binary), one `dbt ls` per part, each starting from the previous
- * one's partial-parse file.
+ * Asks dbt which nodes each part of `state:modified` selects. In the run's dbt session (see
+ * dbt/session.ts), one `ls` per part on the parse the session already holds, with no process of
+ * its own. Else, where dbt is a Python program (its executable a script whose first line names
+ * its interpreter), one invocation: dbt's own programmatic runner parses the project once and
+ * answers every part's `ls` from that parse. Otherwise (dbt Fusion, a binary), one `dbt ls` per
+ * part, each starting from the previous one's partial-parse file.
  */
 /** The marker of the programmatic runner's one answer line. */
 const MARK = 'DBT_DEFER_WHY';
@@ -5013,13 +5014,21 @@ async function onePerPart(deps) {
     }
     return { sets, failed, how: 'dbt-ls', invocations: PARTS.length };
 }
-/** Asks dbt, in one invocation where it can, else one `dbt ls` per part. */
+/** Asks dbt: in the run's dbt session, else in one invocation where it can, else one `dbt ls` per part. */
 async function askDbt(deps) {
+    if (await deps.runner.inSession?.())
+        return { ...(await onePerPart(deps)), how: 'session', invocations: 0 };
     const python = await pythonOf(deps.dbt.executable);
     const answer = python ? await programmatic(deps, python) : undefined;
     return answer ?? onePerPart(deps);
 }
 
+/** How dbt was asked, for the log. */
+const HOW = {
+    session: "one dbt ls per part in the run's dbt session, on its parse",
+    programmatic: "dbt's programmatic runner, one invocation",
+    'dbt-ls': 'one dbt ls invocation per part'
+};
 /** Asks dbt and git; never throws. */
 async function gatherSelection(d) {
     const lag = await findLag(d.git, d.commits).catch((error) => ({ kind: 'unknown', why: messageOf(error) }));
@@ -5034,7 +5043,7 @@ async function gatherSelection(d) {
             targetDir: () => d.runner.scratch('why'),
             stateDir: d.stateDir
         });
-        d.log.info(`Asked dbt why each node is selected (${answer.how === 'programmatic' ? "dbt's programmatic runner, one invocation" : `${answer.invocations} dbt ls invocations`}).`);
+        d.log.info(`Asked dbt why each node is selected (${HOW[answer.how]}).`);
         if (answer.failed.length > 0) {
             d.log.warning(`dbt could not list the nodes of ${answer.failed.map((p) => `state:modified.${p}`).join(', ')}; those reasons are left out.`);
         }
@@ -5181,6 +5190,9 @@ function dbtRunner(deps) {
         },
         startFrom(dir) {
             previous = dir;
+        },
+        async inSession() {
+            return (await deps.process.inSession?.({ cwd: deps.dbt.projectDir, env: deps.env })) ?? false;
         }
     };
 }
@@ -5835,10 +5847,14 @@ function checkDbtVersions(settings, services, outcome, ciManifest) {
     if (mix.kind === 'older-baseline')
         services.log.info(mix.message);
 }
+/** Whether `dbt deps` runs: the project declares packages that are not installed (or deps is always/never). */
+function needsDeps(settings, facts) {
+    const { deps } = settings.dbt;
+    return deps === 'always' || (deps === 'auto' && facts.project.packagesMissing);
+}
 /** Step: `dbt deps` when the project declares packages that are not installed (or always/never). */
 async function installPackages(settings, facts) {
-    const { deps } = settings.dbt;
-    if (deps === 'never' || (deps === 'auto' && !facts.project.packagesMissing))
+    if (!needsDeps(settings, facts))
         return;
     const { exit } = await facts.runner.step('deps', buildDepsArgs());
     if (exit.exitCode !== 0) {
@@ -6093,6 +6109,9 @@ async function dropAfter(settings, services, safety) {
 async function build(settings, services) {
     semanticsWarnings(settings.dbt).forEach((w) => services.log.warning(w));
     const facts = await prepareRun(settings, services);
+    // dbt's Python starts while the baseline is fetched, unless `dbt deps` runs first.
+    if (!needsDeps(settings, facts))
+        services.dbt.warm?.({ cwd: settings.dbt.projectDir, env: facts.env });
     const outcome = await findBaseline(settings, services, facts);
     const safety = await safetyDeps(settings, services, facts, await gatherBaselineEvidence(settings, services, facts, outcome));
     const parse = await restoreParseCache(settings, services, facts);

@@ -291,7 +291,7 @@ function execDbtProcess(executable, scrub = (text) => text, show = (line) => pro
  * these lines.
  */
 const HOST_SCRIPT = `
-import json, pickle, sys
+import json, pickle, sys, traceback
 from datetime import datetime, timezone
 
 NONCE = sys.argv[1]
@@ -345,6 +345,23 @@ def keep(key, manifest):
         # A parse that cannot be copied is not shared: each step parses for itself, in this process.
         unshared.add(key)
 
+def step(request, key):
+    if key not in pristine and key not in unshared:
+        parsed = dbtRunner().invoke(["parse", "--target-path", request["targetDir"], *request["parse"]])
+        if not parsed.success:
+            explain(parsed)
+            return exit_code(parsed)
+        keep(key, parsed.result)
+    if key in unshared:
+        result = dbtRunner().invoke(request["args"])
+    else:
+        manifest = spare.pop(key, None)
+        if manifest is None:
+            manifest = pickle.loads(pristine[key])
+        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(request["args"])
+    explain(result)
+    return exit_code(result)
+
 say("ready", __version__)
 while True:
     line = sys.stdin.readline()
@@ -352,30 +369,19 @@ while True:
         break
     request = json.loads(line)
     key = json.dumps(request["parse"])
-    code = None
-    if key not in pristine and key not in unshared:
-        parsed = dbtRunner().invoke(["parse", "--target-path", request["targetDir"], *request["parse"]])
-        if parsed.success:
-            keep(key, parsed.result)
-        else:
-            explain(parsed)
-            code = exit_code(parsed)
-    if code is None and key in unshared:
-        result = dbtRunner().invoke(request["args"])
-        explain(result)
-        code = exit_code(result)
-    if code is None:
-        manifest = spare.pop(key, None)
-        if manifest is None:
-            manifest = pickle.loads(pristine[key])
-        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(request["args"])
-        explain(result)
-        code = exit_code(result)
-        manifest = None
+    try:
+        code = step(request, key)
+    except Exception:
+        traceback.print_exc()
+        code = 2
     say("done", code)
     if key in pristine and key not in spare:
-        # The next step's copy is made while the action works on this one's artifacts.
-        spare[key] = pickle.loads(pristine[key])
+        # The next step's copy is made while the action works on this one's artifacts; a copy
+        # that fails here is made, or fails its step, when the step comes.
+        try:
+            spare[key] = pickle.loads(pristine[key])
+        except Exception:
+            pass
 `;
 
 /**
@@ -453,8 +459,8 @@ class Host {
             answer(false);
             if (this.running && !this.exit.signal)
                 this.running.print(`dbt's session process exited (code ${this.exit.exitCode}) before the step finished.`);
-            // A step cut short never counts as a success.
-            this.finish(this.exit.exitCode === 0 ? { exitCode: 2 } : this.exit);
+            // A step cut short failed as dbt itself fails (2), never as a node does (1), nor succeeded.
+            this.finish(this.exit.signal ? this.exit : { exitCode: 2 });
             resolve();
         }));
     }
@@ -525,7 +531,14 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
         host = undefined;
         await open?.close();
     };
-    const hostFor = async (opts) => {
+    let starting;
+    const hostFor = (opts) => {
+        // One start at a time: a step waits for the start `warm` began.
+        const before = starting?.catch(() => undefined) ?? Promise.resolve(undefined);
+        starting = before.then(() => startOrReuse(opts));
+        return starting;
+    };
+    const startOrReuse = async (opts) => {
         if (host && (!host.alive || host.cwd !== opts.cwd || !sameEnv(host.env, opts.env)))
             await close();
         if (host || off)
@@ -545,6 +558,7 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
     const runOne = async (args, opts) => {
         const session = sessionEligible(args, opts) ? await hostFor(opts) : undefined;
         if (!session || !opts.shared) {
+            await starting?.catch(() => undefined);
             await close();
             return spawned.run(args, opts);
         }
@@ -560,7 +574,13 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
             queue = next.catch(() => undefined);
             return next;
         },
-        close
+        close,
+        warm(opts) {
+            hostFor(opts).catch(() => undefined);
+        },
+        async inSession(opts) {
+            return (await hostFor(opts).catch(() => undefined)) !== undefined;
+        }
     };
 }
 
