@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
@@ -103,6 +103,8 @@ describe('the dbt session', () => {
     // The PR's model reads its unchanged parents from production, as the separate build does.
     expect(built.results.find((r) => r.id === 'model.jaffle_shop.customers')?.sql).toMatch(/"prod"\."stg_customers"/)
     expect(outcome(sessionRun.build, inSession)).toEqual(outcome(separate.build, alone))
+    // The session's process ended as dbt's does: its exit handlers closed DuckDB, which checkpointed.
+    for (const project of [inSession, alone]) expect(existsSync(project.path('warehouse.duckdb.wal'))).toBe(false)
     for (const dir of [sessionRun.build, separate.build]) {
       const ids = [read<Manifest>(dir, 'manifest.json'), read<RunResults>(dir, 'run_results.json')].map((a) => a.metadata.invocation_id)
       expect(ids[0]).toBe(ids[1])
