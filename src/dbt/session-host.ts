@@ -72,7 +72,9 @@ def keep(key, manifest):
 
 def step(request, key):
     if key not in pristine and key not in unshared:
-        parsed = dbtRunner().invoke(["parse", "--target-path", request["targetDir"], *request["parse"]])
+        # No manifest.json from the parse: the step writes its own into the same directory, as
+        # the build writes its own at its end (the partial-parse file is written all the same).
+        parsed = dbtRunner().invoke(["parse", "--no-write-json", "--target-path", request["targetDir"], *request["parse"]])
         if not parsed.success:
             explain(parsed)
             return exit_code(parsed)
