@@ -35,6 +35,16 @@ function counted(executable: string): { process: DbtProcess; commands: string[] 
   return { process: { run: (args, opts) => (commands.push(args[0]), spawned.run(args, opts)) }, commands }
 }
 
+/** A session that shows nothing, with `fallback` for the steps it does not take. */
+function quietSession(executable: string, fallback: DbtProcess): DbtSession {
+  return dbtSession(
+    executable,
+    (s) => s,
+    () => undefined,
+    fallback
+  )
+}
+
 function runnerOn(project: ExampleProject, process: DbtProcess, extraArgs: string[] = []): DbtRunner {
   const dirs = actionDirs(mkdtempSync(join(tmpdir(), 'dbt-defer-session-')), project.dir, project.dir, 'jaffle_shop')
   const dbt = { executable: project.dbtExecutable, projectDir: project.dir, profilesDir: project.dir, target: 'ci', extraArgs }
@@ -76,12 +86,7 @@ describe('the dbt session', () => {
   it('builds what dbt builds as a process per step, on one parse in one process, and stamps the invocation', async () => {
     const [inSession, alone] = [pr.clone(), pr.clone()]
     const fallback = counted(inSession.dbtExecutable)
-    const session = dbtSession(
-      inSession.dbtExecutable,
-      (s) => s,
-      () => undefined,
-      fallback.process
-    )
+    const session = quietSession(inSession.dbtExecutable, fallback.process)
     let sessionRun
     try {
       // Started early, as the build mode starts it while the baseline is fetched.
@@ -115,12 +120,7 @@ describe('the dbt session', () => {
     const broken = pr.clone()
     broken.edit('models/marts/customers.sql', (sql) => `{{ config(materialized= }}\n${sql}`)
     const fallback = counted(broken.dbtExecutable)
-    const session = dbtSession(
-      broken.dbtExecutable,
-      (s) => s,
-      () => undefined,
-      fallback.process
-    )
+    const session = quietSession(broken.dbtExecutable, fallback.process)
     try {
       const step = await runnerOn(broken, session).step('probe', ['compile', '--inline', 'select 1'])
       expect(step.exit.exitCode).toBe(2)
@@ -136,12 +136,7 @@ describe('the dbt session', () => {
   it('runs a step whose own flags shape the parse, and a command that takes none, as processes of their own, after closing the session', async () => {
     const project = pr.clone()
     const fallback = counted(project.dbtExecutable)
-    const session = dbtSession(
-      project.dbtExecutable,
-      (s) => s,
-      () => undefined,
-      fallback.process
-    )
+    const session = quietSession(project.dbtExecutable, fallback.process)
     const runner = runnerOn(project, session)
     try {
       expect((await runner.step('one', ['seed', '-s', 'country_codes'])).exit.exitCode).toBe(0)
@@ -159,12 +154,7 @@ describe('the dbt session', () => {
     const project = pr.clone()
     writeFileSync(project.path('macros/nap.sql'), '{% macro nap() %}{% do modules.time.sleep(60) %}{% endmacro %}\n')
     const fallback = counted(project.dbtExecutable)
-    const session: DbtSession = dbtSession(
-      project.dbtExecutable,
-      (s) => s,
-      () => undefined,
-      fallback.process
-    )
+    const session = quietSession(project.dbtExecutable, fallback.process)
     const runner = runnerOn(project, session)
     try {
       let started: () => void = () => undefined
@@ -187,12 +177,7 @@ describe('the dbt session', () => {
     writeFileSync(wrapper, `#!/bin/sh\nexec '${project.dbtExecutable}' "$@"\n`)
     chmodSync(wrapper, 0o755)
     const fallback = counted(wrapper)
-    const session = dbtSession(
-      wrapper,
-      (s) => s,
-      () => undefined,
-      fallback.process
-    )
+    const session = quietSession(wrapper, fallback.process)
     try {
       const { codes } = await probeThenBuild(runnerOn(project, session))
       expect(codes).toEqual([0, 0])

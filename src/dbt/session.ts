@@ -94,8 +94,13 @@ class Host {
     this.child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
     this.child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
     this.child.stdin.on('error', () => {}) // a dead process: its exit is reported below
-    this.child.on('error', () => answer(false))
-    this.closed = new Promise((resolve) =>
+    this.closed = new Promise((resolve) => {
+      // Not started at all (its interpreter missing): the step runs as a process, which says why.
+      this.child.on('error', () => {
+        this.exit ??= { exitCode: 2 }
+        answer(false)
+        resolve()
+      })
       this.child.on('close', (code, signal) => {
         stdout.end()
         stderr.end()
@@ -107,7 +112,7 @@ class Host {
         this.finish(this.exit.signal ? this.exit : { exitCode: 2 })
         resolve()
       })
-    )
+    })
   }
 
   /** Whether the process is still there to take a step. */
@@ -141,7 +146,7 @@ class Host {
   /** Runs one step and resolves with dbt's exit once the host says it is done (or died). */
   step(args: string[], parse: string[], targetDir: string, print: (line: string) => void): Promise<{ exitCode: number; signal?: string }> {
     return new Promise((end) => {
-      if (this.exit) return end(this.exit)
+      if (this.exit) return end(this.exit.signal ? this.exit : { exitCode: 2 })
       this.running = { print, end }
       this.child.stdin.write(`${JSON.stringify({ args, parse, targetDir })}\n`)
     })

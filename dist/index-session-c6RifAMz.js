@@ -461,18 +461,25 @@ class Host {
         this.child.stdout.on('data', (chunk) => stdout.push(chunk));
         this.child.stderr.on('data', (chunk) => stderr.push(chunk));
         this.child.stdin.on('error', () => { }); // a dead process: its exit is reported below
-        this.child.on('error', () => answer(false));
-        this.closed = new Promise((resolve) => this.child.on('close', (code, signal) => {
-            stdout.end();
-            stderr.end();
-            this.exit = exitOf(code, signal);
-            answer(false);
-            if (this.running && !this.exit.signal)
-                this.running.print(`dbt's session process exited (code ${this.exit.exitCode}) before the step finished.`);
-            // A step cut short failed as dbt itself fails (2), never as a node does (1), nor succeeded.
-            this.finish(this.exit.signal ? this.exit : { exitCode: 2 });
-            resolve();
-        }));
+        this.closed = new Promise((resolve) => {
+            // Not started at all (its interpreter missing): the step runs as a process, which says why.
+            this.child.on('error', () => {
+                this.exit ??= { exitCode: 2 };
+                answer(false);
+                resolve();
+            });
+            this.child.on('close', (code, signal) => {
+                stdout.end();
+                stderr.end();
+                this.exit = exitOf(code, signal);
+                answer(false);
+                if (this.running && !this.exit.signal)
+                    this.running.print(`dbt's session process exited (code ${this.exit.exitCode}) before the step finished.`);
+                // A step cut short failed as dbt itself fails (2), never as a node does (1), nor succeeded.
+                this.finish(this.exit.signal ? this.exit : { exitCode: 2 });
+                resolve();
+            });
+        });
     }
     /** Whether the process is still there to take a step. */
     get alive() {
@@ -509,7 +516,7 @@ class Host {
     step(args, parse, targetDir, print) {
         return new Promise((end) => {
             if (this.exit)
-                return end(this.exit);
+                return end(this.exit.signal ? this.exit : { exitCode: 2 });
             this.running = { print, end };
             this.child.stdin.write(`${JSON.stringify({ args, parse, targetDir })}\n`);
         });
