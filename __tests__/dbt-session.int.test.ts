@@ -171,6 +171,16 @@ describe('the dbt session', () => {
     expect(fallback.commands).toEqual(['seed'])
   }, 180_000)
 
+  it('ends a session that warm started when the run closes it before any step, so the action can exit', async () => {
+    const project = pr.clone()
+    const session = quietSession(project.dbtExecutable, counted(project.dbtExecutable).process)
+    session.warm?.({ cwd: project.dir, env: project.env({ DBT_CI_SCHEMA: CI }) })
+    await session.close()
+    // Long enough for a start that close did not wait for to have spawned its process.
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    expect(sessionProcesses()).toEqual([])
+  }, 60_000)
+
   it('takes a dbt that is no Python program (as dbt Fusion, a binary) as a process per step', async () => {
     const project = pr.clone()
     const wrapper = join(mkdtempSync(join(tmpdir(), 'dbt-defer-wrapper-')), 'dbt')
@@ -200,11 +210,11 @@ describe('which steps a session takes', () => {
   })
 })
 
-/** Kills this process's child that runs the session's Python program with SIGKILL. */
-function killSessionProcess(): void {
-  const child = readdirSync('/proc')
+/** This process's children that run the session's Python program. */
+function sessionProcesses(): string[] {
+  return readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
-    .find((p) => {
+    .filter((p) => {
       try {
         const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
@@ -213,6 +223,11 @@ function killSessionProcess(): void {
         return false
       }
     })
+}
+
+/** Kills this process's child that runs the session's Python program with SIGKILL. */
+function killSessionProcess(): void {
+  const [child] = sessionProcesses()
   if (!child) throw new Error('no session process is running')
   process.kill(Number(child), 'SIGKILL')
 }

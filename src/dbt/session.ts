@@ -182,10 +182,16 @@ export function dbtSession(
   let off = false
   let queue: Promise<unknown> = Promise.resolve()
 
-  const close = async (): Promise<void> => {
+  const closeHost = async (): Promise<void> => {
     const open = host
     host = undefined
     await open?.close()
+  }
+  // A start that `warm` began is waited for, and ended too: a run that fails before its first
+  // dbt step must not leave dbt's Python behind (the action would never exit).
+  const close = async (): Promise<void> => {
+    await starting?.catch(() => undefined)
+    await closeHost()
   }
 
   let starting: Promise<Host | undefined> | undefined
@@ -197,7 +203,7 @@ export function dbtSession(
   }
 
   const startOrReuse = async (opts: Pick<DbtRunOptions, 'cwd' | 'env'>): Promise<Host | undefined> => {
-    if (host && (!host.alive || host.cwd !== opts.cwd || !sameEnv(host.env, opts.env))) await close()
+    if (host && (!host.alive || host.cwd !== opts.cwd || !sameEnv(host.env, opts.env))) await closeHost()
     if (host || off) return host
     const python = await pythonOf(executable)
     if (!python) return void (off = true)
@@ -214,7 +220,6 @@ export function dbtSession(
   const runOne = async (args: string[], opts: DbtRunOptions): Promise<DbtExit> => {
     const session = sessionEligible(args, opts) ? await hostFor(opts) : undefined
     if (!session || !opts.shared) {
-      await starting?.catch(() => undefined)
       await close()
       return spawned.run(args, opts)
     }

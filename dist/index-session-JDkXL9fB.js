@@ -543,10 +543,16 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
     let host;
     let off = false;
     let queue = Promise.resolve();
-    const close = async () => {
+    const closeHost = async () => {
         const open = host;
         host = undefined;
         await open?.close();
+    };
+    // A start that `warm` began is waited for, and ended too: a run that fails before its first
+    // dbt step must not leave dbt's Python behind (the action would never exit).
+    const close = async () => {
+        await starting?.catch(() => undefined);
+        await closeHost();
     };
     let starting;
     const hostFor = (opts) => {
@@ -557,7 +563,7 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
     };
     const startOrReuse = async (opts) => {
         if (host && (!host.alive || host.cwd !== opts.cwd || !sameEnv(host.env, opts.env)))
-            await close();
+            await closeHost();
         if (host || off)
             return host;
         const python = await pythonOf(executable);
@@ -575,7 +581,6 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
     const runOne = async (args, opts) => {
         const session = sessionEligible(args, opts) ? await hostFor(opts) : undefined;
         if (!session || !opts.shared) {
-            await starting?.catch(() => undefined);
             await close();
             return spawned.run(args, opts);
         }

@@ -11,7 +11,7 @@ import { request } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { d as displayUrl } from './index-secrets-Dlt117OD.js';
-import { p as pythonOf, a as projectArgs, d as describeSignal, b as buildDepsArgs, c as buildCloneArgs, e as buildDbtArgs } from './index-session-c6RifAMz.js';
+import { p as pythonOf, a as projectArgs, d as describeSignal, b as buildDepsArgs, c as buildCloneArgs, e as buildDbtArgs } from './index-session-JDkXL9fB.js';
 import { homedir } from 'node:os';
 
 /** The inputs that set each limit, for messages. */
