@@ -4,9 +4,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Manifest, RunResults } from '../src/dbt/artifact-types.js'
 import { execDbtProcess, type DbtProcess } from '../src/dbt/process.js'
-import { dbtRunner, type DbtRunner } from '../src/dbt/runner.js'
+import { readJsonFile } from '../src/dbt/json-file.js'
+import { dbtRunner, type DbtRunner, type DbtStep } from '../src/dbt/runner.js'
 import { dbtSession, sessionEligible, type DbtSession } from '../src/dbt/session.js'
 import { actionDirs } from '../src/run/dirs.js'
+import { assertNotDeployed, ciOwnedSchemas, writeSchemas, type ProbeManifest } from '../src/safety/check.js'
+import { claimSchemas, runProbe } from '../src/safety/probe.js'
+import { probeManifestOf } from './fakes/dbt-process.js'
 import { addRepeatCustomerColumn, ExampleProject } from './helpers/example-project.js'
 
 // The dbt session (src/dbt/session.ts) against real dbt: the steps of a run in one Python process
@@ -196,6 +200,77 @@ describe('the dbt session', () => {
     }
     expect(fallback.commands).toEqual(['compile', 'build'])
   }, 180_000)
+})
+
+describe("the safety probe's answer", () => {
+  /** The runner's steps, each with its target directory. */
+  function recorded(runner: DbtRunner): { runner: DbtRunner; steps: Map<string, DbtStep> } {
+    const steps = new Map<string, DbtStep>()
+    return {
+      runner: { ...runner, step: async (name, args, opts) => steps.set(name, await runner.step(name, args, opts)).get(name)! },
+      steps
+    }
+  }
+
+  it("decides as dbt's whole manifest does; in the session dbt writes no manifest for it, and the schemas it claims exist", async () => {
+    const project = pr.clone()
+    // A node alone in a schema of its own, and the project's sources, among what the probe lists.
+    project.edit('models/staging/stg_orders.sql', (sql) => `{{ config(schema='extra') }}\n${sql}`)
+    const fallback = counted(project.dbtExecutable)
+    const session = quietSession(project.dbtExecutable, fallback.process)
+    const artifacts = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.gpickle'))
+    let picked, whole
+    const written: string[][] = []
+    try {
+      const { runner, steps } = recorded(runnerOn(project, session))
+      picked = await runProbe(runner, {}, (path) => readJsonFile(path))
+      written.push(artifacts(steps.get('probe')!.targetDir))
+      await claimSchemas(runner, [`${CI}_extra`], { repository: 'o/r', project: 'jaffle_shop', pr: 7 }, new Date())
+      expect(steps.get('claim')!.exit.exitCode).toBe(0)
+      written.push(artifacts(steps.get('claim')!.targetDir))
+      whole = await runProbe(runner, {}, (path) => readJsonFile(path), true)
+      written.push(artifacts(steps.get('probe')!.targetDir))
+    } finally {
+      await session.close()
+    }
+    expect(fallback.commands).toEqual([])
+    // Only what is read was written: the probe's run results, nothing for the claim, and all of
+    // dbt's artifacts for a probe whose manifest a later step reads whole.
+    const heavy = ['manifest.json', 'graph.gpickle', 'run_results.json']
+    expect(heavy.filter((f) => written[0].includes(f))).toEqual(['run_results.json'])
+    expect(heavy.filter((f) => written[1].includes(f))).toEqual([])
+    expect(written[2]).toEqual(expect.arrayContaining(['graph.gpickle', 'manifest.json', 'run_results.json']))
+    const full = whole.wholeManifest!
+    expect(Object.keys(full.nodes).length).toBeGreaterThan(20)
+    // The probe lists the first node of each schema and the first source of each, from dbt's graph.
+    expect(picked.manifest).toEqual(probeManifestOf(full))
+    expect(whole.manifest).toEqual(picked.manifest)
+    expect(Object.keys(picked.manifest.nodes).length).toBeLessThan(6)
+    const target = { name: 'ci', schema: CI }
+    expect(writeSchemas({ target, manifest: picked.manifest })).toEqual(writeSchemas({ target, manifest: full }))
+    expect(writeSchemas({ target, manifest: full })).toContain(`${CI}_extra`)
+    expect(ciOwnedSchemas(CI, picked.manifest)).toEqual(ciOwnedSchemas(CI, full))
+    const sourceSchemas = Object.values(full.sources ?? {}).map((s) => s.schema ?? '')
+    expect(sourceSchemas.length).toBeGreaterThan(0)
+    const refusals = [...writeSchemas({ target, manifest: full }), ...sourceSchemas, 'elsewhere'].map((schema) => {
+      const refusal = (manifest: ProbeManifest): string | undefined => {
+        try {
+          assertNotDeployed(schema, { target, profileTargets: [], profilePath: 'profiles.yml', manifest, baselines: [], schemas: [] })
+          return undefined
+        } catch (error) {
+          return (error as Error).message
+        }
+      }
+      expect(refusal(picked.manifest)).toEqual(refusal(full))
+      return refusal(full)
+    })
+    expect(refusals.some((message) => message?.includes('reads from it'))).toBe(true)
+    // The claim created the schema it was asked for, with the marker the action reads back.
+    const probedAgain = await runProbe(runnerOn(project, counted(project.dbtExecutable).process), {}, (path) => readJsonFile(path))
+    expect(probedAgain.schemas.find((s) => s.schema === `${CI}_extra`)).toMatchObject({ exists: true, marker: { project: 'jaffle_shop' } })
+    // A probe run as a process of its own answers the same.
+    expect(probedAgain.manifest).toEqual(picked.manifest)
+  }, 240_000)
 })
 
 describe('which steps a session takes', () => {

@@ -12,7 +12,15 @@ import { readBaselineJson, readJsonFile } from '../src/dbt/json-file.js'
 import type { Services } from '../src/services.js'
 import type { Settings } from '../src/settings.js'
 import { recordingLogger } from './fakes/baseline-fixtures.js'
-import { fakeDbtProcess, inlineRunResults, recordedDir, type FakeDbtCall, type FakeDbtProcess } from './fakes/dbt-process.js'
+import {
+  fakeDbtProcess,
+  inlineRunResults,
+  probeManifestOf,
+  recordedArtifacts,
+  recordedDir,
+  type FakeDbtCall,
+  type FakeDbtProcess
+} from './fakes/dbt-process.js'
 import { FakeGitHub } from './fakes/github-server.js'
 import { MemoryCacheStore } from './fakes/memory-cache-store.js'
 import { exampleDir } from './helpers/paths.js'
@@ -49,7 +57,9 @@ function probeReply(exists: boolean, schema = CI): { files: Record<string, objec
       { schema, exists, marker: exists ? OWNER_MARKER : null },
       { schema: `${schema}_dbt_test__audit`, exists, marker: exists ? OWNER_MARKER : null },
       { schema: `${schema}_raw`, exists, marker: exists ? OWNER_MARKER : null }
-    ]
+    ],
+    // The first node of each schema of the recorded CI build's project, as the probe's Jinja lists them.
+    manifest: probeManifestOf(recordedArtifacts().manifest)
   }
   return { files: { 'run_results.json': inlineRunResults(`/*DBT_DEFER_PROBE${JSON.stringify(result)}DBT_DEFER_PROBE*/select 1`) } }
 }

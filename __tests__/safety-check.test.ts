@@ -3,21 +3,19 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Manifest } from '../src/dbt/artifact-types.js'
-import { isIndexed, readBaselineJson, readJsonFile, readPickedJson } from '../src/dbt/json-file.js'
+import { isIndexed, readBaselineJson, readJsonFile } from '../src/dbt/json-file.js'
 import {
   ciOwnedSchemas,
-  PROBE_MANIFEST_FIELDS,
   proveDroppable,
   proveWritable,
   UnsafeSchemaError,
   writeSchemas,
-  type ProbeManifest,
   type SafetyEvidence
 } from '../src/safety/check.js'
 import { markerSelect, ownerMatches, type SchemaMarker } from '../src/safety/marker.js'
 import { claimSql, dropSql, probeSql } from '../src/safety/probe.js'
 import { loadProfileTargets, parseProfileTargets, ProfileUnreadableError } from '../src/safety/profiles.js'
-import { recordedDir } from './fakes/dbt-process.js'
+import { probeManifestOf, recordedDir } from './fakes/dbt-process.js'
 import { exampleDir } from './helpers/paths.js'
 
 const exampleProfiles = readFileSync(join(exampleDir, 'profiles.yml'), 'utf8')
@@ -172,28 +170,39 @@ describe('the write check', () => {
     expect(writeRefusal('dbt_ci_pr_7', { profileTargets: [], baselines: held })).toBeUndefined()
   })
 
-  it("decides the same from the fields it picks of the probe's manifest as from the whole manifest", async () => {
-    const file = join(recordedDir, 'ci', 'manifest.json')
-    const whole = (await readJsonFile(file)) as Manifest
-    const picked = (await readPickedJson(file, PROBE_MANIFEST_FIELDS)) as ProbeManifest
-    const model = Object.values(picked.nodes).find((n) => n.resource_type === 'model')
-    expect(Object.keys(model!).sort()).toEqual(['config', 'resource_type', 'schema', 'unique_id'])
-    expect(Object.keys(model!.config!)).toEqual(['materialized'])
+  it('decides the same from the first node and source of each schema, as the probe gives them, as from the whole manifest', async () => {
+    const whole = (await readJsonFile(join(recordedDir, 'ci', 'manifest.json'))) as Manifest
+    // A schema in two cases, and an ephemeral alone in its schema, on top of a real manifest.
+    const nodes = {
+      ...whole.nodes,
+      'model.p.upper': { ...whole.nodes['model.jaffle_shop.customers'], unique_id: 'model.p.upper', schema: 'DBT_CI_PR_7' },
+      'model.p.eph': {
+        ...whole.nodes['model.jaffle_shop.customers'],
+        unique_id: 'model.p.eph',
+        schema: 'only_ephemeral',
+        config: { materialized: 'ephemeral' }
+      }
+    } as Manifest['nodes']
+    const full = { ...whole, nodes }
+    const probed = probeManifestOf(full)
+    expect(Object.keys(probed.nodes).length).toBeLessThan(Object.keys(full.nodes).length / 4)
     const target = { name: 'ci', schema: 'dbt_ci_pr_7' }
-    expect(writeSchemas({ target, manifest: picked })).toEqual(writeSchemas({ target, manifest: whole }))
-    expect(writeSchemas({ target, manifest: picked }).length).toBeGreaterThan(1)
+    expect(writeSchemas({ target, manifest: probed })).toEqual(writeSchemas({ target, manifest: full }))
+    expect(writeSchemas({ target, manifest: probed }).length).toBeGreaterThan(2)
     const schemas = [
-      ...writeSchemas({ target, manifest: whole }),
-      ...Object.values(whole.sources ?? {}).map((s) => s.schema ?? ''),
+      ...writeSchemas({ target, manifest: full }),
+      ...Object.values(full.sources ?? {}).map((s) => s.schema ?? ''),
+      'DBT_CI_PR_7',
+      'only_ephemeral',
       'prod',
       'elsewhere'
     ]
-    expect(schemas.some((schema) => writeRefusal(schema, { manifest: whole, baselines: [] })?.reason === 'source-schema')).toBe(true)
+    expect(schemas.some((schema) => writeRefusal(schema, { manifest: full, baselines: [] })?.reason === 'source-schema')).toBe(true)
     for (const schema of schemas) {
-      const want = writeRefusal(schema, { manifest: whole, baselines: [] })
-      const got = writeRefusal(schema, { manifest: picked, baselines: [] })
+      const want = writeRefusal(schema, { manifest: full, baselines: [] })
+      const got = writeRefusal(schema, { manifest: probed, baselines: [] })
       expect([got?.reason, got?.message]).toEqual([want?.reason, want?.message])
-      expect(ciOwnedSchemas(schema, picked)).toEqual(ciOwnedSchemas(schema, whole))
+      expect(ciOwnedSchemas(schema, probed)).toEqual(ciOwnedSchemas(schema, full))
     }
   })
 

@@ -863,12 +863,6 @@ class UnsafeSchemaError extends ActionError {
         this.why = why;
     }
 }
-/** The fields of {@link ProbeManifest}, for the artifact reader to pick (dbt/json-file.ts). */
-const PROBE_MANIFEST_FIELDS = {
-    metadata: true,
-    nodes: { unique_id: true, resource_type: true, schema: true, config: { materialized: true } },
-    sources: { unique_id: true, name: true, source_name: true, schema: true }
-};
 /** Schemas that belong to the warehouse itself (compared lower-case). */
 const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main', 'pg_toast', 'sys'];
 /** Node types dbt materialises in a schema (tests: their store_failures tables). */
@@ -3139,16 +3133,29 @@ const MARKER_READ = `{%- set rel = adapter.get_relation(database=db, schema=s, i
     `{%- if res.rows | length > 0 -%}{%- set row = res.rows[0] -%}{%- set marker = {} -%}` +
     MARKER_COLUMNS.map((c, i) => `{%- do marker.update({'${c}': '' if row[${i}] is none else row[${i}] | string}) -%}`).join('') +
     `{%- endif -%}{%- endif -%}`;
+/**
+ * The check's fields of the first node of each schema a node writes to, and of the first source of
+ * each schema, in the order dbt lists them: all the check reads of the project (see
+ * ProbeManifest), from dbt's own graph, so that dbt need not write the whole manifest for it.
+ */
+const PICKED_NODES = `{%- set picked = {'metadata': {'dbt_version': dbt_version}, 'nodes': {}, 'sources': {}} -%}{%- set seen = [] -%}` +
+    `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and n.schema not in seen -%}` +
+    `{%- do seen.append(n.schema) -%}{%- do picked.nodes.update({n.unique_id: {'unique_id': n.unique_id, 'resource_type': n.resource_type, 'schema': n.schema, 'config': {'materialized': n.config.materialized}}}) -%}` +
+    `{%- endif -%}{%- endfor -%}{%- set seen = [] -%}` +
+    `{%- for s in graph.sources.values() -%}{%- if s.schema not in seen -%}{%- do seen.append(s.schema) -%}` +
+    `{%- do picked.sources.update({s.unique_id: {'unique_id': s.unique_id, 'name': s.name, 'source_name': s.source_name, 'schema': s.schema}}) -%}` +
+    `{%- endif -%}{%- endfor -%}`;
 /** The inline SQL of the probe. `templates` maps target names to their raw templated schema. */
 function probeSql(templates) {
     return (`{% if execute %}{%- set rendered = {} -%}${renderTemplates(templates)}` +
         `{%- set pairs = [[target.database, target.schema]] -%}` +
         `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and [n.database, n.schema] not in pairs -%}` +
         `{%- do pairs.append([n.database, n.schema]) -%}{%- endif -%}{%- endfor -%}` +
+        PICKED_NODES +
         `{%- set states = [] -%}{%- for p in pairs -%}{%- set db = p[0] -%}{%- set s = p[1] -%}{%- set marker = none -%}` +
         `{%- set exists = adapter.check_schema_exists(db, s) -%}{%- if exists -%}${MARKER_READ}{%- endif -%}` +
         `{%- do states.append({'schema': s, 'exists': exists, 'marker': marker}) -%}{%- endfor -%}` +
-        `${BEGIN}{{ tojson({'target': {'name': target.name, 'schema': target.schema, 'database': target.database, 'type': target.type}, 'rendered': rendered, 'schemas': states}) }}${END}` +
+        `${BEGIN}{{ tojson({'target': {'name': target.name, 'schema': target.schema, 'database': target.database, 'type': target.type}, 'rendered': rendered, 'schemas': states, 'manifest': picked}) }}${END}` +
         `{% endif %}select 1 as probed`);
 }
 /** The inline SQL that creates each schema and its ownership marker. Names must have passed the check. */
@@ -3176,7 +3183,8 @@ async function readJson$1(read, path) {
 /** Runs the probe. Throws SafetyProbeError (nothing touched) when dbt cannot parse, render or connect. */
 async function runProbe(runner, templates, read, whole = false) {
     const step = await runner.step('probe', ['compile', '--inline', probeSql(templates)], {
-        logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>'
+        logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>',
+        reads: whole ? 'all' : 'run-results'
     });
     if (step.exit.exitCode !== 0) {
         throw new SafetyProbeError(`The safety check could not ask dbt which schemas the run would use (dbt compile exited ${step.exit.exitCode}), so nothing was written or dropped. ` +
@@ -3189,19 +3197,20 @@ async function runProbe(runner, templates, read, whole = false) {
     if (start < 0 || end < 0)
         throw new SafetyProbeError('The safety probe ran, but dbt reported no probe result; nothing was written or dropped. Re-run with debug logging and report it.');
     const parsed = JSON.parse(code.slice(start + BEGIN.length, end));
-    // Only the fields the check reads, unless a later step reads the manifest whole.
-    const path = join(step.targetDir, 'manifest.json');
-    const wholeManifest = whole ? (await read(path)) : undefined;
-    const manifest = wholeManifest ?? (await read(path, { pick: PROBE_MANIFEST_FIELDS }));
+    if (typeof parsed.manifest?.nodes !== 'object' || parsed.manifest.nodes === null)
+        throw new SafetyProbeError("The safety probe ran, but dbt's answer lists none of the project's nodes; nothing was written or dropped. Re-run with debug logging and report it.");
+    // The manifest dbt wrote whole only when a later step reads more of it than the check.
+    const wholeManifest = whole ? (await read(join(step.targetDir, 'manifest.json'))) : undefined;
     const schemas = parsed.schemas.map((s) => ({ schema: s.schema, exists: Boolean(s.exists), marker: s.marker ?? undefined }));
-    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest, wholeManifest };
+    return { target: parsed.target, rendered: parsed.rendered, schemas, manifest: parsed.manifest, wholeManifest };
 }
 /** Creates the schemas with their markers. */
 async function claimSchemas(runner, schemas, owner, now) {
     if (schemas.length === 0)
         return;
     const step = await runner.step('claim', ['compile', '--inline', claimSql(schemas, owner, now)], {
-        logAs: `compile --inline <create ${schemas.join(', ')} with the ownership marker>`
+        logAs: `compile --inline <create ${schemas.join(', ')} with the ownership marker>`,
+        reads: 'nothing'
     });
     if (step.exit.exitCode !== 0) {
         throw new SafetyProbeError(`Could not create the CI schema ${schemas.map((s) => `'${s}'`).join(', ')} with its ownership marker (dbt exited ${step.exit.exitCode}); the CI role needs the right to create schemas. dbt said:\n${tail$1(step.exit.output)}`);
@@ -3209,7 +3218,10 @@ async function claimSchemas(runner, schemas, owner, now) {
 }
 /** Drops the schemas. */
 async function dropSchemas(runner, step, schemas) {
-    const run = await runner.step(step, ['compile', '--inline', dropSql(schemas)], { logAs: `compile --inline <drop ${schemas.join(', ')}>` });
+    const run = await runner.step(step, ['compile', '--inline', dropSql(schemas)], {
+        logAs: `compile --inline <drop ${schemas.join(', ')}>`,
+        reads: 'nothing'
+    });
     if (run.exit.exitCode !== 0) {
         throw new SafetyProbeError(`dbt could not drop schema ${schemas.map((s) => `'${s}'`).join(', ')} (exit code ${run.exit.exitCode}). Check that the CI target's credentials may drop schemas; dbt said:\n${tail$1(run.exit.output)}`);
     }
@@ -54951,7 +54963,7 @@ function dbtRunner(deps) {
                 env: deps.env,
                 onLine: opts.onLine,
                 quiet: opts.quiet,
-                shared: { parse, targetDir }
+                shared: { parse, targetDir, reads: opts.reads ?? 'all' }
             });
             previous = targetDir;
             return { exit, targetDir };

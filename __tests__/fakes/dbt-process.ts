@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parse } from 'yaml'
 import type { Manifest, RunResults } from '../../src/dbt/artifact-types.js'
 import type { DbtExit, DbtProcess } from '../../src/dbt/process.js'
+import type { ProbeManifest } from '../../src/safety/check.js'
 import { repoRoot } from '../helpers/paths.js'
 
 /** Where `npm run fixtures` records a real slim CI run of the example project. */
@@ -35,6 +36,34 @@ export function recordedArtifacts(): RecordedArtifacts {
     runResults: readRecorded<RunResults>('ci/run_results.json')
   }
   return recorded
+}
+
+/**
+ * What the probe's Jinja (probe.ts) keeps of a manifest: the check's fields of the first node of
+ * each schema a materialised node writes to, and of the first source of each schema, in order.
+ */
+export function probeManifestOf(m: Manifest): ProbeManifest {
+  const writing = ['model', 'seed', 'snapshot', 'test', 'function']
+  const nodes: ProbeManifest['nodes'] = {}
+  const sources: NonNullable<ProbeManifest['sources']> = {}
+  const seen = new Set<unknown>()
+  for (const n of Object.values(m.nodes)) {
+    if (!writing.includes(n.resource_type) || n.config?.materialized === 'ephemeral' || !n.schema || seen.has(n.schema)) continue
+    seen.add(n.schema)
+    nodes[n.unique_id] = {
+      unique_id: n.unique_id,
+      resource_type: n.resource_type,
+      schema: n.schema,
+      config: { materialized: n.config?.materialized }
+    }
+  }
+  seen.clear()
+  for (const s of Object.values(m.sources ?? {})) {
+    if (seen.has(s.schema)) continue
+    seen.add(s.schema)
+    sources[s.unique_id] = { unique_id: s.unique_id, name: s.name, source_name: s.source_name, schema: s.schema }
+  }
+  return { metadata: { dbt_version: m.metadata.dbt_version }, nodes, sources }
 }
 
 /** One invocation the fake received. */

@@ -1,6 +1,6 @@
 /**
  * The action's own work on a run's artifacts, the way dist/index.js does it after dbt has
- * written them: the probe's manifest read (the fields the safety step reads), the baseline placed from a
+ * written them: the baseline placed from a
  * `path` source (copied, hashed, parsed and checked), the build's run_results.json and
  * manifest.json read and checked, then the report step (analysis, report.json, summary.md, job
  * summary, annotations). Bundled by bench/lib/own-work.mjs from the same sources as the action;
@@ -13,8 +13,7 @@ import { join } from 'node:path'
 import { obtainBaseline } from '../../src/baseline/obtain.js'
 import { createPathSource } from '../../src/baseline/path-source.js'
 import { readRunArtifacts } from '../../src/dbt/artifacts.js'
-import { readArtifact, readJsonFile } from '../../src/dbt/json-file.js'
-import { PROBE_MANIFEST_FIELDS } from '../../src/safety/check.js'
+import { readJsonFile } from '../../src/dbt/json-file.js'
 import { publishReport } from '../../src/report/publish.js'
 import type { BaselineSettings } from '../../src/settings.js'
 import type { Logger } from '../../src/logger.js'
@@ -37,9 +36,8 @@ async function main(): Promise<void> {
   const stateDir = join(workDir, 'state')
   const reportDir = join(workDir, 'report')
   mkdirSync(reportDir, { recursive: true })
-  // The safety step reads the probe's manifest (the same project, so the same size as the
-  // build's), only the fields the check reads, and the action holds that to the end of the build.
-  const probeManifest = await readArtifact(join(targetDir, 'manifest.json'), { pick: PROBE_MANIFEST_FIELDS })
+  // The safety step reads no manifest: the probe's answer, in its run_results.json, names the
+  // first node of each schema the project writes to (a few kilobytes), and is left out here.
   const settings = { source: 'path', deferEnv: 'production', ifNoBaseline: 'fail' } as BaselineSettings
   const outcome = await obtainBaseline(settings, createPathSource({ production: baselinePath }, { baseDir: workDir }), {
     stateDir,
@@ -91,7 +89,6 @@ async function main(): Promise<void> {
       seconds,
       maxRssMiB: peakMiB(),
       nodes: report.nodes.length,
-      probed: probeManifest !== undefined,
       reportBytes: statSync(join(reportDir, 'report.json')).size,
       summaryBytes: statSync(join(reportDir, 'summary.md')).size
     })}\n`

@@ -57,7 +57,8 @@ async function invoke(
   const { where, keyDiffMaxRows, exampleKeys, valueSamples } = settings
   const sql = compareSql(targets, { where, keyDiffMaxRows, exampleKeys, valueSamples })
   const step = await deps.runner.step(name, ['show', '--quiet', '--inline', sql, '--limit', '1'], {
-    logAs: `show --quiet --inline <compare ${jobs.length} relations with the deferred environment's> --limit 1`
+    logAs: `show --quiet --inline <compare ${jobs.length} relations with the deferred environment's> --limit 1`,
+    reads: 'run-results'
   })
   if (step.exit.exitCode !== 0) return { output: step.exit.output }
   const runResults = (await deps.readJson(join(step.targetDir, 'run_results.json'))) as RunResults

@@ -49,10 +49,17 @@ export interface DbtRunOptions {
   /**
    * The flags that shape dbt's parse of the project (project, profiles, target, vars), and the
    * step's target directory: a step that gives them may run on a parse shared with the run's other
-   * steps (see dbt/session.ts). The argv ends with these flags.
+   * steps (see dbt/session.ts). The argv ends with these flags. `reads` is what the action reads
+   * of the target directory after the step; a step run on the shared parse writes only that.
    */
-  shared?: { parse: string[]; targetDir: string }
+  shared?: { parse: string[]; targetDir: string; reads?: StepReads }
 }
+
+/**
+ * What the action reads of a step's target directory afterwards: every artifact dbt writes, only
+ * `run_results.json`, or nothing (the step's output, or what it did to the warehouse, is all).
+ */
+export type StepReads = 'all' | 'run-results' | 'nothing'
 
 /** Replaces the secrets in one line of dbt's output before it is printed or kept. */
 export type Scrub = (text: string) => string

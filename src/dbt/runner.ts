@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js'
 import type { ActionDirs } from '../run/dirs.js'
 import type { DbtSettings } from '../settings.js'
 import { projectArgs } from './argv.js'
-import type { DbtExit, DbtProcess, DbtRunOptions } from './process.js'
+import type { DbtExit, DbtProcess, DbtRunOptions, StepReads } from './process.js'
 
 /** One dbt step that ran. */
 export interface DbtStep {
@@ -40,6 +40,12 @@ export interface DbtRunner {
 export interface StepOptions extends Pick<DbtRunOptions, 'onLine' | 'quiet'> {
   /** Replaces the argv in the log (for inline SQL too long to be worth reading there). */
   logAs?: string
+  /**
+   * What is read of the step's target directory afterwards ('all' when not given). dbt's
+   * manifest.json and graph take long to write on a big project; a step in the dbt session
+   * writes only what is read. A step run as a process of its own writes all it always wrote.
+   */
+  reads?: StepReads
 }
 
 /** What the runner needs. */
@@ -73,7 +79,7 @@ export function dbtRunner(deps: DbtRunnerDeps): DbtRunner {
         env: deps.env,
         onLine: opts.onLine,
         quiet: opts.quiet,
-        shared: { parse, targetDir }
+        shared: { parse, targetDir, reads: opts.reads ?? 'all' }
       })
       previous = targetDir
       return { exit, targetDir }

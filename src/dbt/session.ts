@@ -144,11 +144,16 @@ class Host {
   }
 
   /** Runs one step and resolves with dbt's exit once the host says it is done (or died). */
-  step(args: string[], parse: string[], targetDir: string, print: (line: string) => void): Promise<{ exitCode: number; signal?: string }> {
+  step(
+    args: string[],
+    shared: NonNullable<DbtRunOptions['shared']>,
+    print: (line: string) => void
+  ): Promise<{ exitCode: number; signal?: string }> {
+    const { parse, targetDir, reads = 'all' } = shared
     return new Promise((end) => {
       if (this.exit) return end(this.exit.signal ? this.exit : { exitCode: 2 })
       this.running = { print, end }
-      this.child.stdin.write(`${JSON.stringify({ args, parse, targetDir })}\n`)
+      this.child.stdin.write(`${JSON.stringify({ args, parse, targetDir, reads })}\n`)
     })
   }
 
@@ -224,7 +229,7 @@ export function dbtSession(
       return spawned.run(args, opts)
     }
     const { print, kept } = stepOutput(scrub, show, opts)
-    const exit = await session.step(args, opts.shared.parse, opts.shared.targetDir, print)
+    const exit = await session.step(args, opts.shared, print)
     if (!session.alive) off = true
     return { ...exit, output: kept.text() }
   }

@@ -13,7 +13,7 @@
  * not exist.
  */
 import type { Manifest } from '../dbt/artifact-types.js'
-import { entriesOf, isIndexed, type PickedFields } from '../dbt/json-file.js'
+import { entriesOf, isIndexed } from '../dbt/json-file.js'
 import { ActionError } from '../errors.js'
 import type { DeferredEnv } from '../settings.js'
 import { ownerMatches, type OwnerIdentity, type SchemaMarker } from './marker.js'
@@ -92,21 +92,16 @@ export interface SafetyEvidence {
 }
 
 /**
- * What the safety steps read of the project's manifest under the CI target (the probe's), and
- * all that is read of it unless a later step needs it whole: {@link PROBE_MANIFEST_FIELDS}.
+ * What the safety steps read of the project as parsed under the CI target: the fields below of
+ * the first node of each schema a node writes to and of the first source of each schema, in
+ * dbt's order, which decides every check as the whole manifest does. The probe takes them from
+ * dbt's graph (probe.ts), so dbt need not write its manifest for the check.
  */
 export interface ProbeManifest {
   metadata?: { dbt_version?: string | null }
   nodes: Record<string, { unique_id: string; resource_type: string; schema?: string | null; config?: { materialized?: string } }>
   sources?: Record<string, { unique_id: string; name: string; source_name: string; schema?: string | null }>
 }
-
-/** The fields of {@link ProbeManifest}, for the artifact reader to pick (dbt/json-file.ts). */
-export const PROBE_MANIFEST_FIELDS = {
-  metadata: true,
-  nodes: { unique_id: true, resource_type: true, schema: true, config: { materialized: true } },
-  sources: { unique_id: true, name: true, source_name: true, schema: true }
-} as const satisfies Record<string, true | PickedFields>
 
 /** Schemas that belong to the warehouse itself (compared lower-case). */
 export const SYSTEM_SCHEMAS = ['information_schema', 'pg_catalog', 'public', 'main', 'pg_toast', 'sys']

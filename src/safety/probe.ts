@@ -10,8 +10,7 @@ import { join } from 'node:path'
 import type { Manifest, RunResults } from '../dbt/artifact-types.js'
 import type { DbtRunner } from '../dbt/runner.js'
 import { ActionError } from '../errors.js'
-import type { ReadHow } from '../dbt/json-file.js'
-import { PROBE_MANIFEST_FIELDS, type ProbeManifest, type SchemaState } from './check.js'
+import type { ProbeManifest, SchemaState } from './check.js'
 import { jinjaString, MARKER_COLUMNS, MARKER_TABLE, markerSelect, type OwnerIdentity, type SchemaMarker } from './marker.js'
 
 /** A dbt step the safety check depends on failed: the run stops before touching the warehouse. */
@@ -48,6 +47,20 @@ const MARKER_READ =
   MARKER_COLUMNS.map((c, i) => `{%- do marker.update({'${c}': '' if row[${i}] is none else row[${i}] | string}) -%}`).join('') +
   `{%- endif -%}{%- endif -%}`
 
+/**
+ * The check's fields of the first node of each schema a node writes to, and of the first source of
+ * each schema, in the order dbt lists them: all the check reads of the project (see
+ * ProbeManifest), from dbt's own graph, so that dbt need not write the whole manifest for it.
+ */
+const PICKED_NODES =
+  `{%- set picked = {'metadata': {'dbt_version': dbt_version}, 'nodes': {}, 'sources': {}} -%}{%- set seen = [] -%}` +
+  `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and n.schema not in seen -%}` +
+  `{%- do seen.append(n.schema) -%}{%- do picked.nodes.update({n.unique_id: {'unique_id': n.unique_id, 'resource_type': n.resource_type, 'schema': n.schema, 'config': {'materialized': n.config.materialized}}}) -%}` +
+  `{%- endif -%}{%- endfor -%}{%- set seen = [] -%}` +
+  `{%- for s in graph.sources.values() -%}{%- if s.schema not in seen -%}{%- do seen.append(s.schema) -%}` +
+  `{%- do picked.sources.update({s.unique_id: {'unique_id': s.unique_id, 'name': s.name, 'source_name': s.source_name, 'schema': s.schema}}) -%}` +
+  `{%- endif -%}{%- endfor -%}`
+
 /** The inline SQL of the probe. `templates` maps target names to their raw templated schema. */
 export function probeSql(templates: Record<string, string>): string {
   return (
@@ -55,10 +68,11 @@ export function probeSql(templates: Record<string, string>): string {
     `{%- set pairs = [[target.database, target.schema]] -%}` +
     `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and [n.database, n.schema] not in pairs -%}` +
     `{%- do pairs.append([n.database, n.schema]) -%}{%- endif -%}{%- endfor -%}` +
+    PICKED_NODES +
     `{%- set states = [] -%}{%- for p in pairs -%}{%- set db = p[0] -%}{%- set s = p[1] -%}{%- set marker = none -%}` +
     `{%- set exists = adapter.check_schema_exists(db, s) -%}{%- if exists -%}${MARKER_READ}{%- endif -%}` +
     `{%- do states.append({'schema': s, 'exists': exists, 'marker': marker}) -%}{%- endfor -%}` +
-    `${BEGIN}{{ tojson({'target': {'name': target.name, 'schema': target.schema, 'database': target.database, 'type': target.type}, 'rendered': rendered, 'schemas': states}) }}${END}` +
+    `${BEGIN}{{ tojson({'target': {'name': target.name, 'schema': target.schema, 'database': target.database, 'type': target.type}, 'rendered': rendered, 'schemas': states, 'manifest': picked}) }}${END}` +
     `{% endif %}select 1 as probed`
   )
 }
@@ -96,11 +110,12 @@ async function readJson<T>(read: (path: string) => Promise<unknown>, path: strin
 export async function runProbe(
   runner: DbtRunner,
   templates: Record<string, string>,
-  read: (path: string, how?: ReadHow) => Promise<unknown>,
+  read: (path: string) => Promise<unknown>,
   whole = false
 ): Promise<ProbeResult> {
   const step = await runner.step('probe', ['compile', '--inline', probeSql(templates)], {
-    logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>'
+    logAs: 'compile --inline <safety probe: targets, schemas, ownership markers>',
+    reads: whole ? 'all' : 'run-results'
   })
   if (step.exit.exitCode !== 0) {
     throw new SafetyProbeError(
@@ -116,22 +131,25 @@ export async function runProbe(
     throw new SafetyProbeError(
       'The safety probe ran, but dbt reported no probe result; nothing was written or dropped. Re-run with debug logging and report it.'
     )
-  const parsed = JSON.parse(code.slice(start + BEGIN.length, end)) as Omit<ProbeResult, 'manifest'> & {
+  const parsed = JSON.parse(code.slice(start + BEGIN.length, end)) as Omit<ProbeResult, 'wholeManifest'> & {
     schemas: Array<SchemaState & { marker: SchemaMarker | null }>
   }
-  // Only the fields the check reads, unless a later step reads the manifest whole.
-  const path = join(step.targetDir, 'manifest.json')
-  const wholeManifest = whole ? ((await read(path)) as Manifest) : undefined
-  const manifest = wholeManifest ?? ((await read(path, { pick: PROBE_MANIFEST_FIELDS })) as ProbeManifest)
+  if (typeof parsed.manifest?.nodes !== 'object' || parsed.manifest.nodes === null)
+    throw new SafetyProbeError(
+      "The safety probe ran, but dbt's answer lists none of the project's nodes; nothing was written or dropped. Re-run with debug logging and report it."
+    )
+  // The manifest dbt wrote whole only when a later step reads more of it than the check.
+  const wholeManifest = whole ? ((await read(join(step.targetDir, 'manifest.json'))) as Manifest) : undefined
   const schemas = parsed.schemas.map((s) => ({ schema: s.schema, exists: Boolean(s.exists), marker: s.marker ?? undefined }))
-  return { target: parsed.target, rendered: parsed.rendered, schemas, manifest, wholeManifest }
+  return { target: parsed.target, rendered: parsed.rendered, schemas, manifest: parsed.manifest, wholeManifest }
 }
 
 /** Creates the schemas with their markers. */
 export async function claimSchemas(runner: DbtRunner, schemas: string[], owner: OwnerIdentity, now: Date): Promise<void> {
   if (schemas.length === 0) return
   const step = await runner.step('claim', ['compile', '--inline', claimSql(schemas, owner, now)], {
-    logAs: `compile --inline <create ${schemas.join(', ')} with the ownership marker>`
+    logAs: `compile --inline <create ${schemas.join(', ')} with the ownership marker>`,
+    reads: 'nothing'
   })
   if (step.exit.exitCode !== 0) {
     throw new SafetyProbeError(
@@ -142,7 +160,10 @@ export async function claimSchemas(runner: DbtRunner, schemas: string[], owner: 
 
 /** Drops the schemas. */
 export async function dropSchemas(runner: DbtRunner, step: string, schemas: string[]): Promise<void> {
-  const run = await runner.step(step, ['compile', '--inline', dropSql(schemas)], { logAs: `compile --inline <drop ${schemas.join(', ')}>` })
+  const run = await runner.step(step, ['compile', '--inline', dropSql(schemas)], {
+    logAs: `compile --inline <drop ${schemas.join(', ')}>`,
+    reads: 'nothing'
+  })
   if (run.exit.exitCode !== 0) {
     throw new SafetyProbeError(
       `dbt could not drop schema ${schemas.map((s) => `'${s}'`).join(', ')} (exit code ${run.exit.exitCode}). Check that the CI target's credentials may drop schemas; dbt said:\n${tail(run.exit.output)}`

@@ -99,6 +99,7 @@ async function onePerPart(deps: AskDeps): Promise<Answer> {
   for (const part of PARTS) {
     const { exit } = await deps.runner.step(`why-${part}`, lsArgs(part, deps.stateDir), {
       quiet: true,
+      reads: 'nothing',
       onLine: (line) => {
         const id = idOfLine(line)
         if (id) sets[part].add(id)

@@ -1,6 +1,6 @@
 import { C as CacheServiceError, m as messageOf, B as BaselineConfigError, r as requireTunnel, l as requireUndici, u as undiciExports, n as commonjsGlobal, k as getDefaultExportFromCjs, d as debug, w as warning, o as info, p as error, q as setOutput, t as summary } from './index-errors-CLcki1zy.js';
 import { s as saveCache, b as restoreCache, c as isFeatureAvailable, R as ReserveCacheError, V as ValidationError, r as readArtifact } from './index-cache-WveL_jfa.js';
-import { f as execDbtProcess, g as dbtSession } from './index-session-JDkXL9fB.js';
+import { f as execDbtProcess, g as dbtSession } from './index-session-BYEWJB33.js';
 import { existsSync, readFileSync } from 'fs';
 import { EOL } from 'os';
 import http__default from 'http';

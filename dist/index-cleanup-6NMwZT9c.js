@@ -1,6 +1,6 @@
 import { I as Input, O as Output } from './index-constants-CyAaZ2Tq.js';
 import { A as ActionError } from './index-errors-CLcki1zy.js';
-import { p as prepareRun, s as safetyDeps, g as gatherBaselineEvidence, i as installPackages, d as dropOwnedSchemas } from './index-build-CkUA4pAU.js';
+import { p as prepareRun, s as safetyDeps, g as gatherBaselineEvidence, i as installPackages, d as dropOwnedSchemas } from './index-build-Cmxd1vAI.js';
 import 'process';
 import 'buffer';
 import 'os';
@@ -51,7 +51,7 @@ import './index-project-okqjXQzo.js';
 import 'zlib';
 import 'node:stream/promises';
 import './index-secrets-Dlt117OD.js';
-import './index-session-JDkXL9fB.js';
+import './index-session-BYEWJB33.js';
 import 'node:child_process';
 import 'node:string_decoder';
 

@@ -276,13 +276,16 @@ function execDbtProcess(executable, scrub = (text) => text, show = (line) => pro
 /**
  * The Python program of a dbt session (see session.ts), run by dbt's own interpreter as
  * `python -u -c HOST_SCRIPT <nonce>`. It reads one JSON request a line on stdin:
- * `{"args": [...], "parse": [...], "targetDir": "..."}`. The first request of a `parse` list
+ * `{"args": [...], "parse": [...], "targetDir": "...", "reads": "all"}`. The first request of a `parse` list
  * parses the project with exactly those flags into the request's target directory (where the
  * partial-parse file is), and keeps the result pickled. Every request then runs `args` through
  * dbtRunner on a copy of its own, unpickled from that pristine parse, so what one step does to
  * the manifest (a `--defer` merge, an inline node, compiled SQL) never reaches another. The copy's
  * metadata takes the invocation's id and times at its first event, as a parse inside that
- * invocation would have written them.
+ * invocation would have written them. A step whose `reads` is not `all` runs with
+ * `--no-write-json`: dbt writes no manifest.json and no graph, which take longer than the step
+ * itself on a large project; for `run-results` the host then writes the step's run_results.json
+ * as dbt would have, with dbt's own writer.
  *
  * dbt's log goes to stdout as the CLI prints it. After each step the host prints
  * `<nonce> done <exit code>` (0 success, 1 a node failed, 2 dbt failed: the CLI's codes). At start
@@ -354,13 +357,17 @@ def step(request, key):
             explain(parsed)
             return exit_code(parsed)
         keep(key, parsed.result)
+    reads = request.get("reads", "all")
+    args = request["args"] if reads == "all" else [*request["args"], "--no-write-json"]
     if key in unshared:
-        result = dbtRunner().invoke(request["args"])
+        result = dbtRunner().invoke(args)
     else:
         manifest = spare.pop(key, None)
         if manifest is None:
             manifest = pickle.loads(pristine[key])
-        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(request["args"])
+        result = dbtRunner(manifest=manifest, callbacks=[stamped(manifest)]).invoke(args)
+    if reads == "run-results" and hasattr(result.result, "write"):
+        result.result.write(os.path.join(request["targetDir"], "run_results.json"))
     explain(result)
     return exit_code(result)
 
@@ -513,12 +520,13 @@ class Host {
         running?.end(exit);
     }
     /** Runs one step and resolves with dbt's exit once the host says it is done (or died). */
-    step(args, parse, targetDir, print) {
+    step(args, shared, print) {
+        const { parse, targetDir, reads = 'all' } = shared;
         return new Promise((end) => {
             if (this.exit)
                 return end(this.exit.signal ? this.exit : { exitCode: 2 });
             this.running = { print, end };
-            this.child.stdin.write(`${JSON.stringify({ args, parse, targetDir })}\n`);
+            this.child.stdin.write(`${JSON.stringify({ args, parse, targetDir, reads })}\n`);
         });
     }
     /** Closes its input and waits for it to exit, stopping it after a grace period. */
@@ -585,7 +593,7 @@ function dbtSession(executable, scrub = (text) => text, show = (line) => process
             return spawned.run(args, opts);
         }
         const { print, kept } = stepOutput(scrub, show, opts);
-        const exit = await session.step(args, opts.shared.parse, opts.shared.targetDir, print);
+        const exit = await session.step(args, opts.shared, print);
         if (!session.alive)
             off = true;
         return { ...exit, output: kept.text() };
