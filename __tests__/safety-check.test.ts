@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Manifest } from '../src/dbt/artifact-types.js'
 import { isIndexed, readBaselineJson, readJsonFile } from '../src/dbt/json-file.js'
-import {
-  ciOwnedSchemas,
-  proveDroppable,
-  proveWritable,
-  UnsafeSchemaError,
-  writeSchemas,
-  type SafetyEvidence
-} from '../src/safety/check.js'
+import { ciOwnedSchemas, proveDroppable, proveWritable, UnsafeSchemaError, writeSchemas, type SafetyEvidence } from '../src/safety/check.js'
 import { markerSelect, ownerMatches, type SchemaMarker } from '../src/safety/marker.js'
 import { claimSql, dropSql, probeSql } from '../src/safety/probe.js'
 import { loadProfileTargets, parseProfileTargets, ProfileUnreadableError } from '../src/safety/profiles.js'
