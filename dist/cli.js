@@ -3134,24 +3134,25 @@ const MARKER_READ = `{%- set rel = adapter.get_relation(database=db, schema=s, i
     MARKER_COLUMNS.map((c, i) => `{%- do marker.update({'${c}': '' if row[${i}] is none else row[${i}] | string}) -%}`).join('') +
     `{%- endif -%}{%- endif -%}`;
 /**
- * The check's fields of the first node of each schema a node writes to, and of the first source of
- * each schema, in the order dbt lists them: all the check reads of the project (see
- * ProbeManifest), from dbt's own graph, so that dbt need not write the whole manifest for it.
+ * One walk over dbt's graph: each (database, schema) pair a materialised node writes to, for the
+ * warehouse to be asked about, and the check's fields of the first node of each schema and of the
+ * first source of each schema, in the order dbt lists them: all the check reads of the project
+ * (see ProbeManifest), so that dbt need not write the whole manifest for it.
  */
-const PICKED_NODES = `{%- set picked = {'metadata': {'dbt_version': dbt_version}, 'nodes': {}, 'sources': {}} -%}{%- set seen = [] -%}` +
-    `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and n.schema not in seen -%}` +
-    `{%- do seen.append(n.schema) -%}{%- do picked.nodes.update({n.unique_id: {'unique_id': n.unique_id, 'resource_type': n.resource_type, 'schema': n.schema, 'config': {'materialized': n.config.materialized}}}) -%}` +
-    `{%- endif -%}{%- endfor -%}{%- set seen = [] -%}` +
+const WALK_GRAPH = `{%- set pairs = [[target.database, target.schema]] -%}` +
+    `{%- set picked = {'metadata': {'dbt_version': dbt_version}, 'nodes': {}, 'sources': {}} -%}{%- set seen = [] -%}` +
+    `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema -%}` +
+    `{%- if [n.database, n.schema] not in pairs -%}{%- do pairs.append([n.database, n.schema]) -%}{%- endif -%}` +
+    `{%- if n.schema not in seen -%}{%- do seen.append(n.schema) -%}` +
+    `{%- do picked.nodes.update({n.unique_id: {'unique_id': n.unique_id, 'resource_type': n.resource_type, 'schema': n.schema, 'config': {'materialized': n.config.materialized}}}) -%}` +
+    `{%- endif -%}{%- endif -%}{%- endfor -%}{%- set seen = [] -%}` +
     `{%- for s in graph.sources.values() -%}{%- if s.schema not in seen -%}{%- do seen.append(s.schema) -%}` +
     `{%- do picked.sources.update({s.unique_id: {'unique_id': s.unique_id, 'name': s.name, 'source_name': s.source_name, 'schema': s.schema}}) -%}` +
     `{%- endif -%}{%- endfor -%}`;
 /** The inline SQL of the probe. `templates` maps target names to their raw templated schema. */
 function probeSql(templates) {
     return (`{% if execute %}{%- set rendered = {} -%}${renderTemplates(templates)}` +
-        `{%- set pairs = [[target.database, target.schema]] -%}` +
-        `{%- for n in graph.nodes.values() -%}{%- if n.resource_type in ${WRITING} and n.config.materialized != 'ephemeral' and n.schema and [n.database, n.schema] not in pairs -%}` +
-        `{%- do pairs.append([n.database, n.schema]) -%}{%- endif -%}{%- endfor -%}` +
-        PICKED_NODES +
+        WALK_GRAPH +
         `{%- set states = [] -%}{%- for p in pairs -%}{%- set db = p[0] -%}{%- set s = p[1] -%}{%- set marker = none -%}` +
         `{%- set exists = adapter.check_schema_exists(db, s) -%}{%- if exists -%}${MARKER_READ}{%- endif -%}` +
         `{%- do states.append({'schema': s, 'exists': exists, 'marker': marker}) -%}{%- endfor -%}` +

@@ -1,6 +1,6 @@
 import { I as Input, O as Output } from './index-constants-CyAaZ2Tq.js';
 import { A as ActionError } from './index-errors-CLcki1zy.js';
-import { p as prepareRun, s as safetyDeps, g as gatherBaselineEvidence, i as installPackages, d as dropOwnedSchemas } from './index-build-Cmxd1vAI.js';
+import { p as prepareRun, s as safetyDeps, g as gatherBaselineEvidence, i as installPackages, d as dropOwnedSchemas } from './index-build-CVlBZTui.js';
 import 'process';
 import 'buffer';
 import 'os';
